@@ -1,0 +1,19 @@
+// Worker secrets (`wrangler secret put`, or `.dev.vars` locally) and optional vars that
+// `wrangler types` cannot see because they have no value in wrangler.toml.
+declare namespace Cloudflare {
+  interface Env {
+    API_KEYS?: string;
+    JWT_SIGNING_KEY?: string;
+    ENCRYPTION_KEY?: string;
+    JWT_ISSUER?: string;
+    JWT_TTL_SECONDS?: string;
+    PASSWORD_FACTOR?: string;
+    TWO_FACTOR_ID_TTL_SECONDS?: string;
+    TWO_FACTOR_TRUST_ID_TTL_SECONDS?: string;
+    TWILIO_ACCOUNT_SID?: string;
+    TWILIO_AUTH_TOKEN?: string;
+    TWILIO_FROM_NUMBER?: string;
+    TWILIO_MESSAGING_SERVICE_SID?: string;
+    TWILIO_URL?: string;
+  }
+}
