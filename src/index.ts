@@ -1,8 +1,36 @@
 import { Hono } from "hono";
-import { DurableObject } from "cloudflare:workers";
-const app = new Hono<{ Bindings: Env }>();
-app.get("/api/status", (c) => c.json({ status: "ok" }));
-export class UserGuard extends DurableObject<Env> { async ping() { return 1; } }
-export class LoginChallenge extends DurableObject<Env> { async ping() { return 1; } }
-export class IdentifierClaim extends DurableObject<Env> { async ping() { return 1; } }
+import { bodyLimit } from "hono/body-limit";
+import { generalError } from "./domain/errors";
+import type { AppEnv } from "./routes/context";
+import { requestContext } from "./routes/context";
+import { loginRoutes } from "./routes/login";
+import { empty, errorResponse } from "./routes/respond";
+import { twoFactorRoutes } from "./routes/two-factor";
+import { userRoutes } from "./routes/users";
+
+export { IdentifierClaim } from "./durable/identifier-claim";
+export { LoginChallenge } from "./durable/login-challenge";
+export { UserGuard } from "./durable/user-guard";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const app = new Hono<AppEnv>()
+  .use(requestContext)
+  .use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw generalError("TooLarge", `The request body must be at most ${MAX_BODY_BYTES} bytes.`, 413);
+      },
+    }),
+  )
+  .get("/api/status", (c) => c.json({ status: "ok" }))
+  .route("/api", twoFactorRoutes)
+  .route("/api", loginRoutes)
+  .route("/api", userRoutes);
+
+app.onError(errorResponse);
+app.notFound(() => empty(404));
+
 export default app;

@@ -10,6 +10,11 @@ declare namespace Cloudflare {
     PASSWORD_FACTOR?: string;
     TWO_FACTOR_ID_TTL_SECONDS?: string;
     TWO_FACTOR_TRUST_ID_TTL_SECONDS?: string;
+    TWO_FACTOR_LOCKOUT_FAILURES?: string;
+    TWO_FACTOR_LOCKOUT_SECONDS?: string;
+    FAILED_AUTH_TOO_MANY_ATTEMPTS?: string;
+    FAILED_AUTH_RESET_COUNT_SECONDS?: string;
+    FAILED_AUTH_ACTION_DURATION_SECONDS?: string;
     TWILIO_ACCOUNT_SID?: string;
     TWILIO_AUTH_TOKEN?: string;
     TWILIO_FROM_NUMBER?: string;

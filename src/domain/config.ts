@@ -1,0 +1,61 @@
+import { MAX_PBKDF2_FACTOR } from "./password";
+
+// Every tunable named once, with FusionAuth's defaults. Read from Worker vars so operators can
+// change them without a code change; invalid values fall back to the default.
+
+export type Config = {
+  loginRequiresApiKey: boolean;
+  jwtIssuer: string;
+  jwtTtlSeconds: number;
+  passwordFactor: number;
+  twoFactorIdTtlSeconds: number;
+  twoFactorTrustIdTtlSeconds: number;
+  maxCodeAttemptsPerChallenge: number;
+  twoFactorLockout: { failuresPerLock: number; baseSeconds: number; maxSeconds: number };
+  failedAuthentication: { tooManyAttempts: number; resetCountSeconds: number; actionDurationSeconds: number };
+  defaultPhoneRegion: string;
+};
+
+export const DEFAULTS = {
+  jwtIssuer: "acme.com",
+  jwtTtlSeconds: 3600,
+  passwordFactor: 24_000,
+  twoFactorIdTtlSeconds: 300,
+  twoFactorTrustIdTtlSeconds: 2_592_000,
+  maxCodeAttemptsPerChallenge: 5,
+  twoFactorLockoutFailures: 5,
+  twoFactorLockoutBaseSeconds: 180,
+  twoFactorLockoutMaxSeconds: 86_400,
+  tooManyAttempts: 5,
+  resetCountSeconds: 60,
+  actionDurationSeconds: 180,
+  defaultPhoneRegion: "US",
+} as const;
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+export function readConfig(env: Env): Config {
+  return {
+    loginRequiresApiKey: env.LOGIN_REQUIRES_API_KEY !== "false",
+    jwtIssuer: env.JWT_ISSUER || DEFAULTS.jwtIssuer,
+    jwtTtlSeconds: positiveInt(env.JWT_TTL_SECONDS, DEFAULTS.jwtTtlSeconds),
+    passwordFactor: Math.min(positiveInt(env.PASSWORD_FACTOR, DEFAULTS.passwordFactor), MAX_PBKDF2_FACTOR),
+    twoFactorIdTtlSeconds: positiveInt(env.TWO_FACTOR_ID_TTL_SECONDS, DEFAULTS.twoFactorIdTtlSeconds),
+    twoFactorTrustIdTtlSeconds: positiveInt(env.TWO_FACTOR_TRUST_ID_TTL_SECONDS, DEFAULTS.twoFactorTrustIdTtlSeconds),
+    maxCodeAttemptsPerChallenge: DEFAULTS.maxCodeAttemptsPerChallenge,
+    twoFactorLockout: {
+      failuresPerLock: positiveInt(env.TWO_FACTOR_LOCKOUT_FAILURES, DEFAULTS.twoFactorLockoutFailures),
+      baseSeconds: positiveInt(env.TWO_FACTOR_LOCKOUT_SECONDS, DEFAULTS.twoFactorLockoutBaseSeconds),
+      maxSeconds: DEFAULTS.twoFactorLockoutMaxSeconds,
+    },
+    failedAuthentication: {
+      tooManyAttempts: positiveInt(env.FAILED_AUTH_TOO_MANY_ATTEMPTS, DEFAULTS.tooManyAttempts),
+      resetCountSeconds: positiveInt(env.FAILED_AUTH_RESET_COUNT_SECONDS, DEFAULTS.resetCountSeconds),
+      actionDurationSeconds: positiveInt(env.FAILED_AUTH_ACTION_DURATION_SECONDS, DEFAULTS.actionDurationSeconds),
+    },
+    defaultPhoneRegion: env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion,
+  };
+}

@@ -1,0 +1,220 @@
+// One object per user: the source of truth for everything decided at login time (SPEC §3). Each
+// method finishes its crypto first and then reads, checks and writes the in-memory state with no
+// await in between, so concurrent requests for one user cannot interleave inside a decision.
+import { DurableObject } from "cloudflare:workers";
+import { readConfig, type Config } from "../domain/config";
+import { sha256Hex } from "../domain/compare";
+import { encodeBase64Url, randomBytes } from "../domain/encoding";
+import type { LoginPrevention } from "../domain/errors";
+import { findMatchingStep } from "../domain/totp";
+import { decrypt, encrypt } from "../storage/encryption";
+import type { TwoFactorDelivery } from "../storage/users";
+
+export type TwoFactorStatus = { enabled: boolean; delivery: TwoFactorDelivery; generation: number };
+
+type GuardState = {
+  userId: string;
+  twoFactor: TwoFactorStatus & { secret?: string };
+  /** RFC 6238 §5.2: the newest accepted time step; a code for this step or an older one is refused. */
+  lastAcceptedStep: number;
+  consecutiveCodeFailures: number;
+  codeLockedUntil: number;
+  passwordFailures: number[];
+  passwordLockedUntil: number;
+  /** SHA-256 of each trust id → its expiry (ms). */
+  trust: Record<string, number>;
+  /** Kept here rather than in the KV record: KV allows one write per second per key. */
+  lastLoginInstant?: number;
+};
+
+export type GuardSnapshot = TwoFactorStatus & { secret?: string; lastLoginInstant?: number };
+
+export type PasswordCheck =
+  | { outcome: "prevented"; prevention: LoginPrevention }
+  | { outcome: "wrong-password" }
+  | { outcome: "authenticated"; twoFactorRequired: boolean; twoFactor: TwoFactorStatus };
+
+export type CodeCheck =
+  | { outcome: "accepted"; trustId?: string }
+  | { outcome: "invalid-code" }
+  | { outcome: "prevented"; prevention: LoginPrevention }
+  | { outcome: "not-enabled" };
+
+export type EnableResult = { outcome: "enabled"; secret: string } | { outcome: "already-enabled" } | Exclude<CodeCheck, { outcome: "accepted" }>;
+
+const MAX_TRUSTED_DEVICES = 20;
+
+export class UserGuard extends DurableObject<Env> {
+  private state: GuardState | undefined;
+  private readonly config: Config;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.state = ctx.storage.kv.get<GuardState>("state");
+    this.config = readConfig(env);
+  }
+
+  /** Claims this user id; false when a user with this id already exists. */
+  create(userId: string): boolean {
+    if (this.state) return false;
+    this.save({
+      userId,
+      twoFactor: { enabled: false, delivery: "None", generation: 0 },
+      lastAcceptedStep: -1,
+      consecutiveCodeFailures: 0,
+      codeLockedUntil: 0,
+      passwordFailures: [],
+      passwordLockedUntil: 0,
+      trust: {},
+    });
+    return true;
+  }
+
+  async destroy(): Promise<void> {
+    this.state = undefined;
+    await this.ctx.storage.deleteAll();
+  }
+
+  /** The authoritative 2FA enrolment (`secret` is the ciphertext) and the last login. */
+  snapshot(): GuardSnapshot | null {
+    return this.state ? { ...this.state.twoFactor, lastLoginInstant: this.state.lastLoginInstant } : null;
+  }
+
+  async checkPassword(passwordMatches: boolean, trustId: string | undefined, nowMs: number): Promise<PasswordCheck> {
+    const trustHash = trustId ? await sha256Hex(trustId) : undefined;
+    const state = this.requireState();
+    const prevention = this.prevention(state, nowMs);
+    if (prevention) return { outcome: "prevented", prevention };
+    if (!passwordMatches) {
+      this.recordPasswordFailure(state, nowMs);
+      return { outcome: "wrong-password" };
+    }
+    const trusted = trustHash !== undefined && (state.trust[trustHash] ?? 0) > nowMs;
+    const twoFactorRequired = state.twoFactor.enabled && !trusted;
+    state.passwordFailures = [];
+    if (!twoFactorRequired) state.lastLoginInstant = nowMs;
+    this.save(state);
+    const { enabled, delivery, generation } = state.twoFactor;
+    return { outcome: "authenticated", twoFactorRequired, twoFactor: { enabled, delivery, generation } };
+  }
+
+  /**
+   * Checks a code against the stored secret, for a disable or for a login. A login's `generation`
+   * pins the 2FA enrolment its challenge was issued under, so disabling revokes pending challenges.
+   */
+  async checkCode(code: string, nowMs: number, login?: { generation: number; trustComputer: boolean }): Promise<CodeCheck> {
+    const secret = this.state?.twoFactor.enabled ? this.state.twoFactor.secret : undefined;
+    if (!secret) return { outcome: "not-enabled" };
+    const key = await decrypt(this.env.ENCRYPTION_KEY, secret, secretContext(this.state!.userId));
+    const step = await findMatchingStep(key, code, nowMs);
+    const trustId = login?.trustComputer ? encodeBase64Url(randomBytes(32)) : undefined;
+    const trustHash = trustId ? await sha256Hex(trustId) : undefined;
+
+    const state = this.requireState();
+    if (!state.twoFactor.enabled || state.twoFactor.secret !== secret) return { outcome: "not-enabled" };
+    if (login && login.generation !== state.twoFactor.generation) return { outcome: "not-enabled" };
+    const result = this.acceptStep(state, step, nowMs);
+    if (result.outcome !== "accepted" || !login) return result;
+    state.lastLoginInstant = nowMs;
+    if (trustHash) {
+      this.pruneTrust(state, nowMs);
+      state.trust[trustHash] = nowMs + this.config.twoFactorTrustIdTtlSeconds * 1000;
+    }
+    this.save(state);
+    return { outcome: "accepted", trustId };
+  }
+
+  /** Enables 2FA once `code` proves the user holds `key`; the code counts as used. */
+  async enableTwoFactor(key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number): Promise<EnableResult> {
+    const step = await findMatchingStep(key, code, nowMs);
+    const secret = await encrypt(this.env.ENCRYPTION_KEY, key, secretContext(this.requireState().userId));
+    const state = this.requireState();
+    if (state.twoFactor.enabled) return { outcome: "already-enabled" };
+    const result = this.acceptStep(state, step, nowMs);
+    if (result.outcome !== "accepted") return result;
+    state.twoFactor = { enabled: true, delivery, secret, generation: state.twoFactor.generation + 1 };
+    this.save(state);
+    return { outcome: "enabled", secret };
+  }
+
+  async disableTwoFactor(code: string, nowMs: number): Promise<CodeCheck> {
+    const result = await this.checkCode(code, nowMs);
+    if (result.outcome === "accepted") this.setTwoFactor(null);
+    return result;
+  }
+
+  /**
+   * Sets 2FA without a code, for the User and Import APIs (the caller holds an API key). `null`
+   * disables: the secret and delivery reset and every trust id and pending challenge is revoked.
+   */
+  setTwoFactor(enrolment: { delivery: TwoFactorDelivery; secret: string } | null): void {
+    const state = this.requireState();
+    const generation = state.twoFactor.generation + 1;
+    state.twoFactor = enrolment ? { enabled: true, ...enrolment, generation } : { enabled: false, delivery: "None", generation };
+    if (!enrolment) state.trust = {};
+    this.save(state);
+  }
+
+  private acceptStep(state: GuardState, step: number | null, nowMs: number): CodeCheck {
+    const prevention = this.prevention(state, nowMs);
+    if (prevention) return { outcome: "prevented", prevention };
+    if (step !== null && step > state.lastAcceptedStep) {
+      state.lastAcceptedStep = step;
+      state.consecutiveCodeFailures = 0;
+      this.save(state);
+      return { outcome: "accepted" };
+    }
+    // RFC 4226 §7.3: failures count across challenges; every `failuresPerLock` of them in a row
+    // locks login, for twice as long each time.
+    const { failuresPerLock, baseSeconds, maxSeconds } = this.config.twoFactorLockout;
+    state.consecutiveCodeFailures += 1;
+    if (state.consecutiveCodeFailures % failuresPerLock === 0) {
+      const locks = state.consecutiveCodeFailures / failuresPerLock;
+      state.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
+    }
+    this.save(state);
+    return { outcome: "invalid-code" };
+  }
+
+  private recordPasswordFailure(state: GuardState, nowMs: number): void {
+    const { tooManyAttempts, resetCountSeconds, actionDurationSeconds } = this.config.failedAuthentication;
+    state.passwordFailures = [...state.passwordFailures.filter((at) => at > nowMs - resetCountSeconds * 1000), nowMs];
+    if (state.passwordFailures.length >= tooManyAttempts) {
+      state.passwordLockedUntil = nowMs + actionDurationSeconds * 1000;
+      state.passwordFailures = [];
+    }
+    this.save(state);
+  }
+
+  private prevention(state: GuardState, nowMs: number): LoginPrevention | null {
+    if (state.codeLockedUntil > nowMs || state.passwordLockedUntil > nowMs) {
+      return state.codeLockedUntil >= state.passwordLockedUntil
+        ? { until: state.codeLockedUntil, reason: "two-factor" }
+        : { until: state.passwordLockedUntil, reason: "password" };
+    }
+    return null;
+  }
+
+  private pruneTrust(state: GuardState, nowMs: number): void {
+    const live = Object.entries(state.trust).filter(([, expiry]) => expiry > nowMs);
+    live.sort(([, a], [, b]) => b - a);
+    state.trust = Object.fromEntries(live.slice(0, MAX_TRUSTED_DEVICES - 1));
+  }
+
+  private requireState(): GuardState {
+    if (!this.state) throw new Error("user guard used before the user was created");
+    return this.state;
+  }
+
+  private save(state: GuardState): void {
+    this.state = state;
+    this.ctx.storage.kv.put("state", state);
+  }
+}
+
+/** Associated data that binds a user's encrypted secret to that user. */
+export const secretContext = (userId: string) => `two-factor-secret:${userId}`;
+
+export function userGuard(env: Env, userId: string) {
+  return env.USER_GUARD.get(env.USER_GUARD.idFromName(userId));
+}

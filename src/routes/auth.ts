@@ -1,0 +1,41 @@
+// API keys (`Authorization: <key>`) and JWTs (`Authorization: Bearer|JWT <token>` or the
+// `access_token` cookie). An API key wins over a cookie (REF §2.1). Failures are an empty 401.
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { secretsEqual } from "../domain/compare";
+import { emptyError } from "../domain/errors";
+import { verifyAccessToken } from "../domain/jwt";
+import type { AppEnv, Auth } from "./context";
+
+const MAX_AUTHORIZATION_LENGTH = 8192;
+const JWT_SCHEME = /^(?:Bearer|JWT)\s+(\S+)$/i;
+
+async function isApiKey(env: Env, presented: string): Promise<boolean> {
+  const keys = (env.API_KEYS ?? "").split(",").map((key) => key.trim()).filter(Boolean);
+  const matches = await Promise.all(keys.map((key) => secretsEqual(presented, key)));
+  return matches.includes(true);
+}
+
+async function authenticate(c: Context<AppEnv>, allowJwt: boolean): Promise<Auth | null> {
+  const header = c.req.header("Authorization")?.trim();
+  if (header && header.length > MAX_AUTHORIZATION_LENGTH) return null;
+  if (header && (await isApiKey(c.env, header))) return { kind: "apiKey" };
+  if (!allowJwt) return null;
+  const token = header ? JWT_SCHEME.exec(header)?.[1] : getCookie(c, "access_token");
+  if (!token || !c.env.JWT_SIGNING_KEY) return null;
+  const userId = await verifyAccessToken(token, c.env.JWT_SIGNING_KEY, c.var.config.jwtIssuer);
+  return userId ? { kind: "jwt", userId } : null;
+}
+
+function requireAuth(allowJwt: boolean) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const auth = await authenticate(c, allowJwt);
+    if (!auth) throw emptyError(401);
+    c.set("auth", auth);
+    await next();
+  });
+}
+
+export const requireApiKey = requireAuth(false);
+export const requireApiKeyOrJwt = requireAuth(true);

@@ -1,0 +1,130 @@
+// The Login API (REF §7) and its second step, Complete Two Factor Authentication (REF §8).
+import { Hono, type Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { emptyError, loginPrevented } from "../domain/errors";
+import { issueAccessToken } from "../domain/jwt";
+import { dummyPasswordHash, verifyPassword } from "../domain/password";
+import { loginChallenge, newTwoFactorId } from "../durable/login-challenge";
+import { userGuard } from "../durable/user-guard";
+import { publicUser, userRepository, type UserRecord } from "../storage/users";
+import { requireApiKey } from "./auth";
+import type { AppEnv } from "./context";
+import { readJson } from "./validate";
+
+const TRUST_COOKIE = "fusionauth.trust";
+
+const metaData = z.record(z.string(), z.unknown()).nullish();
+const loginOptions = {
+  applicationId: z.uuid().nullish(),
+  ipAddress: z.string().max(64).nullish(),
+  noJWT: z.boolean().nullish(),
+  metaData,
+};
+const loginRequest = z.object({
+  loginId: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(1024),
+  twoFactorTrustId: z.string().max(128).nullish(),
+  ...loginOptions,
+});
+const twoFactorLoginRequest = z.object({
+  twoFactorId: z.string().min(1).max(128),
+  code: z.string().trim().min(1).max(16),
+  trustComputer: z.boolean().nullish(),
+  ...loginOptions,
+});
+
+function clientIp(c: Context<AppEnv>, bodyIp: string | null | undefined): string | undefined {
+  return c.req.header("CF-Connecting-IP") ?? bodyIp ?? c.req.header("X-Forwarded-For")?.split(",")[0]?.trim() ?? undefined;
+}
+
+const isExpired = (user: UserRecord, nowMs: number) => user.expiry !== undefined && user.expiry <= nowMs;
+
+/** The 200 of both login steps: the user, and a JWT unless `noJWT`. */
+async function loginSucceeded(
+  c: Context<AppEnv>,
+  user: UserRecord,
+  options: { applicationId?: string | null; noJWT?: boolean | null; twoFactorTrustId?: string },
+): Promise<Response> {
+  const now = Date.now();
+  const loggedIn: UserRecord = { ...user, lastLoginInstant: now };
+  const { config } = c.var;
+  const body: Record<string, unknown> = { user: publicUser(loggedIn) };
+  if (!options.noJWT) {
+    if (!c.env.JWT_SIGNING_KEY) throw new Error("JWT_SIGNING_KEY is not configured");
+    body.token = await issueAccessToken(user, {
+      signingKey: c.env.JWT_SIGNING_KEY,
+      issuer: config.jwtIssuer,
+      ttlSeconds: config.jwtTtlSeconds,
+      applicationId: options.applicationId ?? undefined,
+      nowMs: now,
+    });
+    setCookie(c, "access_token", body.token as string, { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: config.jwtTtlSeconds });
+  }
+  if (options.twoFactorTrustId) {
+    body.twoFactorTrustId = options.twoFactorTrustId;
+    setCookie(c, TRUST_COOKIE, options.twoFactorTrustId, {
+      httpOnly: true,
+      secure: true,
+      sameSite: "Lax",
+      path: "/",
+      maxAge: config.twoFactorTrustIdTtlSeconds,
+    });
+  }
+  return c.json(body, 200);
+}
+
+const loginAuth = (c: Context<AppEnv>, next: () => Promise<void>) =>
+  c.var.config.loginRequiresApiKey ? requireApiKey(c, next) : next();
+
+export const loginRoutes = new Hono<AppEnv>()
+  .post("/login", loginAuth, async (c) => {
+    const request = await readJson(c, loginRequest);
+    const { config } = c.var;
+    const users = userRepository(c.env.KV);
+    const userId = await users.idByLoginId(request.loginId);
+    const user = userId ? await users.get(userId) : null;
+    if (!user) {
+      // Same cost as a wrong password, so response time does not reveal which login ids exist.
+      await verifyPassword(request.password, dummyPasswordHash(config.passwordFactor));
+      throw emptyError(404);
+    }
+    const passwordMatches = await verifyPassword(request.password, user.password);
+    const now = Date.now();
+    if (passwordMatches && isExpired(user, now)) throw emptyError(410);
+    if (passwordMatches && !user.active) throw emptyError(423);
+    const trustId = getCookie(c, TRUST_COOKIE) ?? request.twoFactorTrustId ?? undefined;
+    const check = await userGuard(c.env, user.id).checkPassword(passwordMatches, trustId, now);
+    if (check.outcome === "prevented") throw loginPrevented(check.prevention);
+    if (check.outcome === "wrong-password") throw emptyError(404);
+    if (!check.twoFactorRequired) return loginSucceeded(c, user, { applicationId: request.applicationId, noJWT: request.noJWT });
+
+    const twoFactorId = newTwoFactorId();
+    await loginChallenge(c.env, twoFactorId)!.create({
+      userId: user.id,
+      generation: check.twoFactor.generation,
+      applicationId: request.applicationId ?? undefined,
+      ipAddress: clientIp(c, request.ipAddress),
+      metaData: request.metaData ? JSON.stringify(request.metaData) : undefined,
+      noJWT: request.noJWT ?? false,
+      expiresAt: now + config.twoFactorIdTtlSeconds * 1000,
+    });
+    return c.json({ twoFactorId }, 242 as 200);
+  })
+  .post("/two-factor/login", async (c) => {
+    const request = await readJson(c, twoFactorLoginRequest);
+    const challenge = loginChallenge(c.env, request.twoFactorId);
+    if (!challenge) throw emptyError(404);
+    const result = await challenge.complete(request.code, Date.now(), request.trustComputer ?? false);
+    if (result.outcome === "not-found") throw emptyError(404);
+    if (result.outcome === "invalid-code") throw emptyError(421);
+    if (result.outcome === "prevented") throw loginPrevented(result.prevention);
+    const user = await userRepository(c.env.KV).get(result.challenge.userId);
+    if (!user) throw emptyError(404);
+    if (isExpired(user, Date.now())) throw emptyError(410);
+    return loginSucceeded(c, { ...user, twoFactorEnabled: true }, {
+      applicationId: request.applicationId ?? result.challenge.applicationId,
+      noJWT: request.noJWT ?? result.challenge.noJWT,
+      twoFactorTrustId: result.trustId,
+    });
+  });

@@ -1,0 +1,95 @@
+// The legacy two-factor API (REF §3, §5, §6): generate a secret, enable and disable 2FA for a user
+// by id (API key) or for the JWT's user.
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { emptyError, fieldError, generalError, loginPrevented } from "../domain/errors";
+import { generateSecret, keyFromBase32, keyFromSecret } from "../domain/secret";
+import { userGuard, type CodeCheck, type EnableResult } from "../durable/user-guard";
+import { loadAccount } from "../storage/accounts";
+import { userRepository, type UserRecord } from "../storage/users";
+import { requireApiKeyOrJwt } from "./auth";
+import type { AppEnv } from "./context";
+import { empty } from "./respond";
+import { check, readJson } from "./validate";
+
+const enableRequest = z.object({
+  code: z.string().trim().min(1).max(16),
+  secret: z.string().trim().max(256).nullish(),
+  secretBase32Encoded: z.string().trim().max(512).nullish(),
+  delivery: z.enum(["None", "TextMessage"]).nullish(),
+});
+
+/** The user a call acts on: the path or query `userId` with an API key, the JWT's subject otherwise. */
+async function targetUser(c: Context<AppEnv>): Promise<UserRecord> {
+  const auth = c.var.auth;
+  const requested = c.req.param("userId") ?? c.req.query("userId");
+  let userId: string;
+  if (auth.kind === "jwt") {
+    userId = auth.userId;
+  } else {
+    if (!requested) throw fieldError("userId", "blank", "The [userId] is required when calling with an API key.");
+    userId = check(z.object({ userId: z.uuid() }), { userId: requested }).userId;
+  }
+  const user = await loadAccount(c.env, userId);
+  if (!user) throw emptyError(auth.kind === "jwt" ? 401 : 404);
+  return user;
+}
+
+/** Maps a guard's verdict on a code: 421 for a wrong one, 409 while login is prevented. */
+function requireAccepted(result: CodeCheck | EnableResult): void {
+  if (result.outcome === "invalid-code") throw emptyError(421);
+  if (result.outcome === "prevented") throw loginPrevented(result.prevention);
+}
+
+function keyFromRequest(request: z.output<typeof enableRequest>): Uint8Array {
+  if (request.secret) {
+    const key = keyFromSecret(request.secret);
+    if (!key) throw fieldError("secret", "invalid", "The [secret] must be Base64 and decode to at least 10 bytes (80 bits).");
+    return key;
+  }
+  if (request.secretBase32Encoded) {
+    const key = keyFromBase32(request.secretBase32Encoded);
+    if (!key) throw fieldError("secretBase32Encoded", "invalid", "The [secretBase32Encoded] must be Base32 and decode to at least 10 bytes (80 bits).");
+    return key;
+  }
+  throw fieldError("secret", "blank", "The [secret] or [secretBase32Encoded] property is required.");
+}
+
+async function enable(c: Context<AppEnv>): Promise<Response> {
+  const user = await targetUser(c);
+  const request = await readJson(c, enableRequest);
+  const key = keyFromRequest(request);
+  const delivery = request.delivery ?? "None";
+  if (delivery === "TextMessage" && !user.mobilePhone) {
+    throw fieldError("user.mobilePhone", "blank", "The user needs a [mobilePhone] to use TextMessage delivery.");
+  }
+  const result = await userGuard(c.env, user.id).enableTwoFactor(key, request.code, delivery, Date.now());
+  if (result.outcome === "already-enabled") {
+    throw generalError("TwoFactorEnabled", "Two factor authentication is already enabled for this user. Disable it before enabling it again.");
+  }
+  requireAccepted(result);
+  if (result.outcome === "enabled") {
+    await userRepository(c.env.KV).put({ ...user, twoFactorEnabled: true, twoFactorDelivery: delivery, twoFactorSecret: result.secret });
+  }
+  return empty();
+}
+
+async function disable(c: Context<AppEnv>): Promise<Response> {
+  const user = await targetUser(c);
+  const { code } = check(z.object({ code: z.string().trim().min(1).max(16) }), { code: c.req.query("code") });
+  const result = await userGuard(c.env, user.id).disableTwoFactor(code, Date.now());
+  if (result.outcome === "not-enabled") {
+    throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
+  }
+  requireAccepted(result);
+  await userRepository(c.env.KV).put({ ...user, twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined });
+  return empty();
+}
+
+export const twoFactorRoutes = new Hono<AppEnv>()
+  .get("/two-factor/secret", requireApiKeyOrJwt, (c) => c.json(generateSecret()))
+  // FusionAuth documents POST; its tutorials use PUT. Both work.
+  .on(["POST", "PUT"], ["/user/two-factor/:userId", "/user/two-factor"], requireApiKeyOrJwt, enable)
+  // The documented path form, and the query form the official client sends (REF §6).
+  .delete("/user/two-factor/:userId", requireApiKeyOrJwt, disable)
+  .delete("/user/two-factor", requireApiKeyOrJwt, disable);

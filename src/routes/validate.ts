@@ -1,0 +1,56 @@
+// Request bodies are parsed here and checked with zod; failures become FusionAuth field errors:
+// `[blank]field` when the value is missing or empty, `[invalid]field` otherwise. A schema can name
+// another type by starting its message with it, e.g. "[tooShort]The password is too short".
+import type { Context } from "hono";
+import type { z } from "zod";
+import { fieldErrors, generalError, type ErrorMessage } from "../domain/errors";
+
+const NAMED_MESSAGE = /^\[(\w+)\]\s*(.*)$/;
+
+/** An empty body reads as `{}` (some legacy calls send none). */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let raw: unknown = {};
+  if (text.trim()) {
+    try {
+      raw = JSON.parse(text, rejectPrototypeKeys);
+    } catch {
+      throw generalError("invalid", "Your JSON was invalid");
+    }
+  }
+  return check(schema, raw);
+}
+
+export function check<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const errors: Record<string, ErrorMessage[]> = {};
+  for (const issue of parsed.error.issues) {
+    if (issue.path.length === 0) throw generalError("invalid", "Your JSON was invalid");
+    const field = issue.path.join(".");
+    const value = valueAt(raw, issue.path);
+    const named = NAMED_MESSAGE.exec(issue.message);
+    const type = named ? named[1] : isBlank(value) ? "blank" : "invalid";
+    const message = named ? named[2]! : isBlank(value) ? `The [${field}] property is required.` : `The [${field}] property is invalid.`;
+    (errors[field] ??= []).push({ code: `[${type}]${field}`, message });
+  }
+  throw fieldErrors(errors);
+}
+
+function rejectPrototypeKeys(key: string, value: unknown): unknown {
+  if (key === "__proto__") throw new Error("prototype key");
+  return value;
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === "string" && value.trim() === "");
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}

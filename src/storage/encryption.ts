@@ -1,0 +1,56 @@
+// AES-256-GCM encryption at rest for 2FA secrets and the Twilio token. ENCRYPTION_KEY is a
+// comma-separated list of `keyId:base64Key` (a bare base64 key gets the id "k0"); the first key
+// encrypts, all of them decrypt, so keys rotate by prepending a new one. The key id travels with
+// each ciphertext, and `context` (e.g. the user id) is bound as associated data so a ciphertext
+// cannot be replayed under another record.
+import { decodeBase64, decodeBase64Url, encodeBase64Url, randomBytes } from "../domain/encoding";
+
+type Keyring = { current: string; keys: Map<string, CryptoKey> };
+
+const FORMAT = "v1";
+const keyrings = new Map<string, Promise<Keyring>>();
+const encoder = new TextEncoder();
+
+function loadKeyring(setting: string | undefined): Promise<Keyring> {
+  if (!setting) throw new Error("ENCRYPTION_KEY is not configured");
+  let keyring = keyrings.get(setting);
+  if (!keyring) {
+    keyring = importKeyring(setting);
+    keyrings.set(setting, keyring);
+  }
+  return keyring;
+}
+
+async function importKeyring(setting: string): Promise<Keyring> {
+  const entries = setting.split(",").map((entry, index) => {
+    const [id, material] = entry.includes(":") ? entry.split(":", 2) : [`k${index}`, entry];
+    const raw = decodeBase64(material!.trim());
+    if (!raw || raw.length !== 32) throw new Error(`ENCRYPTION_KEY entry ${index} is not a base64 256-bit key`);
+    return [id!.trim(), raw] as const;
+  });
+  const keys = new Map<string, CryptoKey>();
+  for (const [id, raw] of entries) {
+    keys.set(id, await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
+  }
+  return { current: entries[0]![0], keys };
+}
+
+export async function encrypt(setting: string | undefined, plaintext: Uint8Array, context: string): Promise<string> {
+  const { current, keys } = await loadKeyring(setting);
+  const iv = randomBytes(12);
+  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, keys.get(current)!, plaintext);
+  return [FORMAT, current, encodeBase64Url(iv), encodeBase64Url(new Uint8Array(sealed))].join(".");
+}
+
+export async function decrypt(setting: string | undefined, token: string, context: string): Promise<Uint8Array> {
+  const { keys } = await loadKeyring(setting);
+  const [format, keyId, iv, sealed] = token.split(".");
+  const key = keyId ? keys.get(keyId) : undefined;
+  if (format !== FORMAT || !key || !iv || !sealed) throw new Error(`ciphertext uses an unknown format or key id "${keyId}"`);
+  const opened = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: decodeBase64Url(iv) ?? new Uint8Array(), additionalData: encoder.encode(context) },
+    key,
+    decodeBase64Url(sealed) ?? new Uint8Array(),
+  );
+  return new Uint8Array(opened);
+}
