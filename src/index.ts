@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { generalError } from "./domain/errors";
 import type { AppEnv } from "./routes/context";
 import { requestContext } from "./routes/context";
+import { integrationRoutes } from "./routes/integrations";
 import { loginRoutes } from "./routes/login";
 import { empty, errorResponse } from "./routes/respond";
 import { twoFactorRoutes } from "./routes/two-factor";
@@ -10,6 +11,7 @@ import { userRoutes } from "./routes/users";
 
 export { IdentifierClaim } from "./durable/identifier-claim";
 export { LoginChallenge } from "./durable/login-challenge";
+export { PhoneThrottle } from "./durable/phone-throttle";
 export { UserGuard } from "./durable/user-guard";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -28,7 +30,8 @@ const app = new Hono<AppEnv>()
   .get("/api/status", (c) => c.json({ status: "ok" }))
   .route("/api", twoFactorRoutes)
   .route("/api", loginRoutes)
-  .route("/api", userRoutes);
+  .route("/api", userRoutes)
+  .route("/api", integrationRoutes);
 
 app.onError(errorResponse);
 app.notFound(() => empty(404));

@@ -15,6 +15,11 @@ declare namespace Cloudflare {
     FAILED_AUTH_TOO_MANY_ATTEMPTS?: string;
     FAILED_AUTH_RESET_COUNT_SECONDS?: string;
     FAILED_AUTH_ACTION_DURATION_SECONDS?: string;
+    SMS_CODE_TTL_SECONDS?: string;
+    SMS_BODY_TEMPLATE?: string;
+    SMS_MIN_INTERVAL_SECONDS?: string;
+    SMS_MAX_PER_CHALLENGE?: string;
+    SMS_MAX_PER_PHONE_PER_HOUR?: string;
     TWILIO_ACCOUNT_SID?: string;
     TWILIO_AUTH_TOKEN?: string;
     TWILIO_FROM_NUMBER?: string;

@@ -1,6 +1,8 @@
 // Small request helpers shared by the API tests. Every test creates its own users, so tests do not
 // depend on each other or on order (storage is shared within a file).
-import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import { keyFromSecret } from "../src/domain/secret";
 import { totpCode } from "../src/domain/totp";
 
@@ -58,4 +60,97 @@ export async function startTwoFactorLogin(user: { email: string; password: strin
   const response = await login(user.email, user.password);
   if (response.status !== 242) throw new Error(`expected 242, got ${response.status}`);
   return ((await response.json()) as { twoFactorId: string }).twoFactorId;
+}
+
+// ---- Two-factor test helpers (added for test/api/two-factor*.test.ts) ----
+
+/** A response "with an empty body": no content type and no bytes (REF §2.5). */
+export async function emptyResponse(response: Response): Promise<{ status: number; contentType: string | null; body: string }> {
+  return { status: response.status, contentType: response.headers.get("Content-Type"), body: await response.text() };
+}
+
+/** A fresh Base64 secret from the API. */
+export async function newSecret(): Promise<string> {
+  const response = await call("GET", "/api/two-factor/secret");
+  return ((await response.json()) as { secret: string }).secret;
+}
+
+/**
+ * A user whose 2FA is switched on through the User API (`PATCH /api/user/{id}`), which needs no code:
+ * unlike createTwoFactorUser, no time step is used up, so the previous, current and next steps all work.
+ */
+export async function createTwoFactorUserWithoutCode(fields: Record<string, unknown> = {}) {
+  const user = await createUser(fields);
+  const secret = await newSecret();
+  const patched = await call("PATCH", `/api/user/${user.id}`, { body: { user: { twoFactorEnabled: true, twoFactorSecret: secret } } });
+  if (patched.status !== 200) throw new Error(`patch failed: ${patched.status} ${await patched.text()}`);
+  return { ...user, secret };
+}
+
+/** A six-digit code that matches none of the steps from two before to two after `nowMs`. */
+export async function wrongCode(secret: string, nowMs = Date.now()): Promise<string> {
+  const near = new Set(await Promise.all([-2, -1, 0, 1, 2].map((steps) => codeFor(secret, steps, nowMs))));
+  for (let candidate = 0; ; candidate += 111_111) {
+    const code = String(candidate % 1_000_000).padStart(6, "0");
+    if (!near.has(code)) return code;
+  }
+}
+
+/** Completes a two-factor login: no Authorization header, as the official client sends it. */
+export function twoFactorLogin(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return call("POST", "/api/two-factor/login", { apiKey: null, body, headers });
+}
+
+/** The access token of a password-only login (the user must not have 2FA enabled yet). */
+export async function accessToken(user: { email: string; password: string }): Promise<string> {
+  const response = await login(user.email, user.password);
+  if (response.status !== 200) throw new Error(`expected 200, got ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** A JSON response's body; fails the test unless it carries `Content-Type: application/json`. */
+export async function jsonBody<T = Record<string, any>>(response: Response): Promise<T> {
+  expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
+  return (await response.json()) as T;
+}
+
+/** The parts of UserGuard's stored state tests read or seed (src/durable/user-guard.ts `GuardState`). */
+export type GuardStateFields = {
+  consecutiveCodeFailures: number;
+  codeLockedUntil: number;
+  lastAcceptedStep: number;
+  trust: Record<string, number>;
+  [field: string]: unknown;
+};
+
+export const userGuardOf = (userId: string) => env.USER_GUARD.get(env.USER_GUARD.idFromName(userId));
+export const loginChallengeOf = (twoFactorId: string) => env.LOGIN_CHALLENGE.get(env.LOGIN_CHALLENGE.idFromName(twoFactorId));
+
+export function readGuardState(userId: string): Promise<GuardStateFields> {
+  return runInDurableObject(userGuardOf(userId), (_instance, state) => state.storage.kv.get<GuardStateFields>("state")!);
+}
+
+/** Seeds a user's guard state. UserGuard loads it once and then works on its in-memory copy, so both change. */
+export function editGuardState(userId: string, edit: (state: GuardStateFields) => void): Promise<void> {
+  return runInDurableObject(userGuardOf(userId), (instance, state) => {
+    const cached = (instance as unknown as { state: GuardStateFields }).state;
+    edit(cached);
+    state.storage.kv.put("state", cached);
+  });
+}
+
+/** Moves a pending challenge's expiry into the past without running its alarm. */
+export function expireChallenge(twoFactorId: string): Promise<void> {
+  return runInDurableObject(loginChallengeOf(twoFactorId), (_instance, state) => {
+    const stored = state.storage.kv.get<{ expiresAt: number }>("challenge")!;
+    state.storage.kv.put("challenge", { ...stored, expiresAt: Date.now() - 1_000 });
+  });
+}
+
+/** A completed two-factor login with `trustComputer: true` (uses the current step's code). */
+export async function trustedLogin(user: { email: string; password: string; secret: string }) {
+  const response = await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: await codeFor(user.secret), trustComputer: true });
+  if (response.status !== 200) throw new Error(`expected 200, got ${response.status}`);
+  const { twoFactorTrustId } = (await response.clone().json()) as { twoFactorTrustId: string };
+  return { response, trustId: twoFactorTrustId };
 }

@@ -14,6 +14,13 @@ export type Config = {
   twoFactorLockout: { failuresPerLock: number; baseSeconds: number; maxSeconds: number };
   failedAuthentication: { tooManyAttempts: number; resetCountSeconds: number; actionDurationSeconds: number };
   defaultPhoneRegion: string;
+  sms: {
+    codeTtlSeconds: number;
+    bodyTemplate: string;
+    minIntervalSeconds: number;
+    maxPerChallenge: number;
+    maxPerPhonePerHour: number;
+  };
 };
 
 export const DEFAULTS = {
@@ -30,6 +37,11 @@ export const DEFAULTS = {
   resetCountSeconds: 60,
   actionDurationSeconds: 180,
   defaultPhoneRegion: "US",
+  smsCodeTtlSeconds: 300,
+  smsBodyTemplate: "Two Factor Code: {code}",
+  smsMinIntervalSeconds: 30,
+  smsMaxPerChallenge: 5,
+  smsMaxPerPhonePerHour: 10,
 } as const;
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -57,5 +69,12 @@ export function readConfig(env: Env): Config {
       actionDurationSeconds: positiveInt(env.FAILED_AUTH_ACTION_DURATION_SECONDS, DEFAULTS.actionDurationSeconds),
     },
     defaultPhoneRegion: env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion,
+    sms: {
+      codeTtlSeconds: positiveInt(env.SMS_CODE_TTL_SECONDS, DEFAULTS.smsCodeTtlSeconds),
+      bodyTemplate: env.SMS_BODY_TEMPLATE?.includes("{code}") ? env.SMS_BODY_TEMPLATE : DEFAULTS.smsBodyTemplate,
+      minIntervalSeconds: positiveInt(env.SMS_MIN_INTERVAL_SECONDS, DEFAULTS.smsMinIntervalSeconds),
+      maxPerChallenge: positiveInt(env.SMS_MAX_PER_CHALLENGE, DEFAULTS.smsMaxPerChallenge),
+      maxPerPhonePerHour: positiveInt(env.SMS_MAX_PER_PHONE_PER_HOUR, DEFAULTS.smsMaxPerPhonePerHour),
+    },
   };
 }

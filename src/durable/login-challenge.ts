@@ -19,7 +19,9 @@ export type ChallengeData = {
   expiresAt: number;
 };
 
-type StoredChallenge = ChallengeData & { failedAttempts: number };
+type StoredChallenge = ChallengeData & { failedAttempts: number; smsSends: number };
+
+export type SendReservation = { outcome: "allowed"; userId: string } | { outcome: "not-found" } | { outcome: "limited" };
 
 export type CompletionResult =
   | { outcome: "accepted"; challenge: ChallengeData; trustId?: string }
@@ -33,7 +35,7 @@ export class LoginChallenge extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
 
   async create(challenge: ChallengeData): Promise<void> {
-    this.ctx.storage.kv.put("challenge", { ...challenge, failedAttempts: 0 } satisfies StoredChallenge);
+    this.ctx.storage.kv.put("challenge", { ...challenge, failedAttempts: 0, smsSends: 0 } satisfies StoredChallenge);
     await this.ctx.storage.setAlarm(challenge.expiresAt);
   }
 
@@ -41,8 +43,17 @@ export class LoginChallenge extends DurableObject<Env> {
   peek(nowMs: number): ChallengeData | null {
     const stored = this.ctx.storage.kv.get<StoredChallenge>("challenge");
     if (!stored || stored.expiresAt <= nowMs) return null;
-    const { failedAttempts: _attempts, ...challenge } = stored;
+    const { failedAttempts: _attempts, smsSends: _sends, ...challenge } = stored;
     return challenge;
+  }
+
+  /** Counts one SMS for this login; refused past the per-challenge limit (SPEC §4). */
+  reserveSend(nowMs: number): SendReservation {
+    const stored = this.ctx.storage.kv.get<StoredChallenge>("challenge");
+    if (!stored || stored.expiresAt <= nowMs) return { outcome: "not-found" };
+    if (stored.smsSends >= readConfig(this.env).sms.maxPerChallenge) return { outcome: "limited" };
+    this.ctx.storage.kv.put("challenge", { ...stored, smsSends: stored.smsSends + 1 });
+    return { outcome: "allowed", userId: stored.userId };
   }
 
   complete(code: string, nowMs: number, trustComputer: boolean): Promise<CompletionResult> {

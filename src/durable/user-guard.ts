@@ -6,7 +6,7 @@ import { readConfig, type Config } from "../domain/config";
 import { sha256Hex } from "../domain/compare";
 import { encodeBase64Url, randomBytes } from "../domain/encoding";
 import type { LoginPrevention } from "../domain/errors";
-import { findMatchingStep } from "../domain/totp";
+import { findMatchingStepIn, hotp, timeStep } from "../domain/totp";
 import { decrypt, encrypt } from "../storage/encryption";
 import type { TwoFactorDelivery } from "../storage/users";
 
@@ -25,7 +25,11 @@ type GuardState = {
   trust: Record<string, number>;
   /** Kept here rather than in the KV record: KV allows one write per second per key. */
   lastLoginInstant?: number;
+  /** Time steps whose codes went out by SMS, acceptable until `expiresAt` although the step has passed. */
+  smsCodes?: SentCode[];
 };
+
+export type SentCode = { step: number; expiresAt: number };
 
 export type GuardSnapshot = TwoFactorStatus & { secret?: string; lastLoginInstant?: number };
 
@@ -43,6 +47,16 @@ export type CodeCheck =
 export type EnableResult = { outcome: "enabled"; secret: string } | { outcome: "already-enabled" } | Exclude<CodeCheck, { outcome: "accepted" }>;
 
 const MAX_TRUSTED_DEVICES = 20;
+const MAX_SMS_CODES = 10;
+
+const liveCodes = (codes: SentCode[] | undefined, nowMs: number) => (codes ?? []).filter((sent) => sent.expiresAt > nowMs);
+
+/** The ±1 window of RFC 6238 §5.2 around now, plus codes recently sent by SMS. */
+export function acceptableSteps(nowMs: number, smsCodes: SentCode[] | undefined): number[] {
+  const now = timeStep(nowMs);
+  const window = [now, now - 1, now + 1];
+  return [...window, ...liveCodes(smsCodes, nowMs).map((sent) => sent.step).filter((step) => !window.includes(step))];
+}
 
 export class UserGuard extends DurableObject<Env> {
   private state: GuardState | undefined;
@@ -106,7 +120,7 @@ export class UserGuard extends DurableObject<Env> {
     const secret = this.state?.twoFactor.enabled ? this.state.twoFactor.secret : undefined;
     if (!secret) return { outcome: "not-enabled" };
     const key = await decrypt(this.env.ENCRYPTION_KEY, secret, secretContext(this.state!.userId));
-    const step = await findMatchingStep(key, code, nowMs);
+    const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, this.state!.smsCodes));
     const trustId = login?.trustComputer ? encodeBase64Url(randomBytes(32)) : undefined;
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
 
@@ -124,9 +138,12 @@ export class UserGuard extends DurableObject<Env> {
     return { outcome: "accepted", trustId };
   }
 
-  /** Enables 2FA once `code` proves the user holds `key`; the code counts as used. */
-  async enableTwoFactor(key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number): Promise<EnableResult> {
-    const step = await findMatchingStep(key, code, nowMs);
+  /**
+   * Enables 2FA once `code` proves the user holds `key`; the code counts as used. `smsCodes` are
+   * the steps sent for this secret by the enable helper (src/storage/enrolment-codes.ts).
+   */
+  async enableTwoFactor(key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number, smsCodes: SentCode[] = []): Promise<EnableResult> {
+    const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, smsCodes));
     const secret = await encrypt(this.env.ENCRYPTION_KEY, key, secretContext(this.requireState().userId));
     const state = this.requireState();
     if (state.twoFactor.enabled) return { outcome: "already-enabled" };
@@ -135,6 +152,23 @@ export class UserGuard extends DurableObject<Env> {
     state.twoFactor = { enabled: true, delivery, secret, generation: state.twoFactor.generation + 1 };
     this.save(state);
     return { outcome: "enabled", secret };
+  }
+
+  /**
+   * The code to text the user, or null without 2FA. Never a step the replay guard has consumed
+   * (right after a login or enable it is the next step, which the ±1 window accepts), and it stays
+   * acceptable for the SMS code lifetime even after its step has passed: SMS can be slow.
+   */
+  async smsCode(nowMs: number): Promise<string | null> {
+    const secret = this.state?.twoFactor.enabled ? this.state.twoFactor.secret : undefined;
+    if (!secret) return null;
+    const key = await decrypt(this.env.ENCRYPTION_KEY, secret, secretContext(this.state!.userId));
+    const state = this.requireState();
+    const step = Math.max(timeStep(nowMs), state.lastAcceptedStep + 1);
+    const expiresAt = nowMs + this.config.sms.codeTtlSeconds * 1000;
+    state.smsCodes = [...liveCodes(state.smsCodes, nowMs).filter((sent) => sent.step !== step), { step, expiresAt }].slice(-MAX_SMS_CODES);
+    this.save(state);
+    return hotp(key, step);
   }
 
   async disableTwoFactor(code: string, nowMs: number): Promise<CodeCheck> {
@@ -161,6 +195,7 @@ export class UserGuard extends DurableObject<Env> {
     if (step !== null && step > state.lastAcceptedStep) {
       state.lastAcceptedStep = step;
       state.consecutiveCodeFailures = 0;
+      state.smsCodes = liveCodes(state.smsCodes, nowMs).filter((sent) => sent.step > step);
       this.save(state);
       return { outcome: "accepted" };
     }

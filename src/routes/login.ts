@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { emptyError, loginPrevented } from "../domain/errors";
+import { ApiError, emptyError, loginPrevented } from "../domain/errors";
 import { issueAccessToken } from "../domain/jwt";
 import { dummyPasswordHash, verifyPassword } from "../domain/password";
 import { loginChallenge, newTwoFactorId } from "../durable/login-challenge";
@@ -10,6 +10,7 @@ import { userGuard } from "../durable/user-guard";
 import { publicUser, userRepository, type UserRecord } from "../storage/users";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
+import { textChallengeCode } from "./two-factor";
 import { readJson } from "./validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
@@ -109,6 +110,12 @@ export const loginRoutes = new Hono<AppEnv>()
       noJWT: request.noJWT ?? false,
       expiresAt: now + config.twoFactorIdTtlSeconds * 1000,
     });
+    if (check.twoFactor.delivery === "TextMessage") {
+      // The 242 stands even when the text fails: the user can ask for another code (REF §4.3).
+      await textChallengeCode(c, twoFactorId).catch((error: unknown) => {
+        console.warn(JSON.stringify({ event: "login.sms.failed", requestId: c.var.requestId, status: error instanceof ApiError ? error.status : 500, error: error instanceof ApiError ? undefined : String(error) }));
+      });
+    }
     return c.json({ twoFactorId }, 242 as 200);
   })
   .post("/two-factor/login", async (c) => {

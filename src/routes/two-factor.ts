@@ -1,11 +1,15 @@
-// The legacy two-factor API (REF §3, §5, §6): generate a secret, enable and disable 2FA for a user
-// by id (API key) or for the JWT's user.
+// The legacy two-factor API (REF §3–§6): generate a secret, text a code, enable and disable 2FA
+// for a user by id (API key) or for the JWT's user.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { emptyError, fieldError, generalError, loginPrevented } from "../domain/errors";
 import { generateSecret, keyFromBase32, keyFromSecret } from "../domain/secret";
+import { hotp, timeStep } from "../domain/totp";
+import { loginChallenge } from "../durable/login-challenge";
 import { userGuard, type CodeCheck, type EnableResult } from "../durable/user-guard";
+import { textCode, tooManySends } from "../sms/two-factor-sms";
 import { loadAccount } from "../storage/accounts";
+import { readEnrolmentCodes, rememberEnrolmentCode } from "../storage/enrolment-codes";
 import { userRepository, type UserRecord } from "../storage/users";
 import { requireApiKeyOrJwt } from "./auth";
 import type { AppEnv } from "./context";
@@ -19,10 +23,16 @@ const enableRequest = z.object({
   delivery: z.enum(["None", "TextMessage"]).nullish(),
 });
 
-/** The user a call acts on: the path or query `userId` with an API key, the JWT's subject otherwise. */
-async function targetUser(c: Context<AppEnv>): Promise<UserRecord> {
+const sendRequest = z.object({
+  userId: z.uuid().nullish(),
+  mobilePhone: z.string().trim().max(64).nullish(),
+  secret: z.string().trim().max(256).nullish(),
+});
+
+/** The user a call acts on: the `userId` (path, query or body) with an API key, the JWT's subject otherwise. */
+async function targetUser(c: Context<AppEnv>, bodyUserId?: string | null): Promise<UserRecord> {
   const auth = c.var.auth;
-  const requested = c.req.param("userId") ?? c.req.query("userId");
+  const requested = c.req.param("userId") ?? c.req.query("userId") ?? bodyUserId ?? undefined;
   let userId: string;
   if (auth.kind === "jwt") {
     userId = auth.userId;
@@ -63,7 +73,8 @@ async function enable(c: Context<AppEnv>): Promise<Response> {
   if (delivery === "TextMessage" && !user.mobilePhone) {
     throw fieldError("user.mobilePhone", "blank", "The user needs a [mobilePhone] to use TextMessage delivery.");
   }
-  const result = await userGuard(c.env, user.id).enableTwoFactor(key, request.code, delivery, Date.now());
+  const smsCodes = await readEnrolmentCodes(c.env.KV, key);
+  const result = await userGuard(c.env, user.id).enableTwoFactor(key, request.code, delivery, Date.now(), smsCodes);
   if (result.outcome === "already-enabled") {
     throw generalError("TwoFactorEnabled", "Two factor authentication is already enabled for this user. Disable it before enabling it again.");
   }
@@ -86,8 +97,56 @@ async function disable(c: Context<AppEnv>): Promise<Response> {
   return empty();
 }
 
+/** Texts the user's current code; they need 2FA enabled and a mobile phone (REF §4.2, §4.4). */
+async function textUserCode(c: Context<AppEnv>, user: UserRecord): Promise<void> {
+  if (!user.twoFactorEnabled) throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
+  if (!user.mobilePhone) throw fieldError("user.mobilePhone", "blank", "The user has no [mobilePhone] to send a code to.");
+  const guard = userGuard(c.env, user.id);
+  await textCode(c.env, c.var.config, user.mobilePhone, "user.mobilePhone", async () => {
+    const code = await guard.smsCode(Date.now());
+    if (!code) throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
+    return code;
+  });
+}
+
+/** Texts the code of a secret that is being enrolled (REF §4.1), remembered for the SMS window. */
+async function textEnrolmentCode(c: Context<AppEnv>, mobilePhone: string, secret: string | null | undefined): Promise<void> {
+  if (!secret) throw fieldError("secret", "blank", "The [secret] is required with [mobilePhone].");
+  const key = keyFromSecret(secret);
+  if (!key) throw fieldError("secret", "invalid", "The [secret] must be Base64 and decode to at least 10 bytes (80 bits).");
+  await textCode(c.env, c.var.config, mobilePhone, "mobilePhone", async () => {
+    const now = Date.now();
+    const step = timeStep(now);
+    await rememberEnrolmentCode(c.env.KV, key, { step, expiresAt: now + c.var.config.sms.codeTtlSeconds * 1000 }, now);
+    return hotp(key, step);
+  });
+}
+
+/** Texts the code for a pending login; also used by the Login API for TextMessage users. */
+export async function textChallengeCode(c: Context<AppEnv>, twoFactorId: string): Promise<void> {
+  const challenge = loginChallenge(c.env, twoFactorId);
+  const reservation = challenge ? await challenge.reserveSend(Date.now()) : { outcome: "not-found" as const };
+  if (reservation.outcome === "not-found") throw emptyError(404);
+  if (reservation.outcome === "limited") throw tooManySends(c.var.config.twoFactorIdTtlSeconds);
+  const user = await loadAccount(c.env, reservation.userId);
+  if (!user) throw emptyError(404);
+  await textUserCode(c, user);
+}
+
 export const twoFactorRoutes = new Hono<AppEnv>()
   .get("/two-factor/secret", requireApiKeyOrJwt, (c) => c.json(generateSecret()))
+  .post("/two-factor/send", requireApiKeyOrJwt, async (c) => {
+    const request = await readJson(c, sendRequest);
+    if (c.var.auth.kind === "apiKey" && request.mobilePhone) await textEnrolmentCode(c, request.mobilePhone, request.secret);
+    else if (c.var.auth.kind === "apiKey" && !request.userId) throw fieldError("userId", "blank", "Send either [userId], or [mobilePhone] and [secret].");
+    else await textUserCode(c, await targetUser(c, request.userId));
+    return empty();
+  })
+  // During login, without authentication: the twoFactorId is the credential (REF §4.3).
+  .post("/two-factor/send/:twoFactorId", async (c) => {
+    await textChallengeCode(c, c.req.param("twoFactorId"));
+    return empty();
+  })
   // FusionAuth documents POST; its tutorials use PUT. Both work.
   .on(["POST", "PUT"], ["/user/two-factor/:userId", "/user/two-factor"], requireApiKeyOrJwt, enable)
   // The documented path form, and the query form the official client sends (REF §6).

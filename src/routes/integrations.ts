@@ -1,0 +1,56 @@
+// The Integrations API, Twilio part (REF §11.1). The auth token is write-only: responses leave it
+// out, and a PUT or PATCH without one keeps the stored token.
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { fieldErrors, type ErrorMessage } from "../domain/errors";
+import { readTwilioIntegration, writeTwilioIntegration, type TwilioIntegration } from "../storage/integrations";
+import { requireApiKey } from "./auth";
+import type { AppEnv } from "./context";
+import { readJson } from "./validate";
+
+const FIELD = "integrations.twilio";
+
+const twilioFields = z.object({
+  enabled: z.boolean().nullish(),
+  accountSID: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/).nullish(),
+  authToken: z.string().trim().min(1).max(256).nullish(),
+  fromPhoneNumber: z.string().trim().max(64).nullish(),
+  messagingServiceSid: z.string().trim().regex(/^MG[0-9a-fA-F]{32}$/).nullish(),
+  url: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
+});
+const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFields.nullish() }).passthrough() });
+
+function requireCompleteWhenEnabled(twilio: TwilioIntegration): void {
+  if (!twilio.enabled) return;
+  const errors: Record<string, ErrorMessage[]> = {};
+  const blank = (field: string, message: string) => (errors[`${FIELD}.${field}`] = [{ code: `[blank]${FIELD}.${field}`, message }]);
+  if (!twilio.accountSID) blank("accountSID", "The account SID is required when the Twilio integration is enabled.");
+  if (!twilio.authToken) blank("authToken", "The auth token is required when the Twilio integration is enabled.");
+  if (!twilio.fromPhoneNumber && !twilio.messagingServiceSid) {
+    blank("fromPhoneNumber", "A from phone number or a messaging service SID is required when the Twilio integration is enabled.");
+  }
+  if (Object.keys(errors).length) throw fieldErrors(errors);
+}
+
+function withoutToken({ authToken: _token, ...twilio }: TwilioIntegration) {
+  return { integrations: { twilio } };
+}
+
+async function save(c: Context<AppEnv>, replace: boolean): Promise<Response> {
+  const input = (await readJson(c, integrationRequest)).integrations.twilio ?? {};
+  const stored = await readTwilioIntegration(c.env);
+  const merged: TwilioIntegration = replace ? { enabled: false, authToken: stored.authToken } : { ...stored };
+  for (const [field, value] of Object.entries(input)) {
+    if (value === null) delete merged[field as keyof TwilioIntegration];
+    else if (value !== undefined) Object.assign(merged, { [field]: value });
+  }
+  merged.enabled = merged.enabled ?? false;
+  requireCompleteWhenEnabled(merged);
+  await writeTwilioIntegration(c.env, merged);
+  return c.json(withoutToken(merged));
+}
+
+export const integrationRoutes = new Hono<AppEnv>()
+  .get("/integration", requireApiKey, async (c) => c.json(withoutToken(await readTwilioIntegration(c.env))))
+  .put("/integration", requireApiKey, (c) => save(c, true))
+  .patch("/integration", requireApiKey, (c) => save(c, false));

@@ -1,0 +1,57 @@
+// The Twilio integration (REF §11.1) in KV, with the auth token AES-GCM encrypted. When no enabled
+// integration is stored, the Worker vars/secrets TWILIO_* are the fallback (SPEC §4).
+import { decrypt, encrypt } from "./encryption";
+import type { TwilioConfig } from "../sms/twilio";
+
+export type TwilioIntegration = {
+  enabled: boolean;
+  accountSID?: string;
+  authToken?: string;
+  fromPhoneNumber?: string;
+  messagingServiceSid?: string;
+  url?: string;
+};
+
+type StoredIntegrations = { twilio: Omit<TwilioIntegration, "authToken"> & { authToken?: string /* ciphertext */ } };
+
+const KEY = "v1:integrations";
+const TOKEN_CONTEXT = "integrations.twilio.authToken";
+export const DEFAULT_TWILIO_URL = "https://api.twilio.com";
+
+/** The stored integration with its token decrypted, or a disabled one when nothing is stored. */
+export async function readTwilioIntegration(env: Env): Promise<TwilioIntegration> {
+  const stored = await env.KV.get<StoredIntegrations>(KEY, "json");
+  if (!stored) return { enabled: false };
+  const { authToken, ...rest } = stored.twilio;
+  if (!authToken) return rest;
+  const token = new TextDecoder().decode(await decrypt(env.ENCRYPTION_KEY, authToken, TOKEN_CONTEXT));
+  return { ...rest, authToken: token };
+}
+
+export async function writeTwilioIntegration(env: Env, twilio: TwilioIntegration): Promise<void> {
+  const { authToken, ...rest } = twilio;
+  const sealed = authToken ? await encrypt(env.ENCRYPTION_KEY, new TextEncoder().encode(authToken), TOKEN_CONTEXT) : undefined;
+  await env.KV.put(KEY, JSON.stringify({ twilio: { ...rest, authToken: sealed } } satisfies StoredIntegrations));
+}
+
+/** What SMS sending uses: the enabled stored integration, else the TWILIO_* settings, else null. */
+export async function twilioConfig(env: Env): Promise<TwilioConfig | null> {
+  const stored = await readTwilioIntegration(env);
+  const source = stored.enabled
+    ? stored
+    : {
+        accountSID: env.TWILIO_ACCOUNT_SID,
+        authToken: env.TWILIO_AUTH_TOKEN,
+        fromPhoneNumber: env.TWILIO_FROM_NUMBER,
+        messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+        url: env.TWILIO_URL,
+      };
+  if (!source.accountSID || !source.authToken || !(source.fromPhoneNumber || source.messagingServiceSid)) return null;
+  return {
+    accountSID: source.accountSID,
+    authToken: source.authToken,
+    fromPhoneNumber: source.fromPhoneNumber || undefined,
+    messagingServiceSid: source.messagingServiceSid || undefined,
+    url: source.url || DEFAULT_TWILIO_URL,
+  };
+}

@@ -1,0 +1,23 @@
+import { afterEach, expect, it, vi } from "vitest";
+import { call, createUser, login } from "../helpers";
+import { configureTwilio, installFakeTwilio, lastCodeTo } from "../twilio-fake";
+afterEach(() => vi.restoreAllMocks());
+it("runs the Twilio tutorial", async () => {
+  const fake = installFakeTwilio();
+  expect((await configureTwilio()).status).toBe(200);
+  const user = await createUser({ mobilePhone: "555-555-0101" });
+  const { secret } = (await (await call("GET", "/api/two-factor/secret")).json()) as { secret: string };
+  const sent = await call("POST", "/api/two-factor/send", { body: { mobilePhone: "555-555-0101", secret } });
+  expect(sent.status, await sent.text()).toBe(200);
+  const code = lastCodeTo(fake, "+15555550101");
+  const enabled = await call("PUT", `/api/user/two-factor/${user.id}`, { body: { code, secret, delivery: "TextMessage" } });
+  expect(enabled.status, await enabled.text()).toBe(200);
+  vi.useFakeTimers({ toFake: ["Date"] }); vi.setSystemTime(Date.now() + 31_000);
+  const started = await login(user.email, user.password);
+  expect(started.status).toBe(242);
+  const { twoFactorId } = (await started.json()) as { twoFactorId: string };
+  expect(fake.messages).toHaveLength(2);
+  const done = await call("POST", "/api/two-factor/login", { apiKey: null, body: { twoFactorId, code: lastCodeTo(fake, "+15555550101") } });
+  expect(done.status, await done.text()).toBe(200);
+  vi.useRealTimers();
+});
