@@ -7,6 +7,7 @@ import { integrationRoutes } from "./routes/integrations";
 import { loginRoutes } from "./routes/login";
 import { empty, errorResponse } from "./routes/respond";
 import { twoFactorRoutes } from "./routes/two-factor";
+import { userImportRoutes } from "./routes/user-import";
 import { userRoutes } from "./routes/users";
 
 export { IdentifierClaim } from "./durable/identifier-claim";
@@ -30,6 +31,7 @@ const app = new Hono<AppEnv>()
   .get("/api/status", (c) => c.json({ status: "ok" }))
   .route("/api", twoFactorRoutes)
   .route("/api", loginRoutes)
+  .route("/api", userImportRoutes)
   .route("/api", userRoutes)
   .route("/api", integrationRoutes);
 

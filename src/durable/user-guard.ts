@@ -127,7 +127,7 @@ export class UserGuard extends DurableObject<Env> {
     const state = this.requireState();
     if (!state.twoFactor.enabled || state.twoFactor.secret !== secret) return { outcome: "not-enabled" };
     if (login && login.generation !== state.twoFactor.generation) return { outcome: "not-enabled" };
-    const result = this.acceptStep(state, step, nowMs);
+    const result = this.acceptStep(state, step, nowMs, true);
     if (result.outcome !== "accepted" || !login) return result;
     state.lastLoginInstant = nowMs;
     if (trustHash) {
@@ -147,7 +147,7 @@ export class UserGuard extends DurableObject<Env> {
     const secret = await encrypt(this.env.ENCRYPTION_KEY, key, secretContext(this.requireState().userId));
     const state = this.requireState();
     if (state.twoFactor.enabled) return { outcome: "already-enabled" };
-    const result = this.acceptStep(state, step, nowMs);
+    const result = this.acceptStep(state, step, nowMs, false);
     if (result.outcome !== "accepted") return result;
     state.twoFactor = { enabled: true, delivery, secret, generation: state.twoFactor.generation + 1 };
     this.save(state);
@@ -189,8 +189,13 @@ export class UserGuard extends DurableObject<Env> {
     this.save(state);
   }
 
-  private acceptStep(state: GuardState, step: number | null, nowMs: number): CodeCheck {
-    const prevention = this.prevention(state, nowMs);
+  /**
+   * Accepts `step` if it is newer than the last accepted one. `guarded` checks (login, disable)
+   * honour the lockout and count wrong codes toward it; enrolment does neither, since a user
+   * fumbling a new authenticator must not lock their own login.
+   */
+  private acceptStep(state: GuardState, step: number | null, nowMs: number, guarded: boolean): CodeCheck {
+    const prevention = guarded ? this.prevention(state, nowMs) : null;
     if (prevention) return { outcome: "prevented", prevention };
     if (step !== null && step > state.lastAcceptedStep) {
       state.lastAcceptedStep = step;
@@ -199,15 +204,18 @@ export class UserGuard extends DurableObject<Env> {
       this.save(state);
       return { outcome: "accepted" };
     }
-    // RFC 4226 §7.3: failures count across challenges; every `failuresPerLock` of them in a row
-    // locks login, for twice as long each time.
-    const { failuresPerLock, baseSeconds, maxSeconds } = this.config.twoFactorLockout;
-    state.consecutiveCodeFailures += 1;
-    if (state.consecutiveCodeFailures % failuresPerLock === 0) {
-      const locks = state.consecutiveCodeFailures / failuresPerLock;
-      state.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
+    // A replayed code is refused but proves possession of the secret, so only codes that match no
+    // acceptable step count. RFC 4226 §7.3: they count across challenges, and every
+    // `failuresPerLock` of them in a row lock login, for twice as long each time.
+    if (guarded && step === null) {
+      const { failuresPerLock, baseSeconds, maxSeconds } = this.config.twoFactorLockout;
+      state.consecutiveCodeFailures += 1;
+      if (state.consecutiveCodeFailures % failuresPerLock === 0) {
+        const locks = state.consecutiveCodeFailures / failuresPerLock;
+        state.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
+      }
+      this.save(state);
     }
-    this.save(state);
     return { outcome: "invalid-code" };
   }
 

@@ -11,13 +11,13 @@ import { publicUser, userRepository, type UserRecord } from "../storage/users";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { textChallengeCode } from "./two-factor";
-import { readJson } from "./validate";
+import { fusionAuthId, readJson } from "./validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
 
 const metaData = z.record(z.string(), z.unknown()).nullish();
 const loginOptions = {
-  applicationId: z.uuid().nullish(),
+  applicationId: fusionAuthId.nullish(),
   ipAddress: z.string().max(64).nullish(),
   noJWT: z.boolean().nullish(),
   metaData,
@@ -45,9 +45,9 @@ const isExpired = (user: UserRecord, nowMs: number) => user.expiry !== undefined
 async function loginSucceeded(
   c: Context<AppEnv>,
   user: UserRecord,
-  options: { applicationId?: string | null; noJWT?: boolean | null; twoFactorTrustId?: string },
+  options: { nowMs: number; applicationId?: string | null; noJWT?: boolean | null; twoFactorTrustId?: string },
 ): Promise<Response> {
-  const now = Date.now();
+  const now = options.nowMs;
   const loggedIn: UserRecord = { ...user, lastLoginInstant: now };
   const { config } = c.var;
   const body: Record<string, unknown> = { user: publicUser(loggedIn) };
@@ -98,7 +98,7 @@ export const loginRoutes = new Hono<AppEnv>()
     const check = await userGuard(c.env, user.id).checkPassword(passwordMatches, trustId, now);
     if (check.outcome === "prevented") throw loginPrevented(check.prevention);
     if (check.outcome === "wrong-password") throw emptyError(404);
-    if (!check.twoFactorRequired) return loginSucceeded(c, user, { applicationId: request.applicationId, noJWT: request.noJWT });
+    if (!check.twoFactorRequired) return loginSucceeded(c, user, { nowMs: now, applicationId: request.applicationId, noJWT: request.noJWT });
 
     const twoFactorId = newTwoFactorId();
     await loginChallenge(c.env, twoFactorId)!.create({
@@ -122,14 +122,16 @@ export const loginRoutes = new Hono<AppEnv>()
     const request = await readJson(c, twoFactorLoginRequest);
     const challenge = loginChallenge(c.env, request.twoFactorId);
     if (!challenge) throw emptyError(404);
-    const result = await challenge.complete(request.code, Date.now(), request.trustComputer ?? false);
+    const now = Date.now();
+    const result = await challenge.complete(request.code, now, request.trustComputer ?? false);
     if (result.outcome === "not-found") throw emptyError(404);
     if (result.outcome === "invalid-code") throw emptyError(421);
     if (result.outcome === "prevented") throw loginPrevented(result.prevention);
     const user = await userRepository(c.env.KV).get(result.challenge.userId);
     if (!user) throw emptyError(404);
-    if (isExpired(user, Date.now())) throw emptyError(410);
+    if (isExpired(user, now)) throw emptyError(410);
     return loginSucceeded(c, { ...user, twoFactorEnabled: true }, {
+      nowMs: now,
       applicationId: request.applicationId ?? result.challenge.applicationId,
       noJWT: request.noJWT ?? result.challenge.noJWT,
       twoFactorTrustId: result.trustId,

@@ -14,7 +14,7 @@ import { userRepository, type UserRecord } from "../storage/users";
 import { requireApiKeyOrJwt } from "./auth";
 import type { AppEnv } from "./context";
 import { empty } from "./respond";
-import { check, readJson } from "./validate";
+import { check, fusionAuthId, idParam, readJson } from "./validate";
 
 const enableRequest = z.object({
   code: z.string().trim().min(1).max(16),
@@ -24,7 +24,7 @@ const enableRequest = z.object({
 });
 
 const sendRequest = z.object({
-  userId: z.uuid().nullish(),
+  userId: fusionAuthId.nullish(),
   mobilePhone: z.string().trim().max(64).nullish(),
   secret: z.string().trim().max(256).nullish(),
 });
@@ -38,7 +38,7 @@ async function targetUser(c: Context<AppEnv>, bodyUserId?: string | null): Promi
     userId = auth.userId;
   } else {
     if (!requested) throw fieldError("userId", "blank", "The [userId] is required when calling with an API key.");
-    userId = check(z.object({ userId: z.uuid() }), { userId: requested }).userId;
+    userId = idParam("userId", requested);
   }
   const user = await loadAccount(c.env, userId);
   if (!user) throw emptyError(auth.kind === "jwt" ? 401 : 404);

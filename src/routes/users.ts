@@ -3,111 +3,19 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { emptyError, fieldError } from "../domain/errors";
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../domain/password";
-import { generateSecret, keyFromSecret } from "../domain/secret";
-import { secretContext } from "../durable/user-guard";
+import { hashPassword } from "../domain/password";
 import { createAccount, deleteAccount, loadAccount, updateAccount } from "../storage/accounts";
-import { encrypt } from "../storage/encryption";
 import { publicUser, userRepository, type UserRecord } from "../storage/users";
 import { requireApiKey, requireApiKeyOrJwt } from "./auth";
 import type { AppEnv } from "./context";
-import { check, readJson } from "./validate";
+import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId, userFields } from "./user-fields";
+import { idParam, readJson } from "./validate";
 
-export const DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000001";
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const uuid = z.uuid();
-const text = (max: number) => z.string().trim().max(max);
-
-const userFields = z.object({
-  email: text(254).regex(EMAIL).nullish(),
-  username: text(191).min(1).nullish(),
-  password: z
-    .string()
-    .min(MIN_PASSWORD_LENGTH, `[tooShort]The [user.password] must be at least ${MIN_PASSWORD_LENGTH} characters.`)
-    .max(MAX_PASSWORD_LENGTH, `[tooLong]The [user.password] must be at most ${MAX_PASSWORD_LENGTH} characters.`)
-    .nullish(),
-  mobilePhone: text(64).nullish(),
-  firstName: text(255).nullish(),
-  middleName: text(255).nullish(),
-  lastName: text(255).nullish(),
-  fullName: text(255).nullish(),
-  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullish(),
-  imageUrl: z.url().max(2048).nullish(),
-  timezone: text(64).nullish(),
-  preferredLanguages: z.array(text(32)).max(20).nullish(),
-  data: z.record(z.string(), z.unknown()).nullish(),
-  active: z.boolean().nullish(),
-  verified: z.boolean().nullish(),
-  passwordChangeRequired: z.boolean().nullish(),
-  expiry: z.number().int().positive().nullish(),
-  tenantId: uuid.nullish(),
-  twoFactorEnabled: z.boolean().nullish(),
-  twoFactorDelivery: z.enum(["None", "TextMessage"]).nullish(),
-  twoFactorSecret: z.string().max(256).nullish(),
-});
-type UserInput = z.output<typeof userFields>;
 const userRequest = z.object({ user: userFields });
-
-const MAX_DATA_BYTES = 64 * 1024;
-const PROFILE_FIELDS = [
-  "email", "username", "mobilePhone", "firstName", "middleName", "lastName", "fullName", "birthDate",
-  "imageUrl", "timezone", "preferredLanguages", "data", "expiry",
-] as const;
-
-function userIdParam(value: string): string {
-  return check(z.object({ userId: uuid }), { userId: value }).userId;
-}
-
-/** Applies the User API's 2FA rules (REF §9) to `user`, which already carries `input`'s profile. */
-async function applyTwoFactor(env: Env, user: UserRecord, previous: UserRecord | undefined, input: UserInput): Promise<void> {
-  if (previous?.twoFactorEnabled) {
-    if (input.twoFactorEnabled === false) {
-      Object.assign(user, { twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined });
-      return;
-    }
-    if (input.twoFactorSecret) throw fieldError("user.twoFactorSecret", "invalid", "The two factor secret cannot be changed while two factor authentication is enabled. Disable it first.");
-    if (input.twoFactorDelivery && input.twoFactorDelivery !== previous.twoFactorDelivery) {
-      throw fieldError("user.twoFactorDelivery", "invalid", "The two factor delivery cannot be changed while two factor authentication is enabled. Disable it first.");
-    }
-  } else if (input.twoFactorEnabled) {
-    user.twoFactorEnabled = true;
-    user.twoFactorDelivery = input.twoFactorDelivery ?? "None";
-    // Since 1.17.0 FusionAuth generates the secret for TextMessage users when it is omitted.
-    const secret = input.twoFactorSecret ?? (user.twoFactorDelivery === "TextMessage" ? generateSecret().secret : undefined);
-    if (!secret) throw fieldError("user.twoFactorSecret", "blank", "A two factor secret is required when two factor delivery is None.");
-    const key = keyFromSecret(secret);
-    if (!key) throw fieldError("user.twoFactorSecret", "invalid", "The two factor secret must be Base64 and decode to at least 10 bytes.");
-    user.twoFactorSecret = await encrypt(env.ENCRYPTION_KEY, key, secretContext(user.id));
-  }
-  if (user.twoFactorEnabled && user.twoFactorDelivery === "TextMessage" && !user.mobilePhone) {
-    throw fieldError("user.mobilePhone", "blank", "A mobile phone is required for TextMessage two factor delivery.");
-  }
-}
-
-function requireLoginId(user: Pick<UserRecord, "email" | "username">): void {
-  if (!user.email && !user.username) throw fieldError("user.email", "blank", "You must specify either the [user.email] or [user.username] property.");
-}
-
-function checkDataSize(user: UserRecord): void {
-  if (user.data && JSON.stringify(user.data).length > MAX_DATA_BYTES) throw fieldError("user.data", "tooLarge", `The [user.data] property must be at most ${MAX_DATA_BYTES} bytes.`);
-}
-
-/** Copies the profile fields `input` mentions onto `user`; null clears a field. */
-function applyProfile(user: UserRecord, input: UserInput, replace: boolean): void {
-  for (const field of PROFILE_FIELDS) {
-    const value = input[field];
-    if (value === undefined && !replace) continue;
-    if (value === null || value === undefined) delete user[field];
-    else (user as Record<string, unknown>)[field] = value;
-  }
-  for (const flag of ["active", "verified", "passwordChangeRequired"] as const) {
-    if (typeof input[flag] === "boolean") user[flag] = input[flag];
-  }
-}
 
 export const userRoutes = new Hono<AppEnv>()
   .post("/user/:userId?", requireApiKey, async (c) => {
-    const userId = c.req.param("userId") ? userIdParam(c.req.param("userId")!) : crypto.randomUUID();
+    const userId = c.req.param("userId") ? idParam("userId", c.req.param("userId")) : crypto.randomUUID();
     const { user: input } = await readJson(c, userRequest);
     if (!input.password) throw fieldError("user.password", "blank", "The [user.password] property is required.");
     const now = Date.now();
@@ -132,7 +40,7 @@ export const userRoutes = new Hono<AppEnv>()
     return c.json({ user: publicUser(user) });
   })
   .get("/user/:userId", requireApiKey, async (c) => {
-    const user = await loadAccount(c.env, userIdParam(c.req.param("userId")));
+    const user = await loadAccount(c.env, idParam("userId", c.req.param("userId")));
     if (!user) throw emptyError(404);
     return c.json({ user: publicUser(user) });
   })
@@ -144,7 +52,7 @@ export const userRoutes = new Hono<AppEnv>()
     return c.json({ user: publicUser(user) });
   })
   .on(["PUT", "PATCH"], "/user/:userId", requireApiKey, async (c) => {
-    const previous = await loadAccount(c.env, userIdParam(c.req.param("userId")));
+    const previous = await loadAccount(c.env, idParam("userId", c.req.param("userId")));
     if (!previous) throw emptyError(404);
     const { user: input } = await readJson(c, userRequest);
     const now = Date.now();
@@ -161,7 +69,7 @@ export const userRoutes = new Hono<AppEnv>()
     return c.json({ user: publicUser(user) });
   })
   .delete("/user/:userId", requireApiKey, async (c) => {
-    const user = await loadAccount(c.env, userIdParam(c.req.param("userId")));
+    const user = await loadAccount(c.env, idParam("userId", c.req.param("userId")));
     if (!user) throw emptyError(404);
     await deleteAccount(c.env, user);
     return new Response(null, { status: 200 });

@@ -2,8 +2,19 @@
 // `[blank]field` when the value is missing or empty, `[invalid]field` otherwise. A schema can name
 // another type by starting its message with it, e.g. "[tooShort]The password is too short".
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { fieldErrors, generalError, type ErrorMessage } from "../domain/errors";
+
+/**
+ * FusionAuth ids: any 8-4-4-4-12 hex string (Java's UUID.fromString accepts non-RFC-4122 ids such
+ * as `10000000-0000-0002-0000-000000000001`), normalised to lower case so one id is one record.
+ */
+export const fusionAuthId = z.guid().transform((id) => id.toLowerCase());
+
+/** A path or query id, checked like a body field named `field`. */
+export function idParam(field: string, value: string | undefined): string {
+  return check(z.object({ [field]: fusionAuthId }), { [field]: value })[field] as string;
+}
 
 const NAMED_MESSAGE = /^\[(\w+)\]\s*(.*)$/;
 

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { call, codeFor, login, uniqueEmail } from "../helpers";
+
+// Computed independently with Python's hashlib.pbkdf2_hmac("sha256", b"migrated-password", salt, 24000).
+const FUSIONAUTH_SALT = "ZnVzaW9uYXV0aC1pbXBvcnQtc2FsdC0wMTIzNDU2Nzg5";
+const FUSIONAUTH_HASH = "wrcOrDos+nm4KqL88/xsQSeRSMP8M1uK0bICREFUjh4=";
+const PASSWORD = "migrated-password";
+
+function exported(fields: Record<string, unknown> = {}) {
+  return { email: uniqueEmail("imported"), password: FUSIONAUTH_HASH, salt: FUSIONAUTH_SALT, factor: 24000, encryptionScheme: "salted-pbkdf2-hmac-sha256", ...fields };
+}
+
+async function importUsers(users: unknown[], extra: Record<string, unknown> = {}) {
+  return call("POST", "/api/user/import", { body: { users, ...extra } });
+}
+
+describe("user import", () => {
+  it("imports a FusionAuth user who then logs in with the original password", async () => {
+    const user = exported({ firstName: "Migrated", insertInstant: 1600000000000 });
+    const response = await importUsers([user]);
+    expect(response.status, await response.text()).toBe(200);
+    expect(response.headers.get("Content-Type")).toBeNull();
+    const loggedIn = await login(user.email, PASSWORD);
+    expect(loggedIn.status).toBe(200);
+    const body = (await loggedIn.json()) as { user: { firstName: string; insertInstant: number } };
+    expect(body.user).toMatchObject({ firstName: "Migrated", insertInstant: 1600000000000 });
+    expect((await login(user.email, "wrong-password")).status).toBe(404);
+  });
+
+  it("keeps an imported user's 2FA secret so they finish login without re-enrolling", async () => {
+    const secret = "SP2m6K2Dg/x2JN9DyQvZ"; // a real FusionAuth 2020 secret
+    const user = exported({ twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: secret });
+    expect((await importUsers([user])).status).toBe(200);
+    const started = await login(user.email, PASSWORD);
+    expect(started.status).toBe(242);
+    const { twoFactorId } = (await started.json()) as { twoFactorId: string };
+    const done = await call("POST", "/api/two-factor/login", { apiKey: null, body: { twoFactorId, code: await codeFor(secret) } });
+    expect(done.status).toBe(200);
+  });
+
+  it("uses the request-level scheme and factor when a user has none", async () => {
+    const { factor: _f, encryptionScheme: _s, ...user } = exported();
+    expect((await importUsers([user], { factor: 24000, encryptionScheme: "salted-pbkdf2-hmac-sha256" })).status).toBe(200);
+    expect((await login(user.email as string, PASSWORD)).status).toBe(200);
+  });
+
+  it("rejects the whole batch when one user duplicates another, and keeps nothing", async () => {
+    const first = exported();
+    const clash = exported({ email: first.email.toUpperCase() });
+    const response = await importUsers([first, clash]);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { fieldErrors: Record<string, Array<{ code: string }>> };
+    expect(body.fieldErrors["users.1.email"]?.[0]?.code).toBe("[duplicate]users.1.email");
+    expect((await call("GET", `/api/user?email=${encodeURIComponent(first.email)}`)).status).toBe(404);
+  });
+
+  it("rejects a user whose email already exists and writes none of the batch", async () => {
+    const existing = exported();
+    expect((await importUsers([existing])).status).toBe(200);
+    const fresh = exported();
+    const response = await importUsers([fresh, exported({ email: existing.email })]);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain("[duplicate]users.1.email");
+    expect((await login(fresh.email, PASSWORD)).status).toBe(404);
+  });
+
+  it("refuses factors above the Workers PBKDF2 limit and unknown schemes with field errors", async () => {
+    const response = await importUsers([exported({ factor: 100001 }), exported({ encryptionScheme: "bcrypt" })]);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { fieldErrors: Record<string, Array<{ code: string }>> };
+    expect(body.fieldErrors["users.0.factor"]?.[0]?.code).toBe("[invalid]users.0.factor");
+  });
+
+  it("reports an unsupported scheme and a missing salt against the user's index", async () => {
+    const response = await importUsers([exported({ encryptionScheme: "bcrypt", salt: undefined })]);
+    const body = (await response.json()) as { fieldErrors: Record<string, Array<{ code: string }>> };
+    expect(Object.keys(body.fieldErrors).sort()).toEqual(["users.0.encryptionScheme", "users.0.salt"]);
+  });
+
+  it("rejects 2FA users without a secret or a phone as the User API does", async () => {
+    const response = await importUsers([exported({ twoFactorEnabled: true, twoFactorDelivery: "TextMessage" })]);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain("[blank]users.0.mobilePhone");
+  });
+
+  it("limits the batch size and points at the chunking script", async () => {
+    const users = Array.from({ length: 101 }, () => exported());
+    const response = await importUsers(users);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain("[tooMany]users");
+  });
+
+  it("requires an API key", async () => {
+    expect((await call("POST", "/api/user/import", { apiKey: null, body: { users: [exported()] } })).status).toBe(401);
+  });
+});

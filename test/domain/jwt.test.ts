@@ -1,0 +1,131 @@
+// HS256 access tokens (SPEC §5): only tokens we signed with HS256, unexpired, from our issuer verify.
+// Then the same through the API: a JWT is accepted as `Bearer`, as `JWT` (REF §2.1) and from the
+// `access_token` cookie, and forged tokens get an empty 401.
+import { sign } from "hono/jwt";
+import { describe, expect, it } from "vitest";
+import { encodeBase64Url } from "../../src/domain/encoding";
+import { issueAccessToken, verifyAccessToken } from "../../src/domain/jwt";
+import { accessToken, call, createUser, emptyResponse, JWT_SIGNING_KEY } from "../helpers";
+
+const KEY = "unit-test-signing-key-0123456789abcdef";
+const ISSUER = "acme.com";
+const USER = { id: "4d3c2b1a-0000-4000-8000-00000000abcd", email: "neo@example.com" };
+const EMPTY = { contentType: null, body: "" };
+
+const issue = (options: Partial<Parameters<typeof issueAccessToken>[1]> = {}) =>
+  issueAccessToken(USER, { signingKey: KEY, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now(), ...options });
+
+const part = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
+const decodePart = (text: string) => JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+
+function claimsFor(subject: string, issuer = ISSUER) {
+  const iat = Math.floor(Date.now() / 1000);
+  return { sub: subject, iss: issuer, iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD" };
+}
+
+/** `alg: none`: a header, a payload and an empty signature. */
+const unsignedToken = (claims: object) => `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.`;
+
+/** A token whose header says `alg` but whose signature is HMAC-SHA256 with `key` (algorithm confusion). */
+async function hmacSignedAs(alg: string, claims: object, key: string): Promise<string> {
+  const input = `${part({ alg, typ: "JWT" })}.${part(claims)}`;
+  const hmac = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode(input)));
+  return `${input}.${encodeBase64Url(signature)}`;
+}
+
+describe("issueAccessToken and verifyAccessToken", () => {
+  it("verifies a token it issued and returns its subject", async () => {
+    const token = await issue();
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toBe(USER.id);
+    const [header, payload] = token.split(".") as [string, string];
+    expect(decodePart(header)).toMatchObject({ alg: "HS256", typ: "JWT" });
+    expect(decodePart(payload)).toMatchObject({ sub: USER.id, iss: ISSUER, email: USER.email });
+  });
+
+  it("rejects a token whose payload was tampered with", async () => {
+    const [header, , signature] = (await issue()).split(".") as [string, string, string];
+    const forged = `${header}.${part(claimsFor("00000000-0000-4000-8000-00000000dead"))}.${signature}`;
+    expect(await verifyAccessToken(forged, KEY, ISSUER)).toBeNull();
+  });
+
+  it("rejects a token signed with another key", async () => {
+    const token = await issueAccessToken(USER, { signingKey: "some-other-key-0123456789abcdef", issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toBeNull();
+  });
+
+  it("rejects an alg none token", async () => {
+    expect(await verifyAccessToken(unsignedToken(claimsFor(USER.id)), KEY, ISSUER)).toBeNull();
+  });
+
+  it("rejects a token signed with HS512 under the same key", async () => {
+    const token = await sign(claimsFor(USER.id), KEY, "HS512");
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toBeNull();
+  });
+
+  it("rejects an RS256-headed token carrying an HMAC signature made with the signing key", async () => {
+    const token = await hmacSignedAs("RS256", claimsFor(USER.id), KEY);
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toBeNull();
+    // The same construction with the HS256 header does verify, so the header alone is what fails.
+    expect(await verifyAccessToken(await hmacSignedAs("HS256", claimsFor(USER.id), KEY), KEY, ISSUER)).toBe(USER.id);
+  });
+
+  it("rejects an expired token", async () => {
+    const token = await issue({ nowMs: Date.now() - 2 * 3600 * 1000 });
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toBeNull();
+  });
+
+  it("rejects a token from another issuer", async () => {
+    const token = await issue({ issuer: "evil.example" });
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toBeNull();
+  });
+
+  it("rejects strings that are not tokens", async () => {
+    for (const junk of ["", "a.b", "a.b.c", "...", "not a token at all"]) {
+      expect(await verifyAccessToken(junk, KEY, ISSUER)).toBeNull();
+    }
+  });
+});
+
+describe("JWT authentication on GET /api/two-factor/secret", () => {
+  const secretWith = (headers: Record<string, string>) => call("GET", "/api/two-factor/secret", { apiKey: null, headers });
+
+  async function expectSecret(response: Response): Promise<void> {
+    const text = await response.clone().text();
+    expect(response.status, text).toBe(200);
+    expect(response.headers.get("Content-Type") ?? "").toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ secret: expect.any(String), secretBase32Encoded: expect.any(String) });
+  }
+
+  it("accepts a login's token as Authorization: Bearer", async () => {
+    await expectSecret(await secretWith({ Authorization: `Bearer ${await accessToken(await createUser())}` }));
+  });
+
+  it("accepts a login's token as Authorization: JWT", async () => {
+    await expectSecret(await secretWith({ Authorization: `JWT ${await accessToken(await createUser())}` }));
+  });
+
+  it("accepts a login's token from the access_token cookie", async () => {
+    await expectSecret(await secretWith({ Cookie: `access_token=${await accessToken(await createUser())}` }));
+  });
+
+  it("prefers an API key over a bad access_token cookie", async () => {
+    await expectSecret(await call("GET", "/api/two-factor/secret", { headers: { Cookie: "access_token=garbage" } }));
+  });
+
+  it("answers an alg none token with an empty 401", async () => {
+    const user = await createUser();
+    const forged = unsignedToken(claimsFor(user.id));
+    expect(await emptyResponse(await secretWith({ Authorization: `Bearer ${forged}` }))).toEqual({ status: 401, ...EMPTY });
+    expect(await emptyResponse(await secretWith({ Cookie: `access_token=${forged}` }))).toEqual({ status: 401, ...EMPTY });
+  });
+
+  it("answers a token signed with another key, or expired, with an empty 401", async () => {
+    const user = await createUser();
+    const otherKey = await issueAccessToken({ id: user.id }, { signingKey: `${JWT_SIGNING_KEY}-other`, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
+    const expired = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: ISSUER, ttlSeconds: 60, nowMs: Date.now() - 3600_000 });
+    for (const token of [otherKey, expired]) {
+      expect(await emptyResponse(await secretWith({ Authorization: `Bearer ${token}` }))).toEqual({ status: 401, ...EMPTY });
+    }
+  });
+});
