@@ -98,11 +98,11 @@ async function disable(c: Context<AppEnv>): Promise<Response> {
 }
 
 /** Texts the user's current code; they need 2FA enabled and a mobile phone (REF §4.2, §4.4). */
-async function textUserCode(c: Context<AppEnv>, user: UserRecord): Promise<void> {
+async function textUserCode(c: Context<AppEnv>, user: UserRecord, purpose: string): Promise<void> {
   if (!user.twoFactorEnabled) throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
   if (!user.mobilePhone) throw fieldError("user.mobilePhone", "blank", "The user has no [mobilePhone] to send a code to.");
   const guard = userGuard(c.env, user.id);
-  await textCode(c.env, c.var.config, user.mobilePhone, "user.mobilePhone", async () => {
+  await textCode(c.env, c.var.config, { phone: user.mobilePhone, phoneField: "user.mobilePhone", purpose }, async () => {
     const code = await guard.smsCode(Date.now());
     if (!code) throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
     return code;
@@ -114,7 +114,7 @@ async function textEnrolmentCode(c: Context<AppEnv>, mobilePhone: string, secret
   if (!secret) throw fieldError("secret", "blank", "The [secret] is required with [mobilePhone].");
   const key = keyFromSecret(secret);
   if (!key) throw fieldError("secret", "invalid", "The [secret] must be Base64 and decode to at least 10 bytes (80 bits).");
-  await textCode(c.env, c.var.config, mobilePhone, "mobilePhone", async () => {
+  await textCode(c.env, c.var.config, { phone: mobilePhone, phoneField: "mobilePhone", purpose: "enrolment" }, async () => {
     const now = Date.now();
     const step = timeStep(now);
     await rememberEnrolmentCode(c.env.KV, key, { step, expiresAt: now + c.var.config.sms.codeTtlSeconds * 1000 }, now);
@@ -130,7 +130,7 @@ export async function textChallengeCode(c: Context<AppEnv>, twoFactorId: string)
   if (reservation.outcome === "limited") throw tooManySends(c.var.config.twoFactorIdTtlSeconds);
   const user = await loadAccount(c.env, reservation.userId);
   if (!user) throw emptyError(404);
-  await textUserCode(c, user);
+  await textUserCode(c, user, `login:${twoFactorId}`);
 }
 
 export const twoFactorRoutes = new Hono<AppEnv>()
@@ -139,7 +139,10 @@ export const twoFactorRoutes = new Hono<AppEnv>()
     const request = await readJson(c, sendRequest);
     if (c.var.auth.kind === "apiKey" && request.mobilePhone) await textEnrolmentCode(c, request.mobilePhone, request.secret);
     else if (c.var.auth.kind === "apiKey" && !request.userId) throw fieldError("userId", "blank", "Send either [userId], or [mobilePhone] and [secret].");
-    else await textUserCode(c, await targetUser(c, request.userId));
+    else {
+      const user = await targetUser(c, request.userId);
+      await textUserCode(c, user, `user:${user.id}`);
+    }
     return empty();
   })
   // During login, without authentication: the twoFactorId is the credential (REF §4.3).

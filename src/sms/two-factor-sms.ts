@@ -13,16 +13,24 @@ export function tooManySends(retryAfterSeconds: number) {
   });
 }
 
+export type SmsRequest = {
+  phone: string;
+  /** Names the phone in errors: `mobilePhone` or `user.mobilePhone`. */
+  phoneField: string;
+  /** What the text is for (`enrolment`, `user:<id>`, `login:<twoFactorId>`): sends for one purpose are spaced. */
+  purpose: string;
+};
+
 /**
- * Texts the code `makeCode` produces to `phone`; `phoneField` names the field in errors. The code
- * is made only once the send is allowed, so a refused send leaves no acceptable code behind.
+ * Texts the code `makeCode` produces. The code is made only once the send is allowed, so a
+ * refused send leaves no acceptable code behind.
  */
-export async function textCode(env: Env, config: Config, phone: string, phoneField: string, makeCode: () => Promise<string>): Promise<void> {
+export async function textCode(env: Env, config: Config, { phone, phoneField, purpose }: SmsRequest, makeCode: () => Promise<string>): Promise<void> {
   const to = normalizePhone(phone, config.defaultPhoneRegion);
   if (!to) throw fieldError(phoneField, "invalid", `The [${phoneField}] is not a phone number.`);
   const twilio = await twilioConfig(env);
   if (!twilio) throw generalError("TwilioNotConfigured", "The Twilio integration is not enabled or is missing its account SID, auth token or sender.");
-  const permit = await phoneThrottle(env, to).acquire(Date.now());
+  const permit = await phoneThrottle(env, to).acquire(Date.now(), purpose);
   if (!permit.allowed) throw tooManySends(permit.retryAfterSeconds);
   const code = await makeCode();
   const result = await sendSms(twilio, {
