@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../domain/config";
 import { encodeBase64Url, randomBytes } from "../domain/encoding";
 import type { LoginPrevention } from "../domain/errors";
+import type { TwoFactorDelivery } from "../storage/users";
 import { userGuard } from "./user-guard";
 
 export type ChallengeData = {
@@ -24,7 +25,7 @@ type StoredChallenge = ChallengeData & { failedAttempts: number; smsSends: numbe
 export type SendReservation = { outcome: "allowed"; userId: string } | { outcome: "not-found" } | { outcome: "limited" };
 
 export type CompletionResult =
-  | { outcome: "accepted"; challenge: ChallengeData; trustId?: string }
+  | { outcome: "accepted"; challenge: ChallengeData; delivery: TwoFactorDelivery; trustId?: string }
   | { outcome: "not-found" }
   | { outcome: "invalid-code" }
   | { outcome: "prevented"; prevention: LoginPrevention };
@@ -76,7 +77,7 @@ export class LoginChallenge extends DurableObject<Env> {
     switch (check.outcome) {
       case "accepted":
         await this.discard();
-        return { outcome: "accepted", challenge, trustId: check.trustId };
+        return { outcome: "accepted", challenge, delivery: check.delivery, trustId: check.trustId };
       case "not-enabled":
         await this.discard();
         return { outcome: "not-found" };

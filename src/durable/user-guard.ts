@@ -12,8 +12,15 @@ import type { TwoFactorDelivery } from "../storage/users";
 
 export type TwoFactorStatus = { enabled: boolean; delivery: TwoFactorDelivery; generation: number };
 
+/**
+ * What the password check needs beyond the KV record: deactivation and password changes must take
+ * effect at once everywhere, while a KV read elsewhere may still return the previous record.
+ */
+export type Access = { active: boolean; passwordChangedAt: number };
+
 type GuardState = {
   userId: string;
+  access: Access;
   twoFactor: TwoFactorStatus & { secret?: string };
   /** RFC 6238 §5.2: the newest accepted time step; a code for this step or an older one is refused. */
   lastAcceptedStep: number;
@@ -36,10 +43,11 @@ export type GuardSnapshot = TwoFactorStatus & { secret?: string; lastLoginInstan
 export type PasswordCheck =
   | { outcome: "prevented"; prevention: LoginPrevention }
   | { outcome: "wrong-password" }
+  | { outcome: "inactive" }
   | { outcome: "authenticated"; twoFactorRequired: boolean; twoFactor: TwoFactorStatus };
 
 export type CodeCheck =
-  | { outcome: "accepted"; trustId?: string }
+  | { outcome: "accepted"; delivery: TwoFactorDelivery; trustId?: string }
   | { outcome: "invalid-code" }
   | { outcome: "prevented"; prevention: LoginPrevention }
   | { outcome: "not-enabled" };
@@ -69,10 +77,11 @@ export class UserGuard extends DurableObject<Env> {
   }
 
   /** Claims this user id; false when a user with this id already exists. */
-  create(userId: string): boolean {
+  create(userId: string, access: Access): boolean {
     if (this.state) return false;
     this.save({
       userId,
+      access,
       twoFactor: { enabled: false, delivery: "None", generation: 0 },
       lastAcceptedStep: -1,
       consecutiveCodeFailures: 0,
@@ -94,15 +103,24 @@ export class UserGuard extends DurableObject<Env> {
     return this.state ? { ...this.state.twoFactor, lastLoginInstant: this.state.lastLoginInstant } : null;
   }
 
-  async checkPassword(passwordMatches: boolean, trustId: string | undefined, nowMs: number): Promise<PasswordCheck> {
+  setAccess(access: Access): void {
+    this.save({ ...this.requireState(), access });
+  }
+
+  /**
+   * Decides a password login. `passwordMatches` is the check against the KV record, which only
+   * counts if that record is as new as the last password change this object knows of.
+   */
+  async checkPassword(passwordMatches: boolean, recordPasswordChangedAt: number, trustId: string | undefined, nowMs: number): Promise<PasswordCheck> {
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
     const state = this.requireState();
     const prevention = this.prevention(state, nowMs);
     if (prevention) return { outcome: "prevented", prevention };
-    if (!passwordMatches) {
+    if (!passwordMatches || recordPasswordChangedAt !== state.access.passwordChangedAt) {
       this.recordPasswordFailure(state, nowMs);
       return { outcome: "wrong-password" };
     }
+    if (!state.access.active) return { outcome: "inactive" };
     const trusted = trustHash !== undefined && (state.trust[trustHash] ?? 0) > nowMs;
     const twoFactorRequired = state.twoFactor.enabled && !trusted;
     state.passwordFailures = [];
@@ -135,7 +153,7 @@ export class UserGuard extends DurableObject<Env> {
       state.trust[trustHash] = nowMs + this.config.twoFactorTrustIdTtlSeconds * 1000;
     }
     this.save(state);
-    return { outcome: "accepted", trustId };
+    return { ...result, trustId };
   }
 
   /**
@@ -202,7 +220,7 @@ export class UserGuard extends DurableObject<Env> {
       state.consecutiveCodeFailures = 0;
       state.smsCodes = liveCodes(state.smsCodes, nowMs).filter((sent) => sent.step > step);
       this.save(state);
-      return { outcome: "accepted" };
+      return { outcome: "accepted", delivery: state.twoFactor.delivery };
     }
     // A replayed code is refused but proves possession of the secret, so only codes that match no
     // acceptable step count. RFC 4226 §7.3: they count across challenges, and every

@@ -93,12 +93,15 @@ export const loginRoutes = new Hono<AppEnv>()
     const passwordMatches = await verifyPassword(request.password, user.password);
     const now = Date.now();
     if (passwordMatches && isExpired(user, now)) throw emptyError(410);
-    if (passwordMatches && !user.active) throw emptyError(423);
     const trustId = getCookie(c, TRUST_COOKIE) ?? request.twoFactorTrustId ?? undefined;
-    const check = await userGuard(c.env, user.id).checkPassword(passwordMatches, trustId, now);
+    const check = await userGuard(c.env, user.id).checkPassword(passwordMatches, user.passwordLastUpdateInstant, trustId, now);
     if (check.outcome === "prevented") throw loginPrevented(check.prevention);
     if (check.outcome === "wrong-password") throw emptyError(404);
-    if (!check.twoFactorRequired) return loginSucceeded(c, user, { nowMs: now, applicationId: request.applicationId, noJWT: request.noJWT });
+    if (check.outcome === "inactive") throw emptyError(423);
+    if (!check.twoFactorRequired) {
+      const current = { ...user, twoFactorEnabled: check.twoFactor.enabled, twoFactorDelivery: check.twoFactor.delivery };
+      return loginSucceeded(c, current, { nowMs: now, applicationId: request.applicationId, noJWT: request.noJWT });
+    }
 
     const twoFactorId = newTwoFactorId();
     await loginChallenge(c.env, twoFactorId)!.create({
@@ -130,7 +133,7 @@ export const loginRoutes = new Hono<AppEnv>()
     const user = await userRepository(c.env.KV).get(result.challenge.userId);
     if (!user) throw emptyError(404);
     if (isExpired(user, now)) throw emptyError(410);
-    return loginSucceeded(c, { ...user, twoFactorEnabled: true }, {
+    return loginSucceeded(c, { ...user, twoFactorEnabled: true, twoFactorDelivery: result.delivery }, {
       nowMs: now,
       applicationId: request.applicationId ?? result.challenge.applicationId,
       noJWT: request.noJWT ?? result.challenge.noJWT,

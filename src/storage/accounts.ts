@@ -12,6 +12,8 @@ function duplicate(kind: LoginIdKind, value: string): ApiError {
   return fieldError(`user.${kind}`, "duplicate", `A User with ${kind} = [${value}] already exists.`);
 }
 
+const accessOf = (user: UserRecord) => ({ active: user.active, passwordChangedAt: user.passwordLastUpdateInstant });
+
 /** Claims every login id of `user` that `previous` did not hold; on a conflict releases what it took. */
 async function claimLoginIds(env: Env, user: UserRecord, previous?: UserRecord): Promise<void> {
   const taken: Array<[LoginIdKind, string]> = [];
@@ -46,7 +48,7 @@ async function writeRecord(env: Env, user: UserRecord): Promise<void> {
 
 export async function createAccount(env: Env, user: UserRecord): Promise<void> {
   const guard = userGuard(env, user.id);
-  if (!(await guard.create(user.id))) throw fieldError("userId", "duplicate", `A User with Id = [${user.id}] already exists.`);
+  if (!(await guard.create(user.id, accessOf(user)))) throw fieldError("userId", "duplicate", `A User with Id = [${user.id}] already exists.`);
   try {
     await claimLoginIds(env, user);
   } catch (error) {
@@ -75,9 +77,13 @@ export async function loadAccount(env: Env, userId: string): Promise<UserRecord 
 /** `previous` comes from loadAccount; a changed 2FA enrolment goes to the guard before KV. */
 export async function updateAccount(env: Env, previous: UserRecord, user: UserRecord): Promise<void> {
   await claimLoginIds(env, user, previous);
+  const guard = userGuard(env, user.id);
   if (user.twoFactorEnabled !== previous.twoFactorEnabled || user.twoFactorSecret !== previous.twoFactorSecret) {
     const enrolment = user.twoFactorEnabled && user.twoFactorSecret ? { delivery: user.twoFactorDelivery, secret: user.twoFactorSecret } : null;
-    await userGuard(env, user.id).setTwoFactor(enrolment);
+    await guard.setTwoFactor(enrolment);
+  }
+  if (user.active !== previous.active || user.passwordLastUpdateInstant !== previous.passwordLastUpdateInstant) {
+    await guard.setAccess(accessOf(user));
   }
   await writeRecord(env, user);
   await releaseLoginIds(env, previous, user);
