@@ -1,8 +1,8 @@
 // Small request helpers shared by the API tests. Every test creates its own users, so tests do not
 // depend on each other or on order (storage is shared within a file).
-import { runInDurableObject } from "cloudflare:test";
+import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { keyFromSecret } from "../src/domain/secret";
 import { totpCode } from "../src/domain/totp";
 
@@ -153,4 +153,50 @@ export async function trustedLogin(user: { email: string; password: string; secr
   if (response.status !== 200) throw new Error(`expected 200, got ${response.status}`);
   const { twoFactorTrustId } = (await response.clone().json()) as { twoFactorTrustId: string };
   return { response, trustId: twoFactorTrustId };
+}
+
+/**
+ * Deletes the expiry alarm of every login challenge this file created, for an `afterAll`: alarms need
+ * not follow per-file storage isolation, so tests must not leave them behind (STYLE §d).
+ */
+export async function deleteChallengeAlarms(): Promise<number> {
+  const ids = await listDurableObjectIds(env.LOGIN_CHALLENGE);
+  await Promise.all(ids.map((id) => runInDurableObject(env.LOGIN_CHALLENGE.get(id), (_instance, state) => state.storage.deleteAlarm())));
+  return ids.length;
+}
+
+/** Every Set-Cookie header of a response (workerd has `getSetCookie`; the default workers-types do not declare it). */
+export function setCookies(response: Response): string[] {
+  return (response.headers as unknown as { getSetCookie(): string[] }).getSetCookie();
+}
+
+// ---- Clock helpers (added for test/api/sms*.test.ts) ----
+
+/**
+ * Freezes `Date` (Worker and Durable Objects share the test isolate) 10 s into the next TOTP time
+ * step, so a test's codes are computed for a known step. Undo with `vi.useRealTimers()`.
+ */
+export function freezeClock(): number {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  const start = Math.floor(Date.now() / STEP_MS) * STEP_MS + STEP_MS + 10_000;
+  vi.setSystemTime(start);
+  return start;
+}
+
+/** Moves the frozen clock forward. */
+export function advanceClock(seconds: number): number {
+  const now = Date.now() + seconds * 1000;
+  vi.setSystemTime(now);
+  return now;
+}
+
+/** A user with TextMessage 2FA switched on through the User API (no code used up), and its secret. */
+export async function createTextMessageUser(mobilePhone: string) {
+  const user = await createUser({ mobilePhone });
+  const secret = await newSecret();
+  const patched = await call("PATCH", `/api/user/${user.id}`, {
+    body: { user: { twoFactorEnabled: true, twoFactorSecret: secret, twoFactorDelivery: "TextMessage" } },
+  });
+  if (patched.status !== 200) throw new Error(`patch failed: ${patched.status} ${await patched.text()}`);
+  return { ...user, secret };
 }
