@@ -5,6 +5,7 @@ import type { AppEnv } from "./routes/context";
 import { requestContext } from "./routes/context";
 import { integrationRoutes } from "./routes/integrations";
 import { loginRoutes } from "./routes/login";
+import { openApiRoutes } from "./routes/openapi";
 import { empty, errorResponse } from "./routes/respond";
 import { twoFactorRoutes } from "./routes/two-factor";
 import { userImportRoutes } from "./routes/user-import";
@@ -33,7 +34,8 @@ const app = new Hono<AppEnv>()
   .route("/api", loginRoutes)
   .route("/api", userImportRoutes)
   .route("/api", userRoutes)
-  .route("/api", integrationRoutes);
+  .route("/api", integrationRoutes)
+  .route("/api", openApiRoutes);
 
 app.onError(errorResponse);
 app.notFound(() => empty(404));

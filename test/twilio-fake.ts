@@ -1,4 +1,6 @@
 // Routes the Worker's outbound fetch to Twilio into the shared fake (same isolate as the tests).
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { createFakeTwilio, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "./fake-twilio/handler";
 import { call } from "./helpers";
@@ -32,4 +34,36 @@ export function lastCodeTo(fake: ReturnType<typeof createFakeTwilio>, to: string
   const code = message?.body.match(/(\d{6})$/)?.[1];
   if (!code) throw new Error(`no code was texted to ${to}`);
   return code;
+}
+
+// ---- SMS test helpers (added for test/api/sms*.test.ts and integrations.test.ts) ----
+
+export type FakeTwilioServer = ReturnType<typeof createFakeTwilio>;
+
+/** A syntactically valid Messaging Service SID (MG + 32 hex). */
+export const MESSAGING_SERVICE_SID = "MG" + "0123456789abcdef".repeat(2);
+
+/** The messages the fake accepted for `to` (E.164), oldest first. */
+export function messagesTo(fake: FakeTwilioServer, to: string) {
+  return fake.messages.filter((message) => message.to === to);
+}
+
+/**
+ * Forgets every send recorded for `phone` (E.164) by the per-phone throttle, for the few tests that
+ * must text a number another test in the same file also texts (Twilio's magic test numbers).
+ */
+export function clearPhoneThrottle(phone: string): Promise<void> {
+  return runInDurableObject(env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(phone)), (_instance, state) => {
+    state.storage.kv.delete("sends");
+  });
+}
+
+/** `POST /api/two-factor/send {mobilePhone, secret}` with the API key (the enable helper, REF §4.1). */
+export function sendToPhone(mobilePhone: string, secret: string) {
+  return call("POST", "/api/two-factor/send", { body: { mobilePhone, secret } });
+}
+
+/** `POST /api/two-factor/send/{twoFactorId}` as the official client sends it: text/plain, no body, no Authorization. */
+export function sendDuringLogin(twoFactorId: string) {
+  return call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, headers: { "Content-Type": "text/plain" } });
 }

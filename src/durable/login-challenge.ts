@@ -22,7 +22,10 @@ export type ChallengeData = {
 
 type StoredChallenge = ChallengeData & { failedAttempts: number; smsSends: number };
 
-export type SendReservation = { outcome: "allowed"; userId: string } | { outcome: "not-found" } | { outcome: "limited" };
+export type SendReservation =
+  | { outcome: "allowed"; userId: string }
+  | { outcome: "not-found" }
+  | { outcome: "limited"; retryAfterSeconds: number };
 
 export type CompletionResult =
   | { outcome: "accepted"; challenge: ChallengeData; delivery: TwoFactorDelivery; trustId?: string }
@@ -48,13 +51,24 @@ export class LoginChallenge extends DurableObject<Env> {
     return challenge;
   }
 
-  /** Counts one SMS for this login; refused past the per-challenge limit (SPEC §4). */
+  /**
+   * Counts one SMS for this login; refused past the per-challenge limit (SPEC §4), until the
+   * challenge expires and a new login starts over.
+   */
   reserveSend(nowMs: number): SendReservation {
     const stored = this.ctx.storage.kv.get<StoredChallenge>("challenge");
     if (!stored || stored.expiresAt <= nowMs) return { outcome: "not-found" };
-    if (stored.smsSends >= readConfig(this.env).sms.maxPerChallenge) return { outcome: "limited" };
+    if (stored.smsSends >= readConfig(this.env).sms.maxPerChallenge) {
+      return { outcome: "limited", retryAfterSeconds: Math.ceil((stored.expiresAt - nowMs) / 1000) };
+    }
     this.ctx.storage.kv.put("challenge", { ...stored, smsSends: stored.smsSends + 1 });
     return { outcome: "allowed", userId: stored.userId };
+  }
+
+  /** Gives back a reserved send that did not go out (refused by the phone's limit, Twilio failed). */
+  releaseSend(): void {
+    const stored = this.ctx.storage.kv.get<StoredChallenge>("challenge");
+    if (stored && stored.smsSends > 0) this.ctx.storage.kv.put("challenge", { ...stored, smsSends: stored.smsSends - 1 });
   }
 
   complete(code: string, nowMs: number, trustComputer: boolean): Promise<CompletionResult> {

@@ -125,12 +125,19 @@ async function textEnrolmentCode(c: Context<AppEnv>, mobilePhone: string, secret
 /** Texts the code for a pending login; also used by the Login API for TextMessage users. */
 export async function textChallengeCode(c: Context<AppEnv>, twoFactorId: string): Promise<void> {
   const challenge = loginChallenge(c.env, twoFactorId);
-  const reservation = challenge ? await challenge.reserveSend(Date.now()) : { outcome: "not-found" as const };
+  if (!challenge) throw emptyError(404);
+  const reservation = await challenge.reserveSend(Date.now());
   if (reservation.outcome === "not-found") throw emptyError(404);
-  if (reservation.outcome === "limited") throw tooManySends(c.var.config.twoFactorIdTtlSeconds);
-  const user = await loadAccount(c.env, reservation.userId);
-  if (!user) throw emptyError(404);
-  await textUserCode(c, user, `login:${twoFactorId}`);
+  if (reservation.outcome === "limited") throw tooManySends(reservation.retryAfterSeconds);
+  try {
+    const user = await loadAccount(c.env, reservation.userId);
+    if (!user) throw emptyError(404);
+    // One purpose per user for login texts: back-to-back logins or resends are spaced like resends.
+    await textUserCode(c, user, `login:${user.id}`);
+  } catch (error) {
+    await challenge.releaseSend();
+    throw error;
+  }
 }
 
 export const twoFactorRoutes = new Hono<AppEnv>()
