@@ -1,22 +1,47 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+// Two projects, both run by `vitest run` (select one with `--project workers` or `--project e2e`):
+// - workers: the unit and API suites inside workerd, with real KV and Durable Object bindings.
+// - e2e: Node tests that drive a real `wrangler dev` of this Worker with the official
+//   @fusionauth/typescript-client; test/e2e/global-setup.ts starts and stops the servers.
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          API_KEYS: "test-api-key,second-test-key",
-          JWT_SIGNING_KEY: "test-jwt-signing-key-0123456789abcdef",
-          ENCRYPTION_KEY: "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-          PASSWORD_FACTOR: "1000",
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                API_KEYS: "test-api-key,second-test-key",
+                JWT_SIGNING_KEY: "test-jwt-signing-key-0123456789abcdef",
+                ENCRYPTION_KEY: "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                PASSWORD_FACTOR: "1000",
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
         },
       },
-    }),
-  ],
-  test: {
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/e2e/**"],
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/global-setup.ts"],
+          // One server, one Twilio integration and per-phone SMS spacing are shared by every file:
+          // the files run one after another (after the workers project) so they cannot interfere.
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -2,16 +2,20 @@
 // values they put on the context.
 import { createMiddleware } from "hono/factory";
 import { readConfig, type Config } from "../domain/config";
+import { idParam } from "./validate";
 
 export type Auth = { kind: "apiKey" } | { kind: "jwt"; userId: string };
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { auth: Auth; config: Config; requestId: string };
+  /** `tenantId` is the `X-FusionAuth-TenantId` header, checked, when the client sent one. */
+  Variables: { auth: Auth; config: Config; requestId: string; tenantId?: string };
 };
 
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("requestId", crypto.randomUUID());
   c.set("config", readConfig(c.env));
+  const tenantId = c.req.header("X-FusionAuth-TenantId");
+  if (tenantId) c.set("tenantId", idParam("X-FusionAuth-TenantId", tenantId));
   await next();
 });

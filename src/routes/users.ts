@@ -21,7 +21,8 @@ export const userRoutes = new Hono<AppEnv>()
     const now = Date.now();
     const user: UserRecord = {
       id: userId,
-      tenantId: input.tenantId ?? c.req.header("X-FusionAuth-TenantId") ?? DEFAULT_TENANT_ID,
+      // As in FusionAuth, the tenant header (what a tenant-scoped client sends) decides.
+      tenantId: c.var.tenantId ?? input.tenantId ?? DEFAULT_TENANT_ID,
       active: true,
       verified: true,
       passwordChangeRequired: false,

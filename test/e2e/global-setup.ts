@@ -1,0 +1,238 @@
+// Starts what the end-to-end tests talk to, and stops it afterwards whatever the tests did:
+//   1. the fake Twilio (test/fake-twilio/server.mjs) on a free loopback port;
+//   2. `wrangler dev` of this Worker on a free loopback port, with fresh random secrets passed as
+//      `--var`, local state in a fresh temp directory, and `--env-file` pointing at an empty temp
+//      file so that a developer's `.dev.vars` (or `.env`) never reaches it: wrangler 4.86 loads
+//      `.dev.vars` only when no `--env-file` is given.
+// Each server runs in its own process group (`detached: true`); teardown signals the whole group
+// (`kill -<pid>`), so wrangler's workerd children go with it. Server output is kept in
+// test-results/e2e/*.log for post-mortems.
+//
+// How wrangler 4.86 reads `--var NAME:value`: it splits at the first ':' only and keeps the rest
+// verbatim (src/utils/collectKeyValues.ts), so values may contain ':' and '='. The secrets below
+// use both on purpose (ENCRYPTION_KEY is `keyId:base64==`, JWT_SIGNING_KEY is padded Base64), and
+// the tests prove they arrived intact: tokens verify with this JWT key, and the Twilio token is
+// encrypted with this ENCRYPTION_KEY.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server as NetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import type { E2eContext } from "./context";
+
+const STARTUP_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+const LOOPBACK = "127.0.0.1";
+
+type Server = { name: string; child: ChildProcess; log: string };
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const root = project.config.root;
+  const logDir = join(root, "test-results", "e2e");
+  mkdirSync(logDir, { recursive: true });
+  const tempDir = mkdtempSync(join(tmpdir(), "legacy-two-factor-e2e-"));
+  const servers: Server[] = [];
+  // Last resort if vitest exits without running teardown: no server may outlive the run.
+  const killOnExit = () => servers.forEach((server) => signalGroup(server.child.pid, "SIGKILL"));
+  process.once("exit", killOnExit);
+
+  const teardown = async () => {
+    process.removeListener("exit", killOnExit);
+    // Wrangler first: it may still be talking to the fake.
+    for (const server of [...servers].reverse()) await stop(server);
+    rmSync(tempDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  };
+
+  try {
+    const fake = start(servers, "fake-twilio", process.execPath, [join(root, "test/fake-twilio/server.mjs"), "--port", "0"], {
+      cwd: root,
+      log: join(logDir, "fake-twilio.log"),
+    });
+    const fakeTwilioUrl = await waitForLogLine(fake, /fake-twilio listening on (http:\/\/\S+)/, 15_000);
+    await waitForHttp(fake, `${fakeTwilioUrl}/_fake/messages`, 15_000);
+
+    const context: E2eContext = {
+      baseUrl: "",
+      apiKey: `e2e-${randomBytes(24).toString("hex")}`,
+      jwtSigningKey: randomBytes(32).toString("base64"), // 32 bytes: ends in '=' on purpose
+      fakeTwilioUrl,
+    };
+    const encryptionKey = `e2e1:${randomBytes(32).toString("base64")}`; // contains ':' and '='
+    const [port, inspectorPort] = await freePorts(2);
+    context.baseUrl = `http://${LOOPBACK}:${port}`;
+
+    const envFile = join(tempDir, "e2e.env");
+    writeFileSync(envFile, "# Empty on purpose: stands in for .dev.vars, whose secrets must not reach the e2e server.\n", { mode: 0o600 });
+    const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+    if (!existsSync(wranglerBin)) throw new Error(`wrangler is not installed at ${wranglerBin}; run npm ci`);
+    const wrangler = start(
+      servers,
+      "wrangler dev",
+      process.execPath,
+      [
+        wranglerBin, "dev",
+        "--ip", LOOPBACK,
+        "--port", String(port),
+        "--inspector-port", String(inspectorPort),
+        "--persist-to", join(tempDir, "state"),
+        "--env-file", envFile,
+        "--var", `API_KEYS:${context.apiKey}`,
+        "--var", `JWT_SIGNING_KEY:${context.jwtSigningKey}`,
+        "--var", `ENCRYPTION_KEY:${encryptionKey}`,
+        "--var", "LOGIN_REQUIRES_API_KEY:true",
+        "--show-interactive-dev-session=false",
+      ],
+      { cwd: root, log: join(logDir, "wrangler.log") },
+    );
+    await waitForHttp(wrangler, `${context.baseUrl}/api/status`, STARTUP_TIMEOUT_MS);
+
+    project.provide("e2e", context);
+    return teardown;
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+}
+
+function start(servers: Server[], name: string, command: string, args: string[], options: { cwd: string; log: string }): Server {
+  const fd = openSync(options.log, "w");
+  try {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      detached: true, // its own process group, killed as a whole in stop()
+      stdio: ["ignore", fd, fd],
+      env: serverEnv(),
+    });
+    const server = { name, child, log: options.log };
+    servers.push(server);
+    child.on("error", () => {}); // reported by the readiness checks, which see the process gone
+    return server;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function serverEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
+  // Nothing from this process's environment may become a Worker binding.
+  delete env.CLOUDFLARE_INCLUDE_PROCESS_ENV;
+  delete env.CLOUDFLARE_ENV;
+  return env;
+}
+
+async function stop(server: Server): Promise<void> {
+  const pid = server.child.pid;
+  if (pid === undefined) return;
+  signalGroup(pid, "SIGTERM");
+  if (await groupGone(pid, STOP_GRACE_MS)) return;
+  signalGroup(pid, "SIGKILL");
+  if (!(await groupGone(pid, 5_000))) console.warn(`[e2e] ${server.name} (process group ${pid}) survived SIGKILL`);
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+async function groupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return true;
+    await sleep(100);
+  }
+  return !groupAlive(pgid);
+}
+
+/** Whether any live (non-zombie) process is in the group. Zombies hold no ports and no memory. */
+function groupAlive(pgid: number): boolean {
+  if (process.platform === "linux") {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces and ')'.
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+    return false;
+  }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForLogLine(server: Server, pattern: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = pattern.exec(readLog(server));
+    if (match) return match[1]!;
+    if (server.child.exitCode !== null || server.child.signalCode !== null) throw startupFailure(server, "exited before it was ready");
+    await sleep(50);
+  }
+  throw startupFailure(server, `printed no line matching ${pattern} within ${timeoutMs} ms`);
+}
+
+async function waitForHttp(server: Server, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) throw startupFailure(server, "exited before it was ready");
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(250);
+  }
+  throw startupFailure(server, `did not answer 200 on ${url} within ${timeoutMs} ms (last: ${last})`);
+}
+
+function startupFailure(server: Server, what: string): Error {
+  const tail = readLog(server).split("\n").slice(-40).join("\n");
+  return new Error(`[e2e] ${server.name} ${what}. Log ${server.log}, last lines:\n${tail}`);
+}
+
+function readLog(server: Server): string {
+  try {
+    return readFileSync(server.log, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Distinct ports that were free a moment ago on the loopback interface (all held until all are found). */
+async function freePorts(count: number): Promise<number[]> {
+  const probes = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<NetServer>((resolve, reject) => {
+        const probe = createServer();
+        probe.once("error", reject);
+        probe.listen(0, LOOPBACK, () => resolve(probe));
+      }),
+    ),
+  );
+  const ports = probes.map((probe) => {
+    const address = probe.address();
+    return typeof address === "object" && address ? address.port : 0;
+  });
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  if (ports.some((port) => !port)) throw new Error("could not find free ports");
+  return ports;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
