@@ -113,7 +113,9 @@ export class UserGuard extends DurableObject<Env> {
    */
   async checkPassword(passwordMatches: boolean, recordPasswordChangedAt: number, trustId: string | undefined, nowMs: number): Promise<PasswordCheck> {
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
-    const state = this.requireState();
+    // No state: the user was deleted and a stale KV record still led here.
+    const state = this.state;
+    if (!state) return { outcome: "wrong-password" };
     const prevention = this.prevention(state, nowMs);
     if (prevention) return { outcome: "prevented", prevention };
     if (!passwordMatches || recordPasswordChangedAt !== state.access.passwordChangedAt) {

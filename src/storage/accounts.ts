@@ -55,10 +55,16 @@ export async function createAccount(env: Env, user: UserRecord): Promise<void> {
     await guard.destroy();
     throw error;
   }
-  if (user.twoFactorEnabled && user.twoFactorSecret) {
-    await guard.setTwoFactor({ delivery: user.twoFactorDelivery, secret: user.twoFactorSecret });
+  try {
+    if (user.twoFactorEnabled && user.twoFactorSecret) {
+      await guard.setTwoFactor({ delivery: user.twoFactorDelivery, secret: user.twoFactorSecret });
+    }
+    await writeRecord(env, user);
+  } catch (error) {
+    // Leave nothing half-created: no orphaned claims keeping the email or id taken.
+    await deleteAccount(env, user).catch(() => undefined);
+    throw error;
   }
-  await writeRecord(env, user);
 }
 
 /** The KV record with what its guard holds (2FA enrolment, last login), which wins over a stale KV copy. */
