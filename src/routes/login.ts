@@ -11,7 +11,7 @@ import { publicUser, userRepository, type UserRecord } from "../storage/users";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { textChallengeCode } from "./two-factor";
-import { fusionAuthId, readJson } from "./validate";
+import { codeField, fusionAuthId, readJson } from "./validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
 
@@ -30,7 +30,7 @@ const loginRequest = z.object({
 });
 const twoFactorLoginRequest = z.object({
   twoFactorId: z.string().min(1).max(128),
-  code: z.string().trim().min(1).max(16),
+  code: codeField,
   trustComputer: z.boolean().nullish(),
   ...loginOptions,
 });

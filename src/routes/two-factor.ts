@@ -14,10 +14,10 @@ import { userRepository, type UserRecord } from "../storage/users";
 import { requireApiKeyOrJwt } from "./auth";
 import type { AppEnv } from "./context";
 import { empty } from "./respond";
-import { check, fusionAuthId, idParam, readJson } from "./validate";
+import { check, codeField, fusionAuthId, idParam, readJson } from "./validate";
 
 const enableRequest = z.object({
-  code: z.string().trim().min(1).max(16),
+  code: codeField,
   secret: z.string().trim().max(256).nullish(),
   secretBase32Encoded: z.string().trim().max(512).nullish(),
   delivery: z.enum(["None", "TextMessage"]).nullish(),
@@ -51,12 +51,14 @@ function requireAccepted(result: CodeCheck | EnableResult): void {
   if (result.outcome === "prevented") throw loginPrevented(result.prevention);
 }
 
+function secretKey(secret: string): Uint8Array {
+  const key = keyFromSecret(secret);
+  if (!key) throw fieldError("secret", "invalid", "The [secret] must be Base64 and decode to at least 10 bytes (80 bits).");
+  return key;
+}
+
 function keyFromRequest(request: z.output<typeof enableRequest>): Uint8Array {
-  if (request.secret) {
-    const key = keyFromSecret(request.secret);
-    if (!key) throw fieldError("secret", "invalid", "The [secret] must be Base64 and decode to at least 10 bytes (80 bits).");
-    return key;
-  }
+  if (request.secret) return secretKey(request.secret);
   if (request.secretBase32Encoded) {
     const key = keyFromBase32(request.secretBase32Encoded);
     if (!key) throw fieldError("secretBase32Encoded", "invalid", "The [secretBase32Encoded] must be Base32 and decode to at least 10 bytes (80 bits).");
@@ -87,7 +89,7 @@ async function enable(c: Context<AppEnv>): Promise<Response> {
 
 async function disable(c: Context<AppEnv>): Promise<Response> {
   const user = await targetUser(c);
-  const { code } = check(z.object({ code: z.string().trim().min(1).max(16) }), { code: c.req.query("code") });
+  const { code } = check(z.object({ code: codeField }), { code: c.req.query("code") });
   const result = await userGuard(c.env, user.id).disableTwoFactor(code, Date.now());
   if (result.outcome === "not-enabled") {
     throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
@@ -112,8 +114,7 @@ async function textUserCode(c: Context<AppEnv>, user: UserRecord, purpose: strin
 /** Texts the code of a secret that is being enrolled (REF §4.1), remembered for the SMS window. */
 async function textEnrolmentCode(c: Context<AppEnv>, mobilePhone: string, secret: string | null | undefined): Promise<void> {
   if (!secret) throw fieldError("secret", "blank", "The [secret] is required with [mobilePhone].");
-  const key = keyFromSecret(secret);
-  if (!key) throw fieldError("secret", "invalid", "The [secret] must be Base64 and decode to at least 10 bytes (80 bits).");
+  const key = secretKey(secret);
   await textCode(c.env, c.var.config, { phone: mobilePhone, phoneField: "mobilePhone", purpose: "enrolment" }, async () => {
     const now = Date.now();
     const step = timeStep(now);

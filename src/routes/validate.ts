@@ -11,6 +11,9 @@ import { fieldErrors, generalError, type ErrorMessage } from "../domain/errors";
  */
 export const fusionAuthId = z.guid().transform((id) => id.toLowerCase());
 
+/** A verification code as typed: checked for its shape by the TOTP code, not here. */
+export const codeField = z.string().trim().min(1).max(16);
+
 /** A path or query id, checked like a body field named `field`. */
 export function idParam(field: string, value: string | undefined): string {
   return check(z.object({ [field]: fusionAuthId }), { [field]: value })[field] as string;
