@@ -1,10 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-// Two projects, both run by `vitest run` (select one with `--project workers` or `--project e2e`):
+// Three projects, all run by `vitest run` (select one with `--project workers|e2e|browser`):
 // - workers: the unit and API suites inside workerd, with real KV and Durable Object bindings.
 // - e2e: Node tests that drive a real `wrangler dev` of this Worker with the official
 //   @fusionauth/typescript-client; test/e2e/global-setup.ts starts and stops the servers.
+// - browser: test/browser/*.test.mjs walk the /demo page in Chromium against another such server.
 export default defineConfig({
   test: {
     projects: [
@@ -39,6 +40,19 @@ export default defineConfig({
           fileParallelism: false,
           maxWorkers: 1,
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The /demo page in Debian's Chromium (playwright-core), against its own `wrangler dev`.
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.mjs"],
+          environment: "node",
+          globalSetup: ["test/browser/global-setup.mjs"],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 120_000,
           hookTimeout: 120_000,
         },
       },

@@ -14,6 +14,7 @@ if (!existsSync(path)) {
       `API_KEYS=${apiKey}`,
       `JWT_SIGNING_KEY=${randomBytes(32).toString("base64url")}`,
       `ENCRYPTION_KEY=dev1:${randomBytes(32).toString("base64")}`,
+      "DEMO_ENABLED=true", // the /demo page; wrangler.toml keeps it off for deploys
       "",
     ].join("\n"),
     { mode: 0o600 },

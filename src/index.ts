@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { generalError } from "./domain/errors";
 import type { AppEnv } from "./routes/context";
 import { requestContext } from "./routes/context";
+import { demoRoutes } from "./routes/demo";
 import { integrationRoutes } from "./routes/integrations";
 import { loginRoutes } from "./routes/login";
 import { openApiRoutes } from "./routes/openapi";
@@ -35,7 +36,8 @@ const app = new Hono<AppEnv>()
   .route("/api", userImportRoutes)
   .route("/api", userRoutes)
   .route("/api", integrationRoutes)
-  .route("/api", openApiRoutes);
+  .route("/api", openApiRoutes)
+  .route("/demo", demoRoutes);
 
 app.onError(errorResponse);
 app.notFound(() => empty(404));

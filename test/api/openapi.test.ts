@@ -3,11 +3,14 @@ import app from "../../src/index";
 import { openApiDocument } from "../../src/routes/openapi";
 import { call } from "../helpers";
 
-/** "METHOD /path/{param}" for every handler the app routes (Hono's `:param?` stands for two paths). */
+/**
+ * "METHOD /path/{param}" for every API handler the app routes (Hono's `:param?` stands for two
+ * paths). Only /api/*: the /demo page is not part of the API.
+ */
 function appRoutes(): string[] {
   const routes = new Set<string>();
   for (const { method, path } of app.routes) {
-    if (method === "ALL") continue; // middleware
+    if (method === "ALL" || !path.startsWith("/api/")) continue; // middleware, the demo
     const optional = /\/:(\w+)\?$/.exec(path);
     const paths = optional ? [path.slice(0, optional.index), path.replace(/\?$/, "")] : [path];
     for (const p of paths) routes.add(`${method} ${p.replace(/:(\w+)/g, "{$1}")}`);

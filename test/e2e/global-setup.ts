@@ -6,7 +6,7 @@
 //      `.dev.vars` only when no `--env-file` is given.
 // Each server runs in its own process group (`detached: true`); teardown signals the whole group
 // (`kill -<pid>`), so wrangler's workerd children go with it. Server output is kept in
-// test-results/e2e/*.log for post-mortems.
+// test-results/e2e/*.log (test-results/<name>/ for startServers callers) for post-mortems.
 //
 // How wrangler 4.86 reads `--var NAME:value`: it splits at the first ':' only and keeps the rest
 // verbatim (src/utils/collectKeyValues.ts), so values may contain ':' and '='. The secrets below
@@ -28,11 +28,24 @@ const LOOPBACK = "127.0.0.1";
 
 type Server = { name: string; child: ChildProcess; log: string };
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return startServers(project);
+}
+
+/**
+ * What setup() does, for other Node projects that need their own pair of servers: `name` keeps
+ * their logs apart (test-results/<name>/), `vars` become extra `--var`s of `wrangler dev`. The
+ * browser project (test/browser/global-setup.mjs) uses it to switch the /demo page on.
+ */
+export async function startServers(
+  project: TestProject,
+  options: { name?: string; vars?: Record<string, string> } = {},
+): Promise<() => Promise<void>> {
+  const name = options.name ?? "e2e";
   const root = project.config.root;
-  const logDir = join(root, "test-results", "e2e");
+  const logDir = join(root, "test-results", name);
   mkdirSync(logDir, { recursive: true });
-  const tempDir = mkdtempSync(join(tmpdir(), "legacy-two-factor-e2e-"));
+  const tempDir = mkdtempSync(join(tmpdir(), `legacy-two-factor-${name}-`));
   const servers: Server[] = [];
   // Last resort if vitest exits without running teardown: no server may outlive the run.
   const killOnExit = () => servers.forEach((server) => signalGroup(server.child.pid, "SIGKILL"));
@@ -82,6 +95,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         "--var", `JWT_SIGNING_KEY:${context.jwtSigningKey}`,
         "--var", `ENCRYPTION_KEY:${encryptionKey}`,
         "--var", "LOGIN_REQUIRES_API_KEY:true",
+        ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
         "--show-interactive-dev-session=false",
       ],
       { cwd: root, log: join(logDir, "wrangler.log") },
