@@ -87,11 +87,17 @@ export async function createTwoFactorUserWithoutCode(fields: Record<string, unkn
   return { ...user, secret };
 }
 
-/** A six-digit code that matches none of the steps from two before to two after `nowMs`. */
+let wrongCodes = 0;
+
+/**
+ * A six-digit code that matches none of the steps from two before to two after `nowMs`, different
+ * on every call: the server does not count a wrong code repeated within 10 s (a 421 retry) twice.
+ */
 export async function wrongCode(secret: string, nowMs = Date.now()): Promise<string> {
   const near = new Set(await Promise.all([-2, -1, 0, 1, 2].map((steps) => codeFor(secret, steps, nowMs))));
-  for (let candidate = 0; ; candidate += 111_111) {
-    const code = String(candidate % 1_000_000).padStart(6, "0");
+  for (;;) {
+    wrongCodes += 1;
+    const code = String((wrongCodes * 7919) % 1_000_000).padStart(6, "0");
     if (!near.has(code)) return code;
   }
 }
@@ -199,4 +205,54 @@ export async function createTextMessageUser(mobilePhone: string) {
   });
   if (patched.status !== 200) throw new Error(`patch failed: ${patched.status} ${await patched.text()}`);
   return { ...user, secret };
+}
+
+// ---- Fault-injection and log-capture helpers (added for test/faults and test/security) ----
+
+function logText(arg: unknown): string {
+  if (typeof arg === "string") return arg;
+  if (arg instanceof Error) return `${arg.name}: ${arg.message}\n${arg.stack ?? ""}`;
+  try {
+    return JSON.stringify(arg) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
+}
+
+/**
+ * Silences console.log/info/warn/error/debug and returns the lines written from now on (the Worker
+ * and its Durable Objects log through the test isolate's console). Undo with `vi.restoreAllMocks()`.
+ */
+export function captureConsole(): string[] {
+  const lines: string[] = [];
+  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(logText).join(" "));
+    });
+  }
+  return lines;
+}
+
+/**
+ * A Durable Object namespace like `namespace`, except that its stubs' `methods` reject with `error`.
+ * For `app.request(path, init, { ...env, BINDING: failingNamespace(...) })`: only the Worker's own
+ * calls fail; Durable Objects calling each other still use the real bindings.
+ */
+export function failingNamespace<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+  methods: string[],
+  error: Error = new Error("injected Durable Object failure"),
+): DurableObjectNamespace<T> {
+  return new Proxy(namespace, {
+    get(target, property) {
+      if (property === "get") {
+        return (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) =>
+          new Proxy(target.get(id, options), {
+            get: (stub, name) => (typeof name === "string" && methods.includes(name) ? () => Promise.reject(error) : Reflect.get(stub, name)),
+          });
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -30,7 +30,7 @@ export type SendReservation =
 export type CompletionResult =
   | { outcome: "accepted"; challenge: ChallengeData; delivery: TwoFactorDelivery; trustId?: string }
   | { outcome: "not-found" }
-  | { outcome: "invalid-code" }
+  | { outcome: "invalid-code"; counted: boolean }
   | { outcome: "prevented"; prevention: LoginPrevention };
 
 const TWO_FACTOR_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -98,6 +98,7 @@ export class LoginChallenge extends DurableObject<Env> {
       case "prevented":
         return check;
       case "invalid-code": {
+        if (!check.counted) return check;
         const stored = this.ctx.storage.kv.get<StoredChallenge>("challenge")!;
         stored.failedAttempts += 1;
         if (stored.failedAttempts >= readConfig(this.env).maxCodeAttemptsPerChallenge) await this.discard();

@@ -34,6 +34,8 @@ type GuardState = {
   lastLoginInstant?: number;
   /** Time steps whose codes went out by SMS, acceptable until `expiresAt` although the step has passed. */
   smsCodes?: SentCode[];
+  /** The last counted wrong code (it matched no step, so it is not a secret) and when. */
+  lastWrongCode?: { code: string; at: number };
 };
 
 export type SentCode = { step: number; expiresAt: number };
@@ -48,7 +50,8 @@ export type PasswordCheck =
 
 export type CodeCheck =
   | { outcome: "accepted"; delivery: TwoFactorDelivery; trustId?: string }
-  | { outcome: "invalid-code" }
+  /** `counted`: whether it counted toward the lockout (and the challenge's attempts). */
+  | { outcome: "invalid-code"; counted: boolean }
   | { outcome: "prevented"; prevention: LoginPrevention }
   | { outcome: "not-enabled" };
 
@@ -56,6 +59,12 @@ export type EnableResult = { outcome: "enabled"; secret: string } | { outcome: "
 
 const MAX_TRUSTED_DEVICES = 20;
 const MAX_SMS_CODES = 10;
+/**
+ * Browsers and Node's fetch resend a request answered 421 (the Fetch standard's "Misdirected
+ * Request"), which is FusionAuth's wrong-code status: the same wrong code again this soon is that
+ * retry, not another guess.
+ */
+const REPEAT_WINDOW_MS = 10_000;
 
 const liveCodes = (codes: SentCode[] | undefined, nowMs: number) => (codes ?? []).filter((sent) => sent.expiresAt > nowMs);
 
@@ -147,7 +156,7 @@ export class UserGuard extends DurableObject<Env> {
     const state = this.requireState();
     if (!state.twoFactor.enabled || state.twoFactor.secret !== secret) return { outcome: "not-enabled" };
     if (login && login.generation !== state.twoFactor.generation) return { outcome: "not-enabled" };
-    const result = this.acceptStep(state, step, nowMs, true);
+    const result = this.acceptStep(state, step, nowMs, { code });
     if (result.outcome !== "accepted" || !login) return result;
     state.lastLoginInstant = nowMs;
     if (trustHash) {
@@ -167,7 +176,7 @@ export class UserGuard extends DurableObject<Env> {
     const secret = await encrypt(this.env.ENCRYPTION_KEY, key, secretContext(this.requireState().userId));
     const state = this.requireState();
     if (state.twoFactor.enabled) return { outcome: "already-enabled" };
-    const result = this.acceptStep(state, step, nowMs, false);
+    const result = this.acceptStep(state, step, nowMs, null);
     if (result.outcome !== "accepted") return result;
     state.twoFactor = { enabled: true, delivery, secret, generation: state.twoFactor.generation + 1 };
     this.save(state);
@@ -211,10 +220,10 @@ export class UserGuard extends DurableObject<Env> {
 
   /**
    * Accepts `step` if it is newer than the last accepted one. `guarded` checks (login, disable)
-   * honour the lockout and count wrong codes toward it; enrolment does neither, since a user
+   * honour the lockout and count wrong codes toward it; enrolment (null) does neither, since a user
    * fumbling a new authenticator must not lock their own login.
    */
-  private acceptStep(state: GuardState, step: number | null, nowMs: number, guarded: boolean): CodeCheck {
+  private acceptStep(state: GuardState, step: number | null, nowMs: number, guarded: { code: string } | null): CodeCheck {
     const prevention = guarded ? this.prevention(state, nowMs) : null;
     if (prevention) return { outcome: "prevented", prevention };
     if (step !== null && step > state.lastAcceptedStep) {
@@ -227,16 +236,17 @@ export class UserGuard extends DurableObject<Env> {
     // A replayed code is refused but proves possession of the secret, so only codes that match no
     // acceptable step count. RFC 4226 §7.3: they count across challenges, and every
     // `failuresPerLock` of them in a row lock login, for twice as long each time.
-    if (guarded && step === null) {
-      const { failuresPerLock, baseSeconds, maxSeconds } = this.config.twoFactorLockout;
-      state.consecutiveCodeFailures += 1;
-      if (state.consecutiveCodeFailures % failuresPerLock === 0) {
-        const locks = state.consecutiveCodeFailures / failuresPerLock;
-        state.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
-      }
-      this.save(state);
+    const retried = state.lastWrongCode?.code === guarded?.code && nowMs - (state.lastWrongCode?.at ?? 0) < REPEAT_WINDOW_MS;
+    if (!guarded || step !== null || retried) return { outcome: "invalid-code", counted: false };
+    const { failuresPerLock, baseSeconds, maxSeconds } = this.config.twoFactorLockout;
+    state.consecutiveCodeFailures += 1;
+    if (state.consecutiveCodeFailures % failuresPerLock === 0) {
+      const locks = state.consecutiveCodeFailures / failuresPerLock;
+      state.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
     }
-    return { outcome: "invalid-code" };
+    state.lastWrongCode = { code: guarded.code, at: nowMs };
+    this.save(state);
+    return { outcome: "invalid-code", counted: true };
   }
 
   private recordPasswordFailure(state: GuardState, nowMs: number): void {

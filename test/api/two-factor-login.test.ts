@@ -99,12 +99,21 @@ describe("two-factor login errors", () => {
     expect((await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) })).status).toBe(200);
   });
 
-  it("discards a challenge after five wrong codes, so a right sixth code gets 404", async () => {
+  it("counts a wrong code resent at once (a browser's 421 retry) as one attempt", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const twoFactorId = await startTwoFactorLogin(user);
     const bad = await wrongCode(user.secret);
+    for (let attempt = 1; attempt <= 6; attempt++) expect((await twoFactorLogin({ twoFactorId, code: bad })).status).toBe(421);
+    const state = await readGuardState(user.id);
+    expect(state.consecutiveCodeFailures).toBe(1);
+    expect((await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) })).status).toBe(200);
+  });
+
+  it("discards a challenge after five wrong codes, so a right sixth code gets 404", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const twoFactorId = await startTwoFactorLogin(user);
     for (let attempt = 1; attempt <= 5; attempt++) {
-      expect((await twoFactorLogin({ twoFactorId, code: bad })).status, `attempt ${attempt}`).toBe(421);
+      expect((await twoFactorLogin({ twoFactorId, code: await wrongCode(user.secret) })).status, `attempt ${attempt}`).toBe(421);
     }
     const sixth = await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) });
     expect(await emptyResponse(sixth)).toEqual({ status: 404, ...EMPTY });
@@ -191,9 +200,8 @@ describe("lockout across challenges (SPEC §3)", () => {
     const user = await createTwoFactorUserWithoutCode();
     const first = await startTwoFactorLogin(user);
     const second = await startTwoFactorLogin(user);
-    const bad = await wrongCode(user.secret);
     for (const twoFactorId of [first, first, first, second, second]) {
-      expect((await twoFactorLogin({ twoFactorId, code: bad })).status).toBe(421);
+      expect((await twoFactorLogin({ twoFactorId, code: await wrongCode(user.secret) })).status).toBe(421);
     }
     const now = Date.now();
     const expiry = await preventedUntil(await login(user.email, user.password));
@@ -232,11 +240,10 @@ describe("lockout across challenges (SPEC §3)", () => {
   it("resets the count on a success: four wrong, one right, four wrong does not lock", async () => {
     const user = await createTwoFactorUser();
     const first = await startTwoFactorLogin(user);
-    const bad = await wrongCode(user.secret);
-    for (let i = 0; i < 4; i++) expect((await twoFactorLogin({ twoFactorId: first, code: bad })).status).toBe(421);
+    for (let i = 0; i < 4; i++) expect((await twoFactorLogin({ twoFactorId: first, code: await wrongCode(user.secret) })).status).toBe(421);
     expect((await twoFactorLogin({ twoFactorId: first, code: await codeFor(user.secret, 1) })).status).toBe(200);
     const second = await startTwoFactorLogin(user);
-    for (let i = 0; i < 4; i++) expect((await twoFactorLogin({ twoFactorId: second, code: bad })).status).toBe(421);
+    for (let i = 0; i < 4; i++) expect((await twoFactorLogin({ twoFactorId: second, code: await wrongCode(user.secret) })).status).toBe(421);
     expect((await login(user.email, user.password)).status).toBe(242);
     expect((await readGuardState(user.id)).consecutiveCodeFailures).toBe(4);
   });
