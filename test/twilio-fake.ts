@@ -67,3 +67,37 @@ export function sendToPhone(mobilePhone: string, secret: string) {
 export function sendDuringLogin(twoFactorId: string) {
   return call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, headers: { "Content-Type": "text/plain" } });
 }
+
+// ---- Twilio fault injection (added for test/faults) ----
+
+/** How the fake Twilio behaves: normally, or one of the ways a real one (or the network) fails. */
+export type TwilioFault = "up" | "unreachable" | "throws" | "not-json" | "no-sid";
+
+/**
+ * Like installFakeTwilio, but `control.fault` switches the Twilio URL between the working fake and a
+ * failure: fetch rejecting (network down), fetch throwing synchronously, a 201 that is not JSON, and a
+ * 201 JSON without a message SID. `control.attempts` counts the Worker's calls to Twilio.
+ */
+export function installFaultyTwilio() {
+  const fake = createFakeTwilio();
+  const control = { fault: "up" as TwilioFault, attempts: 0 };
+  const realFetch = globalThis.fetch;
+  vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+    const request = new Request(input, init);
+    if (!request.url.startsWith(FAKE_TWILIO_URL)) return realFetch(request);
+    control.attempts += 1;
+    switch (control.fault) {
+      case "unreachable":
+        return Promise.reject(new TypeError("Network connection lost."));
+      case "throws":
+        throw new TypeError("fetch failed before returning a promise");
+      case "not-json":
+        return Promise.resolve(new Response("<html><body>Created</body></html>", { status: 201, headers: { "Content-Type": "text/html" } }));
+      case "no-sid":
+        return Promise.resolve(Response.json({ status: "queued", to: "+15555550100" }, { status: 201 }));
+      default:
+        return fake.handle(request);
+    }
+  });
+  return { fake, control };
+}

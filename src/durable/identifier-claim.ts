@@ -1,6 +1,7 @@
 // The claim point that keeps emails and usernames unique under concurrent creates: KV has no
 // put-if-absent, but one object per identifier is single-threaded, so the first claim wins.
 import { DurableObject } from "cloudflare:workers";
+import { identifierName, type LoginIdKind } from "../storage/users";
 
 export class IdentifierClaim extends DurableObject<Env> {
   /** Claims the identifier for `userId` if it is free; returns the owner after the call. */
@@ -16,6 +17,6 @@ export class IdentifierClaim extends DurableObject<Env> {
   }
 }
 
-export function identifierClaim(env: Env, kind: "email" | "username", value: string) {
-  return env.IDENTIFIER_CLAIM.get(env.IDENTIFIER_CLAIM.idFromName(`${kind}:${value.toLowerCase()}`));
+export async function identifierClaim(env: Env, kind: LoginIdKind, value: string) {
+  return env.IDENTIFIER_CLAIM.get(env.IDENTIFIER_CLAIM.idFromName(await identifierName(kind, value)));
 }

@@ -122,9 +122,13 @@ export class UserGuard extends DurableObject<Env> {
    */
   async checkPassword(passwordMatches: boolean, recordPasswordChangedAt: number, trustId: string | undefined, nowMs: number): Promise<PasswordCheck> {
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
-    // No state: the user was deleted and a stale KV record still led here.
     const state = this.state;
-    if (!state) return { outcome: "wrong-password" };
+    if (!state) {
+      // A decoy for an unknown login id (or a deleted user's stale record): the same storage write
+      // as a wrong password, so the response time does not tell which login ids exist.
+      this.ctx.storage.kv.put("unknownLoginAt", nowMs);
+      return { outcome: "wrong-password" };
+    }
     const prevention = this.prevention(state, nowMs);
     if (prevention) return { outcome: "prevented", prevention };
     if (!passwordMatches || recordPasswordChangedAt !== state.access.passwordChangedAt) {
@@ -188,7 +192,7 @@ export class UserGuard extends DurableObject<Env> {
    * (right after a login or enable it is the next step, which the ±1 window accepts), and it stays
    * acceptable for the SMS code lifetime even after its step has passed: SMS can be slow.
    */
-  async smsCode(nowMs: number): Promise<string | null> {
+  async smsCode(nowMs: number): Promise<{ code: string; step: number } | null> {
     const secret = this.state?.twoFactor.enabled ? this.state.twoFactor.secret : undefined;
     if (!secret) return null;
     const key = await decrypt(this.env.ENCRYPTION_KEY, secret, secretContext(this.state!.userId));
@@ -197,7 +201,14 @@ export class UserGuard extends DurableObject<Env> {
     const expiresAt = nowMs + this.config.sms.codeTtlSeconds * 1000;
     state.smsCodes = [...liveCodes(state.smsCodes, nowMs).filter((sent) => sent.step !== step), { step, expiresAt }].slice(-MAX_SMS_CODES);
     this.save(state);
-    return hotp(key, step);
+    return { code: await hotp(key, step), step };
+  }
+
+  /** Withdraws a code whose text Twilio refused: it never reached the user. */
+  forgetSmsCode(step: number): void {
+    const state = this.requireState();
+    state.smsCodes = (state.smsCodes ?? []).filter((sent) => sent.step !== step);
+    this.save(state);
   }
 
   async disableTwoFactor(code: string, nowMs: number): Promise<CodeCheck> {

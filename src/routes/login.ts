@@ -14,6 +14,7 @@ import { textChallengeCode } from "./two-factor";
 import { codeField, fusionAuthId, readJson } from "./validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
+const UNKNOWN_LOGIN_DECOYS = 16;
 
 const metaData = z.record(z.string(), z.unknown()).nullish();
 const loginOptions = {
@@ -86,8 +87,11 @@ export const loginRoutes = new Hono<AppEnv>()
     const userId = await users.idByLoginId(request.loginId);
     const user = userId ? await users.get(userId) : null;
     if (!user) {
-      // Same cost as a wrong password, so response time does not reveal which login ids exist.
+      // Same work as a wrong password (a hash, a guard call that writes), so response time does not
+      // reveal which login ids exist. The decoys are spread over a few objects, none of them hot.
       await verifyPassword(request.password, dummyPasswordHash(config.passwordFactor));
+      const decoy = `unknown-login:${request.loginId.length % UNKNOWN_LOGIN_DECOYS}`;
+      await userGuard(c.env, decoy).checkPassword(false, 0, undefined, Date.now());
       throw emptyError(404);
     }
     const passwordMatches = await verifyPassword(request.password, user.password);

@@ -16,7 +16,7 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
     return new Response(JSON.stringify(known.body), { status: known.status, headers });
   }
   const requestId = c.get("requestId");
-  console.error(JSON.stringify({ event: "request.failed", requestId, method: c.req.method, path: c.req.path, error: describe(error) }));
+  console.error(JSON.stringify({ event: "request.failed", requestId, method: c.req.method, route: c.req.routePath, error: describe(error) }));
   return empty(500, { "X-Request-Id": requestId ?? "" });
 }
 

@@ -9,7 +9,7 @@ import { loginChallenge } from "../durable/login-challenge";
 import { userGuard, type CodeCheck, type EnableResult } from "../durable/user-guard";
 import { textCode, tooManySends } from "../sms/two-factor-sms";
 import { loadAccount } from "../storage/accounts";
-import { readEnrolmentCodes, rememberEnrolmentCode } from "../storage/enrolment-codes";
+import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../storage/enrolment-codes";
 import { userRepository, type UserRecord } from "../storage/users";
 import { requireApiKeyOrJwt } from "./auth";
 import type { AppEnv } from "./context";
@@ -105,9 +105,9 @@ async function textUserCode(c: Context<AppEnv>, user: UserRecord, purpose: strin
   if (!user.mobilePhone) throw fieldError("user.mobilePhone", "blank", "The user has no [mobilePhone] to send a code to.");
   const guard = userGuard(c.env, user.id);
   await textCode(c.env, c.var.config, { phone: user.mobilePhone, phoneField: "user.mobilePhone", purpose }, async () => {
-    const code = await guard.smsCode(Date.now());
-    if (!code) throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
-    return code;
+    const sent = await guard.smsCode(Date.now());
+    if (!sent) throw generalError("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
+    return { code: sent.code, forget: () => guard.forgetSmsCode(sent.step) };
   });
 }
 
@@ -119,7 +119,7 @@ async function textEnrolmentCode(c: Context<AppEnv>, mobilePhone: string, secret
     const now = Date.now();
     const step = timeStep(now);
     await rememberEnrolmentCode(c.env.KV, key, { step, expiresAt: now + c.var.config.sms.codeTtlSeconds * 1000 }, now);
-    return hotp(key, step);
+    return { code: await hotp(key, step), forget: () => forgetEnrolmentCode(c.env.KV, key, step) };
   });
 }
 

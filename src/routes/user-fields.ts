@@ -10,12 +10,15 @@ import type { UserRecord } from "../storage/users";
 import { fusionAuthId } from "./validate";
 
 export const DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000001";
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// No white space, control, format (e.g. bidi overrides) or lone surrogate characters: login ids are
+// shown to people and used as lookup keys.
+const EMAIL = /^[^\s@\p{C}]+@[^\s@\p{C}]+\.[^\s@\p{C}]+$/u;
+const USERNAME = /^[^\p{C}]+$/u;
 const text = (max: number) => z.string().trim().max(max);
 
 export const userFields = z.object({
   email: text(254).regex(EMAIL).nullish(),
-  username: text(191).min(1).nullish(),
+  username: text(191).min(1).regex(USERNAME).nullish(),
   password: z
     .string()
     .min(MIN_PASSWORD_LENGTH, `[tooShort]The [user.password] must be at least ${MIN_PASSWORD_LENGTH} characters.`)

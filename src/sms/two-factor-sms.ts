@@ -21,24 +21,29 @@ export type SmsRequest = {
   purpose: string;
 };
 
+/** A code made acceptable for the SMS window, and how to withdraw it if the text never went out. */
+export type TextedCode = { code: string; forget(): Promise<void> };
+
 /**
- * Texts the code `makeCode` produces. The code is made only once the send is allowed, so a
- * refused send leaves no acceptable code behind.
+ * Texts the code `makeCode` produces. The code is made only once the send is allowed, and withdrawn
+ * when Twilio refuses the message, so a text that never went out leaves no acceptable code behind.
  */
-export async function textCode(env: Env, config: Config, { phone, phoneField, purpose }: SmsRequest, makeCode: () => Promise<string>): Promise<void> {
+export async function textCode(env: Env, config: Config, { phone, phoneField, purpose }: SmsRequest, makeCode: () => Promise<TextedCode>): Promise<void> {
   const to = normalizePhone(phone, config.defaultPhoneRegion);
   if (!to) throw fieldError(phoneField, "invalid", `The [${phoneField}] is not a phone number.`);
   const twilio = await twilioConfig(env);
   if (!twilio) throw generalError("TwilioNotConfigured", "The Twilio integration is not enabled or is missing its account SID, auth token or sender.");
   const permit = await phoneThrottle(env, to).acquire(Date.now(), purpose);
   if (!permit.allowed) throw tooManySends(permit.retryAfterSeconds);
-  const code = await makeCode();
+  const { code, forget } = await makeCode();
   const result = await sendSms(twilio, {
     to,
     body: config.sms.bodyTemplate.replaceAll("{code}", code),
     validityPeriodSeconds: config.sms.codeTtlSeconds,
   });
   if (!result.ok) {
+    // A 4xx is Twilio's final no. After a timeout or a 5xx the text may still arrive: keep the code.
+    if (result.status >= 400 && result.status < 500) await forget();
     console.warn(JSON.stringify({ event: "sms.failed", status: result.status, twilioCode: result.code }));
     const reason = result.code ? `Twilio error ${result.code}: ${result.message}` : result.message;
     throw generalError("PushTwoFactorFailed", `Failed to send a verification code using the configured push service. ${reason}`);

@@ -14,6 +14,11 @@ export async function readEnrolmentCodes(kv: KVNamespace, secretKey: Uint8Array)
   return (await kv.get<SentCode[]>(await keyFor(secretKey), "json")) ?? [];
 }
 
+export async function forgetEnrolmentCode(kv: KVNamespace, secretKey: Uint8Array, step: number): Promise<void> {
+  const codes = (await readEnrolmentCodes(kv, secretKey)).filter((code) => code.step !== step);
+  await kv.put(await keyFor(secretKey), JSON.stringify(codes), { expirationTtl: MIN_KV_TTL_SECONDS });
+}
+
 export async function rememberEnrolmentCode(kv: KVNamespace, secretKey: Uint8Array, sent: SentCode, nowMs: number): Promise<void> {
   const codes = [...(await readEnrolmentCodes(kv, secretKey)).filter((code) => code.expiresAt > nowMs), sent].slice(-10);
   const ttl = Math.max(MIN_KV_TTL_SECONDS, Math.ceil((sent.expiresAt - nowMs) / 1000));

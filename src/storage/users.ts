@@ -1,6 +1,7 @@
 // User records in KV under a versioned prefix, plus lookup indexes by email and username.
 // KV is eventually consistent: anything checked at login time lives in the user's Durable Object
 // (src/durable/user-guard.ts); these records serve retrieval and the password check.
+import { sha256Hex } from "../domain/compare";
 import type { PasswordHash } from "../domain/password";
 
 export type TwoFactorDelivery = "None" | "TextMessage";
@@ -38,19 +39,29 @@ export type UserRecord = {
 export type LoginIdKind = "email" | "username";
 
 const userKey = (id: string) => `v1:user:${id}`;
-const indexKey = (kind: LoginIdKind, value: string) => `v1:${kind}:${value.toLowerCase()}`;
+
+/**
+ * A login id as a fixed-length name, case-insensitive: any input makes a valid KV key (at most 512
+ * bytes, well-formed UTF-8) and Durable Object name, and keys do not spell out people's emails.
+ */
+export async function identifierName(kind: LoginIdKind, value: string): Promise<string> {
+  return `${kind}:${await sha256Hex(value.toLowerCase())}`;
+}
+
+const indexKey = async (kind: LoginIdKind, value: string) => `v1:${await identifierName(kind, value)}`;
 
 export function userRepository(kv: KVNamespace) {
   return {
     get: (id: string) => kv.get<UserRecord>(userKey(id), "json"),
     put: (user: UserRecord) => kv.put(userKey(user.id), JSON.stringify(user)),
     delete: (id: string) => kv.delete(userKey(id)),
-    idBy: (kind: LoginIdKind, value: string) => kv.get(indexKey(kind, value)),
-    putIndex: (kind: LoginIdKind, value: string, id: string) => kv.put(indexKey(kind, value), id),
-    deleteIndex: (kind: LoginIdKind, value: string) => kv.delete(indexKey(kind, value)),
+    idBy: async (kind: LoginIdKind, value: string) => kv.get(await indexKey(kind, value)),
+    putIndex: async (kind: LoginIdKind, value: string, id: string) => kv.put(await indexKey(kind, value), id),
+    deleteIndex: async (kind: LoginIdKind, value: string) => kv.delete(await indexKey(kind, value)),
     /** FusionAuth's loginId is an email or a username. */
     async idByLoginId(loginId: string): Promise<string | null> {
-      return loginId.includes("@") ? (await kv.get(indexKey("email", loginId))) ?? kv.get(indexKey("username", loginId)) : kv.get(indexKey("username", loginId));
+      const byEmail = loginId.includes("@") ? await kv.get(await indexKey("email", loginId)) : null;
+      return byEmail ?? kv.get(await indexKey("username", loginId));
     },
   };
 }

@@ -1,0 +1,207 @@
+// Tokens and credentials on the wire: the cookies' attributes, twoFactorIds and trust ids drawn from
+// the CSPRNG (32 bytes, 43-char Base64URL, never repeating), JWT algorithm confusion beyond the cases in
+// test/domain/jwt.test.ts, and oversized Authorization headers on every authenticated route.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { sign } from "hono/jwt";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { decodeBase64Url, encodeBase64Url } from "../../src/domain/encoding";
+import { issueAccessToken } from "../../src/domain/jwt";
+import { keyFromSecret } from "../../src/domain/secret";
+import { hotp, timeStep } from "../../src/domain/totp";
+import { newTwoFactorId } from "../../src/durable/login-challenge";
+import app from "../../src/index";
+import { openApiDocument } from "../../src/routes/openapi";
+import {
+  API_KEY,
+  call,
+  codeFor,
+  createTwoFactorUserWithoutCode,
+  createUser,
+  deleteChallengeAlarms,
+  emptyResponse,
+  JWT_SIGNING_KEY,
+  login,
+  setCookies,
+  startTwoFactorLogin,
+  STEP_MS,
+  twoFactorLogin,
+  userGuardOf,
+} from "../helpers";
+
+const ID = /^[A-Za-z0-9_-]{43}$/;
+const EMPTY_401 = { status: 401, contentType: null, body: "" };
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+afterAll(async () => {
+  await deleteChallengeAlarms();
+});
+
+/**
+ * Each of the 256 bits is one in about half of the ids: over 1,000 ids a fair generator gives 500 ± 16
+ * (σ), so the 400–600 band fails one in about 10^9 runs.
+ */
+function expectBalanced(ids: string[]): void {
+  const ones = new Array<number>(256).fill(0);
+  for (const id of ids) {
+    const bytes = decodeBase64Url(id)!;
+    expect(bytes).toHaveLength(32);
+    bytes.forEach((byte, index) => {
+      for (let bit = 0; bit < 8; bit++) ones[index * 8 + bit]! += (byte >> bit) & 1;
+    });
+  }
+  const outside = ones.filter((count) => count < ids.length * 0.4 || count > ids.length * 0.6);
+  expect(outside, "bit positions far from one half").toEqual([]);
+}
+
+describe("cookies", () => {
+  it("sets fusionauth.trust and access_token HttpOnly, Secure, SameSite=Lax, Path=/ with their lifetimes as Max-Age", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const response = await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: await codeFor(user.secret), trustComputer: true });
+    expect(response.status).toBe(200);
+    const cookies = setCookies(response);
+    const trust = cookies.find((cookie) => cookie.startsWith("fusionauth.trust="));
+    const access = cookies.find((cookie) => cookie.startsWith("access_token="));
+    for (const [cookie, maxAge] of [[trust, 2_592_000], [access, 3600]] as const) {
+      expect(cookie).toBeDefined();
+      const attributes = cookie!.split(";").slice(1).map((part) => part.trim().toLowerCase());
+      expect(attributes).toEqual(expect.arrayContaining(["httponly", "secure", "samesite=lax", "path=/", `max-age=${maxAge}`]));
+    }
+  });
+});
+
+describe("twoFactorIds and trust ids", () => {
+  it("are the Base64URL of 32 bytes from crypto.getRandomValues", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const marked = new Uint8Array(32).fill(7);
+    vi.spyOn(crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+      new Uint8Array(array!.buffer, array!.byteOffset, array!.byteLength).set(marked.subarray(0, array!.byteLength));
+      return array;
+    });
+    const twoFactorId = await startTwoFactorLogin(user);
+    const done = await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret), trustComputer: true });
+    vi.restoreAllMocks();
+    expect(twoFactorId).toBe(encodeBase64Url(marked));
+    expect(((await done.json()) as { twoFactorTrustId: string }).twoFactorTrustId).toBe(encodeBase64Url(marked));
+  });
+
+  it("gives 1,000 distinct twoFactorIds with balanced bits, and distinct ones through the API", async () => {
+    const ids = Array.from({ length: 1000 }, () => newTwoFactorId());
+    expect(ids.every((id) => ID.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(1000);
+    expectBalanced(ids);
+
+    const user = await createTwoFactorUserWithoutCode();
+    const viaApi = await Promise.all(Array.from({ length: 10 }, () => startTwoFactorLogin(user)));
+    expect(viaApi.every((id) => ID.test(id))).toBe(true);
+    expect(new Set([...viaApi, ...ids]).size).toBe(1010);
+  });
+
+  it("gives 1,000 distinct trust ids with balanced bits from the user guard", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const key = keyFromSecret(user.secret)!;
+    const start = Date.now();
+    const codes = await Promise.all(Array.from({ length: 1000 }, (_, i) => hotp(key, timeStep(start + i * STEP_MS))));
+    const ids = await runInDurableObject(userGuardOf(user.id), async (guard, state) => {
+      const generation = state.storage.kv.get<{ twoFactor: { generation: number } }>("state")!.twoFactor.generation;
+      const trustIds: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const result = await guard.checkCode(codes[i]!, start + i * STEP_MS, { generation, trustComputer: true });
+        if (result.outcome === "accepted" && result.trustId) trustIds.push(result.trustId);
+      }
+      return trustIds;
+    });
+    expect(ids).toHaveLength(1000);
+    expect(ids.every((id) => ID.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(1000);
+    expectBalanced(ids);
+  });
+});
+
+describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
+  const part = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
+  const claims = (sub: string) => {
+    const iat = Math.floor(Date.now() / 1000);
+    return { sub, iss: "acme.com", iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD" };
+  };
+
+  async function hmacSigned(header: object, payload: object, key: string, hash = "SHA-256"): Promise<string> {
+    const input = `${part(header)}.${part(payload)}`;
+    const hmac = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash }, false, ["sign"]);
+    return `${input}.${encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode(input))))}`;
+  }
+
+  it("accepts the genuine token, so the refusals below are about the algorithm", async () => {
+    const user = await createUser();
+    const genuine = await hmacSigned({ alg: "HS256", typ: "JWT" }, claims(user.id), JWT_SIGNING_KEY);
+    expect((await call("GET", "/api/two-factor/secret", { apiKey: null, headers: { Authorization: `Bearer ${genuine}` } })).status).toBe(200);
+  });
+
+  it("refuses none in any case, other HMAC sizes, asymmetric algorithms signed with the HMAC key, and other keys", async () => {
+    const user = await createUser();
+    const payload = claims(user.id);
+    const genuine = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const [header, body, signature] = genuine.split(".") as [string, string, string];
+    const forged: Record<string, string> = {
+      "alg None": `${part({ alg: "None", typ: "JWT" })}.${part(payload)}.`,
+      "alg NONE with the genuine signature": `${part({ alg: "NONE", typ: "JWT" })}.${body}.${signature}`,
+      "alg nOnE, no signature part": `${part({ alg: "nOnE" })}.${part(payload)}`,
+      "HS512 with the signing key": await sign(payload, JWT_SIGNING_KEY, "HS512"),
+      "HS384 with the signing key": await sign(payload, JWT_SIGNING_KEY, "HS384"),
+      "RS256 header, HMAC-SHA256 with the key": await hmacSigned({ alg: "RS256", typ: "JWT" }, payload, JWT_SIGNING_KEY),
+      "ES256 header, HMAC-SHA256 with the key": await hmacSigned({ alg: "ES256", typ: "JWT" }, payload, JWT_SIGNING_KEY),
+      "PS256 header, HMAC-SHA256 with the key": await hmacSigned({ alg: "PS256", typ: "JWT" }, payload, JWT_SIGNING_KEY),
+      "HS256 with a key one character off": await hmacSigned({ alg: "HS256", typ: "JWT" }, payload, `${JWT_SIGNING_KEY.slice(0, -1)}0`),
+      "HS256 with the API key as key": await hmacSigned({ alg: "HS256", typ: "JWT" }, payload, API_KEY),
+      "the genuine token without its signature": `${header}.${body}.`,
+      "the genuine header and signature on another subject": `${header}.${part({ ...payload, sub: crypto.randomUUID() })}.${signature}`,
+      "alg 'HS256 ' (trailing space)": await hmacSigned({ alg: "HS256 ", typ: "JWT" }, payload, JWT_SIGNING_KEY),
+    };
+    const accepted: string[] = [];
+    for (const [name, token] of Object.entries(forged)) {
+      const ways: Array<Record<string, string>> = [{ Authorization: `Bearer ${token}` }, { Authorization: `JWT ${token}` }, { Cookie: `access_token=${token}` }];
+      for (const headers of ways) {
+        const response = await app.request("/api/two-factor/secret", { headers }, env);
+        const result = await emptyResponse(response);
+        if (JSON.stringify(result) !== JSON.stringify(EMPTY_401)) accepted.push(`${name} via ${Object.keys(headers)[0]}: ${result.status}`);
+      }
+    }
+    expect(accepted).toEqual([]);
+  });
+});
+
+describe("oversized Authorization headers", () => {
+  const operations = Object.entries(openApiDocument.paths as Record<string, Record<string, { security: unknown[] }>>)
+    .flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, operation]) => ({ method: method.toUpperCase(), path, security: operation.security })))
+    .filter((operation) => operation.security.length > 0)
+    .map(({ method, path }) => ({ method, path: path.replace("{userId}", crypto.randomUUID()) }));
+
+  it("answers an empty 401, not a 500, on every authenticated route at 10 KB and 100 KB", async () => {
+    const token = await issueAccessToken({ id: crypto.randomUUID() }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const problems: string[] = [];
+    for (const size of [10 * 1024, 100 * 1024]) {
+      const headers = [API_KEY.padEnd(size, "x"), `Bearer ${token}`.padEnd(size, "A"), `Bearer ${"a".repeat(size)}`, "Basic ".padEnd(size, "=")];
+      for (const { method, path } of operations) {
+        for (const authorization of headers) {
+          const body = method === "GET" || method === "DELETE" ? undefined : "{}";
+          const response = await app.request(path, { method, headers: { Authorization: authorization, "Content-Type": "application/json" }, body }, env);
+          const result = await emptyResponse(response);
+          if (JSON.stringify(result) !== JSON.stringify(EMPTY_401)) problems.push(`${method} ${path} ${size} B ${authorization.slice(0, 12)}…: ${result.status}`);
+        }
+      }
+    }
+    expect(operations.length).toBeGreaterThanOrEqual(15);
+    expect(problems).toEqual([]);
+  });
+
+  it("answers an empty 401 through the Worker's fetch handler too", async () => {
+    const user = await createUser();
+    for (const size of [10 * 1024, 100 * 1024]) {
+      expect(await emptyResponse(await login(user.email, user.password, {}, { Authorization: API_KEY.padEnd(size, " x") }))).toEqual(EMPTY_401);
+      expect(await emptyResponse(await call("GET", "/api/two-factor/secret", { apiKey: "k".repeat(size) }))).toEqual(EMPTY_401);
+    }
+  });
+});
