@@ -41,7 +41,7 @@ const disable = {
   summary: "Disable two-factor authentication",
   security: apiKeyOrJwt,
   parameters: [param("code", "query", "A current code."), param("userId", "query", "The user (API key calls).", false)],
-  responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound, 421: responses.invalidCode },
+  responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound, 409: responses.prevented, 421: responses.invalidCode },
 };
 const userResponses = { 200: json(ref("UserResponse"), "The user."), 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound };
 const integrationResponses = { 200: json(ref("IntegrationRequest"), "The integrations (the auth token is never returned)."), 400: responses.badRequest, 401: responses.unauthorized };
@@ -53,7 +53,8 @@ export const openApiDocument = {
   info: {
     title: "Legacy two-factor edge service",
     version: "1.0.0",
-    description: "FusionAuth 1.25's legacy two-factor API (TOTP and Twilio SMS) on Cloudflare Workers.",
+    description:
+      "FusionAuth 1.25's legacy two-factor API (TOTP and Twilio SMS) on Cloudflare Workers. Any operation can also answer 400 for a malformed X-FusionAuth-TenantId header, 413 for a body over 1 MiB, and an empty 500 with an X-Request-Id header.",
   },
   components: {
     securitySchemes: {
@@ -172,7 +173,7 @@ export const openApiDocument = {
         security: apiKeyOrJwt,
         parameters: [tenantHeader],
         requestBody: body("TwoFactorSendRequest", false),
-        responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 429: responses.tooMany },
+        responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound, 429: responses.tooMany },
       },
     },
     "/api/two-factor/send/{twoFactorId}": {
@@ -248,7 +249,7 @@ export const openApiDocument = {
         summary: "Delete a user",
         security: apiKey,
         parameters: [userId],
-        responses: { 200: responses.ok, 401: responses.unauthorized, 404: responses.notFound },
+        responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound },
       },
     },
     "/api/integration": {
