@@ -7,7 +7,7 @@ import { issueAccessToken } from "../domain/jwt";
 import { dummyPasswordHash, verifyPassword } from "../domain/password";
 import { loginChallenge, newTwoFactorId } from "../durable/login-challenge";
 import { userGuard } from "../durable/user-guard";
-import { publicUser, userRepository, type UserRecord } from "../storage/users";
+import { publicUser, userRepository, type PublicUser } from "../storage/users";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { textChallengeCode } from "./two-factor";
@@ -40,18 +40,17 @@ function clientIp(c: Context<AppEnv>, bodyIp: string | null | undefined): string
   return c.req.header("CF-Connecting-IP") ?? bodyIp ?? c.req.header("X-Forwarded-For")?.split(",")[0]?.trim() ?? undefined;
 }
 
-const isExpired = (user: UserRecord, nowMs: number) => user.expiry !== undefined && user.expiry <= nowMs;
+const isExpired = (user: PublicUser, nowMs: number) => user.expiry !== undefined && user.expiry <= nowMs;
 
 /** The 200 of both login steps: the user, and a JWT unless `noJWT`. */
 async function loginSucceeded(
   c: Context<AppEnv>,
-  user: UserRecord,
+  user: PublicUser,
   options: { nowMs: number; applicationId?: string | null; noJWT?: boolean | null; twoFactorTrustId?: string },
 ): Promise<Response> {
   const now = options.nowMs;
-  const loggedIn: UserRecord = { ...user, lastLoginInstant: now };
   const { config } = c.var;
-  const body: Record<string, unknown> = { user: publicUser(loggedIn) };
+  const body: Record<string, unknown> = { user: { ...user, lastLoginInstant: now } };
   if (!options.noJWT) {
     if (!c.env.JWT_SIGNING_KEY) throw new Error("JWT_SIGNING_KEY is not configured");
     body.token = await issueAccessToken(user, {
@@ -103,7 +102,7 @@ export const loginRoutes = new Hono<AppEnv>()
     if (check.outcome === "wrong-password") throw emptyError(404);
     if (check.outcome === "inactive") throw emptyError(423);
     if (!check.twoFactorRequired) {
-      const current = { ...user, twoFactorEnabled: check.twoFactor.enabled, twoFactorDelivery: check.twoFactor.delivery };
+      const current = { ...publicUser(user), twoFactorEnabled: check.twoFactor.enabled, twoFactorDelivery: check.twoFactor.delivery };
       return loginSucceeded(c, current, { nowMs: now, applicationId: request.applicationId, noJWT: request.noJWT });
     }
 
@@ -114,6 +113,7 @@ export const loginRoutes = new Hono<AppEnv>()
       applicationId: request.applicationId ?? undefined,
       ipAddress: clientIp(c, request.ipAddress),
       metaData: request.metaData ? JSON.stringify(request.metaData) : undefined,
+      user: JSON.stringify(publicUser(user)),
       noJWT: request.noJWT ?? false,
       expiresAt: now + config.twoFactorIdTtlSeconds * 1000,
     });
@@ -134,8 +134,7 @@ export const loginRoutes = new Hono<AppEnv>()
     if (result.outcome === "not-found") throw emptyError(404);
     if (result.outcome === "invalid-code") throw emptyError(421);
     if (result.outcome === "prevented") throw loginPrevented(result.prevention);
-    const user = await userRepository(c.env.KV).get(result.challenge.userId);
-    if (!user) throw emptyError(404);
+    const user = JSON.parse(result.challenge.user) as PublicUser;
     if (isExpired(user, now)) throw emptyError(410);
     return loginSucceeded(c, { ...user, twoFactorEnabled: true, twoFactorDelivery: result.delivery }, {
       nowMs: now,

@@ -68,8 +68,10 @@ export function userRepository(kv: KVNamespace) {
 
 export type UserRepository = ReturnType<typeof userRepository>;
 
+export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret">;
+
 /** The FusionAuth user object as returned by the API: never the password or the 2FA secret. */
-export function publicUser(user: UserRecord) {
+export function publicUser(user: UserRecord): PublicUser {
   const { password: _password, twoFactorSecret: _secret, ...visible } = user;
   return visible;
 }
