@@ -1,7 +1,7 @@
 // Routes the Worker's outbound fetch to Twilio into the shared fake (same isolate as the tests).
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
+import { expect, vi } from "vitest";
 import { createFakeTwilio, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "./fake-twilio/handler";
 import { call } from "./helpers";
 
@@ -100,4 +100,12 @@ export function installFaultyTwilio() {
     }
   });
   return { fake, control };
+}
+
+/** The message of a 400 whose only error is [PushTwoFactorFailed]; fails the test otherwise. */
+export async function pushFailure(response: Response): Promise<string> {
+  expect(response.status).toBe(400);
+  const body = (await response.json()) as { generalErrors?: Array<{ code: string; message: string }> };
+  expect(body.generalErrors?.map((error) => error.code)).toEqual(["[PushTwoFactorFailed]"]);
+  return body.generalErrors![0]!.message;
 }

@@ -5,7 +5,7 @@
 // per-phone throttle cleared (the throttle is shared within the file); other numbers are per test.
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { call, createTextMessageUser, deleteChallengeAlarms, emptyResponse, jsonBody, login, newSecret } from "../helpers";
-import { clearPhoneThrottle, configureTwilio, installFakeTwilio, messagesTo, sendToPhone, type FakeTwilioServer } from "../twilio-fake";
+import { clearPhoneThrottle, configureTwilio, installFakeTwilio, messagesTo, pushFailure, sendToPhone, type FakeTwilioServer } from "../twilio-fake";
 
 type Errors = { fieldErrors?: Record<string, Array<{ code: string; message: string }>>; generalErrors?: Array<{ code: string; message: string }> };
 
@@ -27,15 +27,6 @@ afterEach(() => {
 afterAll(async () => {
   await deleteChallengeAlarms();
 });
-
-/** The single general error of a 400 [PushTwoFactorFailed] answer. */
-async function pushFailure(response: Response): Promise<string> {
-  expect(response.status).toBe(400);
-  const body = await jsonBody<Errors>(response);
-  expect(body.generalErrors).toHaveLength(1);
-  expect(body.generalErrors![0]!.code).toBe("[PushTwoFactorFailed]");
-  return body.generalErrors![0]!.message;
-}
 
 async function fieldErrorCodes(response: Response): Promise<Record<string, string[]>> {
   expect(response.status).toBe(400);

@@ -22,7 +22,7 @@ import {
   readGuardState,
   twoFactorLogin,
 } from "../helpers";
-import { configureTwilio, installFaultyTwilio, lastCodeTo, sendDuringLogin, sendToPhone, type TwilioFault } from "../twilio-fake";
+import { configureTwilio, installFaultyTwilio, lastCodeTo, pushFailure, sendDuringLogin, sendToPhone, type TwilioFault } from "../twilio-fake";
 
 type Errors = { generalErrors?: Array<{ code: string; message: string }> };
 
@@ -42,14 +42,6 @@ afterEach(() => {
 afterAll(async () => {
   await deleteChallengeAlarms();
 });
-
-/** The message of a 400 [PushTwoFactorFailed]. */
-async function pushFailure(response: Response): Promise<string> {
-  expect(response.status).toBe(400);
-  const body = await jsonBody<Errors>(response);
-  expect(body.generalErrors?.map((error) => error.code)).toEqual(["[PushTwoFactorFailed]"]);
-  return body.generalErrors![0]!.message;
-}
 
 const challengeSends = (twoFactorId: string) =>
   runInDurableObject(loginChallengeOf(twoFactorId), (_instance, state) => state.storage.kv.get<{ smsSends: number }>("challenge")!.smsSends);
