@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// A/B of Worker builds on the two login benchmarks, rounds alternating between builds so that the
+// machine's background load hits them alike (this 2-core machine is shared).
+//   node bench/ab.mjs <build A>/index.js <build B>/index.js [...] [--rounds 3]
+// Build a variant without touching src/: `git archive HEAD src wrangler.toml | tar -x -C /somewhere/under/bench/scratch`,
+// patch the copy (e.g. `patch -d <copy> -p1 < bench/prototypes/challenge-in-guard.diff`), then
+// `npx wrangler deploy --dry-run --config $PWD/<copy>/wrangler.toml --outdir $PWD/<copy>/.build`
+// (absolute --outdir: wrangler resolves a relative one against the config's directory).
+// Each build gets its own workerd with 900 × rounds imported 2FA users; each round logs in 900 of
+// them (→ 242) and completes those logins (→ 200); the median round per build is printed.
+import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { load, pool } from "./lib/load.mjs";
+import { cleanupAll, randomSecrets, startWorker, waitForOpenDatabases } from "./lib/servers.mjs";
+import { hotp, newSecret, stepAt } from "./lib/totp.mjs";
+
+const DURABLE_OBJECTS = { USER_GUARD: "UserGuard", LOGIN_CHALLENGE: "LoginChallenge", IDENTIFIER_CLAIM: "IdentifierClaim", PHONE_THROTTLE: "PhoneThrottle" };
+const { values, positionals: builds } = parseArgs({ allowPositionals: true, options: { rounds: { type: "string", default: "3" } } });
+const ROUNDS = Number(values.rounds);
+const PER_ROUND = 900;
+const PASSWORD = "bench-password-1";
+if (builds.length < 2) {
+  console.error("usage: node bench/ab.mjs <a/index.js> <b/index.js> [...] [--rounds 3]");
+  process.exit(2);
+}
+
+try {
+  const salt = randomBytes(32);
+  const hash = pbkdf2Sync(PASSWORD, salt, 24_000, 32, "sha256").toString("base64");
+  const setups = [];
+  for (const [i, scriptPath] of builds.entries()) {
+    const label = "ABCDEFGH"[i];
+    const secrets = randomSecrets();
+    const worker = await startWorker({ storage: "shm", name: `ab-${label}`, scriptPath, durableObjects: DURABLE_OBJECTS, bindings: { ...secrets, PASSWORD_FACTOR: "24000" } });
+    const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
+    const users = Array.from({ length: PER_ROUND * ROUNDS }, (_, n) => ({ id: crypto.randomUUID(), email: `ab${n}@example.com`, last: -1, ...newSecret() }));
+    const chunks = [];
+    for (let n = 0; n < users.length; n += 100) chunks.push(users.slice(n, n + 100));
+    await pool(chunks, 1, async (chunk) => {
+      await waitForOpenDatabases(worker.pid, 2000, 60_000);
+      const response = await fetch(`${worker.url}/api/user/import`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ users: chunk.map((u) => ({ id: u.id, email: u.email, password: hash, salt: salt.toString("base64"), factor: 24_000, twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: u.secret })) }),
+      });
+      if (response.status !== 200) throw new Error(`import into ${label}: HTTP ${response.status}\n${worker.lines.slice(-5).join("\n")}`);
+      await response.arrayBuffer();
+    });
+    setups.push({ label, scriptPath, worker, headers, users });
+  }
+
+  const rows = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const { label, worker, headers, users: all } of setups) {
+      const users = all.slice(round * PER_ROUND, (round + 1) * PER_ROUND);
+      for (const other of setups) await waitForOpenDatabases(other.worker.pid, 300, 60_000);
+      const challenges = [];
+      let i = 0;
+      const login = await load({
+        name: `${label} login #${round + 1}`, url: worker.url, amount: users.length, expect: [242], pids: [worker.pid], logs: worker.lines,
+        requests: [{
+          method: "POST", path: "/api/login", headers,
+          setupRequest(req, context) { context.user = users[i++]; return { ...req, body: JSON.stringify({ loginId: context.user.email, password: PASSWORD }) }; },
+          onResponse(status, body, context) { if (status === 242) challenges.push([context.user, JSON.parse(body).twoFactorId]); },
+        }],
+      });
+      let j = 0;
+      const complete = await load({
+        name: `${label} two-factor/login #${round + 1}`, url: worker.url, amount: challenges.length, pids: [worker.pid], logs: worker.lines,
+        requests: [{
+          method: "POST", path: "/api/two-factor/login", headers: { "Content-Type": "application/json" },
+          setupRequest(req) {
+            const [user, twoFactorId] = challenges[j++];
+            const step = Math.max(stepAt(), user.last + 1);
+            user.last = step;
+            return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, step) }) };
+          },
+        }],
+      });
+      rows.push({ build: label, round: round + 1, loginRps: login.requestsPerSecond, loginCpuMs: login.serverCpuMsPerRequest[0], loginP99: login.latencyMs.p99, tflRps: complete.requestsPerSecond, tflCpuMs: complete.serverCpuMsPerRequest[0], tflP99: complete.latencyMs.p99, unexpected: login.unexpected + complete.unexpected });
+    }
+  }
+  console.table(rows);
+  for (const { label, scriptPath } of setups) {
+    const mine = rows.filter((row) => row.build === label);
+    const median = (key) => mine.map((row) => row[key]).sort((a, b) => a - b)[Math.floor(mine.length / 2)];
+    console.log(`${label} ${scriptPath}: median login ${median("loginRps")} req/s (${median("loginCpuMs")} ms CPU), two-factor/login ${median("tflRps")} req/s (${median("tflCpuMs")} ms CPU, p99 ${median("tflP99")} ms); unexpected ${mine.reduce((s, r) => s + r.unexpected, 0)}`);
+  }
+} finally {
+  await cleanupAll();
+}
