@@ -4,7 +4,7 @@
 // never comes back.
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeBase64, randomBytes } from "../../src/domain/encoding";
 import { hashPassword } from "../../src/domain/password";
 import {
@@ -16,8 +16,8 @@ import {
   emailOwner,
   hostileShortString,
   lookupable,
-  pollutionCanaries,
-  prototypeSnapshot,
+  
+  checkNoPrototypePollution,
   runs,
   send,
   shaped,
@@ -26,21 +26,12 @@ import {
 } from "./support";
 
 const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/);
-let prototypesBefore: string[];
 let hash: { salt: string; hash: string };
 
+checkNoPrototypePollution();
+
 beforeAll(async () => {
-  prototypesBefore = prototypeSnapshot();
   hash = await hashPassword("imported password", 1000);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-afterAll(() => {
-  expect(prototypeSnapshot()).toEqual(prototypesBefore);
-  expect(pollutionCanaries()).toEqual([undefined, undefined, undefined]);
 });
 
 /** The `users` of an import body that parses, with the emails we can look up. */

@@ -2,7 +2,7 @@
 // cause a 500, answers keep FusionAuth's contract, a malformed request never counts as a wrong
 // password, and no refused completion consumes a time step or hands out a token.
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createTwoFactorUserWithoutCode, createUser, deleteChallengeAlarms, readGuardState, startTwoFactorLogin } from "../helpers";
 import {
   badUuid,
@@ -13,28 +13,18 @@ import {
   hostileShortString,
   identifierText,
   pathPart,
-  pollutionCanaries,
-  prototypeSnapshot,
+  
+  checkNoPrototypePollution,
   runs,
   send,
   type Shape,
 } from "./support";
 
 const ipAddress = fc.constantFrom("192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1");
-let prototypesBefore: string[];
-
-beforeAll(() => {
-  prototypesBefore = prototypeSnapshot();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+checkNoPrototypePollution();
 
 afterAll(async () => {
   await deleteChallengeAlarms();
-  expect(prototypeSnapshot()).toEqual(prototypesBefore);
-  expect(pollutionCanaries()).toEqual([undefined, undefined, undefined]);
 });
 
 /** The guard counters a login attempt may change. */

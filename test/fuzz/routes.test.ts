@@ -2,10 +2,10 @@
 // app's routes) gets hostile path ids, query strings, Authorization / tenant / cookie headers and
 // bodies: never a 500, and every answer keeps FusionAuth's contract.
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { openApiDocument } from "../../src/routes/openapi";
 import { API_KEY } from "../helpers";
-import { bodies, contentType, contractProblem, pathPart, pollutionCanaries, prototypeSnapshot, runs, send } from "./support";
+import { bodies, checkNoPrototypePollution, contentType, contractProblem, pathPart, runs, send } from "./support";
 
 type Responses = Record<string, { content?: unknown }>;
 const operations = Object.entries(openApiDocument.paths as Record<string, Record<string, { responses: Responses }>>).flatMap(([path, byMethod]) =>
@@ -27,20 +27,7 @@ const headers = fc.record(
   { requiredKeys: [] },
 );
 
-let prototypesBefore: string[];
-
-beforeAll(() => {
-  prototypesBefore = prototypeSnapshot();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-afterAll(() => {
-  expect(prototypeSnapshot()).toEqual(prototypesBefore);
-  expect(pollutionCanaries()).toEqual([undefined, undefined, undefined]);
-});
+checkNoPrototypePollution();
 
 describe("every documented operation", () => {
   it("lists the operations of every area", () => {

@@ -6,6 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
+import { afterAll, afterEach, beforeAll, expect, vi } from "vitest";
 import app from "../../src/index";
 import { generateSecret } from "../../src/domain/secret";
 import { openApiDocument } from "../../src/routes/openapi";
@@ -298,6 +299,21 @@ export function prototypeSnapshot(): string[] {
 /** The canary field a pollution payload would put on every object, array and function. */
 export function pollutionCanaries(): unknown[] {
   return [{}, [], () => undefined].map((value) => (value as unknown as Record<string, unknown>).polluted);
+}
+
+/** Registers the file's check that no payload reached a built-in prototype, and restores mocks after each test. */
+export function checkNoPrototypePollution(): void {
+  let before: string[];
+  beforeAll(() => {
+    before = prototypeSnapshot();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  afterAll(() => {
+    expect(prototypeSnapshot()).toEqual(before);
+    expect(pollutionCanaries()).toEqual([undefined, undefined, undefined]);
+  });
 }
 
 // ---- Stored state ----

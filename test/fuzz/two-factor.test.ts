@@ -2,7 +2,7 @@
 // disabling 2FA in every form (path id, query id, JWT; POST and PUT). Hostile input never causes a
 // 500, answers keep FusionAuth's contract, and a refused enable or disable leaves the user as it was.
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { encodeBase32 } from "../../src/domain/encoding";
 import { issueAccessToken } from "../../src/domain/jwt";
 import { keyFromSecret } from "../../src/domain/secret";
@@ -14,28 +14,15 @@ import {
   contractProblem,
   hostileShortString,
   pathPart,
-  pollutionCanaries,
-  prototypeSnapshot,
+  
+  checkNoPrototypePollution,
   runs,
   send,
   type Shape,
   wellFormed,
 } from "./support";
 
-let prototypesBefore: string[];
-
-beforeAll(() => {
-  prototypesBefore = prototypeSnapshot();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-afterAll(() => {
-  expect(prototypeSnapshot()).toEqual(prototypesBefore);
-  expect(pollutionCanaries()).toEqual([undefined, undefined, undefined]);
-});
+checkNoPrototypePollution();
 
 const codeLike = fc.oneof(fc.stringMatching(/^[0-9]{6}$/), fc.constantFrom("000000", "１２３４５６", "12345", " 123456", "1e5", "-12345"), hostileShortString);
 const userJson = (id: string) => send({ method: "GET", path: `/api/user/${id}` }).then((response) => response.text());

@@ -2,7 +2,7 @@
 // answer keeps FusionAuth's contract, and a refused request writes nothing — no user record, no email
 // claim, no change to an existing user — and pollutes no prototype.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   badUuid,
   bodies,
@@ -12,8 +12,9 @@ import {
   emailOwner,
   lookupable,
   pathPart,
+  
+  checkNoPrototypePollution,
   pollutionCanaries,
-  prototypeSnapshot,
   runs,
   send,
   type Shape,
@@ -24,16 +25,7 @@ import {
 const userShape: Shape = { user: userFields };
 
 const USER_JSON = { method: "POST", path: "/api/user", success: "json" } as const;
-let prototypesBefore: string[];
-
-beforeAll(() => {
-  prototypesBefore = prototypeSnapshot();
-});
-
-afterAll(() => {
-  expect(prototypeSnapshot()).toEqual(prototypesBefore);
-  expect(pollutionCanaries()).toEqual([undefined, undefined, undefined]);
-});
+checkNoPrototypePollution();
 
 /** The `user.email` a body carries, when it is one we can look up (well-formed, short). */
 function emailIn(body: string): string | null {
