@@ -11,12 +11,13 @@
 // The code checked is the one of the NEXT step, so every variant computes all three HMACs
 // (otplib checks current, past, future in that order and stops at a match).
 import { execFileSync } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import otplib from "otplib";
+import { hotp } from "./lib/totp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "1.5" }, json: { type: "string" } } });
@@ -32,14 +33,7 @@ const key = new Uint8Array(randomBytes(20));
 const nowMs = Date.now();
 const step = Math.floor(nowMs / 30_000);
 
-function nodeCode(counter) {
-  const message = Buffer.alloc(8);
-  message.writeUInt32BE(Math.floor(counter / 2 ** 32), 0);
-  message.writeUInt32BE(counter % 2 ** 32, 4);
-  const mac = createHmac("sha1", key).update(message).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
+const nodeCode = (counter) => hotp(key, counter);
 const code = nodeCode(step + 1);
 
 // Sanity: every variant accepts the code (and finds step + 1).

@@ -66,7 +66,6 @@ export function userRepository(kv: KVNamespace) {
   };
 }
 
-export type UserRepository = ReturnType<typeof userRepository>;
 
 export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret">;
 
