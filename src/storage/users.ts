@@ -66,7 +66,6 @@ export function userRepository(kv: KVNamespace) {
   };
 }
 
-
 export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret">;
 
 /** The FusionAuth user object as returned by the API: never the password or the 2FA secret. */
