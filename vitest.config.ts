@@ -26,6 +26,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
+          setupFiles: ["test/setup.ts"],
           exclude: ["test/e2e/**"],
         },
       },

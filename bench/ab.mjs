@@ -11,10 +11,9 @@
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { load, pool } from "./lib/load.mjs";
-import { cleanupAll, randomSecrets, startWorker, waitForOpenDatabases } from "./lib/servers.mjs";
+import { cleanupAll, randomSecrets, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
 import { hotp, newSecret, stepAt } from "./lib/totp.mjs";
 
-const DURABLE_OBJECTS = { USER_GUARD: "UserGuard", LOGIN_CHALLENGE: "LoginChallenge", IDENTIFIER_CLAIM: "IdentifierClaim", PHONE_THROTTLE: "PhoneThrottle" };
 const { values, positionals: builds } = parseArgs({ allowPositionals: true, options: { rounds: { type: "string", default: "3" } } });
 const ROUNDS = Number(values.rounds);
 const PER_ROUND = 900;
@@ -31,7 +30,7 @@ try {
   for (const [i, scriptPath] of builds.entries()) {
     const label = "ABCDEFGH"[i];
     const secrets = randomSecrets();
-    const worker = await startWorker({ storage: "shm", name: `ab-${label}`, scriptPath, durableObjects: DURABLE_OBJECTS, bindings: { ...secrets, PASSWORD_FACTOR: "24000" } });
+    const worker = await startWorker({ storage: "shm", name: `ab-${label}`, scriptPath, durableObjects: WORKER_DURABLE_OBJECTS, bindings: { ...secrets, PASSWORD_FACTOR: "24000" } });
     const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
     const users = Array.from({ length: PER_ROUND * ROUNDS }, (_, n) => ({ id: crypto.randomUUID(), email: `ab${n}@example.com`, last: -1, ...newSecret() }));
     const chunks = [];

@@ -20,7 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { load, pool, round } from "./lib/load.mjs";
-import { cleanupAll, memoryOf, openSqliteDatabases, randomSecrets, run, startFakeTwilio, startWorker, tempDir, waitForOpenDatabases } from "./lib/servers.mjs";
+import { cleanupAll, memoryOf, openSqliteDatabases, randomSecrets, run, startFakeTwilio, startWorker, tempDir, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
 import { checkAgainstOtplib, hotp, newSecret, PERIOD_MS, stepAt } from "./lib/totp.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -74,7 +74,6 @@ const IMPORT_MAX_OPEN_DATABASES = 2_000;
 const PASSWORD = "bench-password-1";
 const PASSWORD_FACTOR = 24_000;
 const APPLICATION_ID = "10000000-0000-0002-0000-000000000001";
-const DURABLE_OBJECTS = { USER_GUARD: "UserGuard", LOGIN_CHALLENGE: "LoginChallenge", IDENTIFIER_CLAIM: "IdentifierClaim", PHONE_THROTTLE: "PhoneThrottle" };
 
 const results = {
   startedAt: new Date().toISOString(),
@@ -136,7 +135,7 @@ async function main() {
       name: "real",
       storage: STORAGE,
       scriptPath: join(buildDir, "index.js"),
-      durableObjects: DURABLE_OBJECTS,
+      durableObjects: WORKER_DURABLE_OBJECTS,
       bindings: { ...secrets, LOGIN_REQUIRES_API_KEY: "true", DEFAULT_PHONE_REGION: "US", PASSWORD_FACTOR: String(PASSWORD_FACTOR) },
     });
     console.log(`  real ${real.url} (workerd pid ${real.pid}), fake Twilio ${twilio.url} (pid ${twilio.pid})`);

@@ -3,7 +3,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
-		durableNamespaces: "UserGuard" | "LoginChallenge" | "IdentifierClaim" | "PhoneThrottle";
+		durableNamespaces: "UserGuard" | "IdentifierClaim" | "PhoneThrottle";
 	}
 	interface Env {
 		KV: KVNamespace;
@@ -11,7 +11,6 @@ declare namespace Cloudflare {
 		DEFAULT_PHONE_REGION: string;
 		DEMO_ENABLED: string;
 		USER_GUARD: DurableObjectNamespace<import("./index").UserGuard>;
-		LOGIN_CHALLENGE: DurableObjectNamespace<import("./index").LoginChallenge>;
 		IDENTIFIER_CLAIM: DurableObjectNamespace<import("./index").IdentifierClaim>;
 		PHONE_THROTTLE: DurableObjectNamespace<import("./index").PhoneThrottle>;
 	}

@@ -1,21 +1,20 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { generalError } from "./domain/errors";
-import type { AppEnv } from "./routes/context";
-import { requestContext } from "./routes/context";
+import { fail } from "./domain/failures";
+import type { AppEnv } from "./routes/http/context";
+import { requestContext } from "./routes/http/context";
 import { demoRoutes } from "./routes/demo";
 import { integrationRoutes } from "./routes/integrations";
 import { loginRoutes } from "./routes/login";
 import { openApiRoutes } from "./routes/openapi";
-import { empty, errorResponse } from "./routes/respond";
+import { empty, errorResponse } from "./routes/http/respond";
 import { twoFactorRoutes } from "./routes/two-factor";
 import { userImportRoutes } from "./routes/user-import";
 import { userRoutes } from "./routes/users";
 
-export { IdentifierClaim } from "./durable/identifier-claim";
-export { LoginChallenge } from "./durable/login-challenge";
-export { PhoneThrottle } from "./durable/phone-throttle";
-export { UserGuard } from "./durable/user-guard";
+export { IdentifierClaim } from "./objects/identifier-claim";
+export { PhoneThrottle } from "./objects/phone-throttle";
+export { UserGuard } from "./objects/user-guard";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -26,7 +25,7 @@ const app = new Hono<AppEnv>()
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw generalError("TooLarge", `The request body must be at most ${MAX_BODY_BYTES} bytes.`, 413);
+        throw fail({ kind: "too-large", message: `The request body must be at most ${MAX_BODY_BYTES} bytes.` });
       },
     }),
   )

@@ -15,6 +15,9 @@ const cleanups = [];
 let cleaning = null;
 
 /** Registers `fn` to run (last registered first) when the run ends, fails or is interrupted. */
+/** The real Worker's Durable Object bindings, as in wrangler.toml. */
+export const WORKER_DURABLE_OBJECTS = { USER_GUARD: "UserGuard", IDENTIFIER_CLAIM: "IdentifierClaim", PHONE_THROTTLE: "PhoneThrottle" };
+
 export function onCleanup(fn) {
   cleanups.push(fn);
 }

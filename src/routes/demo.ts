@@ -8,8 +8,8 @@ import { demoScript } from "../demo/client";
 import { demoPage } from "../demo/page";
 import { MAX_QR_TEXT, qrSvg } from "../demo/qr";
 import { demoStyle } from "../demo/style";
-import type { AppEnv } from "./context";
-import { empty } from "./respond";
+import type { AppEnv } from "./http/context";
+import { empty } from "./http/respond";
 
 // Same-origin only: no CDN, no inline script, and the page can call nothing but this server.
 // form-action 'none' stops a form from being submitted as a navigation (which would put the

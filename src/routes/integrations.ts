@@ -1,12 +1,12 @@
-// The Integrations API, Twilio part (REF §11.1). The auth token is write-only: responses leave it
+// The Integrations API, Twilio part (FusionAuth `/api/integration`). The auth token is write-only: responses leave it
 // out, and a PUT or PATCH without one keeps the stored token.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { fieldErrors, type ErrorMessage } from "../domain/errors";
-import { readTwilioIntegration, writeTwilioIntegration, type TwilioIntegration } from "../storage/integrations";
-import { requireApiKey } from "./auth";
-import type { AppEnv } from "./context";
-import { readJson } from "./validate";
+import { fail, type FieldProblem } from "../domain/failures";
+import { readTwilioIntegration, writeTwilioIntegration, type TwilioIntegration } from "../services/integrations";
+import { requireApiKey } from "./http/auth";
+import type { AppEnv } from "./http/context";
+import { readJson } from "./http/validate";
 
 const FIELD = "integrations.twilio";
 
@@ -22,14 +22,14 @@ const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFie
 
 function requireCompleteWhenEnabled(twilio: TwilioIntegration): void {
   if (!twilio.enabled) return;
-  const errors: Record<string, ErrorMessage[]> = {};
-  const blank = (field: string, message: string) => (errors[`${FIELD}.${field}`] = [{ code: `[blank]${FIELD}.${field}`, message }]);
+  const errors: FieldProblem[] = [];
+  const blank = (field: string, message: string) => errors.push({ field: `${FIELD}.${field}`, type: "blank", message });
   if (!twilio.accountSID) blank("accountSID", "The account SID is required when the Twilio integration is enabled.");
   if (!twilio.authToken) blank("authToken", "The auth token is required when the Twilio integration is enabled.");
   if (!twilio.fromPhoneNumber && !twilio.messagingServiceSid) {
     blank("fromPhoneNumber", "A from phone number or a messaging service SID is required when the Twilio integration is enabled.");
   }
-  if (Object.keys(errors).length) throw fieldErrors(errors);
+  if (errors.length) throw fail({ kind: "invalid", errors });
 }
 
 function withoutToken({ authToken: _token, ...twilio }: TwilioIntegration) {
@@ -49,6 +49,8 @@ async function save(c: Context<AppEnv>, replace: boolean): Promise<Response> {
   await writeTwilioIntegration(c.env, merged);
   return c.json(withoutToken(merged));
 }
+
+
 
 export const integrationRoutes = new Hono<AppEnv>()
   .get("/integration", requireApiKey, async (c) => c.json(withoutToken(await readTwilioIntegration(c.env))))

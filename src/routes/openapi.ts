@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description of every endpoint, served at GET /api/openapi.json. A test checks
 // that it lists exactly the app's routes and that it validates against the OpenAPI schema.
 import { Hono } from "hono";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./http/context";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { "application/json": { schema } } });

@@ -1,23 +1,28 @@
-// The FusionAuth User API subset (SPEC §2): create, retrieve, replace, merge, delete. Passwords are
-// write-only; the 2FA fields follow REF §9.
+// The FusionAuth User API subset: create, retrieve, replace, merge, delete. Passwords are
+// write-only; the legacy 2FA fields follow FusionAuth's rules before 1.26.
 import { Hono } from "hono";
 import { z } from "zod";
-import { emptyError, fieldError } from "../domain/errors";
+import { fail, invalidField } from "../domain/failures";
 import { hashPassword } from "../domain/password";
-import { createAccount, deleteAccount, loadAccount, updateAccount } from "../storage/accounts";
-import { publicUser, userRepository, type UserRecord } from "../storage/users";
-import { requireApiKey, requireApiKeyOrJwt } from "./auth";
-import type { AppEnv } from "./context";
-import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId, userFields } from "./user-fields";
-import { idParam, readJson } from "./validate";
+import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId, userFields } from "../domain/user-input";
+import type { UserRecord } from "../domain/user";
+import { createUser, deleteUser, findUser, getUser, updateUser } from "../services/accounts";
+import { requireApiKey, requireApiKeyOrJwt } from "./http/auth";
+import type { AppEnv } from "./http/context";
+import { idParam, readJson } from "./http/validate";
 
-const userRequest = z.object({ user: userFields });
+export const userRequest = z.object({ user: userFields });
+
+const found = <T>(value: T | null): T => {
+  if (!value) throw fail({ kind: "not-found" });
+  return value;
+};
 
 export const userRoutes = new Hono<AppEnv>()
   .post("/user/:userId?", requireApiKey, async (c) => {
     const userId = c.req.param("userId") ? idParam("userId", c.req.param("userId")) : crypto.randomUUID();
     const { user: input } = await readJson(c, userRequest);
-    if (!input.password) throw fieldError("user.password", "blank", "The [user.password] property is required.");
+    if (!input.password) throw invalidField("user.password", "blank", "The [user.password] property is required.");
     const now = Date.now();
     const user: UserRecord = {
       id: userId,
@@ -36,50 +41,24 @@ export const userRoutes = new Hono<AppEnv>()
     applyProfile(user, input, true);
     requireLoginId(user);
     checkDataSize(user);
-    await applyTwoFactor(c.env, user, undefined, input);
-    await createAccount(c.env, user);
-    return c.json({ user: publicUser(user) });
+    await applyTwoFactor(c.env.ENCRYPTION_KEY, user, undefined, input);
+    return c.json({ user: await createUser(c.env, user) });
   })
-  .get("/user/:userId", requireApiKey, async (c) => {
-    const user = await loadAccount(c.env, idParam("userId", c.req.param("userId")));
-    if (!user) throw emptyError(404);
-    return c.json({ user: publicUser(user) });
-  })
+  .get("/user/:userId", requireApiKey, async (c) => c.json({ user: found(await getUser(c.env, idParam("userId", c.req.param("userId")))) }))
   .get("/user", requireApiKeyOrJwt, async (c) => {
     const auth = c.var.auth;
-    const userId = auth.kind === "jwt" ? auth.userId : await findUserId(c.env, c.req.query());
-    const user = userId ? await loadAccount(c.env, userId) : null;
-    if (!user) throw emptyError(404);
-    return c.json({ user: publicUser(user) });
+    if (auth.kind === "jwt") return c.json({ user: found(await getUser(c.env, auth.userId, auth.issuedAt)) });
+    const { email, username, loginId } = c.req.query();
+    const [kind, value] = email ? (["email", email] as const) : username ? (["username", username] as const) : loginId ? (["loginId", loginId] as const) : [];
+    if (!kind) throw invalidField("email", "blank", "Provide an [email], [username] or [loginId] query parameter.");
+    return c.json({ user: found(await findUser(c.env, kind, value)) });
   })
   .on(["PUT", "PATCH"], "/user/:userId", requireApiKey, async (c) => {
-    const previous = await loadAccount(c.env, idParam("userId", c.req.param("userId")));
-    if (!previous) throw emptyError(404);
+    const userId = idParam("userId", c.req.param("userId"));
     const { user: input } = await readJson(c, userRequest);
-    const now = Date.now();
-    const user: UserRecord = { ...previous, lastUpdateInstant: now };
-    applyProfile(user, input, c.req.method === "PUT");
-    if (input.password) {
-      user.password = await hashPassword(input.password, c.var.config.passwordFactor);
-      user.passwordLastUpdateInstant = now;
-    }
-    requireLoginId(user);
-    checkDataSize(user);
-    await applyTwoFactor(c.env, user, previous, input);
-    await updateAccount(c.env, previous, user);
-    return c.json({ user: publicUser(user) });
+    return c.json({ user: await updateUser(c.env, c.var.config, userId, input, c.req.method === "PUT", Date.now()) });
   })
   .delete("/user/:userId", requireApiKey, async (c) => {
-    const user = await loadAccount(c.env, idParam("userId", c.req.param("userId")));
-    if (!user) throw emptyError(404);
-    await deleteAccount(c.env, user);
+    await deleteUser(c.env, idParam("userId", c.req.param("userId")));
     return new Response(null, { status: 200 });
   });
-
-async function findUserId(env: Env, query: Record<string, string>): Promise<string | null> {
-  const users = userRepository(env.KV);
-  if (query.email) return users.idBy("email", query.email);
-  if (query.username) return users.idBy("username", query.username);
-  if (query.loginId) return users.idByLoginId(query.loginId);
-  throw fieldError("email", "blank", "Provide an [email], [username] or [loginId] query parameter.");
-}

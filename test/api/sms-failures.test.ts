@@ -3,8 +3,8 @@
 // retry; request validation; never a 500; and a login whose SMS fails still answers 242.
 // Twilio's magic test numbers are fixed and some tests share one, so every test starts with their
 // per-phone throttle cleared (the throttle is shared within the file); other numbers are per test.
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, createTextMessageUser, deleteChallengeAlarms, emptyResponse, jsonBody, login, newSecret } from "../helpers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { call, createTextMessageUser, emptyResponse, jsonBody, login, newSecret } from "../helpers";
 import { clearPhoneThrottle, configureTwilio, installFakeTwilio, messagesTo, pushFailure, sendToPhone, type FakeTwilioServer } from "../twilio-fake";
 
 type Errors = { fieldErrors?: Record<string, Array<{ code: string; message: string }>>; generalErrors?: Array<{ code: string; message: string }> };
@@ -24,9 +24,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 async function fieldErrorCodes(response: Response): Promise<Record<string, string[]>> {
   expect(response.status).toBe(400);

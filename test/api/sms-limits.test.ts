@@ -2,7 +2,7 @@
 // hour, 5 per login challenge, all answered 429 with Retry-After and an Errors body; a texted code
 // stays acceptable, once, for 300 s; and no code, token or SMS body ever reaches the console.
 // Every test has its own users and phone numbers (555-555-04xx) and a frozen clock.
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
 import {
   advanceClock,
@@ -10,7 +10,6 @@ import {
   createTextMessageUser,
   createTwoFactorUserWithoutCode,
   createUser,
-  deleteChallengeAlarms,
   emptyResponse,
   freezeClock,
   jsonBody,
@@ -36,9 +35,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 const sendForUser = (userId: string) => call("POST", "/api/two-factor/send", { body: { userId } });
 

@@ -3,7 +3,7 @@
 // must be usable" rule and Twilio not configured. The Worker's fetch goes to the fake Twilio.
 // Every test has its own users and its own phone numbers (555-555-02xx): the per-phone throttle is
 // shared within the file. Clocks are frozen so codes are computed for a known time step.
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
 import {
   accessToken,
@@ -13,7 +13,6 @@ import {
   createTwoFactorUser,
   createTwoFactorUserWithoutCode,
   createUser,
-  deleteChallengeAlarms,
   emptyResponse,
   freezeClock,
   jsonBody,
@@ -50,9 +49,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 const sendForUser = (userId: string) => call("POST", "/api/two-factor/send", { body: { userId } });
 

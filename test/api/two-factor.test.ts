@@ -1,7 +1,7 @@
 // The legacy two-factor management API (REF §3, §5, §6): generate a secret, enable, disable. The login
 // side is in two-factor-login.test.ts and two-factor-trust.test.ts, garbage input in two-factor-garbage.test.ts.
 // Every test makes its own users; codes are computed right before they are sent.
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   accessToken,
   call,
@@ -9,7 +9,6 @@ import {
   createTwoFactorUser,
   createTwoFactorUserWithoutCode,
   createUser,
-  deleteChallengeAlarms,
   emptyResponse,
   jsonBody,
   login,
@@ -21,9 +20,6 @@ import {
 
 const EMPTY = { contentType: null, body: "" };
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 /** Base32 (RFC 4648, no padding) written independently of src/domain/encoding.ts. */
 function base32(bytes: Uint8Array): string {

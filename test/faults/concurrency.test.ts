@@ -2,17 +2,16 @@
 // Worker and its Durable Objects share this isolate's faked Date), an enable racing a disable of one
 // user ends in one consistent state, and distinct valid codes racing on many challenges succeed at
 // most once per time step.
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   advanceClock,
   call,
   codeFor,
   createTwoFactorUserWithoutCode,
   createUser,
-  deleteChallengeAlarms,
   login,
   newSecret,
-  readGuardState,
+  readAccount,
   startTwoFactorLogin,
   STEP_MS,
   twoFactorLogin,
@@ -22,9 +21,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 /** Freezes Date 1 ms before the next 30 s boundary; returns that instant. */
 function justBeforeBoundary(): number {
@@ -34,8 +30,10 @@ function justBeforeBoundary(): number {
   return now;
 }
 
-type GuardTwoFactor = { enabled: boolean; secret?: string; delivery: string };
-const guardTwoFactor = async (userId: string) => (await readGuardState(userId)).twoFactor as GuardTwoFactor;
+const guardTwoFactor = async (userId: string) => {
+  const { user } = await readAccount(userId);
+  return { enabled: user.twoFactorEnabled, secret: user.twoFactorSecret, delivery: user.twoFactorDelivery };
+};
 const shownEnabled = async (userId: string) => ((await (await call("GET", `/api/user/${userId}`)).json()) as { user: { twoFactorEnabled: boolean } }).user.twoFactorEnabled;
 
 describe("a code at a 30 s boundary", () => {
@@ -121,7 +119,7 @@ describe("distinct valid codes racing on many challenges", () => {
     expect(statuses.every((status) => status === 200 || status === 421), statuses.join(",")).toBe(true);
     expect(new Set(successes).size, `steps that succeeded: ${successes.join(",")}`).toBe(successes.length);
     expect(successes).toContain(1);
-    const guard = await readGuardState(user.id);
+    const { guard } = await readAccount(user.id);
     expect(guard.lastAcceptedStep).toBe(Math.floor(Date.now() / STEP_MS) + 1);
     expect(guard.consecutiveCodeFailures).toBe(0);
     // Every step up to the newest is used up now: none of the three codes works again.

@@ -1,10 +1,11 @@
 // Durable Object failures mid-request, through `app.request` with bindings whose stubs throw
-// (failingNamespace): an empty 500, and nothing half-written — no 2FA claimed that the guard does not
-// hold, no email or id kept by a request that failed, no code or challenge used up. Then alarms
-// delivered twice, which must be harmless.
+// (failingNamespace): an empty 500, and nothing half-written — no 2FA state that the user's object
+// does not hold, no email or id kept by a request that failed, no code or challenge used up. Then
+// alarms delivered twice, which must be harmless.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Account } from "../../src/domain/guard-policy";
 import app from "../../src/index";
 import {
   API_KEY,
@@ -13,14 +14,13 @@ import {
   codeFor,
   createTwoFactorUserWithoutCode,
   createUser,
-  deleteChallengeAlarms,
   emptyResponse,
   expireChallenge,
   failingNamespace,
   login,
-  loginChallengeOf,
+  challengeOf,
   newSecret,
-  readGuardState,
+  readAccount,
   startTwoFactorLogin,
   twoFactorLogin,
   uniqueEmail,
@@ -32,9 +32,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 /** One request with some Durable Object methods failing; checks the bare 500. */
 async function failingRequest(path: string, init: { method: string; body?: unknown; apiKey?: boolean }, bindings: Partial<Env>): Promise<void> {
@@ -49,24 +46,22 @@ async function failingRequest(path: string, init: { method: string; body?: unkno
 }
 
 const guardFailing = (...methods: string[]) => ({ USER_GUARD: failingNamespace(env.USER_GUARD, methods) });
-const rawRecord = async (id: string) => (await env.KV.get<{ twoFactorEnabled: boolean; email?: string }>(`v1:user:${id}`, "json"))!;
 const shownUser = async (id: string) => ((await (await call("GET", `/api/user/${id}`)).json()) as { user: { twoFactorEnabled: boolean; email: string } }).user;
 
 describe("the user guard failing", () => {
   it("while enabling 2FA leaves it off everywhere, and a later enable with the same secret works", async () => {
     const user = await createUser();
     const secret = await newSecret();
-    await failingRequest(`/api/user/two-factor/${user.id}`, { method: "POST", body: { code: await codeFor(secret), secret } }, guardFailing("enableTwoFactor"));
-    expect((await rawRecord(user.id)).twoFactorEnabled).toBe(false);
+    await failingRequest(`/api/user/two-factor/${user.id}`, { method: "POST", body: { code: await codeFor(secret), secret } }, guardFailing("enable"));
     expect((await shownUser(user.id)).twoFactorEnabled).toBe(false);
-    expect(((await readGuardState(user.id)).twoFactor as { enabled: boolean }).enabled).toBe(false);
+    expect((await readAccount(user.id)).user.twoFactorEnabled).toBe(false);
     expect((await call("POST", `/api/user/two-factor/${user.id}`, { body: { code: await codeFor(secret), secret } })).status).toBe(200);
   });
 
   it("while disabling 2FA leaves it on, and the code is not used up", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const code = await codeFor(user.secret);
-    await failingRequest(`/api/user/two-factor/${user.id}?code=${code}`, { method: "DELETE" }, guardFailing("disableTwoFactor"));
+    await failingRequest(`/api/user/two-factor/${user.id}?code=${code}`, { method: "DELETE" }, guardFailing("disable"));
     expect((await shownUser(user.id)).twoFactorEnabled).toBe(true);
     expect((await login(user.email, user.password)).status).toBe(242);
     expect((await call("DELETE", `/api/user/two-factor/${user.id}?code=${code}`)).status).toBe(200);
@@ -76,7 +71,7 @@ describe("the user guard failing", () => {
     const id = crypto.randomUUID();
     const email = uniqueEmail("guard-fails");
     const user = { email, password: PASSWORD, twoFactorEnabled: true, twoFactorSecret: await newSecret() };
-    await failingRequest(`/api/user/${id}`, { method: "POST", body: { user } }, guardFailing("setTwoFactor"));
+    await failingRequest(`/api/user/${id}`, { method: "POST", body: { user } }, guardFailing("create"));
     expect((await call("GET", `/api/user/${id}`)).status).toBe(404);
     expect((await call("POST", `/api/user/${id}`, { body: { user } })).status).toBe(200);
   });
@@ -86,7 +81,7 @@ describe("the user guard failing", () => {
     const before = await (await call("GET", `/api/user/${user.id}`)).text();
     const email = uniqueEmail("patch-fails");
     const patch = { user: { email, twoFactorEnabled: true, twoFactorSecret: await newSecret() } };
-    await failingRequest(`/api/user/${user.id}`, { method: "PATCH", body: patch }, guardFailing("setTwoFactor"));
+    await failingRequest(`/api/user/${user.id}`, { method: "PATCH", body: patch }, guardFailing("update"));
     expect(await (await call("GET", `/api/user/${user.id}`)).text()).toBe(before);
     const other = await call("POST", "/api/user", { body: { user: { email, password: PASSWORD } } });
     expect(other.status, `the failed PATCH still holds ${email}: ${await other.clone().text()}`).toBe(200);
@@ -94,34 +89,19 @@ describe("the user guard failing", () => {
 
   it("while checking a password creates no challenge and counts no failure", async () => {
     const user = await createTwoFactorUserWithoutCode();
-    await failingRequest("/api/login", { method: "POST", body: { loginId: user.email, password: "wrong password" } }, guardFailing("checkPassword"));
-    expect((await readGuardState(user.id)).passwordFailures).toEqual([]);
+    await failingRequest("/api/login", { method: "POST", body: { loginId: user.email, password: "wrong password" } }, guardFailing("login"));
+    expect((await readAccount(user.id)).guard.password.failures).toEqual([]);
     expect((await login(user.email, user.password)).status).toBe(242);
   });
 });
 
-describe("the other Durable Objects failing", () => {
-  it("while claiming an email keeps neither the id nor the email", async () => {
-    const id = crypto.randomUUID();
-    const user = { email: uniqueEmail("claim-fails"), password: PASSWORD };
-    await failingRequest(`/api/user/${id}`, { method: "POST", body: { user } }, { IDENTIFIER_CLAIM: failingNamespace(env.IDENTIFIER_CLAIM, ["claim"]) });
-    expect((await call("POST", `/api/user/${id}`, { body: { user } })).status).toBe(200);
-  });
-
-  it("while creating a challenge answers 500, and the next login works", async () => {
-    const user = await createTwoFactorUserWithoutCode();
-    await failingRequest("/api/login", { method: "POST", body: { loginId: user.email, password: user.password } }, { LOGIN_CHALLENGE: failingNamespace(env.LOGIN_CHALLENGE, ["create"]) });
-    const twoFactorId = await startTwoFactorLogin(user);
-    expect((await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) })).status).toBe(200);
-  });
-
-  it("while completing a challenge uses up neither the challenge nor the code", async () => {
+describe("the user's object failing on the second login step", () => {
+  it("uses up neither the challenge nor the code", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const twoFactorId = await startTwoFactorLogin(user);
     const code = await codeFor(user.secret);
-    const failing = { LOGIN_CHALLENGE: failingNamespace(env.LOGIN_CHALLENGE, ["complete"]) };
-    await failingRequest("/api/two-factor/login", { method: "POST", body: { twoFactorId, code }, apiKey: false }, failing);
-    expect((await readGuardState(user.id)).lastAcceptedStep).toBe(-1);
+    await failingRequest("/api/two-factor/login", { method: "POST", body: { twoFactorId, code }, apiKey: false }, guardFailing("completeLogin"));
+    expect((await readAccount(user.id)).guard.lastAcceptedStep).toBe(-1);
     expect((await twoFactorLogin({ twoFactorId, code })).status).toBe(200);
   });
 });
@@ -130,15 +110,17 @@ describe("an alarm delivered twice", () => {
   it("keeps a live challenge and its alarm at the expiry", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const twoFactorId = await startTwoFactorLogin(user);
-    const stub = loginChallengeOf(twoFactorId);
+    const { stub, key } = await challengeOf(twoFactorId);
+    const pending = (state: DurableObjectState) => state.storage.kv.get<Account>("account")!.guard.challenges[key];
     const after = await runInDurableObject(stub, async (instance, state) => {
-      const expiresAt = state.storage.kv.get<{ expiresAt: number }>("challenge")!.expiresAt;
+      const expiresAt = pending(state)!.expiresAt;
       await instance.alarm();
       await instance.alarm();
-      return { expiresAt, alarm: await state.storage.getAlarm(), stored: state.storage.kv.get("challenge") !== undefined };
+      return { expiresAt, alarm: await state.storage.getAlarm(), stored: pending(state) !== undefined };
     });
     expect(after).toEqual({ expiresAt: after.expiresAt, alarm: after.expiresAt, stored: true });
     expect((await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) })).status).toBe(200);
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // the login instant's replica write
     expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 
@@ -146,13 +128,13 @@ describe("an alarm delivered twice", () => {
     const user = await createTwoFactorUserWithoutCode();
     const twoFactorId = await startTwoFactorLogin(user);
     await expireChallenge(twoFactorId);
-    const stub = loginChallengeOf(twoFactorId);
+    const { stub } = await challengeOf(twoFactorId);
     const after = await runInDurableObject(stub, async (instance, state) => {
       await instance.alarm();
       await instance.alarm();
-      return { alarm: await state.storage.getAlarm(), keys: [...state.storage.kv.list()].length };
+      return { alarm: await state.storage.getAlarm(), pending: state.storage.kv.get<Account>("account")!.guard.challenges };
     });
-    expect(after).toEqual({ alarm: null, keys: 0 });
+    expect(after).toEqual({ alarm: null, pending: {} });
     expect(await runDurableObjectAlarm(stub)).toBe(false);
     expect((await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) })).status).toBe(404);
   });

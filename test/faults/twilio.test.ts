@@ -5,21 +5,20 @@
 // challenge send used up.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { keyFromSecret } from "../../src/domain/secret";
-import { readEnrolmentCodes } from "../../src/storage/enrolment-codes";
+import { readEnrolmentCodes } from "../../src/kv/enrolment-codes";
 import {
   advanceClock,
   call,
   captureConsole,
   createTextMessageUser,
-  deleteChallengeAlarms,
   freezeClock,
   jsonBody,
   login,
-  loginChallengeOf,
   newSecret,
-  readGuardState,
+  readAccount,
+  readChallenge,
   twoFactorLogin,
 } from "../helpers";
 import { configureTwilio, installFaultyTwilio, lastCodeTo, pushFailure, sendDuringLogin, sendToPhone, type TwilioFault } from "../twilio-fake";
@@ -39,12 +38,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 const challengeSends = (twoFactorId: string) =>
-  runInDurableObject(loginChallengeOf(twoFactorId), (_instance, state) => state.storage.kv.get<{ smsSends: number }>("challenge")!.smsSends);
+  readChallenge(twoFactorId).then((challenge) => challenge!.smsSends);
 
 describe("Twilio failing in new ways", () => {
   const faults: Array<[string, number, TwilioFault, string]> = [
@@ -84,9 +80,9 @@ describe("a text that did not go out", () => {
 
   it("leaves no extra acceptable code on the user when Twilio refuses a {userId} text", async () => {
     const user = await createTextMessageUser("+15005550002");
-    const before = (await readGuardState(user.id)).smsCodes ?? [];
+    const before = (await readAccount(user.id)).guard.smsCodes;
     expect(await pushFailure(await call("POST", "/api/two-factor/send", { body: { userId: user.id } }))).toContain("21612");
-    expect((await readGuardState(user.id)).smsCodes ?? []).toEqual(before);
+    expect((await readAccount(user.id)).guard.smsCodes).toEqual(before);
   });
 
   it("still answers 242 when Twilio is unreachable during login, gives the send back, and a later resend logs in", async () => {

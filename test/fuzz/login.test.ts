@@ -2,8 +2,8 @@
 // cause a 500, answers keep FusionAuth's contract, a malformed request never counts as a wrong
 // password, and no refused completion consumes a time step or hands out a token.
 import fc from "fast-check";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { createTwoFactorUserWithoutCode, createUser, deleteChallengeAlarms, readGuardState, startTwoFactorLogin } from "../helpers";
+import { describe, expect, it, vi } from "vitest";
+import { createTwoFactorUserWithoutCode, createUser, readAccount, startTwoFactorLogin } from "../helpers";
 import {
   badUuid,
   bodies,
@@ -23,14 +23,11 @@ import {
 const ipAddress = fc.constantFrom("192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1");
 checkNoPrototypePollution();
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 /** The guard counters a login attempt may change. */
 async function counters(userId: string) {
-  const state = await readGuardState(userId);
-  return { passwordFailures: (state.passwordFailures as number[]).length, lastAcceptedStep: state.lastAcceptedStep, codeFailures: state.consecutiveCodeFailures };
+  const { guard } = await readAccount(userId);
+  return { passwordFailures: guard.password.failures.length, lastAcceptedStep: guard.lastAcceptedStep, codeFailures: guard.consecutiveCodeFailures };
 }
 
 describe("logging in with hostile bodies", () => {

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, expect, vi } from "vitest";
 import app from "../../src/index";
 import { generateSecret } from "../../src/domain/secret";
+import { loginIdName } from "../../src/domain/user";
 import { openApiDocument } from "../../src/routes/openapi";
 import { API_KEY } from "../helpers";
 
@@ -331,8 +332,8 @@ export async function countUsers(): Promise<number> {
 }
 
 /** The user id holding the email's uniqueness claim, if any. */
-export function emailOwner(email: string): Promise<string | undefined> {
-  const stub = env.IDENTIFIER_CLAIM.get(env.IDENTIFIER_CLAIM.idFromName(`email:${email.toLowerCase()}`));
+export async function emailOwner(email: string): Promise<string | undefined> {
+  const stub = env.IDENTIFIER_CLAIM.get(env.IDENTIFIER_CLAIM.idFromName(await loginIdName(email)));
   return runInDurableObject(stub, (_instance, state) => state.storage.kv.get<string>("owner"));
 }
 

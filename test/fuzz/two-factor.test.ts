@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { encodeBase32 } from "../../src/domain/encoding";
-import { issueAccessToken } from "../../src/domain/jwt";
+import { issueAccessToken } from "../../src/routes/http/jwt";
 import { keyFromSecret } from "../../src/domain/secret";
 import { accessToken, codeFor, createTwoFactorUserWithoutCode, createUser, JWT_SIGNING_KEY, newSecret } from "../helpers";
 import {

@@ -4,7 +4,7 @@
 // forced 500s — no log line holds a password, a TOTP or SMS code, a JWT, a trust id, a 2FA secret (either
 // form), a Twilio auth token, the API key or a pending twoFactorId.
 import { env } from "cloudflare:workers";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
 import {
   advanceClock,
@@ -12,7 +12,6 @@ import {
   call,
   captureConsole,
   codeFor,
-  deleteChallengeAlarms,
   freezeClock,
   jsonBody,
   login,
@@ -26,9 +25,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 /** Secrets that must never be logged; codes are matched as whole numbers only. */
 class Secrets {
@@ -124,7 +120,9 @@ describe("the console during full flows", () => {
     const secret = (await jsonBody(await call("GET", "/api/two-factor/secret"))).secret;
     expect((await call("PATCH", `/api/user/${user.id}`, { body: { user: { twoFactorEnabled: true, twoFactorSecret: secret } } })).status).toBe(200);
     const { twoFactorId } = await jsonBody(await login(user.email, user.password));
-    vi.spyOn(env.KV, "get").mockRejectedValue(new Error("injected KV failure"));
+    vi.spyOn(env.USER_GUARD, "get").mockImplementation(() => {
+      throw new Error("injected Durable Object failure");
+    });
     expect((await sendDuringLogin(twoFactorId)).status).toBe(500);
     expect(logs.some((line) => line.includes("request.failed"))).toBe(true);
     expect(logs.filter((line) => line.includes(twoFactorId))).toEqual([]);

@@ -1,15 +1,15 @@
-// Tokens and credentials on the wire: the cookies' attributes, twoFactorIds and trust ids drawn from
-// the CSPRNG (32 bytes, 43-char Base64URL, never repeating), JWT algorithm confusion beyond the cases in
+// Tokens and credentials on the wire: the cookies' attributes, twoFactorIds (16 CSPRNG bytes and the
+// encrypted user id) and trust ids (32 CSPRNG bytes), 43-char Base64URL, never repeating; JWT algorithm confusion beyond the cases in
 // test/domain/jwt.test.ts, and oversized Authorization headers on every authenticated route.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { decodeBase64Url, encodeBase64Url } from "../../src/domain/encoding";
-import { issueAccessToken } from "../../src/domain/jwt";
+import { issueAccessToken } from "../../src/routes/http/jwt";
 import { keyFromSecret } from "../../src/domain/secret";
 import { hotp, timeStep } from "../../src/domain/totp";
-import { newTwoFactorId } from "../../src/durable/login-challenge";
+import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/domain/two-factor-id";
 import app from "../../src/index";
 import { openApiDocument } from "../../src/routes/openapi";
 import {
@@ -18,7 +18,6 @@ import {
   codeFor,
   createTwoFactorUserWithoutCode,
   createUser,
-  deleteChallengeAlarms,
   emptyResponse,
   JWT_SIGNING_KEY,
   login,
@@ -36,9 +35,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await deleteChallengeAlarms();
-});
 
 /**
  * Each of the 256 bits is one in about half of the ids: over 1,000 ids a fair generator gives 500 ± 16
@@ -74,7 +70,7 @@ describe("cookies", () => {
 });
 
 describe("twoFactorIds and trust ids", () => {
-  it("are the Base64URL of 32 bytes from crypto.getRandomValues", async () => {
+  it("take their randomness from crypto.getRandomValues: all of a trust id, the first half of a twoFactorId", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const marked = new Uint8Array(32).fill(7);
     vi.spyOn(crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
@@ -84,12 +80,17 @@ describe("twoFactorIds and trust ids", () => {
     const twoFactorId = await startTwoFactorLogin(user);
     const done = await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret), trustComputer: true });
     vi.restoreAllMocks();
-    expect(twoFactorId).toBe(encodeBase64Url(marked));
+    const raw = decodeBase64Url(twoFactorId)!;
+    expect(raw.subarray(0, 16)).toEqual(marked.subarray(0, 16));
+    // The second half is the user id, encrypted: not readable, but it routes back to the user.
+    expect(twoFactorId).not.toContain(encodeBase64Url(new TextEncoder().encode(user.id)).slice(0, 8));
+    expect((await openTwoFactorId(env.ENCRYPTION_KEY, twoFactorId))?.userId).toBe(user.id);
     expect(((await done.json()) as { twoFactorTrustId: string }).twoFactorTrustId).toBe(encodeBase64Url(marked));
   });
 
   it("gives 1,000 distinct twoFactorIds with balanced bits, and distinct ones through the API", async () => {
-    const ids = Array.from({ length: 1000 }, () => newTwoFactorId());
+    const userId = crypto.randomUUID();
+    const ids = await Promise.all(Array.from({ length: 1000 }, () => sealTwoFactorId(env.ENCRYPTION_KEY, userId, newChallengeKey())));
     expect(ids.every((id) => ID.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(1000);
     expectBalanced(ids);
@@ -105,11 +106,13 @@ describe("twoFactorIds and trust ids", () => {
     const key = keyFromSecret(user.secret)!;
     const start = Date.now();
     const codes = await Promise.all(Array.from({ length: 1000 }, (_, i) => hotp(key, timeStep(start + i * STEP_MS))));
-    const ids = await runInDurableObject(userGuardOf(user.id), async (guard, state) => {
-      const generation = state.storage.kv.get<{ twoFactor: { generation: number } }>("state")!.twoFactor.generation;
+    const ids = await runInDurableObject(userGuardOf(user.id), async (guard) => {
       const trustIds: string[] = [];
       for (let i = 0; i < 1000; i++) {
-        const result = await guard.checkCode(codes[i]!, start + i * STEP_MS, { generation, trustComputer: true });
+        const nowMs = start + i * STEP_MS;
+        const started = await guard.login({ loginId: user.email, password: user.password, details: { noJWT: true }, nowMs });
+        if (started.outcome !== "challenge") continue;
+        const result = await guard.completeLogin(started.challengeKey, codes[i]!, true, nowMs);
         if (result.outcome === "accepted" && result.trustId) trustIds.push(result.trustId);
       }
       return trustIds;

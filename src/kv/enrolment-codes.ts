@@ -2,7 +2,7 @@
 // by a hash of the secret so a slow SMS still enables 2FA. The secret itself is not stored.
 import { sha256Hex } from "../domain/compare";
 import { encodeBase64 } from "../domain/encoding";
-import type { SentCode } from "../durable/user-guard";
+import type { SentCode } from "../domain/guard-policy";
 
 const MIN_KV_TTL_SECONDS = 60;
 

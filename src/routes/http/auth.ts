@@ -3,9 +3,9 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { secretsEqual } from "../domain/compare";
-import { emptyError } from "../domain/errors";
-import { verifyAccessToken } from "../domain/jwt";
+import { secretsEqual } from "../../domain/compare";
+import { fail } from "../../domain/failures";
+import { verifyAccessToken } from "./jwt";
 import type { AppEnv, Auth } from "./context";
 
 const MAX_AUTHORIZATION_LENGTH = 8192;
@@ -24,14 +24,14 @@ async function authenticate(c: Context<AppEnv>, allowJwt: boolean): Promise<Auth
   if (!allowJwt) return null;
   const token = header ? JWT_SCHEME.exec(header)?.[1] : getCookie(c, "access_token");
   if (!token || !c.env.JWT_SIGNING_KEY) return null;
-  const userId = await verifyAccessToken(token, c.env.JWT_SIGNING_KEY, c.var.config.jwtIssuer);
-  return userId ? { kind: "jwt", userId } : null;
+  const verified = await verifyAccessToken(token, c.env.JWT_SIGNING_KEY, c.var.config.jwtIssuer);
+  return verified ? { kind: "jwt", ...verified } : null;
 }
 
 function requireAuth(allowJwt: boolean) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const auth = await authenticate(c, allowJwt);
-    if (!auth) throw emptyError(401);
+    if (!auth) throw fail({ kind: "unauthorized" });
     c.set("auth", auth);
     await next();
   });

@@ -36,11 +36,11 @@ export async function issueAccessToken(
   return sign(claims, options.signingKey, "HS256");
 }
 
-/** The token's subject, or null for anything not signed by us, expired, or from another issuer. */
-export async function verifyAccessToken(token: string, signingKey: string, issuer: string): Promise<string | null> {
+/** The token's subject and issue time (s), or null for anything not signed by us, expired, or from another issuer. */
+export async function verifyAccessToken(token: string, signingKey: string, issuer: string): Promise<{ userId: string; issuedAt: number } | null> {
   try {
     const claims = await verify(token, signingKey, { alg: "HS256", iss: issuer });
-    return typeof claims.sub === "string" ? claims.sub : null;
+    return typeof claims.sub === "string" && typeof claims.iat === "number" ? { userId: claims.sub, issuedAt: claims.iat } : null;
   } catch {
     return null;
   }

@@ -1,10 +1,11 @@
 // The one environment type shared by every sub-app and middleware, and the request-scoped
 // values they put on the context.
 import { createMiddleware } from "hono/factory";
-import { readConfig, type Config } from "../domain/config";
+import { readConfig, type Config } from "../../domain/config";
 import { idParam } from "./validate";
 
-export type Auth = { kind: "apiKey" } | { kind: "jwt"; userId: string };
+/** `issuedAt` (s) lets a user re-created with the same id refuse tokens issued to the old one. */
+export type Auth = { kind: "apiKey" } | { kind: "jwt"; userId: string; issuedAt: number };
 
 export type AppEnv = {
   Bindings: Env;

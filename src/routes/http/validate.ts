@@ -3,13 +3,10 @@
 // another type by starting its message with it, e.g. "[tooShort]The password is too short".
 import type { Context } from "hono";
 import { z } from "zod";
-import { fieldErrors, generalError, type ErrorMessage } from "../domain/errors";
+import { fail, generalFailure, type FieldProblem } from "../../domain/failures";
+import { fusionAuthId } from "../../domain/user-input";
 
-/**
- * FusionAuth ids: any 8-4-4-4-12 hex string (Java's UUID.fromString accepts non-RFC-4122 ids such
- * as `10000000-0000-0002-0000-000000000001`), normalised to lower case so one id is one record.
- */
-export const fusionAuthId = z.guid().transform((id) => id.toLowerCase());
+export { fusionAuthId };
 
 /** A verification code as typed: checked for its shape by the TOTP code, not here. */
 export const codeField = z.string().trim().min(1).max(16);
@@ -29,7 +26,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     try {
       raw = JSON.parse(text, rejectPrototypeKeys);
     } catch {
-      throw generalError("invalid", "Your JSON was invalid");
+      throw generalFailure("invalid", "Your JSON was invalid");
     }
   }
   return check(schema, raw);
@@ -38,17 +35,17 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 export function check<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const errors: Record<string, ErrorMessage[]> = {};
+  const errors: FieldProblem[] = [];
   for (const issue of parsed.error.issues) {
-    if (issue.path.length === 0) throw generalError("invalid", "Your JSON was invalid");
+    if (issue.path.length === 0) throw generalFailure("invalid", "Your JSON was invalid");
     const field = issue.path.join(".");
     const value = valueAt(raw, issue.path);
     const named = NAMED_MESSAGE.exec(issue.message);
     const type = named ? named[1] : isBlank(value) ? "blank" : "invalid";
     const message = named ? named[2]! : isBlank(value) ? `The [${field}] property is required.` : `The [${field}] property is invalid.`;
-    (errors[field] ??= []).push({ code: `[${type}]${field}`, message });
+    errors.push({ field, type: type!, message });
   }
-  throw fieldErrors(errors);
+  throw fail({ kind: "invalid", errors });
 }
 
 function rejectPrototypeKeys(key: string, value: unknown): unknown {

@@ -3,9 +3,9 @@
 // encrypts, all of them decrypt, so keys rotate by prepending a new one. The key id travels with
 // each ciphertext, and `context` (e.g. the user id) is bound as associated data so a ciphertext
 // cannot be replayed under another record.
-import { decodeBase64, decodeBase64Url, encodeBase64Url, randomBytes } from "../domain/encoding";
+import { decodeBase64, decodeBase64Url, encodeBase64Url, randomBytes } from "./encoding";
 
-type Keyring = { current: string; keys: Map<string, CryptoKey> };
+type Keyring = { current: string; keys: Map<string, CryptoKey>; derivation: CryptoKey };
 
 const FORMAT = "v1";
 const keyrings = new Map<string, Promise<Keyring>>();
@@ -32,7 +32,8 @@ async function importKeyring(setting: string): Promise<Keyring> {
   for (const [id, raw] of entries) {
     keys.set(id, await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
   }
-  return { current: entries[0]![0], keys };
+  const derivation = await crypto.subtle.importKey("raw", entries[0]![1], "HKDF", false, ["deriveKey"]);
+  return { current: entries[0]![0], keys, derivation };
 }
 
 export async function encrypt(setting: string | undefined, plaintext: Uint8Array, context: string): Promise<string> {
@@ -53,4 +54,13 @@ export async function decrypt(setting: string | undefined, token: string, contex
     decodeBase64Url(sealed) ?? new Uint8Array(),
   );
   return new Uint8Array(opened);
+}
+
+/**
+ * A key for another purpose derived from the current key with HKDF-SHA256 (RFC 5869), `info`
+ * naming the purpose, so one secret serves several algorithms without reusing key material.
+ */
+export async function deriveKey(setting: string | undefined, info: string, algorithm: { name: string; length: number }, usages: string[]): Promise<CryptoKey> {
+  const { derivation } = await loadKeyring(setting);
+  return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(info) }, derivation, algorithm, false, usages);
 }

@@ -1,13 +1,17 @@
 // The User object's writable fields and the rules shared by the User and Import APIs: validation,
-// profile copying, and the legacy 2FA fields (REF §9).
+// profile copying, and the legacy 2FA fields (FusionAuth User API, `twoFactor*` fields before 1.26).
 import { z } from "zod";
-import { fieldError } from "../domain/errors";
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../domain/password";
-import { generateSecret, keyFromSecret } from "../domain/secret";
-import { secretContext } from "../durable/user-guard";
-import { encrypt } from "../storage/encryption";
-import type { UserRecord } from "../storage/users";
-import { fusionAuthId } from "./validate";
+import { encrypt } from "./crypto";
+import { invalidField } from "./failures";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password";
+import { generateSecret, keyFromSecret } from "./secret";
+import { secretContext, type UserRecord } from "./user";
+
+/**
+ * FusionAuth ids: any 8-4-4-4-12 hex string (Java's UUID.fromString accepts non-RFC-4122 ids such
+ * as `10000000-0000-0002-0000-000000000001`), normalised to lower case so one id is one record.
+ */
+export const fusionAuthId = z.guid().transform((id) => id.toLowerCase());
 
 export const DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000001";
 // No white space, control, format (e.g. bidi overrides) or lone surrogate characters: login ids are
@@ -51,38 +55,41 @@ const PROFILE_FIELDS = [
   "imageUrl", "timezone", "preferredLanguages", "data", "expiry",
 ] as const;
 
-/** Applies the User API's 2FA rules (REF §9) to `user`, which already carries `input`'s profile. */
-export async function applyTwoFactor(env: Env, user: UserRecord, previous: UserRecord | undefined, input: UserInput): Promise<void> {
+/**
+ * Applies the User API's 2FA rules to `user`, which already carries `input`'s profile: the secret and
+ * delivery cannot change while 2FA is enabled; `twoFactorEnabled: false` switches it off.
+ */
+export async function applyTwoFactor(encryptionKey: string | undefined, user: UserRecord, previous: UserRecord | undefined, input: UserInput): Promise<void> {
   if (previous?.twoFactorEnabled) {
     if (input.twoFactorEnabled === false) {
       Object.assign(user, { twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined });
       return;
     }
-    if (input.twoFactorSecret) throw fieldError("user.twoFactorSecret", "invalid", "The two factor secret cannot be changed while two factor authentication is enabled. Disable it first.");
+    if (input.twoFactorSecret) throw invalidField("user.twoFactorSecret", "invalid", "The two factor secret cannot be changed while two factor authentication is enabled. Disable it first.");
     if (input.twoFactorDelivery && input.twoFactorDelivery !== previous.twoFactorDelivery) {
-      throw fieldError("user.twoFactorDelivery", "invalid", "The two factor delivery cannot be changed while two factor authentication is enabled. Disable it first.");
+      throw invalidField("user.twoFactorDelivery", "invalid", "The two factor delivery cannot be changed while two factor authentication is enabled. Disable it first.");
     }
   } else if (input.twoFactorEnabled) {
     user.twoFactorEnabled = true;
     user.twoFactorDelivery = input.twoFactorDelivery ?? "None";
     // Since 1.17.0 FusionAuth generates the secret for TextMessage users when it is omitted.
     const secret = input.twoFactorSecret ?? (user.twoFactorDelivery === "TextMessage" ? generateSecret().secret : undefined);
-    if (!secret) throw fieldError("user.twoFactorSecret", "blank", "A two factor secret is required when two factor delivery is None.");
+    if (!secret) throw invalidField("user.twoFactorSecret", "blank", "A two factor secret is required when two factor delivery is None.");
     const key = keyFromSecret(secret);
-    if (!key) throw fieldError("user.twoFactorSecret", "invalid", "The two factor secret must be Base64 and decode to at least 10 bytes.");
-    user.twoFactorSecret = await encrypt(env.ENCRYPTION_KEY, key, secretContext(user.id));
+    if (!key) throw invalidField("user.twoFactorSecret", "invalid", "The two factor secret must be Base64 and decode to at least 10 bytes.");
+    user.twoFactorSecret = await encrypt(encryptionKey, key, secretContext(user.id));
   }
   if (user.twoFactorEnabled && user.twoFactorDelivery === "TextMessage" && !user.mobilePhone) {
-    throw fieldError("user.mobilePhone", "blank", "A mobile phone is required for TextMessage two factor delivery.");
+    throw invalidField("user.mobilePhone", "blank", "A mobile phone is required for TextMessage two factor delivery.");
   }
 }
 
 export function requireLoginId(user: Pick<UserRecord, "email" | "username">): void {
-  if (!user.email && !user.username) throw fieldError("user.email", "blank", "You must specify either the [user.email] or [user.username] property.");
+  if (!user.email && !user.username) throw invalidField("user.email", "blank", "You must specify either the [user.email] or [user.username] property.");
 }
 
 export function checkDataSize(user: UserRecord): void {
-  if (user.data && JSON.stringify(user.data).length > MAX_DATA_BYTES) throw fieldError("user.data", "tooLarge", `The [user.data] property must be at most ${MAX_DATA_BYTES} bytes.`);
+  if (user.data && JSON.stringify(user.data).length > MAX_DATA_BYTES) throw invalidField("user.data", "tooLarge", `The [user.data] property must be at most ${MAX_DATA_BYTES} bytes.`);
 }
 
 /** Copies the profile fields `input` mentions onto `user`; null clears a field. */

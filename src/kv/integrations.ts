@@ -1,7 +1,16 @@
-// The Twilio integration (REF §11.1) in KV, with the auth token AES-GCM encrypted. When no enabled
-// integration is stored, the Worker vars/secrets TWILIO_* are the fallback (SPEC §4).
-import { decrypt, encrypt } from "./encryption";
-import type { TwilioConfig } from "../sms/twilio";
+// The Twilio integration (FusionAuth Integrations API, `integrations.twilio`) in KV, with the auth
+// token AES-GCM encrypted. When no enabled integration is stored, the Worker vars/secrets TWILIO_*
+// are the fallback.
+import { decrypt, encrypt } from "../domain/crypto";
+
+/** What sending needs (src/twilio/client.ts takes this shape). */
+export type TwilioSettings = {
+  accountSID: string;
+  authToken: string;
+  fromPhoneNumber?: string;
+  messagingServiceSid?: string;
+  url: string;
+};
 
 export type TwilioIntegration = {
   enabled: boolean;
@@ -24,8 +33,15 @@ export async function readTwilioIntegration(env: Env): Promise<TwilioIntegration
   if (!stored) return { enabled: false };
   const { authToken, ...rest } = stored.twilio;
   if (!authToken) return rest;
-  const token = new TextDecoder().decode(await decrypt(env.ENCRYPTION_KEY, authToken, TOKEN_CONTEXT));
-  return { ...rest, authToken: token };
+  return { ...rest, authToken: await decryptToken(env, authToken) };
+}
+
+/** The last token decrypted by this isolate: a text during login then costs no AES-GCM. */
+let lastToken: { sealed: string; token: string } | null = null;
+
+async function decryptToken(env: Env, sealed: string): Promise<string> {
+  if (lastToken?.sealed !== sealed) lastToken = { sealed, token: new TextDecoder().decode(await decrypt(env.ENCRYPTION_KEY, sealed, TOKEN_CONTEXT)) };
+  return lastToken.token;
 }
 
 export async function writeTwilioIntegration(env: Env, twilio: TwilioIntegration): Promise<void> {
@@ -35,7 +51,7 @@ export async function writeTwilioIntegration(env: Env, twilio: TwilioIntegration
 }
 
 /** What SMS sending uses: the enabled stored integration, else the TWILIO_* settings, else null. */
-export async function twilioConfig(env: Env): Promise<TwilioConfig | null> {
+export async function twilioConfig(env: Env): Promise<TwilioSettings | null> {
   const stored = await readTwilioIntegration(env);
   const source = stored.enabled
     ? stored

@@ -1,0 +1,351 @@
+// The decisions a user's Durable Object makes, as pure functions of (state, input, now, config):
+// lockouts, replay, trust, pending logins and SMS windows. Each returns the outcome and the next
+// state (null when nothing changed), so the object only loads, applies and saves (once, when changed).
+import type { Config } from "./config";
+import type { LoginPrevention } from "./failures";
+import { timeStep } from "./totp";
+import { isExpired, type TwoFactorDelivery, type UserRecord } from "./user";
+
+/** A time step whose code went out by SMS, acceptable until `expiresAt` although the step has passed. */
+export type SentCode = { step: number; expiresAt: number };
+
+/** Recent wrong passwords (ms) and the lock they led to. Unknown login ids keep one too. */
+export type PasswordFailures = { failures: number[]; lockedUntil: number };
+
+/** A pending two-factor login (`twoFactorId`), kept under its random key R. */
+export type Challenge = {
+  expiresAt: number;
+  /** The 2FA enrolment and password it was issued under: a change to either stops it. */
+  generation: number;
+  passwordChangedAt: number;
+  applicationId?: string;
+  ipAddress?: string;
+  /** The request's `metaData` as JSON, for the login record. */
+  metaData?: string;
+  noJWT: boolean;
+  failedAttempts: number;
+  smsSends: number;
+};
+
+export type Guard = {
+  /** Counts 2FA enrolments: bumped on every enable and disable. */
+  generation: number;
+  /** RFC 6238 §5.2: the newest accepted time step; a code for this step or an older one is refused. */
+  lastAcceptedStep: number;
+  consecutiveCodeFailures: number;
+  codeLockedUntil: number;
+  password: PasswordFailures;
+  /** SHA-256 of each trust id → its expiry (ms). */
+  trust: Record<string, number>;
+  smsCodes: SentCode[];
+  /** The last counted wrong code (it matched no step, so it is not a secret) and when. */
+  lastWrongCode?: { code: string; at: number };
+  challenges: Record<string, Challenge>;
+};
+
+/** Everything one user is: the record and the guard state, versioned for the KV replica. */
+export type Account = { version: number; user: UserRecord; guard: Guard };
+
+export type Decision<O> = { next: Account | null; outcome: O };
+
+const MAX_TRUSTED_DEVICES = 20;
+const MAX_SMS_CODES = 10;
+const MAX_PENDING_LOGINS = 20;
+/**
+ * Browsers and Node's fetch resend a request answered 421 (the Fetch standard's "Misdirected
+ * Request"), which is FusionAuth's wrong-code status: the same wrong code again this soon is that
+ * retry, not another guess.
+ */
+const REPEAT_WINDOW_MS = 10_000;
+
+export const newGuard = (): Guard => ({
+  generation: 0,
+  lastAcceptedStep: -1,
+  consecutiveCodeFailures: 0,
+  codeLockedUntil: 0,
+  password: { failures: [], lockedUntil: 0 },
+  trust: {},
+  smsCodes: [],
+  challenges: {},
+});
+
+const liveCodes = (codes: SentCode[], nowMs: number) => codes.filter((sent) => sent.expiresAt > nowMs);
+
+/** The ±1 window of RFC 6238 §5.2 around now, plus codes recently sent by SMS. */
+export function acceptableSteps(nowMs: number, smsCodes: SentCode[]): number[] {
+  const now = timeStep(nowMs);
+  const window = [now, now - 1, now + 1];
+  return [...window, ...liveCodes(smsCodes, nowMs).map((sent) => sent.step).filter((step) => !window.includes(step))];
+}
+
+/** A copy to change; the input state is never modified. */
+const draft = (account: Account): Account => ({ ...structuredClone(account), version: account.version + 1 });
+
+export function passwordPrevention(password: PasswordFailures, nowMs: number): LoginPrevention | null {
+  return password.lockedUntil > nowMs ? { until: password.lockedUntil, reason: "password" } : null;
+}
+
+function prevention(guard: Guard, nowMs: number): LoginPrevention | null {
+  const byPassword = passwordPrevention(guard.password, nowMs);
+  if (guard.codeLockedUntil > nowMs && guard.codeLockedUntil >= (byPassword?.until ?? 0)) return { until: guard.codeLockedUntil, reason: "two-factor" };
+  return byPassword;
+}
+
+/** FusionAuth's failedAuthenticationConfiguration: `tooManyAttempts` in `resetCountSeconds` lock login. */
+export function recordPasswordFailure(password: PasswordFailures, nowMs: number, config: Config): PasswordFailures {
+  const { tooManyAttempts, resetCountSeconds, actionDurationSeconds } = config.failedAuthentication;
+  const failures = [...password.failures.filter((at) => at > nowMs - resetCountSeconds * 1000), nowMs];
+  if (failures.length >= tooManyAttempts) return { failures: [], lockedUntil: nowMs + actionDurationSeconds * 1000 };
+  return { failures, lockedUntil: password.lockedUntil };
+}
+
+export type PasswordVerdict =
+  | { outcome: "prevented"; prevention: LoginPrevention }
+  | { outcome: "wrong-password" }
+  | { outcome: "expired" }
+  | { outcome: "inactive" }
+  | { outcome: "authenticated"; twoFactorRequired: boolean };
+
+/** Decides the password step of a login; `passwordMatches` was computed against this account's hash. */
+export function decidePassword(account: Account, passwordMatches: boolean, trustHash: string | undefined, nowMs: number, config: Config): Decision<PasswordVerdict> {
+  const { user, guard } = account;
+  const prevented = prevention(guard, nowMs);
+  if (prevented) return { next: null, outcome: { outcome: "prevented", prevention: prevented } };
+  if (!passwordMatches) {
+    const next = draft(account);
+    next.guard.password = recordPasswordFailure(guard.password, nowMs, config);
+    return { next, outcome: { outcome: "wrong-password" } };
+  }
+  if (isExpired(user, nowMs)) return { next: null, outcome: { outcome: "expired" } };
+  if (!user.active) return { next: null, outcome: { outcome: "inactive" } };
+  const trusted = trustHash !== undefined && (guard.trust[trustHash] ?? 0) > nowMs;
+  const twoFactorRequired = user.twoFactorEnabled && !trusted;
+  if (twoFactorRequired && guard.password.failures.length === 0) return { next: null, outcome: { outcome: "authenticated", twoFactorRequired } };
+  const next = draft(account);
+  next.guard.password.failures = [];
+  if (!twoFactorRequired) next.user.lastLoginInstant = nowMs;
+  return { next, outcome: { outcome: "authenticated", twoFactorRequired } };
+}
+
+export type ChallengeDetails = Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "noJWT">;
+
+/** Opens a pending login under `key`, dropping expired ones and, past the cap, the oldest. */
+export function openChallenge(account: Account, key: string, details: ChallengeDetails, nowMs: number, config: Config): Account {
+  const next = draft(account);
+  const live = Object.entries(next.guard.challenges).filter(([, challenge]) => challenge.expiresAt > nowMs);
+  live.sort(([, a], [, b]) => b.expiresAt - a.expiresAt);
+  next.guard.challenges = Object.fromEntries(live.slice(0, MAX_PENDING_LOGINS - 1));
+  next.guard.challenges[key] = {
+    ...details,
+    expiresAt: nowMs + config.twoFactorIdTtlSeconds * 1000,
+    generation: account.guard.generation,
+    passwordChangedAt: account.user.passwordLastUpdateInstant,
+    failedAttempts: 0,
+    smsSends: 0,
+  };
+  return next;
+}
+
+/** The live challenge under `key` that still matches the account, or null. */
+export function liveChallenge(account: Account, key: string, nowMs: number): Challenge | null {
+  const challenge = Object.hasOwn(account.guard.challenges, key) ? account.guard.challenges[key]! : null;
+  if (!challenge || challenge.expiresAt <= nowMs) return null;
+  const { user, guard } = account;
+  const current = user.active && user.twoFactorEnabled && challenge.generation === guard.generation && challenge.passwordChangedAt === user.passwordLastUpdateInstant;
+  return current ? challenge : null;
+}
+
+/** The earliest moment a pending login expires, for the object's alarm. */
+export function nextExpiry(account: Account): number | null {
+  const expiries = Object.values(account.guard.challenges).map((challenge) => challenge.expiresAt);
+  return expiries.length ? Math.min(...expiries) : null;
+}
+
+/** Drops expired and stale pending logins; null when there were none. */
+export function pruneChallenges(account: Account, nowMs: number): Account | null {
+  const stale = Object.keys(account.guard.challenges).filter((key) => !liveChallenge(account, key, nowMs));
+  if (!stale.length) return null;
+  const next = draft(account);
+  for (const key of stale) delete next.guard.challenges[key];
+  return next;
+}
+
+/**
+ * The step to text the user: never one the replay guard has consumed (right after a login or enable
+ * it is the next step, which the ±1 window accepts), and acceptable for the SMS code lifetime even
+ * after it has passed, since SMS can be slow. `next` records that window.
+ */
+export function textStep(account: Account, nowMs: number, config: Config): { next: Account; step: number } {
+  const next = draft(account);
+  const step = Math.max(timeStep(nowMs), account.guard.lastAcceptedStep + 1);
+  const expiresAt = nowMs + config.sms.codeTtlSeconds * 1000;
+  next.guard.smsCodes = [...liveCodes(account.guard.smsCodes, nowMs).filter((sent) => sent.step !== step), { step, expiresAt }].slice(-MAX_SMS_CODES);
+  return { next, step };
+}
+
+export type SendReservation = { outcome: "allowed" } | { outcome: "not-found" } | { outcome: "limited"; retryAfterSeconds: number };
+
+/** Counts one SMS for the pending login `key`: at most `maxPerChallenge` per login. */
+export function reserveChallengeSend(account: Account, key: string, nowMs: number, config: Config): Decision<SendReservation> {
+  const challenge = liveChallenge(account, key, nowMs);
+  if (!challenge) return { next: null, outcome: { outcome: "not-found" } };
+  if (challenge.smsSends >= config.sms.maxPerChallenge) {
+    return { next: null, outcome: { outcome: "limited", retryAfterSeconds: Math.ceil((challenge.expiresAt - nowMs) / 1000) } };
+  }
+  const next = draft(account);
+  next.guard.challenges[key]!.smsSends += 1;
+  return { next, outcome: { outcome: "allowed" } };
+}
+
+/** Gives back a send that did not go out, and withdraws its code when it surely never arrives. */
+export function releaseSend(account: Account, key: string | undefined, step: number, withdrawCode: boolean): Account {
+  const next = draft(account);
+  const challenge = key && Object.hasOwn(next.guard.challenges, key) ? next.guard.challenges[key] : undefined;
+  if (challenge && challenge.smsSends > 0) challenge.smsSends -= 1;
+  if (withdrawCode) next.guard.smsCodes = next.guard.smsCodes.filter((sent) => sent.step !== step);
+  return next;
+}
+
+export type CodeVerdict =
+  | { outcome: "accepted" }
+  /** `counted`: whether it counted toward the lockout (and the challenge's attempts). */
+  | { outcome: "invalid-code"; counted: boolean }
+  | { outcome: "prevented"; prevention: LoginPrevention };
+
+/**
+ * Accepts `step` (the step `code` matched, or null) if it is newer than the last accepted one, on a
+ * draft. `guarded` checks (login, disable) honour the lockout and count wrong codes toward it;
+ * enrolment does neither, since a user fumbling a new authenticator must not lock their own login.
+ */
+function acceptCode(next: Account, step: number | null, code: string, nowMs: number, config: Config, guarded: boolean): CodeVerdict {
+  const guard = next.guard;
+  const prevented = guarded ? prevention(guard, nowMs) : null;
+  if (prevented) return { outcome: "prevented", prevention: prevented };
+  if (step !== null && step > guard.lastAcceptedStep) {
+    guard.lastAcceptedStep = step;
+    guard.consecutiveCodeFailures = 0;
+    guard.smsCodes = liveCodes(guard.smsCodes, nowMs).filter((sent) => sent.step > step);
+    return { outcome: "accepted" };
+  }
+  // A replayed code is refused but proves possession of the secret, so only codes that match no
+  // acceptable step count. RFC 4226 §7.3: they count across logins, and every `failuresPerLock` of
+  // them in a row lock login, for twice as long each time.
+  const retried = guard.lastWrongCode?.code === code && nowMs - guard.lastWrongCode.at < REPEAT_WINDOW_MS;
+  if (!guarded || step !== null || retried) return { outcome: "invalid-code", counted: false };
+  const { failuresPerLock, baseSeconds, maxSeconds } = config.twoFactorLockout;
+  guard.consecutiveCodeFailures += 1;
+  if (guard.consecutiveCodeFailures % failuresPerLock === 0) {
+    const locks = guard.consecutiveCodeFailures / failuresPerLock;
+    guard.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
+  }
+  guard.lastWrongCode = { code, at: nowMs };
+  return { outcome: "invalid-code", counted: true };
+}
+
+/** Keeps a decision's draft only when it changed something the object must remember. */
+const keepIf = <O>(next: Account, changed: boolean, outcome: O): Decision<O> => ({ next: changed ? next : null, outcome });
+
+export type CompletionVerdict = CodeVerdict | { outcome: "not-found" } | { outcome: "expired" };
+
+/** Decides the second step of a login: the code `code` (matching `step`) for the pending login `key`. */
+export function completeChallenge(
+  account: Account,
+  key: string,
+  code: { code: string; step: number | null },
+  trustHash: string | undefined,
+  nowMs: number,
+  config: Config,
+): Decision<CompletionVerdict> {
+  if (!liveChallenge(account, key, nowMs)) {
+    return { next: pruneChallenges(account, nowMs), outcome: { outcome: "not-found" } };
+  }
+  const next = draft(account);
+  if (isExpired(account.user, nowMs)) {
+    delete next.guard.challenges[key];
+    return { next, outcome: { outcome: "expired" } };
+  }
+  const verdict = acceptCode(next, code.step, code.code, nowMs, config, true);
+  if (verdict.outcome === "accepted") {
+    delete next.guard.challenges[key];
+    next.user.lastLoginInstant = nowMs;
+    if (trustHash) next.guard.trust = { ...liveTrust(next.guard.trust, nowMs), [trustHash]: nowMs + config.twoFactorTrustIdTtlSeconds * 1000 };
+    return { next, outcome: verdict };
+  }
+  if (verdict.outcome === "invalid-code" && verdict.counted) {
+    const challenge = next.guard.challenges[key]!;
+    challenge.failedAttempts += 1;
+    if (challenge.failedAttempts >= config.maxCodeAttemptsPerChallenge) delete next.guard.challenges[key];
+  }
+  return keepIf(next, verdict.outcome === "invalid-code" && verdict.counted, verdict);
+}
+
+/** The newest live trust ids, leaving room for one more. */
+function liveTrust(trust: Record<string, number>, nowMs: number): Record<string, number> {
+  const live = Object.entries(trust).filter(([, expiry]) => expiry > nowMs);
+  live.sort(([, a], [, b]) => b - a);
+  return Object.fromEntries(live.slice(0, MAX_TRUSTED_DEVICES - 1));
+}
+
+export type EnableVerdict = CodeVerdict | { outcome: "already-enabled" } | { outcome: "needs-phone" };
+
+/** Enables 2FA once `step` proves the user holds the new secret; the code counts as used. */
+export function enableTwoFactor(
+  account: Account,
+  code: { code: string; step: number | null },
+  enrolment: { delivery: TwoFactorDelivery; secret: string },
+  nowMs: number,
+  config: Config,
+): Decision<EnableVerdict> {
+  if (account.user.twoFactorEnabled) return { next: null, outcome: { outcome: "already-enabled" } };
+  if (enrolment.delivery === "TextMessage" && !account.user.mobilePhone) return { next: null, outcome: { outcome: "needs-phone" } };
+  const next = draft(account);
+  const verdict = acceptCode(next, code.step, code.code, nowMs, config, false);
+  if (verdict.outcome !== "accepted") return { next: null, outcome: verdict };
+  return { next: setEnrolment(next, enrolment, nowMs), outcome: verdict };
+}
+
+export type DisableVerdict = CodeVerdict | { outcome: "not-enabled" };
+
+/** Disables 2FA when `code` is a current code of the user's secret. */
+export function disableTwoFactor(account: Account, code: { code: string; step: number | null }, nowMs: number, config: Config): Decision<DisableVerdict> {
+  if (!account.user.twoFactorEnabled) return { next: null, outcome: { outcome: "not-enabled" } };
+  const next = draft(account);
+  const verdict = acceptCode(next, code.step, code.code, nowMs, config, true);
+  if (verdict.outcome === "accepted") return { next: setEnrolment(next, null, nowMs), outcome: verdict };
+  return keepIf(next, verdict.outcome === "invalid-code" && verdict.counted, verdict);
+}
+
+/**
+ * Sets the user's 2FA enrolment on a draft. A new enrolment or none revokes every pending login;
+ * none also revokes trust ids and texted codes, so nothing from the old enrolment works afterwards.
+ */
+export function setEnrolment(next: Account, enrolment: { delivery: TwoFactorDelivery; secret: string } | null, nowMs: number): Account {
+  next.user = enrolment
+    ? { ...next.user, twoFactorEnabled: true, twoFactorDelivery: enrolment.delivery, twoFactorSecret: enrolment.secret, lastUpdateInstant: nowMs }
+    : { ...next.user, twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined, lastUpdateInstant: nowMs };
+  next.guard.generation += 1;
+  next.guard.challenges = {};
+  if (!enrolment) {
+    next.guard.trust = {};
+    next.guard.smsCodes = [];
+  }
+  return next;
+}
+
+/**
+ * Replaces the user record (User API), keeping the guard consistent with it: a changed enrolment is
+ * set as by `setEnrolment`; a new password or a deactivation ends pending logins and trust ids.
+ */
+export function replaceUser(account: Account, user: UserRecord, nowMs: number): Account {
+  let next = draft(account);
+  const before = account.user;
+  if (user.twoFactorEnabled !== before.twoFactorEnabled || user.twoFactorSecret !== before.twoFactorSecret) {
+    next = setEnrolment(next, user.twoFactorEnabled && user.twoFactorSecret ? { delivery: user.twoFactorDelivery, secret: user.twoFactorSecret } : null, nowMs);
+  }
+  if (user.passwordLastUpdateInstant !== before.passwordLastUpdateInstant || (before.active && !user.active)) {
+    next.guard.challenges = {};
+    next.guard.trust = {};
+  }
+  next.user = user;
+  return next;
+}

@@ -1,0 +1,68 @@
+// The FusionAuth user as this service keeps it. The whole record lives in the user's Durable Object
+// (src/objects/user-guard.ts); KV holds a replica of its public part.
+import { sha256Hex } from "./compare";
+import type { PasswordHash } from "./password";
+
+export type TwoFactorDelivery = "None" | "TextMessage";
+
+export type UserRecord = {
+  id: string;
+  tenantId: string;
+  email?: string;
+  username?: string;
+  mobilePhone?: string;
+  firstName?: string;
+  middleName?: string;
+  lastName?: string;
+  fullName?: string;
+  birthDate?: string;
+  imageUrl?: string;
+  timezone?: string;
+  preferredLanguages?: string[];
+  data?: Record<string, unknown>;
+  active: boolean;
+  verified: boolean;
+  passwordChangeRequired: boolean;
+  expiry?: number;
+  insertInstant: number;
+  lastUpdateInstant: number;
+  lastLoginInstant?: number;
+  passwordLastUpdateInstant: number;
+  password: PasswordHash;
+  twoFactorEnabled: boolean;
+  twoFactorDelivery: TwoFactorDelivery;
+  /** AES-GCM ciphertext (src/domain/crypto.ts), bound to the user id. */
+  twoFactorSecret?: string;
+};
+
+export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret">;
+
+/** The FusionAuth user object as returned by the API: never the password or the 2FA secret. */
+export function publicUser(user: UserRecord): PublicUser {
+  const { password: _password, twoFactorSecret: _secret, ...visible } = user;
+  return visible;
+}
+
+/** Associated data that binds a user's encrypted secret to that user. */
+export const secretContext = (userId: string) => `two-factor-secret:${userId}`;
+
+export const isExpired = (user: Pick<UserRecord, "expiry">, nowMs: number) => user.expiry !== undefined && user.expiry <= nowMs;
+
+export type LoginId = { kind: "email" | "username"; value: string };
+
+/** A user's login ids (email and username): one namespace, as a login's `loginId` may be either. */
+export const loginIdsOf = (user: Pick<UserRecord, "email" | "username">): LoginId[] =>
+  (["email", "username"] as const).flatMap((kind) => (user[kind] ? [{ kind, value: user[kind] }] : []));
+
+/** The form in which login ids are compared: case-insensitive. */
+export const normalizeLoginId = (loginId: string) => loginId.trim().toLowerCase();
+
+export const sameLoginId = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && normalizeLoginId(a) === normalizeLoginId(b);
+
+/**
+ * A login id as a fixed-length name: any input makes a valid KV key (at most 512 bytes, well-formed
+ * UTF-8) and Durable Object name, and keys do not spell out people's emails.
+ */
+export async function loginIdName(loginId: string): Promise<string> {
+  return `login:${await sha256Hex(normalizeLoginId(loginId))}`;
+}

@@ -1,0 +1,49 @@
+// The claim point that keeps login ids (emails and usernames, one namespace) unique under
+// concurrent creates: KV has no put-if-absent, but one object per login id is single-threaded, so
+// the first claim wins. The object is also the only writer of that login id's KV index entry.
+import { DurableObject } from "cloudflare:workers";
+import { loginIndex } from "../kv/users";
+import { LatestWriter } from "./latest-writer";
+
+export class IdentifierClaim extends DurableObject<Env> {
+  private readonly index = new LatestWriter(() => this.writeIndex());
+
+  /** Claims the login id for `userId` if it is free; returns the owner after the call. */
+  async claim(name: string, userId: string): Promise<string> {
+    const owner = this.ctx.storage.kv.get<string>("owner");
+    if (owner) return owner;
+    this.ctx.storage.kv.put("owner", userId);
+    this.ctx.storage.kv.put("name", name);
+    await this.syncIndex();
+    return userId;
+  }
+
+  async release(userId: string): Promise<void> {
+    if (this.ctx.storage.kv.get<string>("owner") !== userId) return;
+    this.ctx.storage.kv.delete("owner");
+    await this.syncIndex();
+  }
+
+  /** Retries an index write that failed; the runtime retries a failing alarm with backoff. */
+  async alarm(): Promise<void> {
+    await this.index.request();
+  }
+
+  /** The claim stands even when KV fails: the index entry follows from the alarm. */
+  private async syncIndex(): Promise<void> {
+    try {
+      await this.index.request();
+    } catch (error) {
+      console.warn(JSON.stringify({ event: "index.failed", error: String(error) }));
+      await this.ctx.storage.setAlarm(Date.now() + 1000);
+    }
+  }
+
+  private async writeIndex(): Promise<void> {
+    const name = this.ctx.storage.kv.get<string>("name");
+    const owner = this.ctx.storage.kv.get<string>("owner");
+    if (!name) return;
+    const index = loginIndex(this.env.KV);
+    await (owner ? index.put(name, owner) : index.delete(name));
+  }
+}

@@ -1,0 +1,466 @@
+// One object per user: the owner of the whole account (profile, password hash, access, 2FA
+// enrolment, pending logins, replay guard, lockouts, trust ids). Every change is decided by
+// src/domain/guard-policy.ts and saved here in one write; the KV replica follows each commit.
+//
+// Each method finishes its slow work (PBKDF2, decryption, HMACs, calls to other objects) first and
+// then reads, decides and writes with no await in between, so concurrent requests for one user
+// cannot interleave inside a decision. Changes to the record itself (User API, enable, disable)
+// also run one at a time, each starting from the state the previous one left.
+import { DurableObject } from "cloudflare:workers";
+import { readConfig, type Config } from "../domain/config";
+import { sha256Hex } from "../domain/compare";
+import { decrypt, encrypt } from "../domain/crypto";
+import { encodeBase64Url, randomBytes } from "../domain/encoding";
+import { capture, type FieldProblem, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
+import {
+  acceptableSteps,
+  completeChallenge,
+  decidePassword,
+  disableTwoFactor,
+  enableTwoFactor,
+  liveChallenge,
+  newGuard,
+  nextExpiry,
+  openChallenge,
+  passwordPrevention,
+  pruneChallenges,
+  recordPasswordFailure,
+  releaseSend,
+  replaceUser,
+  reserveChallengeSend,
+  textStep,
+  type Account,
+  type ChallengeDetails,
+  type PasswordFailures,
+  type SentCode,
+} from "../domain/guard-policy";
+import { dummyPasswordHash, verifyPassword, type PasswordHash } from "../domain/password";
+import { findMatchingStepIn, hotp } from "../domain/totp";
+import { newChallengeKey } from "../domain/two-factor-id";
+import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
+import { loginIdName, loginIdsOf, publicUser, sameLoginId, secretContext, type LoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
+import { userReplicas } from "../kv/users";
+import { LatestWriter } from "./latest-writer";
+
+/** A code to text: where, what, and the step it belongs to (to withdraw it if the text fails). */
+export type TextedCode = { phone: string; code: string; step: number };
+
+export type LoginAttempt = { loginId: string; password: string; trustId?: string; details: ChallengeDetails; nowMs: number };
+
+export type LoginResult =
+  | { outcome: "wrong-password" }
+  | { outcome: "prevented"; prevention: LoginPrevention }
+  | { outcome: "expired" }
+  | { outcome: "inactive" }
+  | { outcome: "authenticated"; user: PublicUser }
+  | { outcome: "challenge"; challengeKey: string; text?: TextedCode };
+
+export type CompletionResult =
+  | { outcome: "not-found" }
+  | { outcome: "expired" }
+  | { outcome: "invalid-code" }
+  | { outcome: "prevented"; prevention: LoginPrevention }
+  | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string };
+
+/** Who asks: an API key (any user), or a JWT issued at `issuedAt` (s), which a re-created user rejects. */
+export type Caller = { issuedAt?: number };
+
+/** An unknown login id's failure counter, in its decoy object, deleted by the alarm once it expires. */
+const DECOY_PREFIX = "decoy:";
+
+/** After a login-only change (last login instant), the replica follows within this delay. */
+const LOGIN_REPLICA_DELAY_MS = 60_000;
+
+const notFound = { ok: false, problem: { kind: "not-found" } } as const;
+const invalid = (errors: FieldProblem[]): Problem => ({ kind: "invalid", errors });
+
+export class UserGuard extends DurableObject<Env> {
+  private account: Account | null;
+  private readonly config: Config;
+  private changes: Promise<unknown> = Promise.resolve();
+  private readonly replica = new LatestWriter(() => this.writeReplica());
+  private replicaDueAt: number | null = null;
+  private alarmAt: number | null = null;
+  private secretKey: { ciphertext: string; key: Uint8Array } | null = null;
+  /** Whose replica this object writes (kept after a delete, to remove it). */
+  private userId: string | null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.account = ctx.storage.kv.get<Account>("account") ?? null;
+    this.userId = this.account?.user.id ?? null;
+    this.config = readConfig(env);
+  }
+
+  // ---- Login ----
+
+  /**
+   * The password step. Always one PBKDF2, here or against a decoy hash, so the answer's timing does
+   * not tell which login ids exist; an object with no account (an unknown login id's decoy) counts
+   * failures and locks exactly like a user's.
+   */
+  async login(attempt: LoginAttempt): Promise<LoginResult> {
+    const account = this.account;
+    const known = account !== null && loginIdsOf(account.user).some((id) => sameLoginId(id.value, attempt.loginId));
+    const hash = known ? account.user.password : dummyPasswordHash(this.config.passwordFactor);
+    const matches = await verifyPassword(attempt.password, hash);
+    const trustHash = attempt.trustId ? await sha256Hex(attempt.trustId) : undefined;
+    const { nowMs } = attempt;
+    if (!this.account) return this.decoyFailure(await loginIdName(attempt.loginId), nowMs);
+    if (!known) return { outcome: "wrong-password" }; // a stale index entry: the login id moved on
+
+    // A password changed during the hash is checked against the new one by the next attempt.
+    const current = matches && this.account.user.password.hash === hash.hash;
+    const decision = decidePassword(this.account, current, trustHash, nowMs, this.config);
+    const verdict = decision.outcome;
+    if (verdict.outcome !== "authenticated") {
+      if (decision.next) this.commit(decision.next, "none");
+      return verdict;
+    }
+    let next = decision.next ?? this.account;
+    if (!verdict.twoFactorRequired) {
+      this.commit(next, "later");
+      return { outcome: "authenticated", user: publicUser(next.user) };
+    }
+    const challengeKey = newChallengeKey();
+    next = openChallenge(next, challengeKey, attempt.details, nowMs, this.config);
+    if (next.user.twoFactorDelivery !== "TextMessage" || !next.user.mobilePhone) {
+      this.commit(next, "none");
+      return { outcome: "challenge", challengeKey };
+    }
+    // FusionAuth texts TextMessage users their code as part of the login.
+    const reserved = reserveChallengeSend(next, challengeKey, nowMs, this.config);
+    const texted = textStep(reserved.next ?? next, nowMs, this.config);
+    this.commit(texted.next, "none");
+    return { outcome: "challenge", challengeKey, text: await this.textFor(texted.next, texted.step) };
+  }
+
+  /** The second step: a code for the pending login `challengeKey`. */
+  async completeLogin(challengeKey: string, code: string, trustComputer: boolean, nowMs: number): Promise<CompletionResult> {
+    const account = this.account;
+    const challenge = account ? liveChallenge(account, challengeKey, nowMs) : null;
+    if (!account || !challenge) {
+      const pruned = account && pruneChallenges(account, nowMs);
+      if (pruned) this.commit(pruned, "none");
+      return { outcome: "not-found" };
+    }
+    const step = await this.matchingStep(account, code, nowMs);
+    const trustId = trustComputer ? encodeBase64Url(randomBytes(32)) : undefined;
+    const trustHash = trustId ? await sha256Hex(trustId) : undefined;
+    if (!this.account || this.account.user.twoFactorSecret !== account.user.twoFactorSecret) return { outcome: "not-found" };
+
+    const { next, outcome } = completeChallenge(this.account, challengeKey, { code, step }, trustHash, nowMs, this.config);
+    if (next) this.commit(next, outcome.outcome === "accepted" ? "later" : "none");
+    if (outcome.outcome === "invalid-code") return { outcome: "invalid-code" };
+    if (outcome.outcome !== "accepted") return outcome;
+    return { outcome: "accepted", user: publicUser(next!.user), applicationId: challenge.applicationId, noJWT: challenge.noJWT, trustId };
+  }
+
+  /** Reserves a text of the code for the pending login `challengeKey` (at most a few per login). */
+  async textChallenge(challengeKey: string, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
+    if (!this.account) return notFound;
+    const reserved = reserveChallengeSend(this.account, challengeKey, nowMs, this.config);
+    if (reserved.outcome.outcome === "not-found") return notFound;
+    if (reserved.outcome.outcome === "limited") return { ok: false, problem: tooManySends(reserved.outcome.retryAfterSeconds) };
+    if (!this.account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
+    const texted = textStep(reserved.next!, nowMs, this.config);
+    this.commit(texted.next, "none");
+    return { ok: true, text: await this.textFor(texted.next, texted.step) };
+  }
+
+  /** Reserves a text of the user's current code (`POST /api/two-factor/send` with a user id or JWT). */
+  async textUser(caller: Caller, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
+    const account = this.accountFor(caller);
+    if (!account) return notFound;
+    if (!account.user.twoFactorEnabled) return { ok: false, problem: notEnabled };
+    if (!account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
+    const texted = textStep(account, nowMs, this.config);
+    this.commit(texted.next, "none");
+    return { ok: true, text: await this.textFor(texted.next, texted.step) };
+  }
+
+  /** Gives back a reserved text that did not go out; `withdrawCode` when it surely never arrives. */
+  releaseText(challengeKey: string | undefined, step: number, withdrawCode: boolean): void {
+    if (this.account) this.commit(releaseSend(this.account, challengeKey, step, withdrawCode), "none");
+  }
+
+  // ---- Two-factor enrolment ----
+
+  /** Enables 2FA once `code` proves the user holds `key`. `smsCodes`: steps the enable helper texted. */
+  enable(caller: Caller, key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number, smsCodes: SentCode[]): Promise<Outcome<object>> {
+    return this.change(async () => {
+      const account = this.accountFor(caller);
+      if (!account) return notFound;
+      const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, smsCodes));
+      const secret = await encrypt(this.env.ENCRYPTION_KEY, key, secretContext(account.user.id));
+      const { next, outcome } = enableTwoFactor(this.account!, { code, step }, { delivery, secret }, nowMs, this.config);
+      if (next) await this.commit(next, "now");
+      switch (outcome.outcome) {
+        case "accepted":
+          return { ok: true };
+        case "already-enabled":
+          return { ok: false, problem: { kind: "general", name: "TwoFactorEnabled", message: "Two factor authentication is already enabled for this user. Disable it before enabling it again." } };
+        case "needs-phone":
+          return { ok: false, problem: invalid([{ field: "user.mobilePhone", type: "blank", message: "The user needs a [mobilePhone] to use TextMessage delivery." }]) };
+        default:
+          return { ok: false, problem: codeProblem(outcome) };
+      }
+    });
+  }
+
+  /** Disables 2FA when `code` is a current code of the user's secret. */
+  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<object>> {
+    return this.change(async () => {
+      const account = this.accountFor(caller);
+      if (!account) return notFound;
+      if (!account.user.twoFactorEnabled) return { ok: false, problem: notEnabled };
+      const step = await this.matchingStep(account, code, nowMs);
+      const { next, outcome } = disableTwoFactor(this.account!, { code, step }, nowMs, this.config);
+      if (next) await this.commit(next, outcome.outcome === "accepted" ? "now" : "none");
+      if (outcome.outcome === "accepted") return { ok: true };
+      return { ok: false, problem: outcome.outcome === "not-enabled" ? notEnabled : codeProblem(outcome) };
+    });
+  }
+
+  // ---- The account (User and Import APIs) ----
+
+  /** Creates the account from a complete record; fails when the id or a login id is taken. */
+  create(user: UserRecord): Promise<Outcome<{ user: PublicUser }>> {
+    return this.change(async () => {
+      if (this.account) return { ok: false, problem: invalid([{ field: "userId", type: "duplicate", message: `A User with Id = [${user.id}] already exists.` }]) };
+      const claimed = await this.claimLoginIds(user.id, loginIdsOf(user), []);
+      if (!claimed.ok) return claimed;
+      const guard = newGuard();
+      if (user.twoFactorEnabled) guard.generation = 1;
+      await this.commit({ version: 1, user, guard }, "now");
+      return { ok: true, user: publicUser(user) };
+    });
+  }
+
+  /**
+   * Changes the account by the User API's rules: `replace` (PUT) clears profile fields the input
+   * leaves out; `password` is the new password's hash. Starts from the current record, so two
+   * changes never undo each other.
+   */
+  update(input: UserInput, replace: boolean, password: PasswordHash | undefined, nowMs: number): Promise<Outcome<{ user: PublicUser }>> {
+    return this.change(async () => {
+      const account = this.account;
+      if (!account) return notFound;
+      const user: UserRecord = { ...account.user, lastUpdateInstant: nowMs };
+      applyProfile(user, input, replace);
+      if (password) Object.assign(user, { password, passwordLastUpdateInstant: nowMs });
+      const checked = await capture(async () => {
+        requireLoginId(user);
+        checkDataSize(user);
+        await applyTwoFactor(this.env.ENCRYPTION_KEY, user, account.user, input);
+      });
+      if (!checked.ok) return checked;
+      const before = loginIdsOf(account.user);
+      const after = loginIdsOf(user);
+      const claimed = await this.claimLoginIds(user.id, after, before);
+      if (!claimed.ok) return claimed;
+      // Logins may have moved the last login instant meanwhile; everything else is ours.
+      const next = replaceUser(this.account!, { ...user, lastLoginInstant: this.account!.user.lastLoginInstant }, nowMs);
+      await this.commit(next, "now");
+      await this.releaseLoginIds(user.id, without(before, after));
+      return { ok: true, user: publicUser(next.user) };
+    });
+  }
+
+  /** Deletes the account in one step: its login ids are freed, its storage and replica removed. */
+  remove(): Promise<Outcome<object>> {
+    return this.change(async () => {
+      if (!this.account) return notFound;
+      const user = this.account.user;
+      await this.releaseLoginIds(user.id, loginIdsOf(user));
+      this.account = null;
+      this.secretKey = null;
+      await this.ctx.storage.deleteAlarm();
+      this.alarmAt = null;
+      await this.ctx.storage.deleteAll();
+      await this.replicateNow(user.id);
+      return { ok: true };
+    });
+  }
+
+  /** Expires pending logins and decoy counters, and writes a replica that is due or failed before. */
+  async alarm(): Promise<void> {
+    const nowMs = Date.now();
+    this.alarmAt = null;
+    for (const [key, decoy] of this.ctx.storage.kv.list<PasswordFailures>({ prefix: DECOY_PREFIX })) {
+      if (this.decoyExpiry(decoy) <= nowMs) this.ctx.storage.kv.delete(key);
+    }
+    const pruned = this.account && pruneChallenges(this.account, nowMs);
+    if (pruned) this.commit(pruned, "none");
+    if (this.replicaDueAt !== null && this.userId) await this.replicateNow(this.userId);
+    const due = this.dueTimes();
+    if (due.length) await this.schedule(Math.min(...due));
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  // ---- Internals ----
+
+  /** Runs record changes one at a time. */
+  private change<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.changes.then(step);
+    this.changes = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The account, unless the caller's JWT was issued to an earlier user with this id. */
+  private accountFor(caller: Caller): Account | null {
+    const account = this.account;
+    if (!account || caller.issuedAt === undefined) return account;
+    return caller.issuedAt >= Math.floor(account.user.insertInstant / 1000) ? account : null;
+  }
+
+  private decoyExpiry(decoy: PasswordFailures): number {
+    const lastFailure = decoy.failures.length ? Math.max(...decoy.failures) : 0;
+    return Math.max(decoy.lockedUntil, lastFailure + this.config.failedAuthentication.resetCountSeconds * 1000);
+  }
+
+  /** An unknown login id's wrong password, counted and locked exactly like a user's. */
+  private async decoyFailure(name: string, nowMs: number): Promise<LoginResult> {
+    const key = `${DECOY_PREFIX}${name}`;
+    const decoy = this.ctx.storage.kv.get<PasswordFailures>(key) ?? { failures: [], lockedUntil: 0 };
+    const prevention = passwordPrevention(decoy, nowMs);
+    if (prevention) return { outcome: "prevented", prevention };
+    const next = recordPasswordFailure(decoy, nowMs, this.config);
+    this.ctx.storage.kv.put(key, next);
+    await this.schedule(this.decoyExpiry(next));
+    return { outcome: "wrong-password" };
+  }
+
+  private async matchingStep(account: Account, code: string, nowMs: number): Promise<number | null> {
+    const ciphertext = account.user.twoFactorSecret;
+    if (!ciphertext) return null;
+    if (this.secretKey?.ciphertext !== ciphertext) {
+      this.secretKey = { ciphertext, key: await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(account.user.id)) };
+    }
+    return findMatchingStepIn(this.secretKey.key, code, acceptableSteps(nowMs, account.guard.smsCodes));
+  }
+
+  private async textFor(account: Account, step: number): Promise<TextedCode> {
+    const ciphertext = account.user.twoFactorSecret!;
+    const key = this.secretKey?.ciphertext === ciphertext ? this.secretKey.key : await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(account.user.id));
+    this.secretKey = { ciphertext, key };
+    return { phone: account.user.mobilePhone!, code: await hotp(key, step), step };
+  }
+
+  /** Claims the `wanted` login ids that `held` lacks; on a conflict releases what it took. */
+  private async claimLoginIds(userId: string, wanted: LoginId[], held: LoginId[]): Promise<Outcome<object>> {
+    const taken: LoginId[] = [];
+    try {
+      for (const loginId of without(wanted, held)) {
+        const name = await loginIdName(loginId.value);
+        const owner = await this.claimObject(name).claim(name, userId);
+        if (owner !== userId) {
+          await this.releaseLoginIds(userId, taken);
+          const message = `A User with ${loginId.kind} = [${loginId.value}] already exists.`;
+          return { ok: false, problem: invalid([{ field: `user.${loginId.kind}`, type: "duplicate", message }]) };
+        }
+        taken.push(loginId);
+      }
+    } catch (error) {
+      // Leave no claim behind that no account backs.
+      await this.releaseLoginIds(userId, taken).catch(() => undefined);
+      throw error;
+    }
+    return { ok: true };
+  }
+
+  /** Releases login ids; runs every release even when some fail, then fails with the first failure. */
+  private async releaseLoginIds(userId: string, loginIds: LoginId[]): Promise<void> {
+    const results = await Promise.allSettled(loginIds.map(async ({ value }) => this.claimObject(await loginIdName(value)).release(userId)));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failure) throw failure.reason;
+  }
+
+  private claimObject(name: string) {
+    return this.env.IDENTIFIER_CLAIM.get(this.env.IDENTIFIER_CLAIM.idFromName(name));
+  }
+
+  /**
+   * Saves `next` (one write) and brings the KV replica along: `now` waits for it (the User API's
+   * read-your-writes), `later` lets it follow within LOGIN_REPLICA_DELAY_MS, `none` when the
+   * public record did not change.
+   */
+  private commit(next: Account, replicate: "now" | "later" | "none"): Promise<void> {
+    this.account = next;
+    this.userId = next.user.id;
+    this.ctx.storage.kv.put("account", next);
+    if (replicate === "now") return this.replicateNow(next.user.id);
+    if (replicate === "later") this.replicaDueAt ??= Date.now() + LOGIN_REPLICA_DELAY_MS;
+    return this.scheduleNext();
+  }
+
+  /** Writes the replica now; if KV fails, the change stands and the alarm retries shortly. */
+  private async replicateNow(userId: string): Promise<void> {
+    try {
+      this.replicaDueAt = null;
+      await this.replica.request();
+    } catch (error) {
+      console.warn(JSON.stringify({ event: "replica.failed", userId, error: String(error) }));
+      this.replicaDueAt = Date.now() + 1000;
+      await this.scheduleNext();
+    }
+  }
+
+  private async writeReplica(): Promise<void> {
+    const account = this.account;
+    const replicas = userReplicas(this.env.KV);
+    if (account) await replicas.put({ version: account.version, user: publicUser(account.user) });
+    else if (this.userId) await replicas.delete(this.userId);
+  }
+
+  /** What the alarm must come back for: a pending login's expiry, a replica write, a decoy counter. */
+  private dueTimes(): number[] {
+    const decoys = Array.from(this.ctx.storage.kv.list<PasswordFailures>({ prefix: DECOY_PREFIX }), ([, decoy]) => this.decoyExpiry(decoy));
+    return [this.account && nextExpiry(this.account), this.replicaDueAt, ...decoys].filter((at): at is number => typeof at === "number");
+  }
+
+  /** Keeps the alarm at the next thing due. */
+  private scheduleNext(): Promise<void> {
+    const due = [this.account && nextExpiry(this.account), this.replicaDueAt].filter((at): at is number => typeof at === "number");
+    return due.length ? this.schedule(Math.min(...due)) : Promise.resolve();
+  }
+
+  private async schedule(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now()) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+}
+
+/** The login ids in `ids` that `others` lacks. */
+const without = (ids: LoginId[], others: LoginId[]) => ids.filter((id) => !others.some((other) => sameLoginId(other.value, id.value)));
+
+const notEnabled: Problem = { kind: "general", name: "TwoFactorNotEnabled", message: "Two factor authentication is not enabled for this user." };
+
+const noPhone = (field: string): Problem => ({ kind: "invalid", errors: [{ field, type: "blank", message: `The user has no [mobilePhone] to send a code to.` }] });
+
+const tooManySends = (retryAfterSeconds: number): Problem => ({
+  kind: "too-many",
+  retryAfterSeconds,
+  message: `Too many codes were sent. Try again in ${retryAfterSeconds} seconds.`,
+});
+
+function codeProblem(verdict: { outcome: "invalid-code" } | { outcome: "prevented"; prevention: LoginPrevention }): Problem {
+  return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code" };
+}
+
+type Methods = "login" | "completeLogin" | "textChallenge" | "textUser" | "releaseText" | "enable" | "disable" | "create" | "update" | "remove";
+
+/** The object's methods as its callers see them (plain results: RPC's stub types hide the unions). */
+export type UserGuardStub = { [K in Methods]: (...args: Parameters<UserGuard[K]>) => Promise<Awaited<ReturnType<UserGuard[K]>>> };
+
+const stub = (env: Env, name: string) => env.USER_GUARD.get(env.USER_GUARD.idFromName(name)) as unknown as UserGuardStub;
+
+/** The object of user `userId`. */
+export const userGuard = (env: Env, userId: string) => stub(env, userId);
+
+/**
+ * The object that stands in for an unknown login id: one per login id, as a user has one, so it is
+ * as cold or warm as a user's would be and does the same work with the same lockout.
+ */
+export const decoyGuard = (env: Env, loginIdName: string) => stub(env, `unknown:${loginIdName}`);

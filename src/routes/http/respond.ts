@@ -1,0 +1,76 @@
+// The HTTP edge of every failure: FusionAuth's status codes and `Errors` bodies, and its "the
+// response will be empty" cases sent with no JSON content type (the official client rejects a 2xx
+// application/json response without a body).
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { Failure, type LoginPrevention, type Problem } from "../../domain/failures";
+import type { AppEnv } from "./context";
+
+export const empty = (status = 200, headers?: HeadersInit) => new Response(null, { status, headers });
+
+const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { ...headers, "Content-Type": "application/json" } });
+
+/** The id FusionAuth's Prevent Login action is reported under. */
+const PREVENT_LOGIN_ACTION_ID = "00000000-0000-0000-0000-000000000042";
+
+/** FusionAuth answers 409 with the user actions that prevent login. */
+function loginPrevented({ until, reason }: LoginPrevention): Response {
+  const text = {
+    password: { reason: "Too many failed login attempts", reasonCode: "failed_authentication" },
+    "two-factor": { reason: "Too many failed two-factor codes", reasonCode: "failed_two_factor" },
+  }[reason];
+  const action = {
+    actionId: PREVENT_LOGIN_ACTION_ID,
+    expiry: until,
+    localizedName: "Prevent Login Action",
+    localizedReason: text.reason,
+    name: "Prevent Login Action",
+    reason: text.reason,
+    reasonCode: text.reasonCode,
+  };
+  return json({ actions: [action] }, 409, { "Retry-After": String(Math.max(1, Math.ceil((until - Date.now()) / 1000))) });
+}
+
+const generalErrors = (name: string, message: string) => ({ generalErrors: [{ code: `[${name}]`, message }] });
+
+export function problemResponse(problem: Problem): Response {
+  switch (problem.kind) {
+    case "invalid": {
+      const fieldErrors: Record<string, Array<{ code: string; message: string }>> = {};
+      for (const { field, type, message } of problem.errors) (fieldErrors[field] ??= []).push({ code: `[${type}]${field}`, message });
+      return json({ fieldErrors }, 400);
+    }
+    case "general":
+      return json(generalErrors(problem.name, problem.message), 400);
+    case "too-many":
+      return json(generalErrors("TooManyRequests", problem.message), 429, { "Retry-After": String(problem.retryAfterSeconds) });
+    case "too-large":
+      return json(generalErrors("TooLarge", problem.message), 413);
+    case "prevented":
+      return loginPrevented(problem.prevention);
+    case "unauthorized":
+      return empty(401);
+    case "not-found":
+      return empty(404);
+    case "expired":
+      return empty(410);
+    case "invalid-code":
+      return empty(421);
+    case "inactive":
+      return empty(423);
+  }
+}
+
+export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
+  if (error instanceof Failure) return problemResponse(error.problem);
+  // Hono's own 4xx (e.g. a body that is not JSON) would otherwise be plain text.
+  if (error instanceof HTTPException && error.status < 500) return json(generalErrors("invalid", error.message), error.status);
+  const requestId = c.get("requestId");
+  console.error(JSON.stringify({ event: "request.failed", requestId, method: c.req.method, route: c.req.routePath, error: describe(error) }));
+  return empty(500, { "X-Request-Id": requestId ?? "" });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : "non-error thrown";
+}

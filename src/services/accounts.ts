@@ -1,0 +1,76 @@
+// The User and Import APIs. Every change goes to the user's Durable Object, which owns the account
+// and its login-id claims; reads come from the KV replica it keeps.
+import type { Config } from "../domain/config";
+import { fail, unwrap, type FieldProblem } from "../domain/failures";
+import { hashPassword } from "../domain/password";
+import type { UserInput } from "../domain/user-input";
+import { loginIdName, sameLoginId, type PublicUser, type UserRecord } from "../domain/user";
+import { loginIndex, userReplicas } from "../kv/users";
+import { userGuard } from "../objects/user-guard";
+
+/** Creates a user from a complete record (validated by the caller). */
+export async function createUser(env: Env, user: UserRecord): Promise<PublicUser> {
+  return unwrap(await userGuard(env, user.id).create(user)).user;
+}
+
+export async function updateUser(env: Env, config: Config, userId: string, input: UserInput, replace: boolean, nowMs: number): Promise<PublicUser> {
+  const password = input.password ? await hashPassword(input.password, config.passwordFactor) : undefined;
+  return unwrap(await userGuard(env, userId).update(input, replace, password, nowMs)).user;
+}
+
+export async function deleteUser(env: Env, userId: string): Promise<void> {
+  unwrap(await userGuard(env, userId).remove());
+}
+
+/** The user as last replicated, or null. A JWT issued before the user (re)appeared (`issuedAt`, s) finds nothing. */
+export async function getUser(env: Env, userId: string, issuedAt?: number): Promise<PublicUser | null> {
+  const replica = await userReplicas(env.KV).get(userId);
+  if (!replica || (issuedAt !== undefined && issuedAt < Math.floor(replica.user.insertInstant / 1000))) return null;
+  return replica.user;
+}
+
+/** The user with this email, username or either (`loginId`). */
+export async function findUser(env: Env, kind: "email" | "username" | "loginId", value: string): Promise<PublicUser | null> {
+  const userId = await loginIndex(env.KV).userIdFor(await loginIdName(value));
+  const user = userId ? await getUser(env, userId) : null;
+  if (!user) return null;
+  const matches = kind === "loginId" ? sameLoginId(user.email, value) || sameLoginId(user.username, value) : sameLoginId(user[kind], value);
+  return matches ? user : null;
+}
+
+/** Each created user costs a few Durable Object calls; batches keep a request within Workers' limits. */
+const PARALLEL_CREATES = 8;
+
+/**
+ * Imports users all or nothing: duplicates against stored users are reported together first (from
+ * the replica), then each user is created by its object, whose claims are the real check; a failure
+ * part-way (e.g. a concurrent create taking an email) deletes the users already created.
+ */
+export async function importUsers(env: Env, users: UserRecord[]): Promise<void> {
+  const duplicates = (await Promise.all(users.map((user, index) => storedDuplicates(env, user, index)))).flat();
+  if (duplicates.length) throw fail({ kind: "invalid", errors: duplicates });
+  const created: UserRecord[] = [];
+  try {
+    for (let start = 0; start < users.length; start += PARALLEL_CREATES) {
+      const batch = users.slice(start, start + PARALLEL_CREATES);
+      const results = await Promise.allSettled(batch.map((user) => createUser(env, user)));
+      results.forEach((result, index) => result.status === "fulfilled" && created.push(batch[index]!));
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+      if (failure) throw failure.reason;
+    }
+  } catch (error) {
+    await Promise.all(created.map((user) => deleteUser(env, user.id)));
+    throw error;
+  }
+}
+
+async function storedDuplicates(env: Env, user: UserRecord, index: number): Promise<FieldProblem[]> {
+  const problems: FieldProblem[] = [];
+  const duplicate = (kind: string, value: string) => problems.push({ field: `users.${index}.${kind}`, type: "duplicate", message: `A User with ${kind} = [${value}] already exists.` });
+  if (await getUser(env, user.id)) duplicate("id", user.id);
+  for (const kind of ["email", "username"] as const) {
+    const value = user[kind];
+    if (value && (await loginIndex(env.KV).userIdFor(await loginIdName(value)))) duplicate(kind, value);
+  }
+  return problems;
+}

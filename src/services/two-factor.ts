@@ -1,0 +1,49 @@
+// The legacy two-factor API's operations on a user: enable, disable, and texting a code (to a
+// user, during a login, or to a phone being enrolled). Each is one call to the user's object.
+import type { Config } from "../domain/config";
+import { fail, type Outcome, type Problem } from "../domain/failures";
+import { hotp, timeStep } from "../domain/totp";
+import type { TwoFactorDelivery } from "../domain/user";
+import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../kv/enrolment-codes";
+import { userGuard, type Caller } from "../objects/user-guard";
+import { requireTwilio, textCode } from "./shared/sms";
+
+/** The user a call acts on: by id with an API key, or the JWT's subject (`issuedAt` set). */
+export type Target = { userId: string } & Caller;
+
+/** An unknown user is 404 to an API key, 401 to a JWT (its subject is gone). */
+function unwrapFor<T>(target: Target, outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome;
+  const problem: Problem = outcome.problem.kind === "not-found" && target.issuedAt !== undefined ? { kind: "unauthorized" } : outcome.problem;
+  throw fail(problem);
+}
+
+export async function enableTwoFactor(env: Env, target: Target, request: { key: Uint8Array; code: string; delivery: TwoFactorDelivery }, nowMs: number): Promise<void> {
+  const smsCodes = await readEnrolmentCodes(env.KV, request.key);
+  unwrapFor(target, await userGuard(env, target.userId).enable(target, request.key, request.code, request.delivery, nowMs, smsCodes));
+}
+
+export async function disableTwoFactor(env: Env, target: Target, code: string, nowMs: number): Promise<void> {
+  unwrapFor(target, await userGuard(env, target.userId).disable(target, code, nowMs));
+}
+
+/** Texts the user's current code; they need 2FA enabled and a mobile phone. */
+export async function textUserCode(env: Env, config: Config, target: Target): Promise<void> {
+  const twilio = await requireTwilio(env);
+  const guard = userGuard(env, target.userId);
+  const { text } = unwrapFor(target, await guard.textUser(target, Date.now()));
+  const release = (withdrawCode: boolean) => guard.releaseText(undefined, text.step, withdrawCode);
+  await textCode(env, config, twilio, { phone: text.phone, code: text.code, phoneField: "user.mobilePhone", purpose: `user:${target.userId}` }, release);
+}
+
+/** Texts the code of a secret that is being enrolled, remembered for the SMS window. */
+export async function textEnrolmentCode(env: Env, config: Config, mobilePhone: string, key: Uint8Array): Promise<void> {
+  const twilio = await requireTwilio(env);
+  const now = Date.now();
+  const step = timeStep(now);
+  await rememberEnrolmentCode(env.KV, key, { step, expiresAt: now + config.sms.codeTtlSeconds * 1000 }, now);
+  const text = { phone: mobilePhone, code: await hotp(key, step), step };
+  await textCode(env, config, twilio, { ...text, phoneField: "mobilePhone", purpose: "enrolment" }, async (withdrawCode) => {
+    if (withdrawCode) await forgetEnrolmentCode(env.KV, key, step);
+  });
+}
