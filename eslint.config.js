@@ -81,8 +81,8 @@ export default defineConfig(
           zones: [
             layer(
               ["src/routes/*.ts", "src/routes/!(http)/**"],
-              ["routes/http", "services", "domain"],
-              "Routes may import src/routes/http, src/services and src/domain only.",
+              ["routes/http", "services", "domain", "demo"],
+              "Routes may import src/routes/http, src/services, src/domain and the demo page (src/demo) only.",
             ),
             layer(["src/routes/http/**"], ["routes/http", "domain"], "Route helpers (src/routes/http) may import each other and src/domain only."),
             layer(
@@ -90,7 +90,7 @@ export default defineConfig(
               ["services/shared", "objects", "kv", "twilio", "domain"],
               "Services may import src/services/shared, src/objects, src/kv, src/twilio and src/domain only (not other services, not routes).",
             ),
-            layer(["src/objects/**"], ["kv", "domain"], "Durable Objects may import src/kv and src/domain only."),
+            layer(["src/objects/**"], ["objects", "kv", "domain"], "Durable Objects may import each other's helpers, src/kv and src/domain only."),
             layer(["src/kv/**"], ["domain"], "KV repositories may import src/domain only."),
             layer(["src/twilio/**"], ["domain"], "The Twilio client may import src/domain only."),
             layer(["src/domain/**"], ["domain"], "src/domain is pure: it may import src/domain only."),

@@ -68,8 +68,11 @@ export type Caller = { issuedAt?: number };
 /** An unknown login id's failure counter, in its decoy object, deleted by the alarm once it expires. */
 const DECOY_PREFIX = "decoy:";
 
-/** After a login-only change (last login instant), the replica follows within this delay. */
-const LOGIN_REPLICA_DELAY_MS = 60_000;
+/**
+ * After a login-only change (the last login instant) the replica follows within this delay: KV takes
+ * one write per second per key, and a 2FA login's write rides on the alarm its pending login set.
+ */
+const LOGIN_REPLICA_DELAY_MS = 300_000;
 
 const notFound = { ok: false, problem: { kind: "not-found" } } as const;
 const invalid = (errors: FieldProblem[]): Problem => ({ kind: "invalid", errors });

@@ -120,12 +120,12 @@ describe("a successful login", () => {
     expect(instant).toBeLessThanOrEqual(Date.now());
   });
 
-  it("brings the same lastLoginInstant to the replica GET /api/user reads within a minute, by the object's alarm", async () => {
+  it("brings the same lastLoginInstant to the replica GET /api/user reads within five minutes, by the object's alarm", async () => {
     const user = await createUser();
     const now = Date.now();
     const body = await loggedIn(await login(user.email, user.password));
     const alarm = await runInDurableObject(userGuardOf(user.id), (_instance, state) => state.storage.getAlarm());
-    expect(Math.abs(alarm! - (now + 60_000))).toBeLessThanOrEqual(5_000);
+    expect(Math.abs(alarm! - (now + 300_000))).toBeLessThanOrEqual(5_000);
     expect(await runDurableObjectAlarm(userGuardOf(user.id))).toBe(true);
     const fetched = (await (await call("GET", `/api/user/${user.id}`)).json()) as LoginBody;
     expect(fetched.user.lastLoginInstant).toBe(body.user.lastLoginInstant);

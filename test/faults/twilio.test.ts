@@ -3,7 +3,6 @@
 // answers without a message SID (not JSON, or JSON without `sid`). Each is a clear 400 in bounded time,
 // never a 500, and a text that did not go out leaves nothing behind: no code kept acceptable, no
 // challenge send used up.
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { keyFromSecret } from "../../src/domain/secret";
@@ -22,8 +21,6 @@ import {
   twoFactorLogin,
 } from "../helpers";
 import { configureTwilio, installFaultyTwilio, lastCodeTo, pushFailure, sendDuringLogin, sendToPhone, type TwilioFault } from "../twilio-fake";
-
-type Errors = { generalErrors?: Array<{ code: string; message: string }> };
 
 let twilio: ReturnType<typeof installFaultyTwilio>;
 
