@@ -69,7 +69,7 @@ export async function startTwoFactorLogin(user: { email: string; password: strin
 
 // ---- Two-factor test helpers (added for test/api/two-factor*.test.ts) ----
 
-/** A response "with an empty body": no content type and no bytes (REF §2.5). */
+/** A response "with an empty body": no content type and no bytes. */
 export async function emptyResponse(response: Response): Promise<{ status: number; contentType: string | null; body: string }> {
   return { status: response.status, contentType: response.headers.get("Content-Type"), body: await response.text() };
 }

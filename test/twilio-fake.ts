@@ -58,7 +58,7 @@ export function clearPhoneThrottle(phone: string): Promise<void> {
   });
 }
 
-/** `POST /api/two-factor/send {mobilePhone, secret}` with the API key (the enable helper, REF §4.1). */
+/** `POST /api/two-factor/send {mobilePhone, secret}` with the API key (the enable helper). */
 export function sendToPhone(mobilePhone: string, secret: string) {
   return call("POST", "/api/two-factor/send", { body: { mobilePhone, secret } });
 }

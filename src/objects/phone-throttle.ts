@@ -1,5 +1,5 @@
 // One object per destination phone number: SMS sends to it are capped per hour, and repeated sends
-// for one purpose (an enrolment, a user, one login challenge) are spaced (SPEC §4), so neither a
+// for one purpose (an enrolment, a user, one login challenge) are spaced, so neither a
 // user nor an attacker can turn the service into an SMS cannon. Different purposes are not spaced
 // against each other: the tutorial's enrolment text and the next login's text come seconds apart.
 import { DurableObject } from "cloudflare:workers";

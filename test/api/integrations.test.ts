@@ -1,4 +1,4 @@
-// The Integrations API, Twilio part (SPEC §2, §4; REF §11.1): GET / PUT / PATCH, the write-only
+// The Integrations API, Twilio part: GET / PUT / PATCH, the write-only
 // auth token encrypted at rest, merging, validation and authentication. The integration is global
 // state shared by every test in this file, so each test sets up the configuration it needs itself.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// The Login API without a second factor (SPEC §5, REF §7): the 200 body and its JWT, the failure
+// The Login API without a second factor: the 200 body and its JWT, the failure
 // statuses (404, 409, 410, 423, 401, 400), the password-failure lockout, the LOGIN_REQUIRES_API_KEY
 // switch, and that an unknown login id costs the same PBKDF2 work as a wrong password.
 // Every test makes its own users.
@@ -11,7 +11,7 @@ import { call, createUser, emptyResponse, JWT_SIGNING_KEY, login, uniqueEmail, u
 
 const EMPTY = { contentType: null, body: "" };
 const PASSWORD = "correct horse battery";
-/** The applicationId of FusionAuth's own Login API example request (REF §7.1). */
+/** The applicationId of FusionAuth's own Login API example request. */
 const DOC_APPLICATION_ID = "10000000-0000-0002-0000-000000000001";
 
 type LoginBody = { token?: string; user: Record<string, unknown> & { id: string } };
@@ -84,7 +84,7 @@ describe("a successful login", () => {
   });
 
   it("accepts the applicationId of FusionAuth's documented example request", async () => {
-    // REF §7.1's example body; FusionAuth accepts any 8-4-4-4-12 hex UUID, not only RFC 4122 variants.
+    // FusionAuth's documented example body; FusionAuth accepts any 8-4-4-4-12 hex UUID, not only RFC 4122 variants.
     const user = await createUser();
     const response = await login(user.email, user.password, { applicationId: DOC_APPLICATION_ID, ipAddress: "192.168.1.42" });
     const { token } = await loggedIn(response);

@@ -1,4 +1,4 @@
-// Twilio failures through POST /api/two-factor/send {mobilePhone, secret} (SPEC §4): Twilio's error
+// Twilio failures through POST /api/two-factor/send {mobilePhone, secret}: Twilio's error
 // answers become 400 [PushTwoFactorFailed] naming the Twilio code; 429/5xx/timeouts get one bounded
 // retry; request validation; never a 500; and a login whose SMS fails still answers 242.
 // Twilio's magic test numbers are fixed and some tests share one, so every test starts with their

@@ -1,4 +1,4 @@
-// SMS rate limits and the slow-SMS window (SPEC §4): 30 s between sends to a phone, 10 per phone per
+// SMS rate limits and the slow-SMS window: 30 s between sends to a phone, 10 per phone per
 // hour, 5 per login challenge, all answered 429 with Retry-After and an Errors body; a texted code
 // stays acceptable, once, for 300 s; and no code, token or SMS body ever reaches the console.
 // Every test has its own users and phone numbers (555-555-04xx) and a frozen clock.

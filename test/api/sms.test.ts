@@ -1,4 +1,4 @@
-// SMS codes through Twilio (SPEC §2, §4; REF §4, §11): the Twilio tutorial end to end, every Send
+// SMS codes through Twilio: the Twilio tutorial end to end, every Send
 // variant (enable helper, {userId}, JWT, during login), the Messaging Service sender, the "code sent
 // must be usable" rule and Twilio not configured. The Worker's fetch goes to the fake Twilio.
 // Every test has its own users and its own phone numbers (555-555-02xx): the per-phone throttle is
@@ -65,7 +65,7 @@ describe("the Twilio tutorial", () => {
     expect(enrolment[0]!.messagingServiceSid).toBeUndefined();
     expect(enrolment[0]!.body).toMatch(SMS_BODY);
     const enrolmentCode = SMS_BODY.exec(enrolment[0]!.body)![1]!;
-    // The enable helper texts the TOTP of the secret being enrolled (REF §4.1).
+    // The enable helper texts the TOTP of the secret being enrolled.
     expect(enrolmentCode).toBe(await codeFor(secret));
 
     const enabled = await call("PUT", `/api/user/two-factor/${user.id}`, { body: { code: enrolmentCode, secret, delivery: "TextMessage" } });

@@ -1,4 +1,4 @@
-// No 500 from any two-factor endpoint (SPEC §2): wrong JSON types in every field, bodies that are not a
+// No 500 from any two-factor endpoint: wrong JSON types in every field, bodies that are not a
 // JSON object, and garbage query strings and Authorization headers all get a 4xx, and every 400 carries
 // a FusionAuth Errors body. Kept in its own file and bounded to a few hundred requests: requests through
 // `exports.default.fetch` get slower as a file sends more of them (≈2 ms at first, ≈100 ms after 600).

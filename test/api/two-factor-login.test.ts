@@ -1,4 +1,4 @@
-// The two-factor login (REF §7–§8, SPEC §3): the tutorial flow, errors, replay and atomicity, lockout
+// The two-factor login: the tutorial flow, errors, replay and atomicity, lockout
 // across challenges and challenge expiry. Trust and stale-KV cases are in two-factor-trust.test.ts.
 // Every test makes its own users. A code is computed right before it is sent, and a user gets at most
 // two successful codes (current step, then next step) so a 30 s boundary crossing cannot break a test.
@@ -32,7 +32,7 @@ const EMPTY = { contentType: null, body: "" };
 
 const TWO_FACTOR_ID = /^[A-Za-z0-9_-]{43}$/;
 
-/** The prevent-login 409 (REF §7.2): returns `actions[0].expiry`. */
+/** The prevent-login 409: returns `actions[0].expiry`. */
 async function preventedUntil(response: Response): Promise<number> {
   expect(response.status).toBe(409);
   const body = await jsonBody<{ actions: Array<{ expiry: number; name: string }> }>(response);
@@ -191,7 +191,7 @@ describe("replay protection (RFC 6238 §5.2)", () => {
   });
 });
 
-describe("lockout across challenges (SPEC §3)", () => {
+describe("lockout across challenges", () => {
   it("locks login for 180 s after five wrong codes spread over two challenges", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const first = await startTwoFactorLogin(user);

@@ -1,5 +1,5 @@
-// Trusted computers (REF §8.3, SPEC §3) and consistency when the KV user record is stale (SPEC §3:
-// the user's Durable Object decides everything checked at login time). Every test makes its own users;
+// Trusted computers, and consistency when the KV replica is stale (the user's Durable Object
+// decides everything checked at login time). Every test makes its own users;
 // a user gets at most two successful codes (current step, then next step), computed right before use.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// The legacy two-factor management API (REF §3, §5, §6): generate a secret, enable, disable. The login
+// The legacy two-factor management API: generate a secret, enable, disable. The login
 // side is in two-factor-login.test.ts and two-factor-trust.test.ts, garbage input in two-factor-garbage.test.ts.
 // Every test makes its own users; codes are computed right before they are sent.
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
-// The User API (SPEC §2, REF §9): create, retrieve, replace, merge and delete; validation and the
-// FusionAuth Errors body (REF §2.2); uniqueness of email and username under concurrency; API-key
-// authentication (REF §2.1); the empty-body / JSON content-type contract (REF §2.5); 2FA fields.
+// The User API: create, retrieve, replace, merge and delete; validation and the
+// FusionAuth Errors body; uniqueness of email and username under concurrency; API-key
+// authentication; the empty-body / JSON content-type contract; 2FA fields.
 // Every test makes its own users.
 import { describe, expect, it } from "vitest";
 import { API_KEY, call, createUser, emptyResponse, login, newSecret, uniqueEmail } from "../helpers";
@@ -72,7 +72,7 @@ describe("creating users", () => {
 
   it("accepts a FusionAuth-style id that is not an RFC 4122 variant UUID", async () => {
     // FusionAuth parses ids with java.util.UUID.fromString, which accepts any 8-4-4-4-12 hex string;
-    // its documentation uses ids such as 00000000-0000-0001-0000-000000000000 (REF §7.2).
+    // its documentation uses ids such as 00000000-0000-0001-0000-000000000000.
     const id = `00000000-0000-0001-0000-${crypto.randomUUID().slice(-12)}`;
     const response = await createRaw({ email: uniqueEmail(), password: PASSWORD }, `/api/user/${id}`);
     expect((await userOf(response)).id).toBe(id);

@@ -1,4 +1,4 @@
-// AES-256-GCM at rest (SPEC §5): ENCRYPTION_KEY is `keyId:base64Key[,keyId:base64Key…]`; the first key
+// AES-256-GCM at rest: ENCRYPTION_KEY is `keyId:base64Key[,keyId:base64Key…]`; the first key
 // encrypts, every key decrypts, the key id travels in the ciphertext, and `context` is bound as
 // associated data.
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
-// HS256 access tokens (SPEC §5): only tokens we signed with HS256, unexpired, from our issuer verify.
-// Then the same through the API: a JWT is accepted as `Bearer`, as `JWT` (REF §2.1) and from the
+// HS256 access tokens: only tokens we signed with HS256, unexpired, from our issuer verify.
+// Then the same through the API: a JWT is accepted as `Bearer`, as `JWT` and from the
 // `access_token` cookie, and forged tokens get an empty 401.
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// FusionAuth's salted-pbkdf2-hmac-sha256 scheme (SPEC §5): hash = Base64(PBKDF2-HMAC-SHA256(UTF-8
+// FusionAuth's salted-pbkdf2-hmac-sha256 scheme: hash = Base64(PBKDF2-HMAC-SHA256(UTF-8
 // password, Base64Decode(salt), factor, 256 bits)). The known vector below was computed independently
 // with Python:
 //   python3 -c "import hashlib,base64;print(base64.b64encode(hashlib.pbkdf2_hmac('sha256',b'password',

@@ -1,6 +1,6 @@
 // A client built with a tenant id (it sends X-FusionAuth-TenantId on every call, anonymous ones
 // too), and what the client hides on the wire: empty responses carry no JSON content type (the
-// client would reject a 2xx application/json response without a body, REF §2.5).
+// client would reject a 2xx application/json response without a body).
 import { TwoFactorDelivery } from "@fusionauth/typescript-client";
 import { beforeAll, describe, expect, it } from "vitest";
 import {

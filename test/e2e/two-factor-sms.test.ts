@@ -1,6 +1,6 @@
 // Two-factor codes by SMS (TextMessage delivery), driven by the official client against a real
 // `wrangler dev` that texts through the fake Twilio. Every test uses its own phone numbers: the
-// server spaces repeated texts to a number by 30 s (SPEC §4), and one test shows that on purpose.
+// server spaces repeated texts to a number by 30 s, and one test shows that on purpose.
 import { TwoFactorDelivery } from "@fusionauth/typescript-client";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -40,7 +40,7 @@ describe("TextMessage two-factor through the official client", () => {
     expect(sent.statusCode).toBe(200);
     expect(sent.response).toBeUndefined();
     const code = await onlyCodeTo(phone.e164); // normalised to E.164, from the configured number
-    // The texted code is the secret's TOTP (REF §4), as an independent implementation computes it.
+    // The texted code is the secret's TOTP, as an independent implementation computes it.
     expect([authenticatorCode(secret!.secretBase32Encoded!, -1), authenticatorCode(secret!.secretBase32Encoded!)]).toContain(code);
 
     const enabled = await client.enableTwoFactor(id, { code, secret: secret!.secret, delivery: TwoFactorDelivery.TextMessage });

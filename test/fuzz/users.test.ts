@@ -1,4 +1,4 @@
-// Property tests for the User API (SPEC §2): hostile bodies, ids and queries never cause a 500, every
+// Property tests for the User API: hostile bodies, ids and queries never cause a 500, every
 // answer keeps FusionAuth's contract, and a refused request writes nothing — no user record, no email
 // claim, no change to an existing user — and pollutes no prototype.
 import fc from "fast-check";

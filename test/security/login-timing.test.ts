@@ -11,7 +11,7 @@ import app from "../../src/index";
 import { API_KEY, createUser, uniqueEmail } from "../helpers";
 
 const RUNS = 31;
-/** Five wrong passwords in a minute lock a user (SPEC §5): each user takes at most four. */
+/** Five wrong passwords in a minute lock a user: each user takes at most four. */
 const ATTEMPTS_PER_USER = 4;
 
 afterEach(() => {

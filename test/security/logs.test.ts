@@ -1,4 +1,4 @@
-// Nothing secret reaches the console (SPEC §2, §5): across full flows — a user created with a password,
+// Nothing secret reaches the console: across full flows — a user created with a password,
 // authenticator 2FA enabled, a 242 login completed with trustComputer, a trusted login, SMS enrolment,
 // login and resend through the fake Twilio, a Twilio integration PUT with an auth token, a disable, and
 // forced 500s — no log line holds a password, a TOTP or SMS code, a JWT, a trust id, a 2FA secret (either
