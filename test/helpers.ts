@@ -128,9 +128,15 @@ export async function jsonBody<T = Record<string, any>>(response: Response): Pro
 
 export const userGuardOf = (userId: string) => env.USER_GUARD.get(env.USER_GUARD.idFromName(userId));
 
+/** The account as UserGuard stores it: the record under "user", the guard state and version under "guard". */
+export function storedAccount(state: DurableObjectState): Account {
+  const { version, guard } = state.storage.kv.get<{ version: number; guard: Account["guard"] }>("guard")!;
+  return { version, user: state.storage.kv.get<Account["user"]>("user")!, guard };
+}
+
 /** A user's stored account (record and guard state), as its Durable Object keeps it. */
 export function readAccount(userId: string): Promise<Account> {
-  return runInDurableObject(userGuardOf(userId), (_instance, state) => state.storage.kv.get<Account>("account")!);
+  return runInDurableObject(userGuardOf(userId), (_instance, state) => storedAccount(state));
 }
 
 /** Edits a user's stored account. UserGuard loads it once and then works on its in-memory copy, so both change. */
@@ -138,7 +144,8 @@ export function editAccount(userId: string, edit: (account: Account) => void): P
   return runInDurableObject(userGuardOf(userId), (instance, state) => {
     const cached = (instance as unknown as { account: Account }).account;
     edit(cached);
-    state.storage.kv.put("account", cached);
+    state.storage.kv.put("user", cached.user);
+    state.storage.kv.put("guard", { version: cached.version, guard: cached.guard });
   });
 }
 

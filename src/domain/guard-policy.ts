@@ -4,7 +4,7 @@
 import type { Config } from "./config";
 import type { LoginPrevention } from "./failures";
 import { timeStep } from "./totp";
-import { isExpired, type TwoFactorDelivery, type UserRecord } from "./user";
+import { isExpired, publicUser, type TwoFactorDelivery, type UserRecord } from "./user";
 
 /** A time step whose code went out by SMS, acceptable until `expiresAt` although the step has passed. */
 export type SentCode = { step: number; expiresAt: number };
@@ -41,6 +41,8 @@ export type Guard = {
   /** The last counted wrong code (it matched no step, so it is not a secret) and when. */
   lastWrongCode?: { code: string; at: number };
   challenges: Record<string, Challenge>;
+  /** Kept with the guard, not the record: a login then rewrites only the small guard state. */
+  lastLoginInstant?: number;
 };
 
 /** Everything one user is: the record and the guard state, versioned for the KV replica. */
@@ -78,8 +80,14 @@ export function acceptableSteps(nowMs: number, smsCodes: SentCode[]): number[] {
   return [...window, ...liveCodes(smsCodes, nowMs).map((sent) => sent.step).filter((step) => !window.includes(step))];
 }
 
-/** A copy to change; the input state is never modified. */
-const draft = (account: Account): Account => ({ ...structuredClone(account), version: account.version + 1 });
+/**
+ * A copy to change; the input state is never modified. The record is shared, not copied: decisions
+ * that change it replace it whole, so the object can tell when it must be written.
+ */
+const draft = (account: Account): Account => ({ version: account.version + 1, user: account.user, guard: structuredClone(account.guard) });
+
+/** The user as the API shows it: the public record and the last login. */
+export const publicAccount = (account: Account) => publicUser(account.user, account.guard.lastLoginInstant);
 
 export function passwordPrevention(password: PasswordFailures, nowMs: number): LoginPrevention | null {
   return password.lockedUntil > nowMs ? { until: password.lockedUntil, reason: "password" } : null;
@@ -123,7 +131,7 @@ export function decidePassword(account: Account, passwordMatches: boolean, trust
   if (twoFactorRequired && guard.password.failures.length === 0) return { next: null, outcome: { outcome: "authenticated", twoFactorRequired } };
   const next = draft(account);
   next.guard.password.failures = [];
-  if (!twoFactorRequired) next.user.lastLoginInstant = nowMs;
+  if (!twoFactorRequired) next.guard.lastLoginInstant = nowMs;
   return { next, outcome: { outcome: "authenticated", twoFactorRequired } };
 }
 
@@ -267,7 +275,7 @@ export function completeChallenge(
   const verdict = acceptCode(next, code.step, code.code, nowMs, config, true);
   if (verdict.outcome === "accepted") {
     delete next.guard.challenges[key];
-    next.user.lastLoginInstant = nowMs;
+    next.guard.lastLoginInstant = nowMs;
     if (trustHash) next.guard.trust = { ...liveTrust(next.guard.trust, nowMs), [trustHash]: nowMs + config.twoFactorTrustIdTtlSeconds * 1000 };
     return { next, outcome: verdict };
   }

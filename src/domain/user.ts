@@ -26,7 +26,6 @@ export type UserRecord = {
   expiry?: number;
   insertInstant: number;
   lastUpdateInstant: number;
-  lastLoginInstant?: number;
   passwordLastUpdateInstant: number;
   password: PasswordHash;
   twoFactorEnabled: boolean;
@@ -35,12 +34,12 @@ export type UserRecord = {
   twoFactorSecret?: string;
 };
 
-export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret">;
+export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret"> & { lastLoginInstant?: number };
 
 /** The FusionAuth user object as returned by the API: never the password or the 2FA secret. */
-export function publicUser(user: UserRecord): PublicUser {
+export function publicUser(user: UserRecord, lastLoginInstant?: number): PublicUser {
   const { password: _password, twoFactorSecret: _secret, ...visible } = user;
-  return visible;
+  return lastLoginInstant === undefined ? visible : { ...visible, lastLoginInstant };
 }
 
 /** Associated data that binds a user's encrypted secret to that user. */

@@ -29,8 +29,10 @@ import {
   replaceUser,
   reserveChallengeSend,
   textStep,
+  publicAccount,
   type Account,
   type ChallengeDetails,
+  type Guard,
   type PasswordFailures,
   type SentCode,
 } from "../domain/guard-policy";
@@ -41,6 +43,9 @@ import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserI
 import { loginIdName, loginIdsOf, publicUser, sameLoginId, secretContext, type LoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { userReplicas } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
+
+/** How the guard state is stored: beside the record, with the account's version. */
+type StoredGuard = { version: number; guard: Guard };
 
 /** A code to text: where, what, and the step it belongs to (to withdraw it if the text fails). */
 export type TextedCode = { phone: string; code: string; step: number };
@@ -90,7 +95,9 @@ export class UserGuard extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.account = ctx.storage.kv.get<Account>("account") ?? null;
+    const user = ctx.storage.kv.get<UserRecord>("user");
+    const guard = ctx.storage.kv.get<StoredGuard>("guard");
+    this.account = user && guard ? { version: guard.version, user, guard: guard.guard } : null;
     this.userId = this.account?.user.id ?? null;
     this.config = readConfig(env);
   }
@@ -123,7 +130,7 @@ export class UserGuard extends DurableObject<Env> {
     let next = decision.next ?? this.account;
     if (!verdict.twoFactorRequired) {
       this.commit(next, "later");
-      return { outcome: "authenticated", user: publicUser(next.user) };
+      return { outcome: "authenticated", user: publicAccount(next) };
     }
     const challengeKey = newChallengeKey();
     next = openChallenge(next, challengeKey, attempt.details, nowMs, this.config);
@@ -156,7 +163,7 @@ export class UserGuard extends DurableObject<Env> {
     if (next) this.commit(next, outcome.outcome === "accepted" ? "later" : "none");
     if (outcome.outcome === "invalid-code") return { outcome: "invalid-code" };
     if (outcome.outcome !== "accepted") return outcome;
-    return { outcome: "accepted", user: publicUser(next!.user), applicationId: challenge.applicationId, noJWT: challenge.noJWT, trustId };
+    return { outcome: "accepted", user: publicAccount(next!), applicationId: challenge.applicationId, noJWT: challenge.noJWT, trustId };
   }
 
   /** Reserves a text of the code for the pending login `challengeKey` (at most a few per login). */
@@ -263,10 +270,10 @@ export class UserGuard extends DurableObject<Env> {
       const claimed = await this.claimLoginIds(user.id, after, before);
       if (!claimed.ok) return claimed;
       // Logins may have moved the last login instant meanwhile; everything else is ours.
-      const next = replaceUser(this.account!, { ...user, lastLoginInstant: this.account!.user.lastLoginInstant }, nowMs);
+      const next = replaceUser(this.account!, user, nowMs);
       await this.commit(next, "now");
       await this.releaseLoginIds(user.id, without(before, after));
-      return { ok: true, user: publicUser(next.user) };
+      return { ok: true, user: publicAccount(next) };
     });
   }
 
@@ -389,9 +396,11 @@ export class UserGuard extends DurableObject<Env> {
    * public record did not change.
    */
   private commit(next: Account, replicate: "now" | "later" | "none"): Promise<void> {
+    // The record only when it changed (it carries the profile's `data`, up to 64 KiB).
+    if (next.user !== this.account?.user) this.ctx.storage.kv.put("user", next.user);
+    this.ctx.storage.kv.put("guard", { version: next.version, guard: next.guard } satisfies StoredGuard);
     this.account = next;
     this.userId = next.user.id;
-    this.ctx.storage.kv.put("account", next);
     if (replicate === "now") return this.replicateNow(next.user.id);
     if (replicate === "later") this.replicaDueAt ??= Date.now() + LOGIN_REPLICA_DELAY_MS;
     return this.scheduleNext();
@@ -412,7 +421,7 @@ export class UserGuard extends DurableObject<Env> {
   private async writeReplica(): Promise<void> {
     const account = this.account;
     const replicas = userReplicas(this.env.KV);
-    if (account) await replicas.put({ version: account.version, user: publicUser(account.user) });
+    if (account) await replicas.put({ version: account.version, user: publicAccount(account) });
     else if (this.userId) await replicas.delete(this.userId);
   }
 

@@ -5,7 +5,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Account } from "../../src/domain/guard-policy";
 import app from "../../src/index";
 import {
   API_KEY,
@@ -22,6 +21,7 @@ import {
   newSecret,
   readAccount,
   startTwoFactorLogin,
+  storedAccount,
   twoFactorLogin,
   uniqueEmail,
 } from "../helpers";
@@ -111,7 +111,7 @@ describe("an alarm delivered twice", () => {
     const user = await createTwoFactorUserWithoutCode();
     const twoFactorId = await startTwoFactorLogin(user);
     const { stub, key } = await challengeOf(twoFactorId);
-    const pending = (state: DurableObjectState) => state.storage.kv.get<Account>("account")!.guard.challenges[key];
+    const pending = (state: DurableObjectState) => storedAccount(state).guard.challenges[key];
     const after = await runInDurableObject(stub, async (instance, state) => {
       const expiresAt = pending(state)!.expiresAt;
       await instance.alarm();
@@ -132,7 +132,7 @@ describe("an alarm delivered twice", () => {
     const after = await runInDurableObject(stub, async (instance, state) => {
       await instance.alarm();
       await instance.alarm();
-      return { alarm: await state.storage.getAlarm(), pending: state.storage.kv.get<Account>("account")!.guard.challenges };
+      return { alarm: await state.storage.getAlarm(), pending: storedAccount(state).guard.challenges };
     });
     expect(after).toEqual({ alarm: null, pending: {} });
     expect(await runDurableObjectAlarm(stub)).toBe(false);
