@@ -1,24 +1,14 @@
 // The Integrations API, Twilio part (FusionAuth `/api/integration`). The auth token is write-only: responses leave it
 // out, and a PUT or PATCH without one keeps the stored token.
 import { Hono, type Context } from "hono";
-import { z } from "zod";
 import { fail, type FieldProblem } from "../domain/failures";
 import { readTwilioIntegration, writeTwilioIntegration, type TwilioIntegration } from "../services/integrations";
 import { requireApiKey } from "./http/auth";
 import type { AppEnv } from "./http/context";
+import { integrationRequest } from "./http/requests";
 import { readJson } from "./http/validate";
 
 const FIELD = "integrations.twilio";
-
-const twilioFields = z.object({
-  enabled: z.boolean().nullish(),
-  accountSID: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/).nullish(),
-  authToken: z.string().trim().min(1).max(256).nullish(),
-  fromPhoneNumber: z.string().trim().max(64).nullish(),
-  messagingServiceSid: z.string().trim().regex(/^MG[0-9a-fA-F]{32}$/).nullish(),
-  url: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
-});
-const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFields.nullish() }).passthrough() });
 
 function requireCompleteWhenEnabled(twilio: TwilioIntegration): void {
   if (!twilio.enabled) return;
@@ -49,8 +39,6 @@ async function save(c: Context<AppEnv>, replace: boolean): Promise<Response> {
   await writeTwilioIntegration(c.env, merged);
   return c.json(withoutToken(merged));
 }
-
-
 
 export const integrationRoutes = new Hono<AppEnv>()
   .get("/integration", requireApiKey, async (c) => c.json(withoutToken(await readTwilioIntegration(c.env))))

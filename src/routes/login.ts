@@ -2,34 +2,14 @@
 // (`POST /api/two-factor/login`), as FusionAuth documents them.
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
 import { passwordLogin, twoFactorLogin, type Authenticated } from "../services/login";
 import { requireApiKey } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { issueAccessToken } from "./http/jwt";
-import { codeField, fusionAuthId, readJson } from "./http/validate";
+import { loginRequest, twoFactorLoginRequest } from "./http/requests";
+import { readJson } from "./http/validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
-
-const metaData = z.record(z.string(), z.unknown()).nullish();
-const loginOptions = {
-  applicationId: fusionAuthId.nullish(),
-  ipAddress: z.string().max(64).nullish(),
-  noJWT: z.boolean().nullish(),
-  metaData,
-};
-export const loginRequest = z.object({
-  loginId: z.string().trim().min(1).max(320),
-  password: z.string().min(1).max(1024),
-  twoFactorTrustId: z.string().max(128).nullish(),
-  ...loginOptions,
-});
-export const twoFactorLoginRequest = z.object({
-  twoFactorId: z.string().min(1).max(128),
-  code: codeField,
-  trustComputer: z.boolean().nullish(),
-  ...loginOptions,
-});
 
 function clientIp(c: Context<AppEnv>, bodyIp: string | null | undefined): string | undefined {
   return c.req.header("CF-Connecting-IP") ?? bodyIp ?? c.req.header("X-Forwarded-For")?.split(",")[0]?.trim() ?? undefined;

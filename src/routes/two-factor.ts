@@ -9,20 +9,8 @@ import { disableTwoFactor, enableTwoFactor, textEnrolmentCode, textUserCode, typ
 import { requireApiKeyOrJwt } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { empty } from "./http/respond";
-import { check, codeField, fusionAuthId, idParam, readJson } from "./http/validate";
-
-export const enableRequest = z.object({
-  code: codeField,
-  secret: z.string().trim().max(256).nullish(),
-  secretBase32Encoded: z.string().trim().max(512).nullish(),
-  delivery: z.enum(["None", "TextMessage"]).nullish(),
-});
-
-export const sendRequest = z.object({
-  userId: fusionAuthId.nullish(),
-  mobilePhone: z.string().trim().max(64).nullish(),
-  secret: z.string().trim().max(256).nullish(),
-});
+import { enableRequest, sendRequest } from "./http/requests";
+import { check, codeField, idParam, readJson } from "./http/validate";
 
 /** The user a call acts on: the `userId` (path, query or body) with an API key, the JWT's subject otherwise. */
 function target(c: Context<AppEnv>, bodyUserId?: string | null): Target {

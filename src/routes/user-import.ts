@@ -5,33 +5,16 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { decodeBase64 } from "../domain/encoding";
 import { fail, Failure, type FieldProblem } from "../domain/failures";
-import { MAX_PBKDF2_FACTOR, PBKDF2_SCHEME } from "../domain/password";
-import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, fusionAuthId, requireLoginId, userFields } from "../domain/user-input";
+import { PBKDF2_SCHEME } from "../domain/password";
+import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import type { UserRecord } from "../domain/user";
 import { importUsers } from "../services/accounts";
 import { requireApiKey } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { empty } from "./http/respond";
+import { importRequest } from "./http/requests";
 import { readJson } from "./http/validate";
 
-/** Each user costs a few Durable Object calls and KV writes; this keeps a request inside Workers' per-invocation limits. */
-export const MAX_IMPORT_USERS = 100;
-
-const importedUser = userFields.extend({
-  id: fusionAuthId.nullish(),
-  password: z.string().min(1).max(512),
-  salt: z.string().min(1).max(512).nullish(),
-  factor: z.number().int().positive().max(MAX_PBKDF2_FACTOR, `[invalid]The factor must be at most ${MAX_PBKDF2_FACTOR}.`).nullish(),
-  encryptionScheme: z.string().nullish(),
-  insertInstant: z.number().int().nonnegative().nullish(),
-  passwordLastUpdateInstant: z.number().int().nonnegative().nullish(),
-});
-export const importRequest = z.object({
-  users: z.array(importedUser).min(1).max(MAX_IMPORT_USERS, `[tooMany]Import at most ${MAX_IMPORT_USERS} users per request; split larger exports (see scripts/import-users.mjs).`),
-  encryptionScheme: z.string().nullish(),
-  factor: z.number().int().positive().max(MAX_PBKDF2_FACTOR, `[invalid]The factor must be at most ${MAX_PBKDF2_FACTOR}.`).nullish(),
-  validateDbConstraints: z.boolean().nullish(),
-});
 type ImportRequest = z.output<typeof importRequest>;
 
 class ImportErrors {

@@ -1,17 +1,15 @@
 // The FusionAuth User API subset: create, retrieve, replace, merge, delete. Passwords are
 // write-only; the legacy 2FA fields follow FusionAuth's rules before 1.26.
 import { Hono } from "hono";
-import { z } from "zod";
 import { fail, invalidField } from "../domain/failures";
 import { hashPassword } from "../domain/password";
-import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId, userFields } from "../domain/user-input";
+import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import type { UserRecord } from "../domain/user";
 import { createUser, deleteUser, findUser, getUser, updateUser } from "../services/accounts";
 import { requireApiKey, requireApiKeyOrJwt } from "./http/auth";
 import type { AppEnv } from "./http/context";
+import { userRequest } from "./http/requests";
 import { idParam, readJson } from "./http/validate";
-
-export const userRequest = z.object({ user: userFields });
 
 const found = <T>(value: T | null): T => {
   if (!value) throw fail({ kind: "not-found" });

@@ -1,0 +1,94 @@
+// The JSON request bodies of the API as zod schemas: the routes validate with them (readJson) and
+// src/routes/openapi.ts generates the OpenAPI description from them, so the two cannot disagree.
+import { z } from "zod";
+import { MAX_PBKDF2_FACTOR } from "../../domain/password";
+import { fusionAuthId, userFields } from "../../domain/user-input";
+import { codeField } from "./validate";
+
+const loginOptions = {
+  applicationId: fusionAuthId.nullish(),
+  ipAddress: z.string().max(64).nullish(),
+  noJWT: z.boolean().nullish(),
+  metaData: z.record(z.string(), z.unknown()).nullish(),
+};
+
+/** FusionAuth Login API, `POST /api/login`. */
+export const loginRequest = z.object({
+  loginId: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(1024),
+  twoFactorTrustId: z.string().max(128).nullish(),
+  ...loginOptions,
+});
+
+/** FusionAuth Complete Two Factor Authentication, `POST /api/two-factor/login`. */
+export const twoFactorLoginRequest = z.object({
+  twoFactorId: z.string().min(1).max(128),
+  code: codeField,
+  trustComputer: z.boolean().nullish(),
+  ...loginOptions,
+});
+
+/** Enable two-factor authentication (FusionAuth before 1.26). */
+export const enableRequest = z.object({
+  code: codeField,
+  secret: z.string().trim().max(256).nullish(),
+  secretBase32Encoded: z.string().trim().max(512).nullish(),
+  delivery: z.enum(["None", "TextMessage"]).nullish(),
+});
+
+/** Send a two-factor code (FusionAuth before 1.26). */
+export const sendRequest = z.object({
+  userId: fusionAuthId.nullish(),
+  mobilePhone: z.string().trim().max(64).nullish(),
+  secret: z.string().trim().max(256).nullish(),
+});
+
+/** FusionAuth User API: create, replace, merge. */
+export const userRequest = z.object({ user: userFields });
+
+/** Each user costs a few Durable Object calls and KV writes; this keeps a request inside Workers' per-invocation limits. */
+export const MAX_IMPORT_USERS = 100;
+
+const importedUser = userFields.extend({
+  id: fusionAuthId.nullish(),
+  password: z.string().min(1).max(512),
+  salt: z.string().min(1).max(512).nullish(),
+  factor: z.number().int().positive().max(MAX_PBKDF2_FACTOR, `[invalid]The factor must be at most ${MAX_PBKDF2_FACTOR}.`).nullish(),
+  encryptionScheme: z.string().nullish(),
+  insertInstant: z.number().int().nonnegative().nullish(),
+  passwordLastUpdateInstant: z.number().int().nonnegative().nullish(),
+});
+
+/** FusionAuth Import API, `POST /api/user/import`. */
+export const importRequest = z.object({
+  users: z
+    .array(importedUser)
+    .min(1)
+    .max(MAX_IMPORT_USERS, `[tooMany]Import at most ${MAX_IMPORT_USERS} users per request; split larger exports (see scripts/import-users.mjs).`),
+  encryptionScheme: z.string().nullish(),
+  factor: z.number().int().positive().max(MAX_PBKDF2_FACTOR, `[invalid]The factor must be at most ${MAX_PBKDF2_FACTOR}.`).nullish(),
+  validateDbConstraints: z.boolean().nullish(),
+});
+
+const twilioFields = z.object({
+  enabled: z.boolean().nullish(),
+  accountSID: z
+    .string()
+    .trim()
+    .regex(/^AC[0-9a-fA-F]{32}$/)
+    .nullish(),
+  authToken: z.string().trim().min(1).max(256).nullish(),
+  fromPhoneNumber: z.string().trim().max(64).nullish(),
+  messagingServiceSid: z
+    .string()
+    .trim()
+    .regex(/^MG[0-9a-fA-F]{32}$/)
+    .nullish(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .nullish(),
+});
+
+/** FusionAuth Integrations API, Twilio part: `PUT` / `PATCH /api/integration`. */
+export const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFields.nullish() }).passthrough() });
