@@ -1,0 +1,346 @@
+// The hot-path budget of issue #11, counted through the real Worker (`app.request`, as every API test
+// calls it): per request, the KV reads and writes, the Durable Object stubs made per namespace, the
+// RPC calls made on them, the outbound fetches, and the user object's own storage writes.
+//
+// - `POST /api/login` (FusionAuth Login API, https://fusionauth.io/docs/v1/tech/apis/login): one KV
+//   read (login id → user id) and one call to the user's object, for a 200, a 242 and a wrong
+//   password alike; an unknown login id costs exactly what a known one's wrong password costs.
+// - `POST /api/two-factor/login`: no KV at all, one call to the user's object (the twoFactorId names it).
+// - A TextMessage user's login and `POST /api/two-factor/send/{twoFactorId}` add the Twilio settings
+//   read, one call to the phone's throttle object and one Twilio request, nothing else.
+// - The user's object writes its storage once per call, and only when its state changed: a client
+//   resending the same wrong code at once (a 421 retry) and a replayed code (RFC 6238 §5.2) write nothing.
+//
+// The Worker and its Durable Objects share this isolate and its `env.KV`, so the KV spies see the
+// objects' KV calls too: "no KV writes" below means none from anyone while the request ran.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { loginIdName } from "../../src/domain/user";
+import {
+  codeFor,
+  createTextMessageUser,
+  createTwoFactorUserWithoutCode,
+  createUser,
+  freezeClock,
+  advanceClock,
+  login,
+  readAccount,
+  startTwoFactorLogin,
+  twoFactorLogin,
+  uniqueEmail,
+  userGuardOf,
+  wrongCode,
+} from "../helpers";
+import { configureTwilio, FAKE_TWILIO_URL, installFakeTwilio, messagesTo, sendDuringLogin, type FakeTwilioServer } from "../twilio-fake";
+
+const BINDINGS = ["USER_GUARD", "IDENTIFIER_CLAIM", "PHONE_THROTTLE"] as const;
+type Binding = (typeof BINDINGS)[number];
+
+/** What one request cost. */
+type Meter = {
+  /** KV keys read (get, getWithMetadata) and lists made. */
+  kvReads: string[];
+  /** KV keys written (put) and deleted. */
+  kvWrites: string[];
+  /** Per namespace: the id of every stub made (`namespace.get`). */
+  stubs: Record<Binding, string[]>;
+  /** Per namespace: every RPC method called on those stubs, in order. */
+  rpc: Record<Binding, string[]>;
+  /** Every outbound fetch's URL. */
+  fetches: string[];
+};
+
+/** A stub that records the name of every method called on it, then calls it. */
+function countingStub<T extends object>(stub: T, calls: string[]): T {
+  return new Proxy(stub, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof property !== "string" || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push(property);
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+}
+
+const urlOf = (input: RequestInfo | URL) => (typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+
+/**
+ * Runs `request` (which must read its response to the end) with every KV method, Durable Object
+ * namespace and outbound fetch counted, and returns what it cost. The spies are removed afterwards,
+ * so the helpers that read state (readAccount) are not counted.
+ */
+async function metered(request: () => Promise<Response>): Promise<{ status: number; body: string; meter: Meter }> {
+  const meter: Meter = {
+    kvReads: [],
+    kvWrites: [],
+    stubs: { USER_GUARD: [], IDENTIFIER_CLAIM: [], PHONE_THROTTLE: [] },
+    rpc: { USER_GUARD: [], IDENTIFIER_CLAIM: [], PHONE_THROTTLE: [] },
+    fetches: [],
+  };
+  const kv = env.KV as unknown as Record<"get" | "getWithMetadata" | "list" | "put" | "delete", (...args: unknown[]) => unknown>;
+  const spies: MockInstance[] = [];
+  for (const method of ["get", "getWithMetadata", "list"] as const) {
+    const real = kv[method].bind(kv);
+    spies.push(
+      vi.spyOn(kv, method).mockImplementation((...args: unknown[]) => {
+        meter.kvReads.push(method === "list" ? "(list)" : String(args[0]));
+        return real(...args);
+      }),
+    );
+  }
+  for (const method of ["put", "delete"] as const) {
+    const real = kv[method].bind(kv);
+    spies.push(
+      vi.spyOn(kv, method).mockImplementation((...args: unknown[]) => {
+        meter.kvWrites.push(`${method} ${String(args[0])}`);
+        return real(...args);
+      }),
+    );
+  }
+  for (const binding of BINDINGS) {
+    const namespace = env[binding] as unknown as DurableObjectNamespace;
+    const realGet = namespace.get.bind(namespace);
+    spies.push(
+      vi.spyOn(namespace, "get").mockImplementation((id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) => {
+        meter.stubs[binding].push(id.toString());
+        return countingStub(realGet(id, options), meter.rpc[binding]);
+      }),
+    );
+  }
+  // installFakeTwilio (beforeEach) made fetch a spy: the calls made from here on are this request's.
+  const fetchSpy = vi.mocked(globalThis.fetch);
+  const fetchesBefore = fetchSpy.mock.calls.length;
+  try {
+    const response = await request();
+    const body = await response.text();
+    meter.fetches = fetchSpy.mock.calls.slice(fetchesBefore).map(([input]) => urlOf(input));
+    return { status: response.status, body, meter };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+/** The id of user `userId`'s object, as `stubs` records it. */
+const userObject = (userId: string) => env.USER_GUARD.idFromName(userId).toString();
+
+/** The KV key of a login id's index entry (login id → user id). */
+const indexKey = async (loginId: string) => `v1:${await loginIdName(loginId)}`;
+
+const TWILIO_SETTINGS_KEY = "v1:integrations";
+
+/** What the object of `userId` writes to its storage from now on (put and delete, by key). */
+async function watchStorage(userId: string): Promise<string[]> {
+  const writes: string[] = [];
+  await runInDurableObject(userGuardOf(userId), (_instance, state) => {
+    // The object keeps `state` for its life: these spies see its own writes (until restoreAllMocks).
+    const storage = state.storage.kv;
+    const put = storage.put.bind(storage);
+    const remove = storage.delete.bind(storage);
+    vi.spyOn(storage, "put").mockImplementation((key: string, value: unknown) => {
+      writes.push(`put ${key}`);
+      return put(key, value);
+    });
+    vi.spyOn(storage, "delete").mockImplementation((key: string) => {
+      writes.push(`delete ${key}`);
+      return remove(key);
+    });
+  });
+  return writes;
+}
+
+const version = async (userId: string) => (await readAccount(userId)).version;
+
+/** The one-call budget of a login step that needs neither SMS nor a login id claim. */
+function expectOneCallToTheUser(meter: Meter, userId: string, method: string) {
+  expect(meter.stubs.USER_GUARD, "USER_GUARD stubs").toEqual([userObject(userId)]);
+  expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual([method]);
+  expect(meter.stubs.IDENTIFIER_CLAIM, "IDENTIFIER_CLAIM stubs").toEqual([]);
+  expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([]);
+  expect(meter.kvWrites, "KV writes").toEqual([]);
+  expect(meter.fetches, "outbound fetches").toEqual([]);
+}
+
+let fake: FakeTwilioServer;
+
+beforeEach(() => {
+  fake = installFakeTwilio();
+  freezeClock();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe("POST /api/login", () => {
+  it("of a user with authenticator 2FA (242): one index read, one call to the user's object, one storage write", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const before = await version(user.id);
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() => login(user.email, user.password));
+
+    expect(status).toBe(242);
+    expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email)]);
+    expectOneCallToTheUser(meter, user.id, "login");
+    // The pending login is the only change: the guard state is written, the record is not.
+    expect(writes).toEqual(["put guard"]);
+    expect(await version(user.id)).toBe(before + 1);
+  });
+
+  it("of a user without 2FA (200): the same one index read and one call", async () => {
+    const user = await createUser();
+    const before = await version(user.id);
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() => login(user.email, user.password));
+
+    expect(status).toBe(200);
+    expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email)]);
+    expectOneCallToTheUser(meter, user.id, "login");
+    // The last login instant lives in the guard state; the replica follows later, not during the request.
+    expect(writes).toEqual(["put guard"]);
+    expect(await version(user.id)).toBe(before + 1);
+  });
+
+  it("of an unknown login id costs what a known user's wrong password costs", async () => {
+    const user = await createUser();
+    const stranger = uniqueEmail("nobody");
+
+    const wrong = await metered(() => login(user.email, "not the password"));
+    const unknown = await metered(() => login(stranger, "not the password"));
+
+    expect([wrong.status, unknown.status]).toEqual([404, 404]);
+    expect(wrong.meter.kvReads).toEqual([await indexKey(user.email)]);
+    expect(unknown.meter.kvReads).toEqual([await indexKey(stranger)]);
+    expectOneCallToTheUser(wrong.meter, user.id, "login");
+    // The stranger's object is its own (not any user's), asked the same one question.
+    expect(unknown.meter.stubs.USER_GUARD).toHaveLength(1);
+    expect(unknown.meter.stubs.USER_GUARD[0]).not.toBe(userObject(user.id));
+    const shape = (meter: Meter) => ({
+      kvReads: meter.kvReads.length,
+      kvWrites: meter.kvWrites.length,
+      stubs: Object.fromEntries(BINDINGS.map((binding) => [binding, meter.stubs[binding].length])),
+      rpc: meter.rpc,
+      fetches: meter.fetches.length,
+    });
+    expect(shape(unknown.meter)).toEqual(shape(wrong.meter));
+  });
+});
+
+describe("POST /api/two-factor/login", () => {
+  it("reads no KV and makes one call to the user's object; the completion is one storage write", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const twoFactorId = await startTwoFactorLogin(user);
+    const before = await version(user.id);
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(async () => twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) }));
+
+    expect(status).toBe(200);
+    expect(meter.kvReads, "KV reads").toEqual([]);
+    expectOneCallToTheUser(meter, user.id, "completeLogin");
+    expect(writes).toEqual(["put guard"]);
+    expect(await version(user.id)).toBe(before + 1);
+  });
+
+  it("writes a wrong code once, and nothing when the client resends the same wrong code at once (a 421 retry)", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const twoFactorId = await startTwoFactorLogin(user);
+    const code = await wrongCode(user.secret);
+    const before = await version(user.id);
+    const writes = await watchStorage(user.id);
+
+    const first = await metered(() => twoFactorLogin({ twoFactorId, code }));
+    expect(first.status).toBe(421);
+    expectOneCallToTheUser(first.meter, user.id, "completeLogin");
+    expect(writes).toEqual(["put guard"]);
+    expect(await version(user.id)).toBe(before + 1);
+
+    const retry = await metered(() => twoFactorLogin({ twoFactorId, code }));
+    expect(retry.status).toBe(421);
+    expect(retry.meter.kvReads).toEqual([]);
+    expectOneCallToTheUser(retry.meter, user.id, "completeLogin");
+    expect(writes).toEqual(["put guard"]);
+    expect(await version(user.id)).toBe(before + 1);
+    // It was counted once: the pending login has four attempts left, the lockout four codes away.
+    const account = await readAccount(user.id);
+    expect(account.guard.consecutiveCodeFailures).toBe(1);
+  });
+
+  it("writes nothing for a replayed code (RFC 6238 §5.2: a code is accepted once)", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const code = await codeFor(user.secret);
+    const done = await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code });
+    expect(done.status).toBe(200);
+    const twoFactorId = await startTwoFactorLogin(user);
+    const before = await version(user.id);
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() => twoFactorLogin({ twoFactorId, code }));
+
+    expect(status).toBe(421);
+    expect(meter.kvReads).toEqual([]);
+    expectOneCallToTheUser(meter, user.id, "completeLogin");
+    expect(writes).toEqual([]);
+    expect(await version(user.id)).toBe(before);
+    // The watch does see the object's writes: a wrong code next is one.
+    expect((await twoFactorLogin({ twoFactorId, code: await wrongCode(user.secret) })).status).toBe(421);
+    expect(writes).toEqual(["put guard"]);
+    expect(await version(user.id)).toBe(before + 1);
+  });
+});
+
+describe("with SMS (TextMessage delivery, Twilio faked)", () => {
+  beforeEach(async () => {
+    expect((await configureTwilio()).status).toBe(200);
+  });
+
+  it("POST /api/login texts the code: index and Twilio settings read, one call to the user's object, one throttle call, one Twilio request", async () => {
+    const user = await createTextMessageUser("555-555-0701");
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() => login(user.email, user.password));
+
+    expect(status).toBe(242);
+    expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email), TWILIO_SETTINGS_KEY]);
+    expect(meter.kvWrites, "KV writes").toEqual([]);
+    expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["login"]);
+    // Every stub made is of this user's object (the second, if any, is only for giving a failed text back).
+    expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([env.PHONE_THROTTLE.idFromName("+15555550701").toString()]);
+    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
+    expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
+    expect(meter.fetches, "outbound fetches").toHaveLength(1);
+    expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
+    expect(messagesTo(fake, "+15555550701")).toHaveLength(1);
+    // Pending login, send reservation and texted step: one write of the guard state.
+    expect(writes).toEqual(["put guard"]);
+  });
+
+  it("POST /api/two-factor/send/{twoFactorId}: no index read, one call to the user's object, one throttle call, one Twilio request", async () => {
+    const user = await createTextMessageUser("555-555-0702");
+    const twoFactorId = await startTwoFactorLogin(user);
+    expect(messagesTo(fake, "+15555550702")).toHaveLength(1);
+    advanceClock(31); // the per-phone spacing of texts for one login
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() => sendDuringLogin(twoFactorId));
+
+    expect(status).toBe(200);
+    expect(meter.kvReads, "KV reads").toEqual([TWILIO_SETTINGS_KEY]);
+    expect(meter.kvWrites, "KV writes").toEqual([]);
+    expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
+    expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([env.PHONE_THROTTLE.idFromName("+15555550702").toString()]);
+    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
+    expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
+    expect(meter.fetches, "outbound fetches").toHaveLength(1);
+    expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
+    expect(messagesTo(fake, "+15555550702")).toHaveLength(2);
+    expect(writes).toEqual(["put guard"]);
+  });
+});
