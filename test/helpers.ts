@@ -13,7 +13,11 @@ export const API_KEY = "test-api-key";
 export const JWT_SIGNING_KEY = "test-jwt-signing-key-0123456789abcdef";
 export const STEP_MS = 30_000;
 
-export function call(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; apiKey?: string | null } = {}): Promise<Response> {
+export function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; apiKey?: string | null } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers };
   const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
   if (apiKey !== null) headers.Authorization ??= apiKey;

@@ -22,7 +22,14 @@ export function configureTwilio(overrides: Record<string, unknown> = {}) {
   return call("PUT", "/api/integration", {
     body: {
       integrations: {
-        twilio: { enabled: true, accountSID: DEFAULT_ACCOUNT_SID, authToken: DEFAULT_AUTH_TOKEN, fromPhoneNumber: FROM_NUMBER, url: FAKE_TWILIO_URL, ...overrides },
+        twilio: {
+          enabled: true,
+          accountSID: DEFAULT_ACCOUNT_SID,
+          authToken: DEFAULT_AUTH_TOKEN,
+          fromPhoneNumber: FROM_NUMBER,
+          url: FAKE_TWILIO_URL,
+          ...overrides,
+        },
       },
     },
   });

@@ -77,7 +77,12 @@ const liveCodes = (codes: SentCode[], nowMs: number) => codes.filter((sent) => s
 export function acceptableSteps(nowMs: number, smsCodes: SentCode[]): number[] {
   const now = timeStep(nowMs);
   const window = [now, now - 1, now + 1];
-  return [...window, ...liveCodes(smsCodes, nowMs).map((sent) => sent.step).filter((step) => !window.includes(step))];
+  return [
+    ...window,
+    ...liveCodes(smsCodes, nowMs)
+      .map((sent) => sent.step)
+      .filter((step) => !window.includes(step)),
+  ];
 }
 
 /**
@@ -115,7 +120,13 @@ export type PasswordVerdict =
   | { outcome: "authenticated"; twoFactorRequired: boolean };
 
 /** Decides the password step of a login; `passwordMatches` was computed against this account's hash. */
-export function decidePassword(account: Account, passwordMatches: boolean, trustHash: string | undefined, nowMs: number, config: Config): Decision<PasswordVerdict> {
+export function decidePassword(
+  account: Account,
+  passwordMatches: boolean,
+  trustHash: string | undefined,
+  nowMs: number,
+  config: Config,
+): Decision<PasswordVerdict> {
   const { user, guard } = account;
   const prevented = prevention(guard, nowMs);
   if (prevented) return { next: null, outcome: { outcome: "prevented", prevention: prevented } };
@@ -159,7 +170,8 @@ export function liveChallenge(account: Account, key: string, nowMs: number): Cha
   const challenge = Object.hasOwn(account.guard.challenges, key) ? account.guard.challenges[key]! : null;
   if (!challenge || challenge.expiresAt <= nowMs) return null;
   const { user, guard } = account;
-  const current = user.active && user.twoFactorEnabled && challenge.generation === guard.generation && challenge.passwordChangedAt === user.passwordLastUpdateInstant;
+  const current =
+    user.active && user.twoFactorEnabled && challenge.generation === guard.generation && challenge.passwordChangedAt === user.passwordLastUpdateInstant;
   return current ? challenge : null;
 }
 

@@ -30,5 +30,10 @@ async function pbkdf2(password: string, salt: string, factor: number): Promise<s
 
 /** Verified against when the login id is unknown, so both failures cost one hash. */
 export function dummyPasswordHash(factor: number): PasswordHash {
-  return { encryptionScheme: PBKDF2_SCHEME, factor, salt: "c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ=", hash: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" };
+  return {
+    encryptionScheme: PBKDF2_SCHEME,
+    factor,
+    salt: "c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ=",
+    hash: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+  };
 }

@@ -61,5 +61,9 @@ export function findMatchingStep(key: Uint8Array, code: string, nowMs: number, w
   const current = timeStep(nowMs);
   const steps = [current];
   for (let distance = 1; distance <= window; distance++) steps.push(current - distance, current + distance);
-  return findMatchingStepIn(key, code, steps.filter((step) => step >= 0));
+  return findMatchingStepIn(
+    key,
+    code,
+    steps.filter((step) => step >= 0),
+  );
 }

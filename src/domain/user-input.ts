@@ -33,7 +33,10 @@ export const userFields = z.object({
   middleName: text(255).nullish(),
   lastName: text(255).nullish(),
   fullName: text(255).nullish(),
-  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullish(),
+  birthDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullish(),
   imageUrl: z.url().max(2048).nullish(),
   timezone: text(64).nullish(),
   preferredLanguages: z.array(text(32)).max(20).nullish(),
@@ -51,8 +54,19 @@ export type UserInput = z.output<typeof userFields>;
 
 const MAX_DATA_BYTES = 64 * 1024;
 const PROFILE_FIELDS = [
-  "email", "username", "mobilePhone", "firstName", "middleName", "lastName", "fullName", "birthDate",
-  "imageUrl", "timezone", "preferredLanguages", "data", "expiry",
+  "email",
+  "username",
+  "mobilePhone",
+  "firstName",
+  "middleName",
+  "lastName",
+  "fullName",
+  "birthDate",
+  "imageUrl",
+  "timezone",
+  "preferredLanguages",
+  "data",
+  "expiry",
 ] as const;
 
 /**
@@ -65,9 +79,18 @@ export async function applyTwoFactor(encryptionKey: string | undefined, user: Us
       Object.assign(user, { twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined });
       return;
     }
-    if (input.twoFactorSecret) throw invalidField("user.twoFactorSecret", "invalid", "The two factor secret cannot be changed while two factor authentication is enabled. Disable it first.");
+    if (input.twoFactorSecret)
+      throw invalidField(
+        "user.twoFactorSecret",
+        "invalid",
+        "The two factor secret cannot be changed while two factor authentication is enabled. Disable it first.",
+      );
     if (input.twoFactorDelivery && input.twoFactorDelivery !== previous.twoFactorDelivery) {
-      throw invalidField("user.twoFactorDelivery", "invalid", "The two factor delivery cannot be changed while two factor authentication is enabled. Disable it first.");
+      throw invalidField(
+        "user.twoFactorDelivery",
+        "invalid",
+        "The two factor delivery cannot be changed while two factor authentication is enabled. Disable it first.",
+      );
     }
   } else if (input.twoFactorEnabled) {
     user.twoFactorEnabled = true;
@@ -89,7 +112,8 @@ export function requireLoginId(user: Pick<UserRecord, "email" | "username">): vo
 }
 
 export function checkDataSize(user: UserRecord): void {
-  if (user.data && JSON.stringify(user.data).length > MAX_DATA_BYTES) throw invalidField("user.data", "tooLarge", `The [user.data] property must be at most ${MAX_DATA_BYTES} bytes.`);
+  if (user.data && JSON.stringify(user.data).length > MAX_DATA_BYTES)
+    throw invalidField("user.data", "tooLarge", `The [user.data] property must be at most ${MAX_DATA_BYTES} bytes.`);
 }
 
 /** Copies the profile fields `input` mentions onto `user`; null clears a field. */

@@ -40,7 +40,17 @@ import { dummyPasswordHash, verifyPassword, type PasswordHash } from "../domain/
 import { findMatchingStepIn, hotp } from "../domain/totp";
 import { newChallengeKey } from "../domain/two-factor-id";
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
-import { loginIdName, loginIdsOf, publicUser, sameLoginId, secretContext, type LoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
+import {
+  loginIdName,
+  loginIdsOf,
+  publicUser,
+  sameLoginId,
+  secretContext,
+  type LoginId,
+  type PublicUser,
+  type TwoFactorDelivery,
+  type UserRecord,
+} from "../domain/user";
 import { userReplicas } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
 
@@ -209,9 +219,19 @@ export class UserGuard extends DurableObject<Env> {
         case "accepted":
           return { ok: true };
         case "already-enabled":
-          return { ok: false, problem: { kind: "general", name: "TwoFactorEnabled", message: "Two factor authentication is already enabled for this user. Disable it before enabling it again." } };
+          return {
+            ok: false,
+            problem: {
+              kind: "general",
+              name: "TwoFactorEnabled",
+              message: "Two factor authentication is already enabled for this user. Disable it before enabling it again.",
+            },
+          };
         case "needs-phone":
-          return { ok: false, problem: invalid([{ field: "user.mobilePhone", type: "blank", message: "The user needs a [mobilePhone] to use TextMessage delivery." }]) };
+          return {
+            ok: false,
+            problem: invalid([{ field: "user.mobilePhone", type: "blank", message: "The user needs a [mobilePhone] to use TextMessage delivery." }]),
+          };
         default:
           return { ok: false, problem: codeProblem(outcome) };
       }
@@ -237,7 +257,8 @@ export class UserGuard extends DurableObject<Env> {
   /** Creates the account from a complete record; fails when the id or a login id is taken. */
   create(user: UserRecord): Promise<Outcome<{ user: PublicUser }>> {
     return this.change(async () => {
-      if (this.account) return { ok: false, problem: invalid([{ field: "userId", type: "duplicate", message: `A User with Id = [${user.id}] already exists.` }]) };
+      if (this.account)
+        return { ok: false, problem: invalid([{ field: "userId", type: "duplicate", message: `A User with Id = [${user.id}] already exists.` }]) };
       const claimed = await this.claimLoginIds(user.id, loginIdsOf(user), []);
       if (!claimed.ok) return claimed;
       const guard = newGuard();
@@ -352,7 +373,8 @@ export class UserGuard extends DurableObject<Env> {
 
   private async textFor(account: Account, step: number): Promise<TextedCode> {
     const ciphertext = account.user.twoFactorSecret!;
-    const key = this.secretKey?.ciphertext === ciphertext ? this.secretKey.key : await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(account.user.id));
+    const key =
+      this.secretKey?.ciphertext === ciphertext ? this.secretKey.key : await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(account.user.id));
     this.secretKey = { ciphertext, key };
     return { phone: account.user.mobilePhone!, code: await hotp(key, step), step };
   }
@@ -449,7 +471,10 @@ const without = (ids: LoginId[], others: LoginId[]) => ids.filter((id) => !other
 
 const notEnabled: Problem = { kind: "general", name: "TwoFactorNotEnabled", message: "Two factor authentication is not enabled for this user." };
 
-const noPhone = (field: string): Problem => ({ kind: "invalid", errors: [{ field, type: "blank", message: `The user has no [mobilePhone] to send a code to.` }] });
+const noPhone = (field: string): Problem => ({
+  kind: "invalid",
+  errors: [{ field, type: "blank", message: `The user has no [mobilePhone] to send a code to.` }],
+});
 
 const tooManySends = (retryAfterSeconds: number): Problem => ({
   kind: "too-many",

@@ -22,8 +22,7 @@ const HEADERS = {
   "Cache-Control": "no-store",
 };
 
-const send = (body: string, contentType: string) =>
-  new Response(body, { headers: { ...HEADERS, "Content-Type": `${contentType}; charset=utf-8` } });
+const send = (body: string, contentType: string) => new Response(body, { headers: { ...HEADERS, "Content-Type": `${contentType}; charset=utf-8` } });
 
 export const demoRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {

@@ -221,20 +221,30 @@ route("patch", "/api/integration", {
   responses: integrationResponses,
 });
 
-const document = generator.getOpenAPI31Document({
-  openapi: "3.1.0",
-  info: {
-    title: "Legacy two-factor edge service",
-    version: "1.0.0",
-    description:
-      "FusionAuth 1.25's legacy two-factor API (TOTP and Twilio SMS) on Cloudflare Workers. Any operation can also answer 400 for a malformed X-FusionAuth-TenantId header, 413 for a body over 1 MiB, and an empty 500 with an X-Request-Id header.",
-  },
-});
+const describe = () =>
+  generator.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Legacy two-factor edge service",
+      version: "1.0.0",
+      description:
+        "FusionAuth 1.25's legacy two-factor API (TOTP and Twilio SMS) on Cloudflare Workers. Any operation can also answer 400 for a malformed X-FusionAuth-TenantId header, 413 for a body over 1 MiB, and an empty 500 with an X-Request-Id header.",
+    },
+  });
 
-// zod-to-openapi 9 writes a RegExp with flags (userFields' `/…/u`) as the pattern "…/u"; a JSON Schema
-// pattern is the expression alone (JSON Schema Validation 2020-12, 6.3.3, https://json-schema.org/draft/2020-12/json-schema-validation).
-export const openApiDocument: typeof document = JSON.parse(JSON.stringify(document), (key, value) =>
-  key === "pattern" && typeof value === "string" ? value.replace(/(?<!\\)\/[a-z]+$/, "") : value,
-);
+let generated: ReturnType<typeof describe> | undefined;
 
-export const openApiRoutes = new Hono<AppEnv>().get("/openapi.json", (c) => c.json(openApiDocument));
+/**
+ * The document, generated on first use rather than when the Worker starts (it takes tens of
+ * milliseconds, which every cold start would pay). zod-to-openapi 9 writes a RegExp with flags
+ * (userFields' `/…/u`) as the pattern "…/u"; a JSON Schema pattern is the expression alone (JSON
+ * Schema Validation 2020-12, 6.3.3, https://json-schema.org/draft/2020-12/json-schema-validation).
+ */
+export function openApiDocument(): ReturnType<typeof describe> {
+  generated ??= JSON.parse(JSON.stringify(describe()), (key, value) =>
+    key === "pattern" && typeof value === "string" ? value.replace(/(?<!\\)\/[a-z]+$/, "") : value,
+  );
+  return generated!;
+}
+
+export const openApiRoutes = new Hono<AppEnv>().get("/openapi.json", (c) => c.json(openApiDocument()));

@@ -66,7 +66,8 @@ export async function importUsers(env: Env, users: UserRecord[]): Promise<void> 
 
 async function storedDuplicates(env: Env, user: UserRecord, index: number): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
-  const duplicate = (kind: string, value: string) => problems.push({ field: `users.${index}.${kind}`, type: "duplicate", message: `A User with ${kind} = [${value}] already exists.` });
+  const duplicate = (kind: string, value: string) =>
+    problems.push({ field: `users.${index}.${kind}`, type: "duplicate", message: `A User with ${kind} = [${value}] already exists.` });
   if (await getUser(env, user.id)) duplicate("id", user.id);
   for (const kind of ["email", "username"] as const) {
     const value = user[kind];

@@ -18,7 +18,12 @@ function unwrapFor<T>(target: Target, outcome: Outcome<T>): T {
   throw fail(problem);
 }
 
-export async function enableTwoFactor(env: Env, target: Target, request: { key: Uint8Array; code: string; delivery: TwoFactorDelivery }, nowMs: number): Promise<void> {
+export async function enableTwoFactor(
+  env: Env,
+  target: Target,
+  request: { key: Uint8Array; code: string; delivery: TwoFactorDelivery },
+  nowMs: number,
+): Promise<void> {
   const smsCodes = await readEnrolmentCodes(env.KV, request.key);
   unwrapFor(target, await userGuard(env, target.userId).enable(target, request.key, request.code, request.delivery, nowMs, smsCodes));
 }

@@ -16,9 +16,7 @@ export type SmsMessage = { to: string; body: string; validityPeriodSeconds?: num
  * `status` is the HTTP status Twilio answered with, or 0 when the request
  * never got an answer (network error), or 504 when it timed out.
  */
-export type SmsResult =
-  | { ok: true; sid: string }
-  | { ok: false; status: number; code: number | null; message: string };
+export type SmsResult = { ok: true; sid: string } | { ok: false; status: number; code: number | null; message: string };
 
 export type TwilioOptions = {
   fetch?: typeof fetch;
@@ -40,11 +38,7 @@ type Attempt = { result: SmsResult; retryable: boolean };
  * when the first hit rate limiting, a 5xx, a network error or a timeout, so
  * the worst case is about 2 × timeoutMs + retryDelayMs.
  */
-export async function sendSms(
-  config: TwilioConfig,
-  message: SmsMessage,
-  options: TwilioOptions = {},
-): Promise<SmsResult> {
+export async function sendSms(config: TwilioConfig, message: SmsMessage, options: TwilioOptions = {}): Promise<SmsResult> {
   // Wrapped so the global fetch is never called with a foreign `this`.
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -83,12 +77,7 @@ function formBody(config: TwilioConfig, message: SmsMessage): string {
   return form.toString();
 }
 
-async function attempt(
-  doFetch: typeof fetch,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-): Promise<Attempt> {
+async function attempt(doFetch: typeof fetch, url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {
   const controller = new AbortController();
   // Racing the abort, not just signalling it, keeps the bound even if a fetch
   // implementation ignores the signal or the body stalls.

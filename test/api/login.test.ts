@@ -30,7 +30,10 @@ async function expectFieldError(response: Response, field: string, code: string)
   expect(response.status, text).toBe(400);
   expect(response.headers.get("Content-Type") ?? "").toMatch(/^application\/json/);
   const errors = (await response.json()) as { fieldErrors?: Record<string, Array<{ code: string }>> };
-  expect(errors.fieldErrors?.[field]?.map((error) => error.code), text).toContain(code);
+  expect(
+    errors.fieldErrors?.[field]?.map((error) => error.code),
+    text,
+  ).toContain(code);
 }
 
 async function expectPrevented(response: Response): Promise<PreventLoginAction> {

@@ -20,7 +20,7 @@ function appRoutes(): string[] {
 }
 
 function documentedRoutes(): string[] {
-  return Object.entries(openApiDocument.paths ?? {})
+  return Object.entries(openApiDocument().paths ?? {})
     .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
     .sort();
 }
@@ -37,13 +37,13 @@ describe("OpenAPI description", () => {
   });
 
   it("resolves every schema reference", () => {
-    const refs = JSON.stringify(openApiDocument).match(/#\/components\/schemas\/\w+/g) ?? [];
-    const names = Object.keys(openApiDocument.components?.schemas ?? {});
+    const refs = JSON.stringify(openApiDocument()).match(/#\/components\/schemas\/\w+/g) ?? [];
+    const names = Object.keys(openApiDocument().components?.schemas ?? {});
     for (const target of refs) expect(names).toContain(target.split("/").at(-1));
   });
 
   it("is generated from the schemas the routes validate with", () => {
-    const schemas = openApiDocument.components?.schemas ?? {};
+    const schemas = openApiDocument().components?.schemas ?? {};
     expect(schemas.LoginRequest).toMatchObject({ required: ["loginId", "password"], properties: { applicationId: { format: "uuid" } } });
     expect(schemas.ImportRequest).toMatchObject({ properties: { users: { minItems: 1, maxItems: MAX_IMPORT_USERS } } });
     // Patterns are bare expressions (no "/u" flags suffix) that still accept what the schemas accept.

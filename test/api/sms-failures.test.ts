@@ -9,7 +9,17 @@ import { clearPhoneThrottle, configureTwilio, installFakeTwilio, messagesTo, pus
 
 type Errors = { fieldErrors?: Record<string, Array<{ code: string; message: string }>>; generalErrors?: Array<{ code: string; message: string }> };
 
-const MAGIC_NUMBERS = ["+15005550001", "+15005550002", "+15005550003", "+15005550004", "+15005550009", "+15005550429", "+15005550430", "+15005550500", "+15005550504"];
+const MAGIC_NUMBERS = [
+  "+15005550001",
+  "+15005550002",
+  "+15005550003",
+  "+15005550004",
+  "+15005550009",
+  "+15005550429",
+  "+15005550430",
+  "+15005550500",
+  "+15005550504",
+];
 
 let fake: FakeTwilioServer;
 
@@ -23,7 +33,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
 
 async function fieldErrorCodes(response: Response): Promise<Record<string, string[]>> {
   expect(response.status).toBe(400);

@@ -35,7 +35,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-
 const sendForUser = (userId: string) => call("POST", "/api/two-factor/send", { body: { userId } });
 
 /** Checks a rate-limit answer: 429, an integer Retry-After, an Errors body. Returns Retry-After. */

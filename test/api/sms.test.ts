@@ -49,7 +49,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-
 const sendForUser = (userId: string) => call("POST", "/api/two-factor/send", { body: { userId } });
 
 describe("the Twilio tutorial", () => {

@@ -5,9 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { call, createTwoFactorUserWithoutCode, createUser, readAccount, startTwoFactorLogin, wrongCode } from "../helpers";
 
-
 const GARBAGE_VALUES: unknown[] = [123, 1.5, true, null, [], ["123456"], {}, "", " ", "x".repeat(100_000), "\u0000\u0001", "😀".repeat(500)];
-const RAW_BODIES = ["not json", "{", "null", "[]", "\"text\"", "123", "{\"__proto__\":{\"polluted\":1}}", "[".repeat(50_000), "a=b&c=d", "x".repeat(1_100_000)];
+const RAW_BODIES = ["not json", "{", "null", "[]", '"text"', "123", '{"__proto__":{"polluted":1}}', "[".repeat(50_000), "a=b&c=d", "x".repeat(1_100_000)];
 
 type Target = { name: string; method: string; path: string; apiKey?: null; base: Record<string, unknown> };
 
@@ -18,10 +17,26 @@ async function targets(): Promise<Target[]> {
   const twoFactorId = await startTwoFactorLogin(enrolled);
   const bad = await wrongCode(enrolled.secret);
   return [
-    { name: "enable", method: "POST", path: `/api/user/two-factor/${plain.id}`, base: { code: bad, secret: enrolled.secret, secretBase32Encoded: "GEZDGNBVGY3TQOJQGEZDGNBV", delivery: "None" } },
+    {
+      name: "enable",
+      method: "POST",
+      path: `/api/user/two-factor/${plain.id}`,
+      base: { code: bad, secret: enrolled.secret, secretBase32Encoded: "GEZDGNBVGY3TQOJQGEZDGNBV", delivery: "None" },
+    },
     { name: "enable (PUT, no user id)", method: "PUT", path: "/api/user/two-factor", base: { code: bad, secret: enrolled.secret } },
-    { name: "two-factor login", method: "POST", path: "/api/two-factor/login", apiKey: null, base: { twoFactorId, code: bad, trustComputer: true, applicationId: crypto.randomUUID(), ipAddress: "192.0.2.1", noJWT: false, metaData: {} } },
-    { name: "login", method: "POST", path: "/api/login", base: { loginId: enrolled.email, password: "not the password", twoFactorTrustId: "x", noJWT: false, metaData: {} } },
+    {
+      name: "two-factor login",
+      method: "POST",
+      path: "/api/two-factor/login",
+      apiKey: null,
+      base: { twoFactorId, code: bad, trustComputer: true, applicationId: crypto.randomUUID(), ipAddress: "192.0.2.1", noJWT: false, metaData: {} },
+    },
+    {
+      name: "login",
+      method: "POST",
+      path: "/api/login",
+      base: { loginId: enrolled.email, password: "not the password", twoFactorTrustId: "x", noJWT: false, metaData: {} },
+    },
     // The enrolled user has no mobile phone, so no garbage can make a send reach Twilio.
     { name: "send", method: "POST", path: "/api/two-factor/send", base: { userId: enrolled.id, mobilePhone: null, secret: null } },
     { name: "send during login", method: "POST", path: `/api/two-factor/send/${twoFactorId}`, apiKey: null, base: {} },
@@ -87,7 +102,11 @@ describe("garbage never causes a 500", () => {
     }
     const authorizations = ["Bearer", "Bearer ", "Bearer x.y.z", "JWT abc", "Basic dXNlcjpwYXNz", "x".repeat(9_000), `Bearer ${"a".repeat(5_000)}`];
     for (const authorization of authorizations) {
-      for (const [method, path] of [["GET", "/api/two-factor/secret"], ["POST", "/api/user/two-factor"], ["DELETE", "/api/user/two-factor?code=123456"]] as const) {
+      for (const [method, path] of [
+        ["GET", "/api/two-factor/secret"],
+        ["POST", "/api/user/two-factor"],
+        ["DELETE", "/api/user/two-factor?code=123456"],
+      ] as const) {
         requests.push({
           label: `${method} ${path} Authorization=${authorization.slice(0, 20)}`,
           send: () => call(method, path, { apiKey: null, headers: { Authorization: authorization }, body: method === "POST" ? { code: "123456" } : undefined }),
@@ -95,7 +114,10 @@ describe("garbage never causes a 500", () => {
       }
     }
     for (const cookie of ["fusionauth.trust=%E0%A4%A", "fusionauth.trust=", `fusionauth.trust=${"t".repeat(4_000)}`, "fusionauth.trust"]) {
-      requests.push({ label: `login with Cookie ${cookie.slice(0, 30)}`, send: () => call("POST", "/api/login", { body: { loginId: user.email, password: "wrong password" }, headers: { Cookie: cookie } }) });
+      requests.push({
+        label: `login with Cookie ${cookie.slice(0, 30)}`,
+        send: () => call("POST", "/api/login", { body: { loginId: user.email, password: "wrong password" }, headers: { Cookie: cookie } }),
+      });
     }
     requests.push({
       label: "garbage access_token and fusionauth.trust cookies",

@@ -165,8 +165,14 @@ describe("replay protection (RFC 6238 §5.2)", () => {
     const code = await codeFor(user.secret);
     const responses = await Promise.all(challenges.map((twoFactorId) => twoFactorLogin({ twoFactorId, code })));
     const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status === 200), statuses.join(",")).toHaveLength(1);
-    expect(statuses.filter((status) => status === 421), statuses.join(",")).toHaveLength(19);
+    expect(
+      statuses.filter((status) => status === 200),
+      statuses.join(","),
+    ).toHaveLength(1);
+    expect(
+      statuses.filter((status) => status === 421),
+      statuses.join(","),
+    ).toHaveLength(19);
   });
 
   it("does not count replays of a used code toward the lockout", async () => {

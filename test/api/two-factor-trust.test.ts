@@ -22,7 +22,6 @@ import {
 
 const EMPTY = { contentType: null, body: "" };
 
-
 describe("trusted computers", () => {
   it("returns a trust id and an HttpOnly, Secure, SameSite=Lax fusionauth.trust cookie that skip 2FA later", async () => {
     const user = await createTwoFactorUserWithoutCode();

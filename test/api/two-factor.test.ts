@@ -20,7 +20,6 @@ import {
 
 const EMPTY = { contentType: null, body: "" };
 
-
 /** Base32 (RFC 4648, no padding) written independently of src/domain/encoding.ts. */
 function base32(bytes: Uint8Array): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -115,7 +114,9 @@ describe("enable two-factor", () => {
     expect(await fieldErrorCode(await call("POST", path, { body: { code, secret: "abc" } }), "secret")).toBe("[invalid]secret");
     expect(await fieldErrorCode(await call("POST", path, { body: { secret } }), "code")).toBe("[blank]code");
     expect(await fieldErrorCode(await call("POST", path, { body: { code, secret, delivery: "Email" } }), "delivery")).toBe("[invalid]delivery");
-    expect(await fieldErrorCode(await call("POST", path, { body: { code, secret, delivery: "TextMessage" } }), "user.mobilePhone")).toBe("[blank]user.mobilePhone");
+    expect(await fieldErrorCode(await call("POST", path, { body: { code, secret, delivery: "TextMessage" } }), "user.mobilePhone")).toBe(
+      "[blank]user.mobilePhone",
+    );
     // None of these used the code: it still enables.
     expect((await call("POST", path, { body: { code, secret } })).status).toBe(200);
   });
@@ -227,7 +228,10 @@ describe("disable two-factor", () => {
     const token = await accessToken(user);
     const secret = await newSecret();
     expect((await call("PATCH", `/api/user/${user.id}`, { body: { user: { twoFactorEnabled: true, twoFactorSecret: secret } } })).status).toBe(200);
-    const response = await call("DELETE", `/api/user/two-factor?code=${await codeFor(secret)}`, { apiKey: null, headers: { Authorization: `Bearer ${token}` } });
+    const response = await call("DELETE", `/api/user/two-factor?code=${await codeFor(secret)}`, {
+      apiKey: null,
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(await emptyResponse(response)).toEqual({ status: 200, ...EMPTY });
     expect((await retrieveUser(user.id)).twoFactorEnabled).toBe(false);
   });

@@ -7,7 +7,14 @@ const FUSIONAUTH_HASH = "wrcOrDos+nm4KqL88/xsQSeRSMP8M1uK0bICREFUjh4=";
 const PASSWORD = "migrated-password";
 
 function exported(fields: Record<string, unknown> = {}) {
-  return { email: uniqueEmail("imported"), password: FUSIONAUTH_HASH, salt: FUSIONAUTH_SALT, factor: 24000, encryptionScheme: "salted-pbkdf2-hmac-sha256", ...fields };
+  return {
+    email: uniqueEmail("imported"),
+    password: FUSIONAUTH_HASH,
+    salt: FUSIONAUTH_SALT,
+    factor: 24000,
+    encryptionScheme: "salted-pbkdf2-hmac-sha256",
+    ...fields,
+  };
 }
 
 async function importUsers(users: unknown[], extra: Record<string, unknown> = {}) {

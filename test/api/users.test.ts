@@ -35,7 +35,10 @@ async function expectFieldError(response: Response, field: string, code: string)
   const text = await response.clone().text();
   expect(response.status, text).toBe(400);
   const errors = await jsonOf<Errors>(response);
-  expect(errors.fieldErrors?.[field]?.map((error) => error.code), text).toContain(code);
+  expect(
+    errors.fieldErrors?.[field]?.map((error) => error.code),
+    text,
+  ).toContain(code);
   for (const error of errors.fieldErrors?.[field] ?? []) expect(typeof error.message).toBe("string");
   return errors;
 }
@@ -221,7 +224,11 @@ describe("retrieving users", () => {
   });
 
   it("answers an unknown id, email or username with an empty 404", async () => {
-    for (const response of [await getById(crypto.randomUUID()), await getBy("email", uniqueEmail()), await getBy("username", "nobody-" + crypto.randomUUID())]) {
+    for (const response of [
+      await getById(crypto.randomUUID()),
+      await getBy("email", uniqueEmail()),
+      await getBy("username", "nobody-" + crypto.randomUUID()),
+    ]) {
       expect(await emptyResponse(response)).toEqual({ status: 404, ...EMPTY });
     }
   });
@@ -288,7 +295,11 @@ describe("updating users", () => {
   it("refuses a PATCH to an email another user holds", async () => {
     const first = await createUser();
     const second = await createUser();
-    await expectFieldError(await call("PATCH", `/api/user/${second.id}`, { body: { user: { email: first.email.toUpperCase() } } }), "user.email", "[duplicate]user.email");
+    await expectFieldError(
+      await call("PATCH", `/api/user/${second.id}`, { body: { user: { email: first.email.toUpperCase() } } }),
+      "user.email",
+      "[duplicate]user.email",
+    );
     expect((await userOf(await getById(second.id))).email).toBe(second.email);
   });
 
@@ -321,7 +332,10 @@ describe("API key authentication", () => {
   it("answers a request without an API key with an empty 401", async () => {
     const user = await createUser();
     expect(await emptyResponse(await call("GET", `/api/user/${user.id}`, { apiKey: null }))).toEqual({ status: 401, ...EMPTY });
-    expect(await emptyResponse(await call("POST", "/api/user", { apiKey: null, body: { user: { email: uniqueEmail(), password: PASSWORD } } }))).toEqual({ status: 401, ...EMPTY });
+    expect(await emptyResponse(await call("POST", "/api/user", { apiKey: null, body: { user: { email: uniqueEmail(), password: PASSWORD } } }))).toEqual({
+      status: 401,
+      ...EMPTY,
+    });
   });
 
   it("answers a wrong API key with an empty 401", async () => {

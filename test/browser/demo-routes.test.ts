@@ -9,7 +9,12 @@ import app from "../../src/index";
 
 const enabled = { ...env, DEMO_ENABLED: "true" };
 const demo = (path: string, init: RequestInit = {}) => app.request(path, init, enabled);
-const paths = [["GET", "/demo"], ["GET", "/demo/app.js"], ["GET", "/demo/style.css"], ["POST", "/demo/qr.svg"]] as const;
+const paths = [
+  ["GET", "/demo"],
+  ["GET", "/demo/app.js"],
+  ["GET", "/demo/style.css"],
+  ["POST", "/demo/qr.svg"],
+] as const;
 
 describe("the /demo page", () => {
   it("answers an empty 404 on every demo path unless DEMO_ENABLED is exactly true", async () => {

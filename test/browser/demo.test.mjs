@@ -102,7 +102,10 @@ async function enterKeyAndCreateUser(page, { email, phone, method }) {
   await stepShown(page, "user");
   await here(page).getByLabel("Email", { exact: true }).fill(email);
   await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
-  if (phone) await here(page).getByLabel(/Mobile phone/).fill(phone);
+  if (phone)
+    await here(page)
+      .getByLabel(/Mobile phone/)
+      .fill(phone);
   await here(page).getByRole("button", { name: "Create user" }).click();
   await stepShown(page, "method");
   await here(page).getByLabel(method).check();
@@ -122,7 +125,9 @@ describe("the /demo page in Chromium", () => {
   it("walks the authenticator-app tutorial by keyboard: QR code and secret, enable, 242, a wrong code, signed in", async () => {
     const { page, problems, close } = await openDemo(DESKTOP);
     const email = uniqueEmail("demo-totp");
-    expect(await page.evaluate(() => [...document.querySelectorAll("input")].filter((input) => input.labels.length === 0).map((input) => input.id))).toEqual([]);
+    expect(await page.evaluate(() => [...document.querySelectorAll("input")].filter((input) => input.labels.length === 0).map((input) => input.id))).toEqual(
+      [],
+    );
 
     await here(page).getByLabel("API key").focus();
     await page.keyboard.type(e2e.apiKey);
@@ -293,14 +298,22 @@ describe("the /demo page in Chromium", () => {
     // A lock and a challenge that is gone take minutes to reach for real: the Login API's answers
     // are stood in for, once each; the 404 then comes from the server for an unknown twoFactorId.
     const expiry = Date.now() + 180_000;
-    await page.route("**/api/login", (route) => route.fulfill({ status: 409, contentType: "application/json", body: JSON.stringify({ actions: [{ expiry }] }) }), { times: 1 });
+    await page.route(
+      "**/api/login",
+      (route) => route.fulfill({ status: 409, contentType: "application/json", body: JSON.stringify({ actions: [{ expiry }] }) }),
+      { times: 1 },
+    );
     await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
     await here(page).getByRole("button", { name: "Log in" }).click();
     const until = await page.evaluate((time) => new Date(time).toLocaleString(), expiry);
     await errorSays(page, `Locked until ${until}`);
     await shot(page, "words-409-locked");
 
-    await page.route("**/api/login", (route) => route.fulfill({ status: 242, contentType: "application/json", body: JSON.stringify({ twoFactorId: unknownTwoFactorId() }) }), { times: 1 });
+    await page.route(
+      "**/api/login",
+      (route) => route.fulfill({ status: 242, contentType: "application/json", body: JSON.stringify({ twoFactorId: unknownTwoFactorId() }) }),
+      { times: 1 },
+    );
     await here(page).getByRole("button", { name: "Log in" }).click();
     await stepShown(page, "code");
     await here(page).getByLabel("Verification code", { exact: true }).fill(authenticatorCode(base32, 1));

@@ -1,12 +1,5 @@
 import { describe, it, expect } from "vitest";
-import {
-  decodeBase32,
-  decodeBase64,
-  encodeBase32,
-  encodeBase64,
-  encodeBase64Url,
-  randomBytes,
-} from "../../src/domain/encoding";
+import { decodeBase32, decodeBase64, encodeBase32, encodeBase64, encodeBase64Url, randomBytes } from "../../src/domain/encoding";
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 

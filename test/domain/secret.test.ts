@@ -1,13 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { hotp as otplibHotp } from "otplib";
 import { decodeBase64, encodeBase32 } from "../../src/domain/encoding";
-import {
-  MIN_SECRET_BYTES,
-  describeKey,
-  generateSecret,
-  keyFromBase32,
-  keyFromSecret,
-} from "../../src/domain/secret";
+import { MIN_SECRET_BYTES, describeKey, generateSecret, keyFromBase32, keyFromSecret } from "../../src/domain/secret";
 import { findMatchingStep, hotp, timeStep, totpCode } from "../../src/domain/totp";
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");

@@ -2,23 +2,14 @@ import { afterEach, describe, it, expect, vi } from "vitest";
 import { hotp as otplibHotp } from "otplib";
 import { KeyEncodings } from "otplib/core";
 import { randomBytes } from "../../src/domain/encoding";
-import {
-  TOTP_PERIOD_SECONDS,
-  constantTimeEqual,
-  findMatchingStep,
-  findMatchingStepIn,
-  hotp,
-  timeStep,
-  totpCode,
-} from "../../src/domain/totp";
+import { TOTP_PERIOD_SECONDS, constantTimeEqual, findMatchingStep, findMatchingStepIn, hotp, timeStep, totpCode } from "../../src/domain/totp";
 
 const RFC_KEY = new TextEncoder().encode("12345678901234567890");
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 // Independent implementation (Node's crypto.createHmac via otplib) used as an oracle.
-const oracle = (key: Uint8Array, counter: number) =>
-  otplibHotp.clone({ encoding: KeyEncodings.HEX, digits: 6 }).generate(hex(key), counter);
+const oracle = (key: Uint8Array, counter: number) => otplibHotp.clone({ encoding: KeyEncodings.HEX, digits: 6 }).generate(hex(key), counter);
 
 const seconds = (value: number) => value * 1000;
 

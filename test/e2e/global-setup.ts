@@ -37,10 +37,7 @@ export default function setup(project: TestProject): Promise<() => Promise<void>
  * their logs apart (test-results/<name>/), `vars` become extra `--var`s of `wrangler dev`. The
  * browser project (test/browser/global-setup.mjs) uses it to switch the /demo page on.
  */
-export async function startServers(
-  project: TestProject,
-  options: { name?: string; vars?: Record<string, string> } = {},
-): Promise<() => Promise<void>> {
+export async function startServers(project: TestProject, options: { name?: string; vars?: Record<string, string> } = {}): Promise<() => Promise<void>> {
   const name = options.name ?? "e2e";
   const root = project.config.root;
   const logDir = join(root, "test-results", name);
@@ -85,16 +82,26 @@ export async function startServers(
       "wrangler dev",
       process.execPath,
       [
-        wranglerBin, "dev",
-        "--ip", LOOPBACK,
-        "--port", String(port),
-        "--inspector-port", String(inspectorPort),
-        "--persist-to", join(tempDir, "state"),
-        "--env-file", envFile,
-        "--var", `API_KEYS:${context.apiKey}`,
-        "--var", `JWT_SIGNING_KEY:${context.jwtSigningKey}`,
-        "--var", `ENCRYPTION_KEY:${encryptionKey}`,
-        "--var", "LOGIN_REQUIRES_API_KEY:true",
+        wranglerBin,
+        "dev",
+        "--ip",
+        LOOPBACK,
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(inspectorPort),
+        "--persist-to",
+        join(tempDir, "state"),
+        "--env-file",
+        envFile,
+        "--var",
+        `API_KEYS:${context.apiKey}`,
+        "--var",
+        `JWT_SIGNING_KEY:${context.jwtSigningKey}`,
+        "--var",
+        `ENCRYPTION_KEY:${encryptionKey}`,
+        "--var",
+        "LOGIN_REQUIRES_API_KEY:true",
         ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
         "--show-interactive-dev-session=false",
       ],
@@ -232,12 +239,14 @@ function readLog(server: Server): string {
 /** Distinct ports that were free a moment ago on the loopback interface (all held until all are found). */
 async function freePorts(count: number): Promise<number[]> {
   const probes = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<NetServer>((resolve, reject) => {
-        const probe = createServer();
-        probe.once("error", reject);
-        probe.listen(0, LOOPBACK, () => resolve(probe));
-      }),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<NetServer>((resolve, reject) => {
+          const probe = createServer();
+          probe.once("error", reject);
+          probe.listen(0, LOOPBACK, () => resolve(probe));
+        }),
     ),
   );
   const ports = probes.map((probe) => {

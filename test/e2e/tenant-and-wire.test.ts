@@ -108,8 +108,14 @@ describe("empty responses on the wire", () => {
     expect(login.contentType).toMatch(/^application\/json/);
     const { twoFactorId } = JSON.parse(login.body) as { twoFactorId: string };
 
-    expect(await raw("POST", "/api/two-factor/login", { body: { twoFactorId, code: wrongCode(secret.secretBase32Encoded) } })).toMatchObject({ status: 421, ...EMPTY });
-    expect(await raw("POST", `/api/two-factor/send/${unknownTwoFactorId()}`, { headers: { "Content-Type": "text/plain" } })).toMatchObject({ status: 404, ...EMPTY });
+    expect(await raw("POST", "/api/two-factor/login", { body: { twoFactorId, code: wrongCode(secret.secretBase32Encoded) } })).toMatchObject({
+      status: 421,
+      ...EMPTY,
+    });
+    expect(await raw("POST", `/api/two-factor/send/${unknownTwoFactorId()}`, { headers: { "Content-Type": "text/plain" } })).toMatchObject({
+      status: 404,
+      ...EMPTY,
+    });
     expect(await raw("GET", `/api/user/${user.id}`, { headers: { Authorization: "not-the-api-key" } })).toMatchObject({ status: 401, ...EMPTY });
   });
 

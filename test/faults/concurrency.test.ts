@@ -21,7 +21,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-
 /** Freezes Date 1 ms before the next 30 s boundary; returns that instant. */
 function justBeforeBoundary(): number {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -34,7 +33,8 @@ const guardTwoFactor = async (userId: string) => {
   const { user } = await readAccount(userId);
   return { enabled: user.twoFactorEnabled, secret: user.twoFactorSecret, delivery: user.twoFactorDelivery };
 };
-const shownEnabled = async (userId: string) => ((await (await call("GET", `/api/user/${userId}`)).json()) as { user: { twoFactorEnabled: boolean } }).user.twoFactorEnabled;
+const shownEnabled = async (userId: string) =>
+  ((await (await call("GET", `/api/user/${userId}`)).json()) as { user: { twoFactorEnabled: boolean } }).user.twoFactorEnabled;
 
 describe("a code at a 30 s boundary", () => {
   it("completes a login with the code of the step that just ended", async () => {
@@ -116,7 +116,10 @@ describe("distinct valid codes racing on many challenges", () => {
     const statuses = (await Promise.all(sent.map((body) => twoFactorLogin(body)))).map((response) => response.status);
 
     const successes = sent.filter((_, index) => statuses[index] === 200).map(({ code }) => codes.indexOf(code) - 1);
-    expect(statuses.every((status) => status === 200 || status === 421), statuses.join(",")).toBe(true);
+    expect(
+      statuses.every((status) => status === 200 || status === 421),
+      statuses.join(","),
+    ).toBe(true);
     expect(new Set(successes).size, `steps that succeeded: ${successes.join(",")}`).toBe(successes.length);
     expect(successes).toContain(1);
     const { guard } = await readAccount(user.id);

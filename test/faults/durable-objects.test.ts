@@ -32,7 +32,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-
 /** One request with some Durable Object methods failing; checks the bare 500. */
 async function failingRequest(path: string, init: { method: string; body?: unknown; apiKey?: boolean }, bindings: Partial<Env>): Promise<void> {
   captureConsole();

@@ -28,7 +28,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-
 /** Checks the bare 500 and its one log line; returns the request id. */
 async function internalError(response: Response, logs: string[]): Promise<string> {
   expect(await emptyResponse(response)).toEqual({ status: 500, contentType: null, body: "" });

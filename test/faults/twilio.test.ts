@@ -35,9 +35,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-
-const challengeSends = (twoFactorId: string) =>
-  readChallenge(twoFactorId).then((challenge) => challenge!.smsSends);
+const challengeSends = (twoFactorId: string) => readChallenge(twoFactorId).then((challenge) => challenge!.smsSends);
 
 describe("Twilio failing in new ways", () => {
   const faults: Array<[string, number, TwilioFault, string]> = [

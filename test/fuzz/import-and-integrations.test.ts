@@ -16,7 +16,6 @@ import {
   emailOwner,
   hostileShortString,
   lookupable,
-  
   checkNoPrototypePollution,
   runs,
   send,

@@ -13,7 +13,6 @@ import {
   hostileShortString,
   identifierText,
   pathPart,
-  
   checkNoPrototypePollution,
   runs,
   send,
@@ -22,7 +21,6 @@ import {
 
 const ipAddress = fc.constantFrom("192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1");
 checkNoPrototypePollution();
-
 
 /** The guard counters a login attempt may change. */
 async function counters(userId: string) {
@@ -49,7 +47,8 @@ describe("logging in with hostile bodies", () => {
         const response = await send({ method: "POST", path: "/api/login", body, contentType: type });
         const status = response.status;
         expect(await contractProblem({ method: "POST", path: "/api/login", success: "json" }, response)).toBeNull();
-        if (status === 400 || status === 413) expect((await counters(plain.id)).passwordFailures, `a ${status} counted as a wrong password`).toBe(before.passwordFailures);
+        if (status === 400 || status === 413)
+          expect((await counters(plain.id)).passwordFailures, `a ${status} counted as a wrong password`).toBe(before.passwordFailures);
       }),
       runs(150),
     );

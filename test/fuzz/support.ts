@@ -22,8 +22,36 @@ export const runs = (numRuns: number) => ({ numRuns, seed: SEED, interruptAfterT
 // ---- Strings ----
 
 const SPECIAL_UNITS = [
-  "\u0000", "\u0001", "\u001f", "\u007f", "\u202e", "\u200f", "\u061c", "\u2066", "\ufeff", "\uffff", "\u2028",
-  "\u0301", "'", '"', "\\", "/", ".", "%", "<", "@", " ", "\t", "\n", "中", "😀", "ﷺ", "İ", "ı", "ß", "\u05d0",
+  "\u0000",
+  "\u0001",
+  "\u001f",
+  "\u007f",
+  "\u202e",
+  "\u200f",
+  "\u061c",
+  "\u2066",
+  "\ufeff",
+  "\uffff",
+  "\u2028",
+  "\u0301",
+  "'",
+  '"',
+  "\\",
+  "/",
+  ".",
+  "%",
+  "<",
+  "@",
+  " ",
+  "\t",
+  "\n",
+  "中",
+  "😀",
+  "ﷺ",
+  "İ",
+  "ı",
+  "ß",
+  "\u05d0",
 ];
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
 const unit = fc.oneof(
@@ -75,11 +103,7 @@ export const badUuid = fc.oneof(
 );
 
 /** Any hostile string: short, huge (rarely, they are slow), or a broken UUID. */
-export const hostileString = fc.oneof(
-  { arbitrary: hostileShortString, weight: 6 },
-  { arbitrary: badUuid, weight: 2 },
-  { arbitrary: hugeString, weight: 1 },
-);
+export const hostileString = fc.oneof({ arbitrary: hostileShortString, weight: 6 }, { arbitrary: badUuid, weight: 2 }, { arbitrary: hugeString, weight: 1 });
 
 // ---- JSON values with ordinary `__proto__` keys ----
 
@@ -92,7 +116,10 @@ export type JsonTree = null | boolean | number | string | JsonTree[] | Entries;
 const pollutionPayload: fc.Arbitrary<JsonTree> = fc.constantFrom(
   new Entries([["polluted", "yes"]]),
   new Entries([["prototype", new Entries([["polluted", "yes"]])]]),
-  new Entries([["toString", "polluted"], ["polluted", true]]),
+  new Entries([
+    ["toString", "polluted"],
+    ["polluted", true],
+  ]),
 );
 const objectKey = fc.oneof(
   { arbitrary: fc.constant("__proto__"), weight: 1 },
@@ -174,9 +201,17 @@ export const freshEmail = fc.constant(null).map(() => `fuzz-${++emails}-${crypto
  * surrogates, maximum lengths); `shaped` swaps some for hostile ones.
  */
 export const userFields: Shape = {
-  email: fc.oneof(freshEmail, freshEmail, fc.emailAddress(), identifierText(242).map((local) => `${local}@example.com`)),
+  email: fc.oneof(
+    freshEmail,
+    freshEmail,
+    fc.emailAddress(),
+    identifierText(242).map((local) => `${local}@example.com`),
+  ),
   username: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), identifierText(191)),
-  password: fc.oneof(fc.string({ minLength: 8, maxLength: 40 }), identifierText(40).map((text) => `${text}-padding`)),
+  password: fc.oneof(
+    fc.string({ minLength: 8, maxLength: 40 }),
+    identifierText(40).map((text) => `${text}-padding`),
+  ),
   mobilePhone: fc.constantFrom("+15555550100", "555-555-0101"),
   firstName: hostileShortString,
   fullName: hostileShortString,
@@ -229,10 +264,12 @@ const ERROR_CODE = /^\[[A-Za-z]+\]/;
 
 function documented2xx(operation: Operation): number[] {
   const template = operation.path.replace(/\?.*$/, "");
-  const operations = (openApiDocument.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)[template];
+  const operations = (openApiDocument().paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)[template];
   const responses = operations?.[operation.method.toLowerCase()]?.responses;
   if (!responses) throw new Error(`${operation.method} ${template} is not in the OpenAPI description`);
-  return Object.keys(responses).map(Number).filter((status) => status >= 200 && status < 300);
+  return Object.keys(responses)
+    .map(Number)
+    .filter((status) => status >= 200 && status < 300);
 }
 
 function errorsBodyProblem(body: unknown): string | null {
@@ -245,7 +282,13 @@ function errorsBodyProblem(body: unknown): string | null {
   }
   if (generalErrors !== undefined) messages.push(...(Array.isArray(generalErrors) && generalErrors.length ? generalErrors : [null]));
   if (messages.length === 0) return "neither fieldErrors nor generalErrors";
-  const bad = messages.find((m) => typeof m !== "object" || m === null || !ERROR_CODE.test(String((m as { code?: unknown }).code)) || typeof (m as { message?: unknown }).message !== "string");
+  const bad = messages.find(
+    (m) =>
+      typeof m !== "object" ||
+      m === null ||
+      !ERROR_CODE.test(String((m as { code?: unknown }).code)) ||
+      typeof (m as { message?: unknown }).message !== "string",
+  );
   return bad === undefined ? null : `malformed error ${JSON.stringify(bad)}`;
 }
 
@@ -277,7 +320,14 @@ export async function contractProblem(operation: Operation, response: Response):
 
 // ---- Sending ----
 
-export type Send = { method: string; path: string; body?: string | null; contentType?: string | null; headers?: Record<string, string>; apiKey?: string | null };
+export type Send = {
+  method: string;
+  path: string;
+  body?: string | null;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+  apiKey?: string | null;
+};
 
 /** One request through the router with the real bindings (or `bindings`). */
 export async function send(request: Send, bindings: Env = env): Promise<Response> {
@@ -292,9 +342,9 @@ export async function send(request: Send, bindings: Env = env): Promise<Response
 
 /** Own property names of the built-in prototypes, to prove fuzzing added none. */
 export function prototypeSnapshot(): string[] {
-  return [Object.prototype, Array.prototype, Function.prototype, String.prototype].flatMap((proto, index) =>
-    Reflect.ownKeys(proto).map((key) => `${index}:${String(key)}`),
-  ).sort();
+  return [Object.prototype, Array.prototype, Function.prototype, String.prototype]
+    .flatMap((proto, index) => Reflect.ownKeys(proto).map((key) => `${index}:${String(key)}`))
+    .sort();
 }
 
 /** The canary field a pollution payload would put on every object, array and function. */

@@ -14,7 +14,6 @@ import {
   contractProblem,
   hostileShortString,
   pathPart,
-  
   checkNoPrototypePollution,
   runs,
   send,
@@ -88,7 +87,10 @@ describe("disabling 2FA with hostile codes and ids", () => {
 
 describe("generating secrets and texting codes with hostile input", () => {
   it("answers GET /api/two-factor/secret with a secret or an empty 401, whatever the credentials", async () => {
-    const header = fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom("Bearer", "Bearer ", "JWT x.y.z", `Bearer ${"a".repeat(9_000)}`, "test-api-key ", " test-api-key"));
+    const header = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom("Bearer", "Bearer ", "JWT x.y.z", `Bearer ${"a".repeat(9_000)}`, "test-api-key ", " test-api-key"),
+    );
     await fc.assert(
       fc.asyncProperty(fc.option(header), fc.option(fc.string({ maxLength: 60 }).map((value) => `access_token=${value}`)), async (authorization, cookie) => {
         const headers: Record<string, string> = {};

@@ -12,7 +12,6 @@ import {
   emailOwner,
   lookupable,
   pathPart,
-  
   checkNoPrototypePollution,
   pollutionCanaries,
   runs,
@@ -69,7 +68,19 @@ describe("creating users from hostile bodies", () => {
 
 describe("changing a user with hostile bodies", () => {
   it("answers 200 or a FusionAuth 4xx, and a refused PUT or PATCH leaves the user byte-identical", async () => {
-    const create = await send({ method: "POST", path: "/api/user", contentType: "application/json", body: JSON.stringify({ user: { email: `target-${crypto.randomUUID()}@example.com`, username: `target-${crypto.randomUUID()}`, password: "correct horse battery", mobilePhone: "+15555550142" } }) });
+    const create = await send({
+      method: "POST",
+      path: "/api/user",
+      contentType: "application/json",
+      body: JSON.stringify({
+        user: {
+          email: `target-${crypto.randomUUID()}@example.com`,
+          username: `target-${crypto.randomUUID()}`,
+          password: "correct horse battery",
+          mobilePhone: "+15555550142",
+        },
+      }),
+    });
     expect(create.status).toBe(200);
     const { user } = (await create.json()) as { user: { id: string } };
 
@@ -91,7 +102,12 @@ describe("changing a user with hostile bodies", () => {
 
 describe("reading and deleting users with hostile ids and queries", () => {
   it("answers a FusionAuth 4xx or the user, and never deletes anyone it was not asked to", async () => {
-    const bystander = await send({ method: "POST", path: "/api/user", contentType: "application/json", body: JSON.stringify({ user: { email: `bystander-${crypto.randomUUID()}@example.com`, password: "correct horse battery" } }) });
+    const bystander = await send({
+      method: "POST",
+      path: "/api/user",
+      contentType: "application/json",
+      body: JSON.stringify({ user: { email: `bystander-${crypto.randomUUID()}@example.com`, password: "correct horse battery" } }),
+    });
     const { user } = (await bystander.json()) as { user: { id: string } };
     const query = fc.tuple(fc.constantFrom("email", "username", "loginId", "id", ""), pathPart).map(([name, value]) => (name ? `${name}=${value}` : value));
 

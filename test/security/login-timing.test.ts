@@ -22,7 +22,11 @@ async function timedLogin(loginId: string): Promise<number> {
   const started = performance.now();
   const response = await app.request(
     "/api/login",
-    { method: "POST", headers: { Authorization: API_KEY, "Content-Type": "application/json" }, body: JSON.stringify({ loginId, password: "not the password" }) },
+    {
+      method: "POST",
+      headers: { Authorization: API_KEY, "Content-Type": "application/json" },
+      body: JSON.stringify({ loginId, password: "not the password" }),
+    },
     env,
   );
   await response.arrayBuffer();

@@ -6,25 +6,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
-import {
-  advanceClock,
-  API_KEY,
-  call,
-  captureConsole,
-  codeFor,
-  freezeClock,
-  jsonBody,
-  login,
-  twoFactorLogin,
-  uniqueEmail,
-} from "../helpers";
+import { advanceClock, API_KEY, call, captureConsole, codeFor, freezeClock, jsonBody, login, twoFactorLogin, uniqueEmail } from "../helpers";
 import { configureTwilio, installFakeTwilio, lastCodeTo, sendDuringLogin, sendToPhone } from "../twilio-fake";
 
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
 
 /** Secrets that must never be logged; codes are matched as whole numbers only. */
 class Secrets {

@@ -35,7 +35,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-
 /**
  * Each of the 256 bits is one in about half of the ids: over 1,000 ids a fair generator gives 500 ± 16
  * (σ), so the 400–600 band fails one in about 10^9 runs.
@@ -61,9 +60,15 @@ describe("cookies", () => {
     const cookies = setCookies(response);
     const trust = cookies.find((cookie) => cookie.startsWith("fusionauth.trust="));
     const access = cookies.find((cookie) => cookie.startsWith("access_token="));
-    for (const [cookie, maxAge] of [[trust, 2_592_000], [access, 3600]] as const) {
+    for (const [cookie, maxAge] of [
+      [trust, 2_592_000],
+      [access, 3600],
+    ] as const) {
       expect(cookie).toBeDefined();
-      const attributes = cookie!.split(";").slice(1).map((part) => part.trim().toLowerCase());
+      const attributes = cookie!
+        .split(";")
+        .slice(1)
+        .map((part) => part.trim().toLowerCase());
       expect(attributes).toEqual(expect.arrayContaining(["httponly", "secure", "samesite=lax", "path=/", `max-age=${maxAge}`]));
     }
   });
@@ -165,7 +170,11 @@ describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
     };
     const accepted: string[] = [];
     for (const [name, token] of Object.entries(forged)) {
-      const ways: Array<Record<string, string>> = [{ Authorization: `Bearer ${token}` }, { Authorization: `JWT ${token}` }, { Cookie: `access_token=${token}` }];
+      const ways: Array<Record<string, string>> = [
+        { Authorization: `Bearer ${token}` },
+        { Authorization: `JWT ${token}` },
+        { Cookie: `access_token=${token}` },
+      ];
       for (const headers of ways) {
         const response = await app.request("/api/two-factor/secret", { headers }, env);
         const result = await emptyResponse(response);
@@ -177,8 +186,10 @@ describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
 });
 
 describe("oversized Authorization headers", () => {
-  const operations = Object.entries(openApiDocument.paths as Record<string, Record<string, { security: unknown[] }>>)
-    .flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, operation]) => ({ method: method.toUpperCase(), path, security: operation.security })))
+  const operations = Object.entries(openApiDocument().paths as Record<string, Record<string, { security: unknown[] }>>)
+    .flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([method, operation]) => ({ method: method.toUpperCase(), path, security: operation.security })),
+    )
     .filter((operation) => operation.security.length > 0)
     .map(({ method, path }) => ({ method, path: path.replace("{userId}", crypto.randomUUID()) }));
 
@@ -192,7 +203,8 @@ describe("oversized Authorization headers", () => {
           const body = method === "GET" || method === "DELETE" ? undefined : "{}";
           const response = await app.request(path, { method, headers: { Authorization: authorization, "Content-Type": "application/json" }, body }, env);
           const result = await emptyResponse(response);
-          if (JSON.stringify(result) !== JSON.stringify(EMPTY_401)) problems.push(`${method} ${path} ${size} B ${authorization.slice(0, 12)}…: ${result.status}`);
+          if (JSON.stringify(result) !== JSON.stringify(EMPTY_401))
+            problems.push(`${method} ${path} ${size} B ${authorization.slice(0, 12)}…: ${result.status}`);
         }
       }
     }

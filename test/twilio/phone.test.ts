@@ -30,18 +30,10 @@ describe("normalizePhone", () => {
     expect(normalizePhone("555-555-5555", "XX")).toBeNull();
   });
 
-  it.each([
-    "",
-    "   ",
-    "abc",
-    "not a phone",
-    "555-CALL-NOW",
-    "123",
-    "+1 555 555 5555 555",
-    "1234567890123456789",
-    "call 555-555-5555 now",
-    "+0123456789",
-  ])("rejects %j", (input) => {
-    expect(normalizePhone(input, "US")).toBeNull();
-  });
+  it.each(["", "   ", "abc", "not a phone", "555-CALL-NOW", "123", "+1 555 555 5555 555", "1234567890123456789", "call 555-555-5555 now", "+0123456789"])(
+    "rejects %j",
+    (input) => {
+      expect(normalizePhone(input, "US")).toBeNull();
+    },
+  );
 });

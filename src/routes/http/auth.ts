@@ -1,5 +1,5 @@
 // API keys (`Authorization: <key>`) and JWTs (`Authorization: Bearer|JWT <token>` or the
-// `access_token` cookie). An API key wins over a cookie (REF §2.1). Failures are an empty 401.
+// `access_token` cookie). An API key wins over a cookie, as in FusionAuth. Failures are an empty 401.
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -12,7 +12,10 @@ const MAX_AUTHORIZATION_LENGTH = 8192;
 const JWT_SCHEME = /^(?:Bearer|JWT)\s+(\S+)$/i;
 
 async function isApiKey(env: Env, presented: string): Promise<boolean> {
-  const keys = (env.API_KEYS ?? "").split(",").map((key) => key.trim()).filter(Boolean);
+  const keys = (env.API_KEYS ?? "")
+    .split(",")
+    .map((key) => key.trim())
+    .filter(Boolean);
   const matches = await Promise.all(keys.map((key) => secretsEqual(presented, key)));
   return matches.includes(true);
 }

@@ -1,4 +1,4 @@
-// HS256 access tokens with FusionAuth's claim names (SPEC §5). Only HS256 is accepted on the way in,
+// HS256 access tokens with FusionAuth's claim names. Only HS256 is accepted on the way in,
 // so `alg: none` and algorithm-swap tokens fail verification.
 import { sign, verify } from "hono/jwt";
 
