@@ -15,6 +15,7 @@ declare namespace Cloudflare {
     FAILED_AUTH_TOO_MANY_ATTEMPTS?: string;
     FAILED_AUTH_RESET_COUNT_SECONDS?: string;
     FAILED_AUTH_ACTION_DURATION_SECONDS?: string;
+    SMART_LOCKOUT_NETWORK_MEMORY_SECONDS?: string;
     SMS_CODE_TTL_SECONDS?: string;
     SMS_BODY_TEMPLATE?: string;
     SMS_MIN_INTERVAL_SECONDS?: string;

@@ -13,6 +13,8 @@ export type Config = {
   maxCodeAttemptsPerChallenge: number;
   twoFactorLockout: { failuresPerLock: number; baseSeconds: number; maxSeconds: number };
   failedAuthentication: { tooManyAttempts: number; resetCountSeconds: number; actionDurationSeconds: number };
+  /** How long a network the user logged in from stays familiar. */
+  smartLockout: { networkMemorySeconds: number };
   defaultPhoneRegion: string;
   sms: {
     codeTtlSeconds: number;
@@ -36,6 +38,7 @@ export const DEFAULTS = {
   tooManyAttempts: 5,
   resetCountSeconds: 60,
   actionDurationSeconds: 180,
+  smartLockoutNetworkMemorySeconds: 30 * 86_400,
   defaultPhoneRegion: "US",
   smsCodeTtlSeconds: 300,
   smsBodyTemplate: "Two Factor Code: {code}",
@@ -68,6 +71,7 @@ export function readConfig(env: Env): Config {
       resetCountSeconds: positiveInt(env.FAILED_AUTH_RESET_COUNT_SECONDS, DEFAULTS.resetCountSeconds),
       actionDurationSeconds: positiveInt(env.FAILED_AUTH_ACTION_DURATION_SECONDS, DEFAULTS.actionDurationSeconds),
     },
+    smartLockout: { networkMemorySeconds: positiveInt(env.SMART_LOCKOUT_NETWORK_MEMORY_SECONDS, DEFAULTS.smartLockoutNetworkMemorySeconds) },
     defaultPhoneRegion: env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion,
     sms: {
       codeTtlSeconds: positiveInt(env.SMS_CODE_TTL_SECONDS, DEFAULTS.smsCodeTtlSeconds),

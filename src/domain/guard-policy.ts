@@ -23,23 +23,42 @@ export type Challenge = {
   /** The request's `metaData` as JSON, for the login record. */
   metaData?: string;
   noJWT: boolean;
+  /** Whether the password step came from a familiar source, and its network. */
+  familiar: boolean;
+  network?: string;
   failedAttempts: number;
   smsSends: number;
 };
 
-export type Guard = {
+/** Failure counters and the locks they lead to, kept apart for familiar and unfamiliar sources. */
+export type Counters = {
+  password: PasswordFailures;
+  consecutiveCodeFailures: number;
+  codeLockedUntil: number;
+  /** The last counted wrong code (it matched no step, so it is not a secret) and when. */
+  lastWrongCode?: { code: string; at: number };
+};
+
+/**
+ * Where a login comes from. Familiar: it carries a valid trust id of this user, or comes from a
+ * network the user logged in from recently. Failures from unfamiliar sources lock unfamiliar
+ * sources only, so a stranger cannot lock the owner's own device out (in the spirit of NIST SP
+ * 800-63B §5.2.2 and Azure AD smart lockout).
+ */
+export type Source = { trustHash?: string; network?: string };
+
+export type Guard = Counters & {
   /** Counts 2FA enrolments: bumped on every enable and disable. */
   generation: number;
   /** RFC 6238 §5.2: the newest accepted time step; a code for this step or an older one is refused. */
   lastAcceptedStep: number;
-  consecutiveCodeFailures: number;
-  codeLockedUntil: number;
-  password: PasswordFailures;
+  /** The counters of familiar sources; the guard's own are those of unfamiliar ones. */
+  familiar: Counters;
+  /** Networks (see `networkOf`) the user logged in from → when last (ms). */
+  networks: Record<string, number>;
   /** SHA-256 of each trust id → its expiry (ms). */
   trust: Record<string, number>;
   smsCodes: SentCode[];
-  /** The last counted wrong code (it matched no step, so it is not a secret) and when. */
-  lastWrongCode?: { code: string; at: number };
   challenges: Record<string, Challenge>;
   /** Kept with the guard, not the record: a login then rewrites only the small guard state. */
   lastLoginInstant?: number;
@@ -53,6 +72,7 @@ export type Decision<O> = { next: Account | null; outcome: O };
 const MAX_TRUSTED_DEVICES = 20;
 const MAX_SMS_CODES = 10;
 const MAX_PENDING_LOGINS = 20;
+const MAX_NETWORKS = 10;
 /**
  * Browsers and Node's fetch resend a request answered 421 (the Fetch standard's "Misdirected
  * Request"), which is FusionAuth's wrong-code status: the same wrong code again this soon is that
@@ -60,12 +80,14 @@ const MAX_PENDING_LOGINS = 20;
  */
 const REPEAT_WINDOW_MS = 10_000;
 
+const newCounters = (): Counters => ({ password: { failures: [], lockedUntil: 0 }, consecutiveCodeFailures: 0, codeLockedUntil: 0 });
+
 export const newGuard = (): Guard => ({
+  ...newCounters(),
   generation: 0,
   lastAcceptedStep: -1,
-  consecutiveCodeFailures: 0,
-  codeLockedUntil: 0,
-  password: { failures: [], lockedUntil: 0 },
+  familiar: newCounters(),
+  networks: {},
   trust: {},
   smsCodes: [],
   challenges: {},
@@ -98,10 +120,35 @@ export function passwordPrevention(password: PasswordFailures, nowMs: number): L
   return password.lockedUntil > nowMs ? { until: password.lockedUntil, reason: "password" } : null;
 }
 
-function prevention(guard: Guard, nowMs: number): LoginPrevention | null {
-  const byPassword = passwordPrevention(guard.password, nowMs);
-  if (guard.codeLockedUntil > nowMs && guard.codeLockedUntil >= (byPassword?.until ?? 0)) return { until: guard.codeLockedUntil, reason: "two-factor" };
+/** The counters a source's failures go to: the guard's own for unfamiliar sources. */
+const countersFor = (guard: Guard, familiar: boolean): Counters => (familiar ? guard.familiar : guard);
+
+function prevention(counters: Counters, nowMs: number): LoginPrevention | null {
+  const byPassword = passwordPrevention(counters.password, nowMs);
+  if (counters.codeLockedUntil > nowMs && counters.codeLockedUntil >= (byPassword?.until ?? 0))
+    return { until: counters.codeLockedUntil, reason: "two-factor" };
   return byPassword;
+}
+
+/** Whether `source` is familiar to this user (see `Source`). */
+export function isFamiliar(guard: Guard, source: Source, nowMs: number, config: Config): boolean {
+  const trusted = source.trustHash !== undefined && (guard.trust[source.trustHash] ?? 0) > nowMs;
+  const seen = source.network !== undefined && (guard.networks[source.network] ?? 0) > nowMs - config.smartLockout.networkMemorySeconds * 1000;
+  return trusted || seen;
+}
+
+/** Remembers a successful login's network, keeping the most recent few. */
+function rememberNetwork(guard: Guard, network: string | undefined, nowMs: number): void {
+  if (!network) return;
+  const recent = Object.entries({ ...guard.networks, [network]: nowMs }).sort(([, a], [, b]) => b - a);
+  guard.networks = Object.fromEntries(recent.slice(0, MAX_NETWORKS));
+}
+
+/** Lifts every password and code lock, for both kinds of source (the admin unlock). */
+export function unlock(account: Account): Account {
+  const next = draft(account);
+  Object.assign(next.guard, newCounters(), { lastWrongCode: undefined, familiar: newCounters() });
+  return next;
 }
 
 /** FusionAuth's failedAuthenticationConfiguration: `tooManyAttempts` in `resetCountSeconds` lock login. */
@@ -117,36 +164,38 @@ export type PasswordVerdict =
   | { outcome: "wrong-password" }
   | { outcome: "expired" }
   | { outcome: "inactive" }
-  | { outcome: "authenticated"; twoFactorRequired: boolean };
+  /** `familiar`: the source's kind, which a pending login keeps for its code checks. */
+  | { outcome: "authenticated"; twoFactorRequired: boolean; familiar: boolean };
 
 /** Decides the password step of a login; `passwordMatches` was computed against this account's hash. */
-export function decidePassword(
-  account: Account,
-  passwordMatches: boolean,
-  trustHash: string | undefined,
-  nowMs: number,
-  config: Config,
-): Decision<PasswordVerdict> {
+export function decidePassword(account: Account, passwordMatches: boolean, source: Source, nowMs: number, config: Config): Decision<PasswordVerdict> {
   const { user, guard } = account;
-  const prevented = prevention(guard, nowMs);
+  const familiar = isFamiliar(guard, source, nowMs, config);
+  const prevented = prevention(countersFor(guard, familiar), nowMs);
   if (prevented) return { next: null, outcome: { outcome: "prevented", prevention: prevented } };
   if (!passwordMatches) {
     const next = draft(account);
-    next.guard.password = recordPasswordFailure(guard.password, nowMs, config);
+    const counters = countersFor(next.guard, familiar);
+    counters.password = recordPasswordFailure(counters.password, nowMs, config);
     return { next, outcome: { outcome: "wrong-password" } };
   }
   if (isExpired(user, nowMs)) return { next: null, outcome: { outcome: "expired" } };
   if (!user.active) return { next: null, outcome: { outcome: "inactive" } };
+  const trustHash = source.trustHash;
   const trusted = trustHash !== undefined && (guard.trust[trustHash] ?? 0) > nowMs;
   const twoFactorRequired = user.twoFactorEnabled && !trusted;
-  if (twoFactorRequired && guard.password.failures.length === 0) return { next: null, outcome: { outcome: "authenticated", twoFactorRequired } };
+  const outcome = { outcome: "authenticated", twoFactorRequired, familiar } as const;
+  if (twoFactorRequired && countersFor(guard, familiar).password.failures.length === 0) return { next: null, outcome };
   const next = draft(account);
-  next.guard.password.failures = [];
-  if (!twoFactorRequired) next.guard.lastLoginInstant = nowMs;
-  return { next, outcome: { outcome: "authenticated", twoFactorRequired } };
+  countersFor(next.guard, familiar).password.failures = [];
+  if (!twoFactorRequired) {
+    next.guard.lastLoginInstant = nowMs;
+    rememberNetwork(next.guard, source.network, nowMs);
+  }
+  return { next, outcome };
 }
 
-export type ChallengeDetails = Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "noJWT">;
+export type ChallengeDetails = Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "noJWT" | "familiar" | "network">;
 
 /** Opens a pending login under `key`, dropping expired ones and, past the cap, the oldest. */
 export function openChallenge(account: Account, key: string, details: ChallengeDetails, nowMs: number, config: Config): Account {
@@ -237,28 +286,29 @@ export type CodeVerdict =
  * draft. `guarded` checks (login, disable) honour the lockout and count wrong codes toward it;
  * enrolment does neither, since a user fumbling a new authenticator must not lock their own login.
  */
-function acceptCode(next: Account, step: number | null, code: string, nowMs: number, config: Config, guarded: boolean): CodeVerdict {
+function acceptCode(next: Account, step: number | null, code: string, nowMs: number, config: Config, guarded: boolean, familiar = false): CodeVerdict {
   const guard = next.guard;
-  const prevented = guarded ? prevention(guard, nowMs) : null;
+  const counters = countersFor(guard, familiar);
+  const prevented = guarded ? prevention(counters, nowMs) : null;
   if (prevented) return { outcome: "prevented", prevention: prevented };
   if (step !== null && step > guard.lastAcceptedStep) {
     guard.lastAcceptedStep = step;
-    guard.consecutiveCodeFailures = 0;
+    counters.consecutiveCodeFailures = 0;
     guard.smsCodes = liveCodes(guard.smsCodes, nowMs).filter((sent) => sent.step > step);
     return { outcome: "accepted" };
   }
   // A replayed code is refused but proves possession of the secret, so only codes that match no
   // acceptable step count. RFC 4226 §7.3: they count across logins, and every `failuresPerLock` of
   // them in a row lock login, for twice as long each time.
-  const retried = guard.lastWrongCode?.code === code && nowMs - guard.lastWrongCode.at < REPEAT_WINDOW_MS;
+  const retried = counters.lastWrongCode?.code === code && nowMs - counters.lastWrongCode.at < REPEAT_WINDOW_MS;
   if (!guarded || step !== null || retried) return { outcome: "invalid-code", counted: false };
   const { failuresPerLock, baseSeconds, maxSeconds } = config.twoFactorLockout;
-  guard.consecutiveCodeFailures += 1;
-  if (guard.consecutiveCodeFailures % failuresPerLock === 0) {
-    const locks = guard.consecutiveCodeFailures / failuresPerLock;
-    guard.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
+  counters.consecutiveCodeFailures += 1;
+  if (counters.consecutiveCodeFailures % failuresPerLock === 0) {
+    const locks = counters.consecutiveCodeFailures / failuresPerLock;
+    counters.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
   }
-  guard.lastWrongCode = { code, at: nowMs };
+  counters.lastWrongCode = { code, at: nowMs };
   return { outcome: "invalid-code", counted: true };
 }
 
@@ -284,10 +334,12 @@ export function completeChallenge(
     delete next.guard.challenges[key];
     return { next, outcome: { outcome: "expired" } };
   }
-  const verdict = acceptCode(next, code.step, code.code, nowMs, config, true);
+  const { familiar, network } = next.guard.challenges[key]!;
+  const verdict = acceptCode(next, code.step, code.code, nowMs, config, true, familiar);
   if (verdict.outcome === "accepted") {
     delete next.guard.challenges[key];
     next.guard.lastLoginInstant = nowMs;
+    rememberNetwork(next.guard, network, nowMs);
     if (trustHash) next.guard.trust = { ...liveTrust(next.guard.trust, nowMs), [trustHash]: nowMs + config.twoFactorTrustIdTtlSeconds * 1000 };
     return { next, outcome: verdict };
   }
@@ -362,9 +414,16 @@ export function replaceUser(account: Account, user: UserRecord, nowMs: number): 
   if (user.twoFactorEnabled !== before.twoFactorEnabled || user.twoFactorSecret !== before.twoFactorSecret) {
     next = setEnrolment(next, user.twoFactorEnabled && user.twoFactorSecret ? { delivery: user.twoFactorDelivery, secret: user.twoFactorSecret } : null, nowMs);
   }
-  if (user.passwordLastUpdateInstant !== before.passwordLastUpdateInstant || (before.active && !user.active)) {
+  const passwordChanged = user.passwordLastUpdateInstant !== before.passwordLastUpdateInstant;
+  if (passwordChanged || (before.active && !user.active)) {
     next.guard.challenges = {};
     next.guard.trust = {};
+  }
+  // An admin setting a new password lifts the password locks; switching 2FA off, the code locks.
+  for (const counters of [next.guard, next.guard.familiar]) {
+    if (passwordChanged) counters.password = { failures: [], lockedUntil: 0 };
+    if (before.twoFactorEnabled && !user.twoFactorEnabled)
+      Object.assign(counters, { consecutiveCodeFailures: 0, codeLockedUntil: 0, lastWrongCode: undefined });
   }
   next.user = user;
   return next;

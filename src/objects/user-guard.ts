@@ -29,6 +29,7 @@ import {
   replaceUser,
   reserveChallengeSend,
   textStep,
+  unlock as liftLocks,
   publicAccount,
   type Account,
   type ChallengeDetails,
@@ -60,7 +61,15 @@ type StoredGuard = { version: number; guard: Guard };
 /** A code to text: where, what, and the step it belongs to (to withdraw it if the text fails). */
 export type TextedCode = { phone: string; code: string; step: number };
 
-export type LoginAttempt = { loginId: string; password: string; trustId?: string; details: ChallengeDetails; nowMs: number };
+/** `details` are kept with a pending login; `network` (see src/domain/network.ts) tells familiar sources. */
+export type LoginAttempt = {
+  loginId: string;
+  password: string;
+  trustId?: string;
+  network?: string;
+  details: Omit<ChallengeDetails, "familiar" | "network">;
+  nowMs: number;
+};
 
 export type LoginResult =
   | { outcome: "wrong-password" }
@@ -131,7 +140,7 @@ export class UserGuard extends DurableObject<Env> {
 
     // A password changed during the hash is checked against the new one by the next attempt.
     const current = matches && this.account.user.password.hash === hash.hash;
-    const decision = decidePassword(this.account, current, trustHash, nowMs, this.config);
+    const decision = decidePassword(this.account, current, { trustHash, network: attempt.network }, nowMs, this.config);
     const verdict = decision.outcome;
     if (verdict.outcome !== "authenticated") {
       if (decision.next) this.commit(decision.next, "none");
@@ -143,7 +152,7 @@ export class UserGuard extends DurableObject<Env> {
       return { outcome: "authenticated", user: publicAccount(next) };
     }
     const challengeKey = newChallengeKey();
-    next = openChallenge(next, challengeKey, attempt.details, nowMs, this.config);
+    next = openChallenge(next, challengeKey, { ...attempt.details, familiar: verdict.familiar, network: attempt.network }, nowMs, this.config);
     if (next.user.twoFactorDelivery !== "TextMessage" || !next.user.mobilePhone) {
       this.commit(next, "none");
       return { outcome: "challenge", challengeKey };
@@ -295,6 +304,15 @@ export class UserGuard extends DurableObject<Env> {
       await this.commit(next, "now");
       await this.releaseLoginIds(user.id, without(before, after));
       return { ok: true, user: publicAccount(next) };
+    });
+  }
+
+  /** Lifts every password and code lock (the admin unlock). */
+  unlock(): Promise<Outcome<object>> {
+    return this.change(async () => {
+      if (!this.account) return notFound;
+      await this.commit(liftLocks(this.account), "none");
+      return { ok: true };
     });
   }
 
@@ -486,7 +504,7 @@ function codeProblem(verdict: { outcome: "invalid-code" } | { outcome: "prevente
   return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code" };
 }
 
-type Methods = "login" | "completeLogin" | "textChallenge" | "textUser" | "releaseText" | "enable" | "disable" | "create" | "update" | "remove";
+type Methods = "login" | "completeLogin" | "textChallenge" | "textUser" | "releaseText" | "enable" | "disable" | "create" | "update" | "unlock" | "remove";
 
 /** The object's methods as its callers see them (plain results: RPC's stub types hide the unions). */
 export type UserGuardStub = { [K in Methods]: (...args: Parameters<UserGuard[K]>) => Promise<Awaited<ReturnType<UserGuard[K]>>> };

@@ -11,8 +11,14 @@ import { readJson } from "./http/validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
 
+/**
+ * The end user's IP: the body's `ipAddress` when an application calls with its API key (FusionAuth:
+ * "the IP address of the end-user"), else the connecting client. A body field from an unauthenticated
+ * caller is not believed: it would let anyone pose as a familiar network.
+ */
 function clientIp(c: Context<AppEnv>, bodyIp: string | null | undefined): string | undefined {
-  return c.req.header("CF-Connecting-IP") ?? bodyIp ?? c.req.header("X-Forwarded-For")?.split(",")[0]?.trim() ?? undefined;
+  const connecting = c.req.header("CF-Connecting-IP") ?? c.req.header("X-Forwarded-For")?.split(",")[0]?.trim();
+  return (c.var.auth?.kind === "apiKey" ? bodyIp : undefined) ?? connecting ?? undefined;
 }
 
 const cookie = { httpOnly: true, secure: true, sameSite: "Lax", path: "/" } as const;
@@ -67,5 +73,9 @@ export const loginRoutes = new Hono<AppEnv>()
     const request = await readJson(c, twoFactorLoginRequest);
     const now = Date.now();
     const login = await twoFactorLogin(c.env, { twoFactorId: request.twoFactorId, code: request.code, trustComputer: request.trustComputer ?? false }, now);
-    return loginSucceeded(c, { ...login, applicationId: request.applicationId ?? login.applicationId, noJWT: request.noJWT ?? login.noJWT }, now);
+    // The token is the password step's: its applicationId (the JWT `aud`) and noJWT, kept with the
+    // pending login. This call needs no API key, so whoever holds the twoFactorId and a code may not
+    // pick another audience or ask for a token the API-key caller declined; this step's
+    // `applicationId` and `noJWT` are accepted (FusionAuth documents them as optional) and ignored.
+    return loginSucceeded(c, login, now);
   });

@@ -207,6 +207,16 @@ route("put", "/api/user/{userId}", withUserId({ ...userOperation, summary: "Repl
 route("patch", "/api/user/{userId}", withUserId({ ...userOperation, summary: "Update some of a user's fields" }));
 route("get", "/api/user/{userId}", withUserId({ summary: "Retrieve a user", security: apiKey, responses: userResponses }));
 route("delete", "/api/user/{userId}", withUserId({ summary: "Delete a user", security: apiKey, responses: { ...userResponses, 200: responses.ok } }));
+route(
+  "post",
+  "/api/user/unlock/{userId}",
+  withUserId({
+    summary: "Lift the user's login locks",
+    description: "Clears the wrong-password and wrong-code locks of every kind of source (what cancelling FusionAuth's Prevent Login action does).",
+    security: apiKey,
+    responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound },
+  }),
+);
 route("get", "/api/integration", { summary: "Retrieve the integrations", security: apiKey, responses: integrationResponses });
 route("put", "/api/integration", {
   summary: "Replace the Twilio integration",

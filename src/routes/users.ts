@@ -5,7 +5,7 @@ import { fail, invalidField } from "../domain/failures";
 import { hashPassword } from "../domain/password";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import type { UserRecord } from "../domain/user";
-import { createUser, deleteUser, findUser, getUser, updateUser } from "../services/accounts";
+import { createUser, deleteUser, findUser, getUser, unlockUser, updateUser } from "../services/accounts";
 import { requireApiKey, requireApiKeyOrJwt } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { userRequest } from "./http/requests";
@@ -55,6 +55,12 @@ export const userRoutes = new Hono<AppEnv>()
     const userId = idParam("userId", c.req.param("userId"));
     const { user: input } = await readJson(c, userRequest);
     return c.json({ user: await updateUser(c.env, c.var.config, userId, input, c.req.method === "PUT", Date.now()) });
+  })
+  // Lifts every login lock of the user: an explicit admin call for what FusionAuth does by cancelling
+  // the Prevent Login user action.
+  .post("/user/unlock/:userId", requireApiKey, async (c) => {
+    await unlockUser(c.env, idParam("userId", c.req.param("userId")));
+    return new Response(null, { status: 200 });
   })
   .delete("/user/:userId", requireApiKey, async (c) => {
     await deleteUser(c.env, idParam("userId", c.req.param("userId")));

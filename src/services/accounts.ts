@@ -18,6 +18,11 @@ export async function updateUser(env: Env, config: Config, userId: string, input
   return unwrap(await userGuard(env, userId).update(input, replace, password, nowMs)).user;
 }
 
+/** Lifts the user's login locks (wrong passwords and wrong codes, from every kind of source). */
+export async function unlockUser(env: Env, userId: string): Promise<void> {
+  unwrap(await userGuard(env, userId).unlock());
+}
+
 export async function deleteUser(env: Env, userId: string): Promise<void> {
   unwrap(await userGuard(env, userId).remove());
 }

@@ -4,6 +4,7 @@
 import type { Config } from "../domain/config";
 import { fail, unwrap } from "../domain/failures";
 import { openTwoFactorId, sealTwoFactorId } from "../domain/two-factor-id";
+import { networkOf } from "../domain/network";
 import { loginIdName, type PublicUser } from "../domain/user";
 import { loginIndex } from "../kv/users";
 import { decoyGuard, userGuard, type TextedCode } from "../objects/user-guard";
@@ -40,6 +41,7 @@ export async function passwordLogin(env: Env, config: Config, request: LoginRequ
       metaData: request.metaData ? JSON.stringify(request.metaData) : undefined,
       noJWT: request.noJWT ?? false,
     },
+    network: networkOf(request.ipAddress),
     nowMs,
   });
   switch (result.outcome) {

@@ -16,6 +16,7 @@ import {
   decidePassword,
   disableTwoFactor,
   enableTwoFactor,
+  isFamiliar,
   liveChallenge,
   newGuard,
   openChallenge,
@@ -23,10 +24,12 @@ import {
   replaceUser,
   reserveChallengeSend,
   textStep,
+  unlock,
   type Account,
   type Challenge,
   type ChallengeDetails,
   type Decision,
+  type Source,
 } from "../../src/domain/guard-policy";
 import { timeStep } from "../../src/domain/totp";
 import type { UserRecord } from "../../src/domain/user";
@@ -74,7 +77,13 @@ function account(user: Partial<UserRecord> = {}, guard: Partial<Account["guard"]
 const noTwoFactor = (guard: Partial<Account["guard"]> = {}) =>
   account({ twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined }, { generation: 0, ...guard });
 
-const details: ChallengeDetails = { applicationId: "3c219e58-ed0e-4b18-ad48-f4f92793ae32", ipAddress: "192.0.2.7", metaData: '{"device":"x"}', noJWT: false };
+const details: ChallengeDetails = {
+  applicationId: "3c219e58-ed0e-4b18-ad48-f4f92793ae32",
+  ipAddress: "192.0.2.7",
+  metaData: '{"device":"x"}',
+  noJWT: false,
+  familiar: false,
+};
 
 /** An account with one pending login under `key`, opened at `at`. */
 function withChallenge(base: Account = account(), key = "R1", at = T0): Account {
@@ -103,7 +112,7 @@ function pure<R>(inputs: unknown[], decide: () => R): R {
 
 /** Shorthands that always go through `pure`. */
 const password = (a: Account, matches: boolean, trustHash: string | undefined, nowMs: number, cfg = config) =>
-  pure([a], () => decidePassword(a, matches, trustHash, nowMs, cfg));
+  pure([a], () => decidePassword(a, matches, { trustHash }, nowMs, cfg));
 const complete = (a: Account, key: string, code: { code: string; step: number | null }, trustHash: string | undefined, nowMs: number, cfg = config) =>
   pure([a], () => completeChallenge(a, key, code, trustHash, nowMs, cfg));
 
@@ -150,7 +159,7 @@ describe("decidePassword", () => {
     expect(password(both, true, undefined, T0).outcome).toEqual({ outcome: "prevented", prevention: { until: T0 + 90 * SECOND, reason: "password" } });
 
     // The moment the lock ends, login works again.
-    expect(password(byPassword, true, undefined, T0 + 10 * SECOND).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true });
+    expect(password(byPassword, true, undefined, T0 + 10 * SECOND).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true, familiar: false });
   });
 
   it("counts wrong passwords and locks at tooManyAttempts within resetCountSeconds, for actionDuration", () => {
@@ -167,7 +176,7 @@ describe("decidePassword", () => {
     expect(current.guard.password).toEqual({ failures: [], lockedUntil: T0 + 5 * SECOND + 180 * SECOND });
     // The right password is refused until the lock ends.
     expect(password(current, true, undefined, T0 + 6 * SECOND).outcome).toMatchObject({ outcome: "prevented", prevention: { reason: "password" } });
-    expect(password(current, true, undefined, T0 + 185 * SECOND).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false });
+    expect(password(current, true, undefined, T0 + 185 * SECOND).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false, familiar: false });
   });
 
   it("forgets wrong passwords older than resetCountSeconds", () => {
@@ -197,7 +206,7 @@ describe("decidePassword", () => {
     const expiredUser = { ...expired, user: { ...expired.user, expiry: T0 } };
     expect(password(expiredUser, true, undefined, T0)).toEqual({ next: null, outcome: { outcome: "expired" } });
     // One millisecond before the expiry the user may still log in.
-    expect(password(expiredUser, true, undefined, T0 - 1).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false });
+    expect(password(expiredUser, true, undefined, T0 - 1).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false, familiar: false });
     // A wrong password is a wrong password (and counted), whatever the account's state.
     expect(password(expiredUser, false, undefined, T0).outcome).toEqual({ outcome: "wrong-password" });
 
@@ -209,12 +218,12 @@ describe("decidePassword", () => {
   it("skips 2FA for a trust id only while it is unexpired", () => {
     const trusted = account({}, { trust: { h1: T0 + 60 * SECOND } });
     const decision = password(trusted, true, "h1", T0);
-    expect(decision.outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false });
+    expect(decision.outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false, familiar: true });
     expect(changed(decision, trusted).guard.lastLoginInstant).toBe(T0);
 
-    expect(password(trusted, true, "h1", T0 + 60 * SECOND).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true });
-    expect(password(trusted, true, "another", T0).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true });
-    expect(password(trusted, true, undefined, T0).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true });
+    expect(password(trusted, true, "h1", T0 + 60 * SECOND).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true, familiar: false });
+    expect(password(trusted, true, "another", T0).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true, familiar: false });
+    expect(password(trusted, true, undefined, T0).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true, familiar: false });
     // A trust id is no password: the wrong password with it is still wrong.
     expect(password(trusted, false, "h1", T0).outcome).toEqual({ outcome: "wrong-password" });
   });
@@ -228,14 +237,14 @@ describe("decidePassword", () => {
     // Also when the login goes on to 2FA: the failures are cleared, no login is recorded yet.
     const failed2fa = account({}, { password: { failures: [T0 - 5 * SECOND], lockedUntil: 0 } });
     const decision = password(failed2fa, true, undefined, T0);
-    expect(decision.outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true });
+    expect(decision.outcome).toEqual({ outcome: "authenticated", twoFactorRequired: true, familiar: false });
     const next2fa = changed(decision, failed2fa);
     expect(next2fa.guard.password.failures).toEqual([]);
     expect(next2fa.guard.lastLoginInstant).toBeUndefined();
   });
 
   it("returns next = null when nothing changes (a 2FA user's right password with no failures to clear)", () => {
-    expect(password(account(), true, undefined, T0)).toEqual({ next: null, outcome: { outcome: "authenticated", twoFactorRequired: true } });
+    expect(password(account(), true, undefined, T0)).toEqual({ next: null, outcome: { outcome: "authenticated", twoFactorRequired: true, familiar: false } });
   });
 
   it("shares the record with the next state rather than copying it, so the object can tell it is unchanged", () => {
@@ -691,5 +700,64 @@ describe("replaceUser", () => {
     const start = busy();
     const user = { ...start.user, lastName: "Lovelace" };
     expect(replace(start, user).user).toEqual(user);
+  });
+});
+
+describe("smart lockout: familiar and unfamiliar sources are counted apart", () => {
+  const home = "198.51.100.0/24";
+  const fromHome = { network: home };
+  const stranger = { network: "203.0.113.0/24" };
+  const knownAtHome = (guard: Partial<Account["guard"]> = {}) => noTwoFactor({ networks: { [home]: T0 - 86_400_000 }, ...guard });
+  const decide = (a: Account, matches: boolean, source: Source, nowMs: number) => pure([a], () => decidePassword(a, matches, source, nowMs, config));
+
+  it("locks only unfamiliar sources when a stranger fails: the owner's network still logs in", () => {
+    let state = knownAtHome();
+    for (let i = 0; i < 5; i++) state = changed(decide(state, false, stranger, T0 + i * SECOND), state);
+    expect(decide(state, true, stranger, T0 + 6 * SECOND).outcome.outcome).toBe("prevented");
+    expect(decide(state, true, {}, T0 + 6 * SECOND).outcome.outcome).toBe("prevented");
+    expect(decide(state, true, fromHome, T0 + 6 * SECOND).outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false, familiar: true });
+  });
+
+  it("treats a valid trust id as familiar wherever it comes from, and forgets networks after the memory", () => {
+    const state = knownAtHome({ trust: { h1: T0 + 60 * SECOND }, password: { failures: [], lockedUntil: T0 + 100 * SECOND } });
+    expect(isFamiliar(state.guard, { trustHash: "h1", network: "203.0.113.0/24" }, T0, config)).toBe(true);
+    expect(isFamiliar(state.guard, fromHome, T0, config)).toBe(true);
+    expect(isFamiliar(state.guard, fromHome, T0 + config.smartLockout.networkMemorySeconds * 1000, config)).toBe(false);
+    expect(isFamiliar(state.guard, {}, T0, config)).toBe(false);
+    expect(decide(state, true, { trustHash: "h1" }, T0).outcome.outcome).toBe("authenticated");
+  });
+
+  it("locks familiar sources with their own failures", () => {
+    let state = knownAtHome();
+    for (let i = 0; i < 5; i++) state = changed(decide(state, false, fromHome, T0 + i * SECOND), state);
+    expect(decide(state, true, fromHome, T0 + 6 * SECOND).outcome.outcome).toBe("prevented");
+    expect(decide(state, true, stranger, T0 + 6 * SECOND).outcome.outcome).toBe("authenticated");
+  });
+
+  it("remembers the network of a successful login, and keeps the ten most recent", () => {
+    let state = noTwoFactor();
+    for (let i = 0; i < 12; i++) state = changed(decide(state, true, { network: `10.0.${i}.0/24` }, T0 + i * SECOND), state);
+    expect(Object.keys(state.guard.networks)).toHaveLength(10);
+    expect(state.guard.networks["10.0.11.0/24"]).toBe(T0 + 11 * SECOND);
+    expect(state.guard.networks["10.0.0.0/24"]).toBeUndefined();
+  });
+
+  it("counts wrong codes of a pending login by the kind of source its password step came from", () => {
+    const base = account({}, { networks: { [home]: T0 - SECOND } });
+    const strangers = openChallenge(base, "S", { ...details, familiar: false }, T0, config);
+    let state = openChallenge(strangers, "F", { ...details, familiar: true, network: home }, T0, config);
+    for (let i = 0; i < 5; i++) state = changed(complete(state, "S", { code: `00000${i}`, step: null }, undefined, T0 + i * 11 * SECOND), state);
+    expect(state.guard.codeLockedUntil).toBeGreaterThan(T0);
+    expect(state.guard.familiar.codeLockedUntil).toBe(0);
+    expect(complete(state, "F", { code: "123456", step: timeStep(T0) }, undefined, T0 + 60 * SECOND).outcome).toEqual({ outcome: "accepted" });
+  });
+
+  it("lifts every lock on unlock", () => {
+    const locked = knownAtHome({ codeLockedUntil: T0 + 1e6, consecutiveCodeFailures: 5, password: { failures: [T0], lockedUntil: T0 + 1e6 } });
+    locked.guard.familiar = { password: { failures: [], lockedUntil: T0 + 1e6 }, consecutiveCodeFailures: 5, codeLockedUntil: T0 + 1e6 };
+    const next = pure([locked], () => unlock(locked));
+    expect(decide(next, true, {}, T0).outcome.outcome).toBe("authenticated");
+    expect(decide(next, true, fromHome, T0).outcome.outcome).toBe("authenticated");
+    expect(next.guard.networks).toEqual(locked.guard.networks);
   });
 });
