@@ -101,11 +101,12 @@ export default {
     }
     // The code step: the user's object, used seconds ago (open), decrypting the stored secret,
     // TOTP over the ±1 window and the access token. 200 = the object was in memory, 409 = it was not.
+    // `on=closed` uses /login-floor's objects, just reopened by a password step, as a real login does.
     if (request.method === "POST" && url.pathname === "/2fa-floor") {
       const { code } = await request.json();
       twoFactorState ??= makeTwoFactorState();
       const { aesKey, iv, encryptedSecret, jwtKey } = await twoFactorState;
-      const { cold } = await counter(env, `user:${n}`).touch();
+      const { cold } = await counter(env, `${url.searchParams.get("on") === "closed" ? "closed" : "user"}:${n}`).touch();
       const secret = await crypto.subtle.decrypt({ name: "AES-GCM", iv }, aesKey, encryptedSecret);
       const codes = await totpWindow(secret);
       const token = await jwt(jwtKey, n);
