@@ -5,7 +5,7 @@ import { encrypt } from "./crypto";
 import { invalidField } from "./failures";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password";
 import { generateSecret, keyFromSecret } from "./secret";
-import { secretContext, type UserRecord } from "./user";
+import { secretContext, type TwoFactorDelivery, type UserRecord } from "./user";
 
 /**
  * FusionAuth ids: any 8-4-4-4-12 hex string (Java's UUID.fromString accepts non-RFC-4122 ids such
@@ -19,6 +19,18 @@ export const DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000001";
 const EMAIL = /^[^\s@\p{C}]+@[^\s@\p{C}]+\.[^\s@\p{C}]+$/u;
 const USERNAME = /^[^\p{C}]+$/u;
 const text = (max: number) => z.string().trim().max(max);
+
+/**
+ * FusionAuth's `TwoFactorDelivery`, always answered as its name. `@fusionauth/typescript-client`
+ * before 1.19 declared it as a numeric TypeScript enum (`None = 0`, `TextMessage = 1`) and so sent
+ * `0` / `1`, which FusionAuth's Java server (Jackson reading an enum by ordinal) took as
+ * `None` / `TextMessage`. Any other number, a numeric string or a boolean is refused.
+ */
+export const TWO_FACTOR_DELIVERIES = ["None", "TextMessage"] as const satisfies readonly TwoFactorDelivery[];
+export const twoFactorDelivery = z
+  .union([z.enum(TWO_FACTOR_DELIVERIES), z.literal(0), z.literal(1)])
+  .transform((delivery): TwoFactorDelivery => (typeof delivery === "number" ? TWO_FACTOR_DELIVERIES[delivery] : delivery))
+  .describe("`None` or `TextMessage`; the numbers `0` and `1` (clients before 1.19) mean the same. Answered as the name.");
 
 export const userFields = z.object({
   email: text(254).regex(EMAIL).nullish(),
@@ -47,7 +59,7 @@ export const userFields = z.object({
   expiry: z.number().int().positive().nullish(),
   tenantId: fusionAuthId.nullish(),
   twoFactorEnabled: z.boolean().nullish(),
-  twoFactorDelivery: z.enum(["None", "TextMessage"]).nullish(),
+  twoFactorDelivery: twoFactorDelivery.nullish(),
   twoFactorSecret: z.string().max(256).nullish(),
 });
 export type UserInput = z.output<typeof userFields>;

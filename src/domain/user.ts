@@ -53,8 +53,17 @@ export type LoginId = { kind: "email" | "username"; value: string };
 export const loginIdsOf = (user: Pick<UserRecord, "email" | "username">): LoginId[] =>
   (["email", "username"] as const).flatMap((kind) => (user[kind] ? [{ kind, value: user[kind] }] : []));
 
-/** The form in which login ids are compared: case-insensitive. */
-export const normalizeLoginId = (loginId: string) => loginId.trim().toLowerCase();
+/**
+ * The one form in which login ids (emails and usernames) are compared, claimed and indexed: Unicode
+ * NFKC (UAX #15, https://unicode.org/reports/tr15/), so fullwidth, ligature and other compatibility
+ * forms and composed / decomposed accents are one login id; then trimmed; then lower-cased with
+ * `toLowerCase` (Unicode's default, locale-independent lowercase mapping), so case does not matter.
+ * That is lowercasing, not full case folding: "ß" stays apart from "ss", "ς" from "σ", and the
+ * Turkish dotless "ı" from "i" (README, "Login ids: what is folded"). Idempotent, and its results
+ * are NFKC (checked for every code point in test/domain/login-id.test.ts). The stored email and
+ * username keep the user's spelling.
+ */
+export const normalizeLoginId = (loginId: string) => loginId.normalize("NFKC").trim().toLowerCase();
 
 export const sameLoginId = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && normalizeLoginId(a) === normalizeLoginId(b);
 

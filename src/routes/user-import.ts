@@ -7,7 +7,7 @@ import { decodeBase64 } from "../domain/encoding";
 import { fail, Failure, type FieldProblem } from "../domain/failures";
 import { PBKDF2_SCHEME } from "../domain/password";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
-import type { UserRecord } from "../domain/user";
+import { normalizeLoginId, type UserRecord } from "../domain/user";
 import { importUsers } from "../services/accounts";
 import { requireApiKey } from "./http/auth";
 import type { AppEnv } from "./http/context";
@@ -72,7 +72,7 @@ function findDuplicates(users: UserRecord[], errors: ImportErrors): void {
     for (const kind of ["id", "email", "username"] as const) {
       const value = user[kind];
       // Emails and usernames are one namespace of login ids.
-      const key = value && `${kind === "id" ? "id" : "login"}:${value.toLowerCase()}`;
+      const key = value && (kind === "id" ? `id:${value.toLowerCase()}` : `login:${normalizeLoginId(value)}`);
       if (key && seen.has(key)) errors.add(`users.${index}.${kind}`, "duplicate", `The ${kind} [${value}] appears more than once in the request.`);
       if (key) seen.add(key);
     }

@@ -2,6 +2,7 @@
 // side is in two-factor-login.test.ts and two-factor-trust.test.ts, garbage input in two-factor-garbage.test.ts.
 // Every test makes its own users; codes are computed right before they are sent.
 import { describe, expect, it } from "vitest";
+import { openApiDocument } from "../../src/routes/openapi";
 import {
   accessToken,
   call,
@@ -103,6 +104,35 @@ describe("enable two-factor", () => {
     const response = await call("POST", `/api/user/two-factor/${user.id}`, { body: { code: await codeFor(secret), secret, delivery: "TextMessage" } });
     expect(response.status).toBe(200);
     expect(await retrieveUser(user.id)).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "TextMessage" });
+  });
+
+  // @fusionauth/typescript-client before 1.19 declared TwoFactorDelivery as a numeric enum and sent 0 / 1.
+  it.each([
+    [0, "None", {}],
+    [1, "TextMessage", { mobilePhone: "+15555555556" }],
+  ])("enables with the numeric delivery %s of clients before 1.19 and answers %s", async (delivery, name, fields) => {
+    const user = await createUser(fields);
+    const secret = await newSecret();
+    const response = await call("PUT", `/api/user/two-factor/${user.id}`, { body: { code: await codeFor(secret), secret, delivery } });
+    expect(await emptyResponse(response)).toEqual({ status: 200, ...EMPTY });
+    expect((await retrieveUser(user.id)).twoFactorDelivery).toBe(name);
+    const found = await call("GET", `/api/user?email=${encodeURIComponent(user.email)}`);
+    expect((await jsonBody(found)).user.twoFactorDelivery).toBe(name);
+  });
+
+  it("describes the numeric deliveries in the OpenAPI document, for the enable body and the User API", () => {
+    const schemas = openApiDocument().components?.schemas as Record<string, { properties: Record<string, { properties?: Record<string, unknown> }> }>;
+    const accepted = (schema: unknown) => ((schema as { anyOf: Array<{ enum?: unknown[] }> }).anyOf ?? []).flatMap((option) => option.enum ?? []);
+    expect(accepted(schemas.TwoFactorRequest!.properties.delivery).sort()).toEqual([0, 1, "None", "TextMessage"]);
+    expect(accepted(schemas.UserRequest!.properties.user!.properties!.twoFactorDelivery).sort()).toEqual([0, 1, "None", "TextMessage"]);
+  });
+
+  it.each([2, -1, 0.5, "0", "1", true, false, [1], {}])("refuses the delivery %j with 400 [invalid]delivery and leaves 2FA off", async (delivery) => {
+    const user = await createUser({ mobilePhone: "+15555555557" });
+    const secret = await newSecret();
+    const response = await call("PUT", `/api/user/two-factor/${user.id}`, { body: { code: await codeFor(secret), secret, delivery } });
+    expect(await fieldErrorCode(response, "delivery")).toBe("[invalid]delivery");
+    expect((await retrieveUser(user.id)).twoFactorEnabled).toBe(false);
   });
 
   it("answers 400 with the FusionAuth field error for each invalid request", async () => {

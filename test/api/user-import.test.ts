@@ -90,6 +90,33 @@ describe("user import", () => {
     expect(JSON.stringify(await response.json())).toContain("[blank]users.0.mobilePhone");
   });
 
+  // @fusionauth/typescript-client before 1.19 declared TwoFactorDelivery as a numeric enum and sent 0 / 1.
+  it("reads the numeric twoFactorDelivery 0 / 1 of clients before 1.19 and answers the names", async () => {
+    const none = exported({ twoFactorEnabled: true, twoFactorDelivery: 0, twoFactorSecret: "SP2m6K2Dg/x2JN9DyQvZ" });
+    const text = exported({ mobilePhone: "+15555550129", twoFactorEnabled: true, twoFactorDelivery: 1, twoFactorSecret: "SP2m6K2Dg/x2JN9DyQvZ" });
+    const response = await importUsers([none, text]);
+    expect(response.status, await response.text()).toBe(200);
+    for (const [user, delivery] of [
+      [none, "None"],
+      [text, "TextMessage"],
+    ] as const) {
+      const found = await call("GET", `/api/user?email=${encodeURIComponent(user.email)}`);
+      expect(((await found.json()) as { user: Record<string, unknown> }).user).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: delivery });
+    }
+    expect((await login(none.email, PASSWORD)).status).toBe(242);
+  });
+
+  it("refuses any other twoFactorDelivery, and writes none of the batch", async () => {
+    const fine = exported({ twoFactorEnabled: true, twoFactorDelivery: 0, twoFactorSecret: "SP2m6K2Dg/x2JN9DyQvZ" });
+    const wrong = [2, "1", true].map((twoFactorDelivery) => exported({ mobilePhone: "+15555550130", twoFactorEnabled: true, twoFactorDelivery }));
+    const response = await importUsers([fine, ...wrong]);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { fieldErrors: Record<string, Array<{ code: string }>> };
+    expect(Object.keys(body.fieldErrors).sort()).toEqual(["users.1.twoFactorDelivery", "users.2.twoFactorDelivery", "users.3.twoFactorDelivery"]);
+    expect(body.fieldErrors["users.1.twoFactorDelivery"]?.[0]?.code).toBe("[invalid]users.1.twoFactorDelivery");
+    expect((await call("GET", `/api/user?email=${encodeURIComponent(fine.email)}`)).status).toBe(404);
+  });
+
   it("limits the batch size and points at the chunking script", async () => {
     const users = Array.from({ length: 101 }, () => exported());
     const response = await importUsers(users);

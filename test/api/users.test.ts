@@ -410,6 +410,65 @@ describe("two-factor fields on the User API", () => {
     expect((await login(email, PASSWORD)).status).toBe(242);
   });
 
+  // @fusionauth/typescript-client before 1.19 declared TwoFactorDelivery as a numeric enum and sent 0 / 1.
+  it("reads the numeric twoFactorDelivery 0 / 1 of clients before 1.19 on POST and answers the names", async () => {
+    const none = await userOf(
+      await createRaw({ email: uniqueEmail(), password: PASSWORD, twoFactorEnabled: true, twoFactorDelivery: 0, twoFactorSecret: await newSecret() }),
+    );
+    expect(none).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "None" });
+    expect(await userOf(await getById(none.id))).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "None" });
+    const text = await userOf(
+      await createRaw({ email: uniqueEmail(), password: PASSWORD, mobilePhone: "+15555550125", twoFactorEnabled: true, twoFactorDelivery: 1 }),
+    );
+    expect(text).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "TextMessage" });
+    expect(await userOf(await getBy("email", text.email!))).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "TextMessage" });
+  });
+
+  it("reads the numeric twoFactorDelivery on PATCH and PUT: 1 enables TextMessage, and is a change of delivery for a None user", async () => {
+    const created = await userOf(await createRaw({ email: uniqueEmail(), password: PASSWORD, mobilePhone: "+15555550126" }));
+    const patched = await userOf(await call("PATCH", `/api/user/${created.id}`, { body: { user: { twoFactorEnabled: true, twoFactorDelivery: 1 } } }));
+    expect(patched).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "TextMessage" });
+    expect(await userOf(await getById(created.id))).toMatchObject({ twoFactorDelivery: "TextMessage" });
+    // The same delivery as a number is no change; the other one is refused as a change while enabled.
+    expect((await call("PATCH", `/api/user/${created.id}`, { body: { user: { twoFactorDelivery: 1 } } })).status).toBe(200);
+    const changed = await call("PATCH", `/api/user/${created.id}`, { body: { user: { twoFactorDelivery: 0 } } });
+    await expectFieldError(changed, "user.twoFactorDelivery", "[invalid]user.twoFactorDelivery");
+
+    const other = await userOf(await createRaw({ email: uniqueEmail(), password: PASSWORD, mobilePhone: "+15555550127" }));
+    const put = await call("PUT", `/api/user/${other.id}`, {
+      body: { user: { email: other.email, mobilePhone: "+15555550127", twoFactorEnabled: true, twoFactorDelivery: 0, twoFactorSecret: await newSecret() } },
+    });
+    expect(await userOf(put)).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "None" });
+    await expectFieldError(
+      await call("PATCH", `/api/user/${other.id}`, { body: { user: { twoFactorDelivery: 1 } } }),
+      "user.twoFactorDelivery",
+      "[invalid]user.twoFactorDelivery",
+    );
+  });
+
+  it.each([2, -1, 1.5, "0", "1", "textmessage", true, false])(
+    "refuses the twoFactorDelivery %j with 400 [invalid]user.twoFactorDelivery on POST and PATCH",
+    async (delivery) => {
+      const email = uniqueEmail("bad-delivery");
+      const fields = {
+        password: PASSWORD,
+        mobilePhone: "+15555550128",
+        twoFactorEnabled: true,
+        twoFactorDelivery: delivery,
+        twoFactorSecret: await newSecret(),
+      };
+      await expectFieldError(await createRaw({ email, ...fields }), "user.twoFactorDelivery", "[invalid]user.twoFactorDelivery");
+      expect((await getBy("email", email)).status).toBe(404);
+      const created = await userOf(await createRaw({ email, password: PASSWORD }));
+      await expectFieldError(
+        await call("PATCH", `/api/user/${created.id}`, { body: { user: fields } }),
+        "user.twoFactorDelivery",
+        "[invalid]user.twoFactorDelivery",
+      );
+      expect(await userOf(await getById(created.id))).toMatchObject({ twoFactorEnabled: false });
+    },
+  );
+
   it("refuses to change the delivery while 2FA is enabled", async () => {
     const created = await userOf(
       await createRaw({ email: uniqueEmail(), password: PASSWORD, mobilePhone: "+15555550124", twoFactorEnabled: true, twoFactorSecret: await newSecret() }),

@@ -6,7 +6,9 @@
 //      `.dev.vars` only when no `--env-file` is given.
 // Each server runs in its own process group (`detached: true`); teardown signals the whole group
 // (`kill -<pid>`), so wrangler's workerd children go with it. Server output is kept in
-// test-results/e2e/*.log (test-results/<name>/ for startServers callers) for post-mortems.
+// test-results/e2e/*.log (test-results/<name>/ for startServers callers) for post-mortems; those
+// logs keep wrangler's request lines. The process helpers are exported for test/e2e/dev-logs.test.ts,
+// which starts a `wrangler dev` of its own with `npm start`'s flags.
 //
 // How wrangler 4.86 reads `--var NAME:value`: it splits at the first ':' only and keeps the rest
 // verbatim (src/utils/collectKeyValues.ts), so values may contain ':' and '='. The secrets below
@@ -26,7 +28,7 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 const LOOPBACK = "127.0.0.1";
 
-type Server = { name: string; child: ChildProcess; log: string };
+export type Server = { name: string; child: ChildProcess; log: string };
 
 export default function setup(project: TestProject): Promise<() => Promise<void>> {
   return startServers(project);
@@ -117,7 +119,7 @@ export async function startServers(project: TestProject, options: { name?: strin
   }
 }
 
-function start(servers: Server[], name: string, command: string, args: string[], options: { cwd: string; log: string }): Server {
+export function start(servers: Server[], name: string, command: string, args: string[], options: { cwd: string; log: string }): Server {
   const fd = openSync(options.log, "w");
   try {
     const child = spawn(command, args, {
@@ -135,7 +137,7 @@ function start(servers: Server[], name: string, command: string, args: string[],
   }
 }
 
-function serverEnv(): NodeJS.ProcessEnv {
+export function serverEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
   // Nothing from this process's environment may become a Worker binding.
   delete env.CLOUDFLARE_INCLUDE_PROCESS_ENV;
@@ -143,7 +145,7 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function stop(server: Server): Promise<void> {
+export async function stop(server: Server): Promise<void> {
   const pid = server.child.pid;
   if (pid === undefined) return;
   signalGroup(pid, "SIGTERM");
@@ -205,7 +207,7 @@ async function waitForLogLine(server: Server, pattern: RegExp, timeoutMs: number
   throw startupFailure(server, `printed no line matching ${pattern} within ${timeoutMs} ms`);
 }
 
-async function waitForHttp(server: Server, url: string, timeoutMs: number): Promise<void> {
+export async function waitForHttp(server: Server, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   while (Date.now() < deadline) {
@@ -237,7 +239,7 @@ function readLog(server: Server): string {
 }
 
 /** Distinct ports that were free a moment ago on the loopback interface (all held until all are found). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const probes = await Promise.all(
     Array.from(
       { length: count },

@@ -77,6 +77,26 @@ describe("secrets and JWTs through the official client", () => {
 });
 
 describe("authenticator two-factor through the official client", () => {
+  // @fusionauth/typescript-client before 1.19 declared `enum TwoFactorDelivery { None, TextMessage }`
+  // and so sent the numbers; FusionAuth read them as the names. Simulated with this client.
+  it("accepts the numeric deliveries of clients before 1.19 in enableTwoFactor and createUser, answering the names", async () => {
+    const user = await createTestUser("numeric-delivery");
+    const { response } = await client.generateTwoFactorSecret();
+    const code = authenticatorCode(response!.secretBase32Encoded!);
+    const enabled = await client.enableTwoFactor(user.id, { code, secret: response!.secret!, delivery: 0 as unknown as TwoFactorDelivery });
+    expect(enabled.statusCode).toBe(200);
+    expect((await client.retrieveUser(user.id)).response!.user).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "None" });
+
+    const phone = newPhone();
+    const texting = await createTestUser("numeric-delivery-sms", {
+      mobilePhone: phone.typed,
+      twoFactorEnabled: true,
+      twoFactorDelivery: 1 as unknown as TwoFactorDelivery,
+    });
+    expect(texting.user.twoFactorDelivery).toBe("TextMessage");
+    expect((await client.retrieveUserByEmail(texting.email)).response!.user!.twoFactorDelivery).toBe("TextMessage");
+  });
+
   it("enables 2FA with an otplib code, completes a 242 login with trustComputer, then logs in directly with the trust id", async () => {
     const user = await createTestUser("authenticator");
     const { secretBase32Encoded, enableCode } = await enableAuthenticator(user.id);

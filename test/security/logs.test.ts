@@ -2,7 +2,9 @@
 // authenticator 2FA enabled, a 242 login completed with trustComputer, a trusted login, SMS enrolment,
 // login and resend through the fake Twilio, a Twilio integration PUT with an auth token, a disable, and
 // forced 500s — no log line holds a password, a TOTP or SMS code, a JWT, a trust id, a 2FA secret (either
-// form), a Twilio auth token, the API key or a pending twoFactorId.
+// form), a Twilio auth token, the API key or a pending twoFactorId. Failed login steps (resend, completion,
+// trusted login, disable) are logged under their route pattern, with credential-like runs of the error
+// message blanked. `wrangler dev`'s own request log is test/e2e/dev-logs.test.ts.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
@@ -99,6 +101,49 @@ describe("the console during full flows", () => {
 
     expect(logs.some((line) => line.includes("request.failed"))).toBe(true);
     expect(logs.some((line) => line.includes("sms.sent"))).toBe(true);
+    expect(secrets.leaksIn(logs)).toEqual([]);
+  });
+
+  it("logs each failed login step under its route pattern, without its twoFactorId, trust id or code", async () => {
+    const logs = captureConsole();
+    const secrets = new Secrets();
+    const user = await createUserWith(secrets, "dave");
+    const secret = secrets.add("secret", (await jsonBody(await call("GET", "/api/two-factor/secret"))).secret);
+    expect((await call("PATCH", `/api/user/${user.id}`, { body: { user: { twoFactorEnabled: true, twoFactorSecret: secret } } })).status).toBe(200);
+    freezeClock();
+    // A full flow first: a 242, a completion with trustComputer, a trusted login.
+    const first = secrets.add("twoFactorId", (await jsonBody(await login(user.email, user.password))).twoFactorId);
+    const done = await jsonBody(await twoFactorLogin({ twoFactorId: first, code: secrets.code(await codeFor(secret)), trustComputer: true }));
+    const trustId = secrets.add("trust id", done.twoFactorTrustId);
+    expect((await login(user.email, user.password, { twoFactorTrustId: trustId })).status).toBe(200);
+    const pending = secrets.add("pending twoFactorId", (await jsonBody(await login(user.email, user.password))).twoFactorId);
+    advanceClock(30);
+    const code = secrets.code(await codeFor(secret));
+
+    // Then every step that carries a live credential fails with an error that echoes them, as a
+    // library error might.
+    const failure = vi.spyOn(env.USER_GUARD, "get").mockImplementation(() => {
+      throw new Error(`injected failure: challenge ${pending} of trust ${trustId} unavailable`);
+    });
+    expect((await sendDuringLogin(pending)).status).toBe(500);
+    expect((await twoFactorLogin({ twoFactorId: pending, code, trustComputer: true })).status).toBe(500);
+    expect((await login(user.email, user.password, { twoFactorTrustId: trustId }, { Cookie: `fusionauth.trust=${trustId}` })).status).toBe(500);
+    expect((await call("DELETE", `/api/user/two-factor/${user.id}?code=${code}`)).status).toBe(500);
+    expect((await call("DELETE", `/api/user/two-factor?userId=${user.id}&code=${code}`)).status).toBe(500);
+    failure.mockRestore();
+
+    const failed = logs.filter((line) => line.includes("request.failed")).map((line) => JSON.parse(line) as { route: string; error: string });
+    expect(failed.map(({ route }) => route)).toEqual([
+      "/api/two-factor/send/:twoFactorId",
+      "/api/two-factor/login",
+      "/api/login",
+      "/api/user/two-factor/:userId",
+      "/api/user/two-factor",
+    ]);
+    for (const { error } of failed) expect(error).toBe("Error: injected failure: challenge [redacted] of trust [redacted] unavailable");
+    expect(secrets.leaksIn(logs)).toEqual([]);
+    // The pending login is untouched by the failures and still completes with the same code.
+    expect((await twoFactorLogin({ twoFactorId: pending, code })).status).toBe(200);
     expect(secrets.leaksIn(logs)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 // src/routes/openapi.ts generates the OpenAPI description from them, so the two cannot disagree.
 import { z } from "zod";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
-import { fusionAuthId, userFields } from "../../domain/user-input";
+import { fusionAuthId, twoFactorDelivery, userFields } from "../../domain/user-input";
 import { codeField } from "./validate";
 
 const loginOptions = {
@@ -20,12 +20,18 @@ export const loginRequest = z.object({
   ...loginOptions,
 });
 
-/** FusionAuth Complete Two Factor Authentication, `POST /api/two-factor/login`. */
+/**
+ * FusionAuth Complete Two Factor Authentication, `POST /api/two-factor/login`. FusionAuth documents
+ * `applicationId` and `noJWT` as optional here (https://fusionauth.io/docs/v1/tech/apis/login); this
+ * call needs no API key, so they are read (and checked) but the token follows the password step's.
+ */
 export const twoFactorLoginRequest = z.object({
   twoFactorId: z.string().min(1).max(128),
   code: codeField,
   trustComputer: z.boolean().nullish(),
   ...loginOptions,
+  applicationId: loginOptions.applicationId.describe("Ignored: the token is for the applicationId of the password step (`POST /api/login`)."),
+  noJWT: loginOptions.noJWT.describe("Ignored: the password step's noJWT decides whether a token is issued."),
 });
 
 /** Enable two-factor authentication (FusionAuth before 1.26). */
@@ -33,7 +39,7 @@ export const enableRequest = z.object({
   code: codeField,
   secret: z.string().trim().max(256).nullish(),
   secretBase32Encoded: z.string().trim().max(512).nullish(),
-  delivery: z.enum(["None", "TextMessage"]).nullish(),
+  delivery: twoFactorDelivery.nullish(),
 });
 
 /** Send a two-factor code (FusionAuth before 1.26). */

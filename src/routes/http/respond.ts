@@ -3,6 +3,7 @@
 // application/json response without a body).
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
 import { Failure, type LoginPrevention, type Problem } from "../../domain/failures";
 import type { AppEnv } from "./context";
 
@@ -62,15 +63,33 @@ export function problemResponse(problem: Problem): Response {
   }
 }
 
+/**
+ * The one log line of an unexpected error. It names the route by the pattern of the handler that
+ * failed (e.g. `/api/two-factor/send/:twoFactorId`, https://hono.dev/docs/helpers/route), never the
+ * URL, whose path may hold a live twoFactorId and whose query a code; the request body (passwords,
+ * codes, trust ids) is not logged at all.
+ */
 export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof Failure) return problemResponse(error.problem);
   // Hono's own 4xx (e.g. a body that is not JSON) would otherwise be plain text.
   if (error instanceof HTTPException && error.status < 500) return json(generalErrors("invalid", error.message), error.status);
   const requestId = c.get("requestId");
-  console.error(JSON.stringify({ event: "request.failed", requestId, method: c.req.method, route: c.req.routePath, error: describe(error) }));
+  console.error(JSON.stringify({ event: "request.failed", requestId, method: c.req.method, route: routePath(c), error: describe(error) }));
   return empty(500, { "X-Request-Id": requestId ?? "" });
 }
 
+/**
+ * Runs of 20 or more Base64 / Base64URL characters (RFC 4648) that look random — mixed case or
+ * digits: twoFactorIds and trust ids (43), 2FA secrets (20), JWT parts, API keys. Words and
+ * CONSTANT_NAMES stay readable; UUIDs (user and request ids) are kept: they name records, they do
+ * not open them.
+ */
+const TOKEN_LIKE = /[A-Za-z0-9+/_-]{20,}={0,2}/g;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const looksRandom = (run: string) => !UUID.test(run) && (/\d/.test(run) || (/[a-z]/.test(run) && /[A-Z]/.test(run)));
+
+/** An error as logged: its name and message, credential-like runs blanked in case a library echoed its input. */
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : "non-error thrown";
+  if (!(error instanceof Error)) return "non-error thrown";
+  return `${error.name}: ${error.message}`.replace(TOKEN_LIKE, (run) => (looksRandom(run) ? "[redacted]" : run));
 }
