@@ -30,7 +30,13 @@ try {
   for (const [i, scriptPath] of builds.entries()) {
     const label = "ABCDEFGH"[i];
     const secrets = randomSecrets();
-    const worker = await startWorker({ storage: "shm", name: `ab-${label}`, scriptPath, durableObjects: WORKER_DURABLE_OBJECTS, bindings: { ...secrets, PASSWORD_FACTOR: "24000" } });
+    const worker = await startWorker({
+      storage: "shm",
+      name: `ab-${label}`,
+      scriptPath,
+      durableObjects: WORKER_DURABLE_OBJECTS,
+      bindings: { ...secrets, PASSWORD_FACTOR: "24000" },
+    });
     const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
     const users = Array.from({ length: PER_ROUND * ROUNDS }, (_, n) => ({ id: crypto.randomUUID(), email: `ab${n}@example.com`, last: -1, ...newSecret() }));
     const chunks = [];
@@ -40,7 +46,18 @@ try {
       const response = await fetch(`${worker.url}/api/user/import`, {
         method: "POST",
         headers,
-        body: JSON.stringify({ users: chunk.map((u) => ({ id: u.id, email: u.email, password: hash, salt: salt.toString("base64"), factor: 24_000, twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: u.secret })) }),
+        body: JSON.stringify({
+          users: chunk.map((u) => ({
+            id: u.id,
+            email: u.email,
+            password: hash,
+            salt: salt.toString("base64"),
+            factor: 24_000,
+            twoFactorEnabled: true,
+            twoFactorDelivery: "None",
+            twoFactorSecret: u.secret,
+          })),
+        }),
       });
       if (response.status !== 200) throw new Error(`import into ${label}: HTTP ${response.status}\n${worker.lines.slice(-5).join("\n")}`);
       await response.arrayBuffer();
@@ -56,34 +73,68 @@ try {
       const challenges = [];
       let i = 0;
       const login = await load({
-        name: `${label} login #${round + 1}`, url: worker.url, amount: users.length, expect: [242], pids: [worker.pid], logs: worker.lines,
-        requests: [{
-          method: "POST", path: "/api/login", headers,
-          setupRequest(req, context) { context.user = users[i++]; return { ...req, body: JSON.stringify({ loginId: context.user.email, password: PASSWORD }) }; },
-          onResponse(status, body, context) { if (status === 242) challenges.push([context.user, JSON.parse(body).twoFactorId]); },
-        }],
+        name: `${label} login #${round + 1}`,
+        url: worker.url,
+        amount: users.length,
+        expect: [242],
+        pids: [worker.pid],
+        logs: worker.lines,
+        requests: [
+          {
+            method: "POST",
+            path: "/api/login",
+            headers,
+            setupRequest(req, context) {
+              context.user = users[i++];
+              return { ...req, body: JSON.stringify({ loginId: context.user.email, password: PASSWORD }) };
+            },
+            onResponse(status, body, context) {
+              if (status === 242) challenges.push([context.user, JSON.parse(body).twoFactorId]);
+            },
+          },
+        ],
       });
       let j = 0;
       const complete = await load({
-        name: `${label} two-factor/login #${round + 1}`, url: worker.url, amount: challenges.length, pids: [worker.pid], logs: worker.lines,
-        requests: [{
-          method: "POST", path: "/api/two-factor/login", headers: { "Content-Type": "application/json" },
-          setupRequest(req) {
-            const [user, twoFactorId] = challenges[j++];
-            const step = Math.max(stepAt(), user.last + 1);
-            user.last = step;
-            return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, step) }) };
+        name: `${label} two-factor/login #${round + 1}`,
+        url: worker.url,
+        amount: challenges.length,
+        pids: [worker.pid],
+        logs: worker.lines,
+        requests: [
+          {
+            method: "POST",
+            path: "/api/two-factor/login",
+            headers: { "Content-Type": "application/json" },
+            setupRequest(req) {
+              const [user, twoFactorId] = challenges[j++];
+              const step = Math.max(stepAt(), user.last + 1);
+              user.last = step;
+              return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, step) }) };
+            },
           },
-        }],
+        ],
       });
-      rows.push({ build: label, round: round + 1, loginRps: login.requestsPerSecond, loginCpuMs: login.serverCpuMsPerRequest[0], loginP99: login.latencyMs.p99, tflRps: complete.requestsPerSecond, tflCpuMs: complete.serverCpuMsPerRequest[0], tflP99: complete.latencyMs.p99, unexpected: login.unexpected + complete.unexpected });
+      rows.push({
+        build: label,
+        round: round + 1,
+        loginRps: login.requestsPerSecond,
+        loginCpuMs: login.serverCpuMsPerRequest[0],
+        loginP99: login.latencyMs.p99,
+        tflRps: complete.requestsPerSecond,
+        tflCpuMs: complete.serverCpuMsPerRequest[0],
+        tflP99: complete.latencyMs.p99,
+        unexpected: login.unexpected + complete.unexpected,
+      });
     }
   }
   console.table(rows);
   for (const { label, scriptPath } of setups) {
     const mine = rows.filter((row) => row.build === label);
     const median = (key) => mine.map((row) => row[key]).sort((a, b) => a - b)[Math.floor(mine.length / 2)];
-    console.log(`${label} ${scriptPath}: median login ${median("loginRps")} req/s (${median("loginCpuMs")} ms CPU), two-factor/login ${median("tflRps")} req/s (${median("tflCpuMs")} ms CPU, p99 ${median("tflP99")} ms); unexpected ${mine.reduce((s, r) => s + r.unexpected, 0)}`);
+    console.log(
+      `${label} ${scriptPath}: median login ${median("loginRps")} req/s (${median("loginCpuMs")} ms CPU), two-factor/login ${median("tflRps")} req/s (${median("tflCpuMs")} ms CPU, p99 ${median("tflP99")} ms); unexpected ${mine.reduce((s, r) => s + r.unexpected, 0)}`,
+    );
   }
 } finally {
   await cleanupAll();

@@ -20,7 +20,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { load, pool, round } from "./lib/load.mjs";
-import { cleanupAll, memoryOf, openSqliteDatabases, randomSecrets, run, startFakeTwilio, startWorker, tempDir, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
+import {
+  cleanupAll,
+  memoryOf,
+  openSqliteDatabases,
+  randomSecrets,
+  run,
+  startFakeTwilio,
+  startWorker,
+  tempDir,
+  waitForOpenDatabases,
+  WORKER_DURABLE_OBJECTS,
+} from "./lib/servers.mjs";
 import { checkAgainstOtplib, hotp, newSecret, PERIOD_MS, stepAt } from "./lib/totp.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -79,7 +90,20 @@ const results = {
   startedAt: new Date().toISOString(),
   source: gitDescribe(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
-  options: { phases: [...PHASES], config: args.config, rounds: ROUNDS, users: USERS, twoFactorUsers: TWO_FACTOR_USERS, plainUsers: PLAIN_USERS, scaleUsers: SCALE_USERS, loginRequests: LOGIN_REQUESTS, durationSeconds: DURATION, connections: CONNECTIONS, storage: STORAGE, passwordFactor: PASSWORD_FACTOR },
+  options: {
+    phases: [...PHASES],
+    config: args.config,
+    rounds: ROUNDS,
+    users: USERS,
+    twoFactorUsers: TWO_FACTOR_USERS,
+    plainUsers: PLAIN_USERS,
+    scaleUsers: SCALE_USERS,
+    loginRequests: LOGIN_REQUESTS,
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+    storage: STORAGE,
+    passwordFactor: PASSWORD_FACTOR,
+  },
   micro: null,
   seeding: {},
   benches: {},
@@ -109,7 +133,9 @@ async function main() {
   if (PHASES.has("micro")) {
     console.log("== TOTP micro-benchmark ==");
     const microJson = join(tempDir("bench-micro-"), "micro.json");
-    process.stdout.write(await run(process.execPath, [join(ROOT, "bench/totp-micro.mjs"), "--json", microJson, ...(QUICK ? ["--seconds", "0.5"] : [])], { cwd: ROOT }));
+    process.stdout.write(
+      await run(process.execPath, [join(ROOT, "bench/totp-micro.mjs"), "--json", microJson, ...(QUICK ? ["--seconds", "0.5"] : [])], { cwd: ROOT }),
+    );
     results.micro = JSON.parse(readFileSync(microJson, "utf8"));
   }
   if (!PHASES.has("baseline") && !PHASES.has("real")) return finish(t0);
@@ -125,7 +151,9 @@ async function main() {
   }
 
   console.log(`\n== Start (Miniflare ${STORAGE === "shm" ? "with state on tmpfs" : "with state on disk"}) ==`);
-  const baseline = PHASES.has("baseline") ? await startWorker({ name: "baseline", storage: STORAGE, scriptPath: join(ROOT, "bench/baseline/worker.mjs"), durableObjects: { COUNTER: "Counter" } }) : null;
+  const baseline = PHASES.has("baseline")
+    ? await startWorker({ name: "baseline", storage: STORAGE, scriptPath: join(ROOT, "bench/baseline/worker.mjs"), durableObjects: { COUNTER: "Counter" } })
+    : null;
   if (baseline) console.log(`  baseline ${baseline.url} (workerd pid ${baseline.pid})`);
   if (baseline) await baselineBenches(baseline);
   if (PHASES.has("real")) {
@@ -158,8 +186,32 @@ function finish(t0) {
 async function baselineBenches(baseline) {
   console.log("\n== Baseline Worker ==");
   const kv = await baseline.mf.getKVNamespace("KV");
-  const sampleRecord = (n) => JSON.stringify({ id: String(n), email: `bench${n}@example.com`, tenantId: "00000000-0000-4000-8000-000000000001", active: true, verified: true, password: { encryptionScheme: "salted-pbkdf2-hmac-sha256", factor: 24000, salt: randomBytes(32).toString("base64"), hash: randomBytes(32).toString("base64") }, twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: randomBytes(90).toString("base64url"), insertInstant: Date.now(), lastUpdateInstant: Date.now(), passwordLastUpdateInstant: Date.now(), mobilePhone: phoneOf(n) });
-  await pool(Array.from({ length: Math.max(1000, LOGIN_REQUESTS) }, (_, n) => n), 16, (n) => kv.put(`v1:user:${n}`, sampleRecord(n)));
+  const sampleRecord = (n) =>
+    JSON.stringify({
+      id: String(n),
+      email: `bench${n}@example.com`,
+      tenantId: "00000000-0000-4000-8000-000000000001",
+      active: true,
+      verified: true,
+      password: {
+        encryptionScheme: "salted-pbkdf2-hmac-sha256",
+        factor: 24000,
+        salt: randomBytes(32).toString("base64"),
+        hash: randomBytes(32).toString("base64"),
+      },
+      twoFactorEnabled: true,
+      twoFactorDelivery: "None",
+      twoFactorSecret: randomBytes(90).toString("base64url"),
+      insertInstant: Date.now(),
+      lastUpdateInstant: Date.now(),
+      passwordLastUpdateInstant: Date.now(),
+      mobilePhone: phoneOf(n),
+    });
+  await pool(
+    Array.from({ length: Math.max(1000, LOGIN_REQUESTS) }, (_, n) => n),
+    16,
+    (n) => kv.put(`v1:user:${n}`, sampleRecord(n)),
+  );
   // SQLite databases open before any Durable Object exists (KV, cache): "every object closed".
   const idleDatabases = openSqliteDatabases(baseline.pid);
   const rotating = (prefix, count) => {
@@ -170,13 +222,58 @@ async function baselineBenches(baseline) {
   // Creating an object costs far more locally than using one (a new SQLite database), so /do is
   // measured over 1,000 objects that exist and are in memory, like a user's guard during a login;
   // the creation cost is measured separately.
-  bench(await load({ name: "baseline /do (new object each)", url: baseline.url, amount: 1000, connections: CONNECTIONS, requests: [{ method: "GET", setupRequest: rotating("/do?n=", 1000) }], pids: [baseline.pid] }));
-  bench(await load({ name: "baseline /empty", url: baseline.url, duration: DURATION, connections: CONNECTIONS, requests: [{ method: "GET", path: "/empty" }], pids: [baseline.pid] }));
-  bench(await load({ name: "baseline /do", url: baseline.url, duration: DURATION, connections: CONNECTIONS, requests: [{ method: "GET", setupRequest: rotating("/do?n=", 1000) }], pids: [baseline.pid] }));
+  bench(
+    await load({
+      name: "baseline /do (new object each)",
+      url: baseline.url,
+      amount: 1000,
+      connections: CONNECTIONS,
+      requests: [{ method: "GET", setupRequest: rotating("/do?n=", 1000) }],
+      pids: [baseline.pid],
+    }),
+  );
+  bench(
+    await load({
+      name: "baseline /empty",
+      url: baseline.url,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      requests: [{ method: "GET", path: "/empty" }],
+      pids: [baseline.pid],
+    }),
+  );
+  bench(
+    await load({
+      name: "baseline /do",
+      url: baseline.url,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      requests: [{ method: "GET", setupRequest: rotating("/do?n=", 1000) }],
+      pids: [baseline.pid],
+    }),
+  );
   // Right after /do, over the same 1,000 objects, still in memory (the Worker answers 409 if one was not).
   const code = JSON.stringify({ twoFactorId: randomBytes(32).toString("base64url"), code: "123456", applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" });
-  bench(await load({ name: "baseline /kv", url: baseline.url, duration: DURATION, connections: CONNECTIONS, requests: [{ method: "GET", setupRequest: rotating("/kv?n=", 1000) }], pids: [baseline.pid] }));
-  bench(await load({ name: "baseline /pbkdf2", url: baseline.url, duration: DURATION, connections: CONNECTIONS, requests: [{ method: "POST", path: "/pbkdf2", headers: JSON_POST, body: "{}" }], pids: [baseline.pid] }));
+  bench(
+    await load({
+      name: "baseline /kv",
+      url: baseline.url,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      requests: [{ method: "GET", setupRequest: rotating("/kv?n=", 1000) }],
+      pids: [baseline.pid],
+    }),
+  );
+  bench(
+    await load({
+      name: "baseline /pbkdf2",
+      url: baseline.url,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      requests: [{ method: "POST", path: "/pbkdf2", headers: JSON_POST, body: "{}" }],
+      pids: [baseline.pid],
+    }),
+  );
 
   // /login-floor needs a user's object that is closed, as between two logins of that user: a
   // population of LOGIN_REQUESTS objects is created once (→ 201), then each round waits until every
@@ -185,15 +282,37 @@ async function baselineBenches(baseline) {
   console.log(`  (creating ${LOGIN_REQUESTS} objects for /login-floor; each round waits for them to close)`);
   const login = JSON.stringify({ loginId: "bench0@example.com", password: PASSWORD, applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" });
   const api = apiClient(baseline.url);
-  await pool(Array.from({ length: LOGIN_REQUESTS }, (_, n) => n), 8, (n) => expectStatus(api("POST", `/login-floor?n=${n}`, {}), 201, `create object ${n}`));
+  await pool(
+    Array.from({ length: LOGIN_REQUESTS }, (_, n) => n),
+    8,
+    (n) => expectStatus(api("POST", `/login-floor?n=${n}`, {}), 201, `create object ${n}`),
+  );
   // /2fa-floor runs in the shape of the real code step: right after each password round, each
   // object (just reopened) once, the same count and connections, so both see the same load.
   const rounds = [];
   const codeRounds = [];
   for (let round = 0; round < ROUNDS; round++) {
     await settle(baseline, idleDatabases);
-    rounds.push(await load({ name: `baseline /login-floor #${round + 1}`, url: baseline.url, amount: LOGIN_REQUESTS, connections: CONNECTIONS, requests: [{ method: "POST", headers: JSON_POST, body: login, setupRequest: rotating("/login-floor?n=", LOGIN_REQUESTS) }], pids: [baseline.pid] }));
-    codeRounds.push(await load({ name: `baseline /2fa-floor #${round + 1}`, url: baseline.url, amount: LOGIN_REQUESTS, connections: CONNECTIONS, requests: [{ method: "POST", headers: JSON_POST, body: code, setupRequest: rotating("/2fa-floor?on=closed&n=", LOGIN_REQUESTS) }], pids: [baseline.pid] }));
+    rounds.push(
+      await load({
+        name: `baseline /login-floor #${round + 1}`,
+        url: baseline.url,
+        amount: LOGIN_REQUESTS,
+        connections: CONNECTIONS,
+        requests: [{ method: "POST", headers: JSON_POST, body: login, setupRequest: rotating("/login-floor?n=", LOGIN_REQUESTS) }],
+        pids: [baseline.pid],
+      }),
+    );
+    codeRounds.push(
+      await load({
+        name: `baseline /2fa-floor #${round + 1}`,
+        url: baseline.url,
+        amount: LOGIN_REQUESTS,
+        connections: CONNECTIONS,
+        requests: [{ method: "POST", headers: JSON_POST, body: code, setupRequest: rotating("/2fa-floor?on=closed&n=", LOGIN_REQUESTS) }],
+        pids: [baseline.pid],
+      }),
+    );
   }
   benchMedian("baseline /login-floor", rounds);
   benchMedian("baseline /2fa-floor", codeRounds);
@@ -203,39 +322,92 @@ async function baselineBenches(baseline) {
 async function realBenches(real, twilio, secrets) {
   const api = apiClient(real.url, secrets.API_KEYS);
   const JSON_AUTH = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
-  await expectStatus(api("PUT", "/api/integration", { integrations: { twilio: { enabled: true, accountSID: "AC" + "fa6e".repeat(8), authToken: "fake-twilio-auth-token", fromPhoneNumber: "+15005550006", url: twilio.url } } }), 200, "configure Twilio");
+  await expectStatus(
+    api("PUT", "/api/integration", {
+      integrations: {
+        twilio: { enabled: true, accountSID: "AC" + "fa6e".repeat(8), authToken: "fake-twilio-auth-token", fromPhoneNumber: "+15005550006", url: twilio.url },
+      },
+    }),
+    200,
+    "configure Twilio",
+  );
 
   console.log(`\n== Seed ${USERS} users through POST /api/user (PBKDF2 ${PASSWORD_FACTOR}), enable authenticator 2FA on ${TWO_FACTOR_USERS} ==`);
-  const users = Array.from({ length: USERS }, (_, index) => ({ index, email: `bench${index}@example.com`, phone: phoneOf(index), twoFactor: index < TWO_FACTOR_USERS, last: -1 }));
+  const users = Array.from({ length: USERS }, (_, index) => ({
+    index,
+    email: `bench${index}@example.com`,
+    phone: phoneOf(index),
+    twoFactor: index < TWO_FACTOR_USERS,
+    last: -1,
+  }));
   let started = performance.now();
   await pool(users, 8, async (user) => {
-    const response = await expectStatus(api("POST", "/api/user", { user: { email: user.email, password: PASSWORD, mobilePhone: user.phone } }), 200, `create ${user.email}`);
+    const response = await expectStatus(
+      api("POST", "/api/user", { user: { email: user.email, password: PASSWORD, mobilePhone: user.phone } }),
+      200,
+      `create ${user.email}`,
+    );
     user.id = response.body.user.id;
   });
   results.seeding.createUsersPerSecond = round(USERS / ((performance.now() - started) / 1000), 1);
   started = performance.now();
-  await pool(users.filter((user) => user.twoFactor), 8, async (user) => {
-    Object.assign(user, newSecret());
-    // The previous step's code (inside the ±1 window) leaves steps `now` and `now + 1` free for
-    // two logins per user; if the step turned meanwhile, retry with the current one.
-    for (const offset of [-1, 0]) {
-      const step = stepAt() + offset;
-      const response = await api("PUT", `/api/user/two-factor/${user.id}`, { code: hotp(user.key, step), secret: user.secret, delivery: "None" });
-      if (response.status === 200) {
-        user.last = step;
-        return;
+  await pool(
+    users.filter((user) => user.twoFactor),
+    8,
+    async (user) => {
+      Object.assign(user, newSecret());
+      // The previous step's code (inside the ±1 window) leaves steps `now` and `now + 1` free for
+      // two logins per user; if the step turned meanwhile, retry with the current one.
+      for (const offset of [-1, 0]) {
+        const step = stepAt() + offset;
+        const response = await api("PUT", `/api/user/two-factor/${user.id}`, { code: hotp(user.key, step), secret: user.secret, delivery: "None" });
+        if (response.status === 200) {
+          user.last = step;
+          return;
+        }
+        if (response.status !== 421 || offset === 0) throw new Error(`enable 2FA for ${user.email}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
       }
-      if (response.status !== 421 || offset === 0) throw new Error(`enable 2FA for ${user.email}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
-    }
-  });
+    },
+  );
   results.seeding.enableTwoFactorPerSecond = round(TWO_FACTOR_USERS / ((performance.now() - started) / 1000), 1);
   console.log(`  ${results.seeding.createUsersPerSecond} users/s created, ${results.seeding.enableTwoFactorPerSecond} enables/s`);
 
   console.log(`\n== Real Worker, ${USERS} users ==`);
-  bench(await load({ name: "GET /api/status", url: real.url, duration: DURATION, connections: CONNECTIONS, requests: [{ method: "GET", path: "/api/status" }], pids: [real.pid], logs: real.lines }));
-  bench(await load({ name: "GET /api/two-factor/secret", url: real.url, duration: DURATION, connections: CONNECTIONS, requests: [{ method: "GET", path: "/api/two-factor/secret", headers: { Authorization: secrets.API_KEYS } }], pids: [real.pid], logs: real.lines }));
+  bench(
+    await load({
+      name: "GET /api/status",
+      url: real.url,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      requests: [{ method: "GET", path: "/api/status" }],
+      pids: [real.pid],
+      logs: real.lines,
+    }),
+  );
+  bench(
+    await load({
+      name: "GET /api/two-factor/secret",
+      url: real.url,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      requests: [{ method: "GET", path: "/api/two-factor/secret", headers: { Authorization: secrets.API_KEYS } }],
+      pids: [real.pid],
+      logs: real.lines,
+    }),
+  );
   const plainUsers = users.filter((user) => !user.twoFactor);
-  bench(await load({ name: "POST /api/login (no 2FA → 200)", url: real.url, duration: DURATION, connections: CONNECTIONS, expect: [200], requests: [loginRequest(JSON_AUTH, plainUsers, () => {})], pids: [real.pid], logs: real.lines }));
+  bench(
+    await load({
+      name: "POST /api/login (no 2FA → 200)",
+      url: real.url,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      expect: [200],
+      requests: [loginRequest(JSON_AUTH, plainUsers, () => {})],
+      pids: [real.pid],
+      logs: real.lines,
+    }),
+  );
   const twoFactorUsers = users.filter((user) => user.twoFactor);
   await loginRounds(`${USERS}`, real, JSON_AUTH, () => twoFactorUsers.slice(0, LOGIN_REQUESTS));
 
@@ -244,14 +416,24 @@ async function realBenches(real, twilio, secrets) {
   const sendUsers = twoFactorUsers.slice(0, Math.min(twoFactorUsers.length, LOGIN_REQUESTS));
   let sendIndex = 0;
   await settle(real);
-  bench(await load({
-    name: "POST /api/two-factor/send",
-    url: real.url,
-    amount: sendUsers.length,
-    connections: CONNECTIONS,
-    requests: [{ method: "POST", path: "/api/two-factor/send", headers: JSON_AUTH, setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: sendUsers[sendIndex++ % sendUsers.length].id }) }) }],
-    pids: [real.pid, twilio.pid], logs: real.lines,
-  }));
+  bench(
+    await load({
+      name: "POST /api/two-factor/send",
+      url: real.url,
+      amount: sendUsers.length,
+      connections: CONNECTIONS,
+      requests: [
+        {
+          method: "POST",
+          path: "/api/two-factor/send",
+          headers: JSON_AUTH,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: sendUsers[sendIndex++ % sendUsers.length].id }) }),
+        },
+      ],
+      pids: [real.pid, twilio.pid],
+      logs: real.lines,
+    }),
+  );
   results.memory.realWorkerdAfterSmallPopulation = memoryOf(real.pid);
 
   // ---------------------------------------------------------------- real Worker, 10× users
@@ -259,28 +441,55 @@ async function realBenches(real, twilio, secrets) {
     console.log(`\n== Import ${SCALE_USERS} more users (POST /api/user/import, 100 per request, precomputed PBKDF2 hash, twoFactorSecret set) ==`);
     const salt = randomBytes(32);
     const hash = pbkdf2Sync(PASSWORD, salt, PASSWORD_FACTOR, 32, "sha256").toString("base64");
-    const scaleUsers = Array.from({ length: SCALE_USERS }, (_, i) => ({ index: USERS + i, email: `scale${i}@example.com`, phone: phoneOf(USERS + i), twoFactor: true, last: -1, id: crypto.randomUUID(), ...newSecret() }));
+    const scaleUsers = Array.from({ length: SCALE_USERS }, (_, i) => ({
+      index: USERS + i,
+      email: `scale${i}@example.com`,
+      phone: phoneOf(USERS + i),
+      twoFactor: true,
+      last: -1,
+      id: crypto.randomUUID(),
+      ...newSecret(),
+    }));
     const chunks = [];
     for (let i = 0; i < scaleUsers.length; i += 100) chunks.push(scaleUsers.slice(i, i + 100));
     started = performance.now();
     let importWaitMs = 0;
     await pool(chunks, 1, async (chunk) => {
       importWaitMs += await waitForOpenDatabases(real.pid, IMPORT_MAX_OPEN_DATABASES, 60_000);
-      await expectStatus(api("POST", "/api/user/import", {
-        users: chunk.map((user) => ({ id: user.id, email: user.email, mobilePhone: user.phone, password: hash, salt: salt.toString("base64"), factor: PASSWORD_FACTOR, encryptionScheme: "salted-pbkdf2-hmac-sha256", twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: user.secret })),
-      }), 200, "import");
+      await expectStatus(
+        api("POST", "/api/user/import", {
+          users: chunk.map((user) => ({
+            id: user.id,
+            email: user.email,
+            mobilePhone: user.phone,
+            password: hash,
+            salt: salt.toString("base64"),
+            factor: PASSWORD_FACTOR,
+            encryptionScheme: "salted-pbkdf2-hmac-sha256",
+            twoFactorEnabled: true,
+            twoFactorDelivery: "None",
+            twoFactorSecret: user.secret,
+          })),
+        }),
+        200,
+        "import",
+      );
     });
     const importSeconds = (performance.now() - started) / 1000;
     results.seeding.importUsersPerSecond = round(SCALE_USERS / importSeconds, 1);
     results.seeding.importUsersPerSecondExcludingPacing = round(SCALE_USERS / (importSeconds - importWaitMs / 1000), 1);
-    console.log(`  ${results.seeding.importUsersPerSecond} users/s imported (${results.seeding.importUsersPerSecondExcludingPacing}/s not counting ${(importWaitMs / 1000).toFixed(0)} s spent waiting for objects to close)`);
+    console.log(
+      `  ${results.seeding.importUsersPerSecond} users/s imported (${results.seeding.importUsersPerSecondExcludingPacing}/s not counting ${(importWaitMs / 1000).toFixed(0)} s spent waiting for objects to close)`,
+    );
 
     console.log(`\n== Real Worker, ${SCALE_USERS} more users: the same ${LOGIN_REQUESTS} logins, each on a different user ==`);
     // Spread over the whole population: request i goes to user ⌊i·M/R⌋.
     // Spread over the whole population, a different user for every request of every round:
     // request i of round r goes to user ⌊i·M/R⌋ + r.
     const count = Math.min(LOGIN_REQUESTS, Math.floor(SCALE_USERS / ROUNDS));
-    await loginRounds(`${SCALE_USERS}`, real, JSON_AUTH, (round) => Array.from({ length: count }, (_, i) => scaleUsers[Math.floor((i * SCALE_USERS) / count) + round]));
+    await loginRounds(`${SCALE_USERS}`, real, JSON_AUTH, (round) =>
+      Array.from({ length: count }, (_, i) => scaleUsers[Math.floor((i * SCALE_USERS) / count) + round]),
+    );
   }
 
   results.memory.realWorkerdAtEnd = memoryOf(real.pid);
@@ -325,30 +534,46 @@ async function loginRounds(population, real, headers, usersOfRound) {
     const users = usersOfRound(round);
     await settle(real);
     const challenges = [];
-    rounds[loginName].push(await load({ name: `${loginName} #${round + 1}`, url: real.url, amount: users.length, connections: CONNECTIONS, expect: [242], requests: [loginRequest(headers, users, (c) => challenges.push(c))], pids: [real.pid], logs: real.lines }));
+    rounds[loginName].push(
+      await load({
+        name: `${loginName} #${round + 1}`,
+        url: real.url,
+        amount: users.length,
+        connections: CONNECTIONS,
+        expect: [242],
+        requests: [loginRequest(headers, users, (c) => challenges.push(c))],
+        pids: [real.pid],
+        logs: real.lines,
+      }),
+    );
     await waitForCodeSlots(challenges);
     let i = 0;
-    rounds[completeName].push(await load({
-      name: `${completeName} #${round + 1}`,
-      url: real.url,
-      amount: challenges.length,
-      connections: CONNECTIONS,
-      expect: [200],
-      requests: [{
-        method: "POST",
-        path: "/api/two-factor/login",
-        headers: { "Content-Type": "application/json" },
-        setupRequest(req) {
-          const { user, twoFactorId } = challenges[i++];
-          // The oldest step the replay guard still allows, never older than now: `now - 1` would
-          // fail if the server's clock turned a step between here and there.
-          const step = Math.max(stepAt(), user.last + 1);
-          user.last = step;
-          return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, step), applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" }) };
-        },
-      }],
-      pids: [real.pid], logs: real.lines,
-    }));
+    rounds[completeName].push(
+      await load({
+        name: `${completeName} #${round + 1}`,
+        url: real.url,
+        amount: challenges.length,
+        connections: CONNECTIONS,
+        expect: [200],
+        requests: [
+          {
+            method: "POST",
+            path: "/api/two-factor/login",
+            headers: { "Content-Type": "application/json" },
+            setupRequest(req) {
+              const { user, twoFactorId } = challenges[i++];
+              // The oldest step the replay guard still allows, never older than now: `now - 1` would
+              // fail if the server's clock turned a step between here and there.
+              const step = Math.max(stepAt(), user.last + 1);
+              user.last = step;
+              return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, step), applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" }) };
+            },
+          },
+        ],
+        pids: [real.pid],
+        logs: real.lines,
+      }),
+    );
   }
   for (const [name, summaries] of Object.entries(rounds)) benchMedian(name, summaries);
 }
@@ -441,12 +666,23 @@ function evaluate() {
     const ratio = round(b[real].requestsPerSecond / b[baseline].requestsPerSecond, 3);
     // cpuRatio: the throughput ratio if workerd's CPU were the only limit (baseline CPU / real CPU).
     const cpuRatio = round(baselineCpuMs / realCpuMs, 3);
-    results.comparisons.push({ real, baseline, realRps: b[real].requestsPerSecond, baselineRps: b[baseline].requestsPerSecond, ratio, realCpuMs, baselineCpuMs, cpuRatio, note });
+    results.comparisons.push({
+      real,
+      baseline,
+      realRps: b[real].requestsPerSecond,
+      baselineRps: b[baseline].requestsPerSecond,
+      ratio,
+      realCpuMs,
+      baselineCpuMs,
+      cpuRatio,
+      note,
+    });
     if (name) target(name, cpuRatio, goal, { rpsRatio: ratio });
   }
 
   const m = results.memory;
-  if (m.realWorkerdAtEnd && m.baselineWorkerdAtEnd) target("workerd RSS after the run, MiB (real / baseline)", `${Math.round(m.realWorkerdAtEnd.rssMiB)} / ${Math.round(m.baselineWorkerdAtEnd.rssMiB)}`, null);
+  if (m.realWorkerdAtEnd && m.baselineWorkerdAtEnd)
+    target("workerd RSS after the run, MiB (real / baseline)", `${Math.round(m.realWorkerdAtEnd.rssMiB)} / ${Math.round(m.baselineWorkerdAtEnd.rssMiB)}`, null);
   if (b[tfl]) target(`two-factor/login p99 ms at ${CONNECTIONS} connections`, b[tfl].latencyMs.p99, 50, { atMost: true });
   if (Object.keys(b).length) {
     const unexpectedStatuses = Object.values(b).reduce((sum, s) => sum + s.unexpectedStatuses, 0);
@@ -476,15 +712,28 @@ function report() {
   }
   if (results.comparisons.length) {
     console.log("\n== Ratios ==");
-    printTable(["real", "vs", "req/s ratio", "CPU ms/req (real / vs)", "CPU ratio"], results.comparisons.map((c) => [c.real, c.baseline, c.ratio.toFixed(2), `${c.realCpuMs.toFixed(2)} / ${c.baselineCpuMs.toFixed(2)}`, c.cpuRatio.toFixed(2)]));
+    printTable(
+      ["real", "vs", "req/s ratio", "CPU ms/req (real / vs)", "CPU ratio"],
+      results.comparisons.map((c) => [
+        c.real,
+        c.baseline,
+        c.ratio.toFixed(2),
+        `${c.realCpuMs.toFixed(2)} / ${c.baselineCpuMs.toFixed(2)}`,
+        c.cpuRatio.toFixed(2),
+      ]),
+    );
   }
   const m = results.memory;
   const mib = (entry) => (entry ? `${entry.rssMiB.toFixed(0)} MiB` : "-");
   if (m.realWorkerdAtEnd || m.baselineWorkerd) {
-    console.log(`\nworkerd RSS: real ${mib(m.realWorkerdAtEnd)} at the end (peak ${m.realWorkerdAtEnd ? m.realWorkerdAtEnd.peakRssMiB.toFixed(0) : "-"} MiB; ${mib(m.realWorkerdAfterSmallPopulation)} after the ${USERS}-user phase), baseline ${mib(m.baselineWorkerdAtEnd ?? m.baselineWorkerd)} at the end (${mib(m.baselineWorkerd)} after its own benchmarks)`);
+    console.log(
+      `\nworkerd RSS: real ${mib(m.realWorkerdAtEnd)} at the end (peak ${m.realWorkerdAtEnd ? m.realWorkerdAtEnd.peakRssMiB.toFixed(0) : "-"} MiB; ${mib(m.realWorkerdAfterSmallPopulation)} after the ${USERS}-user phase), baseline ${mib(m.baselineWorkerdAtEnd ?? m.baselineWorkerd)} at the end (${mib(m.baselineWorkerd)} after its own benchmarks)`,
+    );
   }
   if (results.seeding.createUsersPerSecond) {
-    console.log(`seeding: ${results.seeding.createUsersPerSecond} creates/s, ${results.seeding.enableTwoFactorPerSecond} 2FA enables/s${results.seeding.importUsersPerSecond ? `, ${results.seeding.importUsersPerSecond} imported users/s` : ""}`);
+    console.log(
+      `seeding: ${results.seeding.createUsersPerSecond} creates/s, ${results.seeding.enableTwoFactorPerSecond} 2FA enables/s${results.seeding.importUsersPerSecond ? `, ${results.seeding.importUsersPerSecond} imported users/s` : ""}`,
+    );
   }
 }
 
@@ -492,7 +741,16 @@ function printTargets() {
   if (!results.targets.length) return;
   console.log("\n== Targets (CPU ratio = baseline workerd CPU ms/req ÷ real; blank target = reported only) ==");
   const goal = (t) => (t.goal === null ? "" : `${t.atMost ? "≤" : "≥"} ${t.goal}`);
-  printTable(["name", "CPU ratio / value", "req/s ratio", "target", "met"], results.targets.map((t) => [t.name, typeof t.value === "number" && !Number.isInteger(t.value) ? t.value.toFixed(2) : String(t.value), t.rpsRatio === null ? "" : t.rpsRatio.toFixed(2), goal(t), t.met === null ? "" : t.met ? "yes" : "no"]));
+  printTable(
+    ["name", "CPU ratio / value", "req/s ratio", "target", "met"],
+    results.targets.map((t) => [
+      t.name,
+      typeof t.value === "number" && !Number.isInteger(t.value) ? t.value.toFixed(2) : String(t.value),
+      t.rpsRatio === null ? "" : t.rpsRatio.toFixed(2),
+      goal(t),
+      t.met === null ? "" : t.met ? "yes" : "no",
+    ]),
+  );
 }
 
 function printTable(header, rows) {

@@ -26,7 +26,11 @@ const SECONDS = Number(values.seconds);
 // 1. Bundle the real module (TypeScript) for Node.
 const outfile = join(root, "bench/.build/totp.mjs");
 mkdirSync(dirname(outfile), { recursive: true });
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "src/domain/totp.ts"), "--bundle", "--format=esm", "--platform=neutral", "--log-level=warning", `--outfile=${outfile}`], { stdio: "inherit" });
+execFileSync(
+  join(root, "node_modules/.bin/esbuild"),
+  [join(root, "src/domain/totp.ts"), "--bundle", "--format=esm", "--platform=neutral", "--log-level=warning", `--outfile=${outfile}`],
+  { stdio: "inherit" },
+);
 const totp = await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
 
 const key = new Uint8Array(randomBytes(20));
@@ -54,11 +58,16 @@ if (nodeVerify() !== step + 1) throw new Error("node:crypto variant failed");
 
 const base32 = (() => {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = 0, value = 0, out = "";
+  let bits = 0,
+    value = 0,
+    out = "";
   for (const byte of key) {
     value = (value << 8) | byte;
     bits += 8;
-    while (bits >= 5) { out += alphabet[(value >>> (bits - 5)) & 31]; bits -= 5; }
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
   }
   return bits ? out + alphabet[(value << (5 - bits)) & 31] : out;
 })();
@@ -123,7 +132,11 @@ for (const r of workerd) results.push(r);
 async function measureInWorkerd() {
   const { startWorker, cleanupAll, cpuSecondsOf } = await import("./lib/servers.mjs");
   const bundle = join(root, "bench/.build/totp-worker.mjs");
-  execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "bench/profile/totp-worker.ts"), "--bundle", "--format=esm", "--platform=neutral", "--log-level=warning", `--outfile=${bundle}`], { stdio: "inherit" });
+  execFileSync(
+    join(root, "node_modules/.bin/esbuild"),
+    [join(root, "bench/profile/totp-worker.ts"), "--bundle", "--format=esm", "--platform=neutral", "--log-level=warning", `--outfile=${bundle}`],
+    { stdio: "inherit" },
+  );
   try {
     const worker = await startWorker({ name: "totp-micro", scriptPath: bundle, durableObjects: {}, kv: false });
     const out = [];
@@ -136,7 +149,13 @@ async function measureInWorkerd() {
       const wallSeconds = (performance.now() - t0) / 1000;
       const cpuSeconds = cpuSecondsOf(worker.pid) - cpu0;
       // CPU time (10 ms ticks) and wall time agree when nothing waits; wall is the finer clock.
-      out.push({ name: variant === "ours" ? "workerd: ours" : "workerd: ours-cachedkey", opsPerSecond: n / wallSeconds, microsecondsPerOp: (wallSeconds * 1e6) / n, cpuMicrosecondsPerOp: (cpuSeconds * 1e6) / n, ops: n });
+      out.push({
+        name: variant === "ours" ? "workerd: ours" : "workerd: ours-cachedkey",
+        opsPerSecond: n / wallSeconds,
+        microsecondsPerOp: (wallSeconds * 1e6) / n,
+        cpuMicrosecondsPerOp: (cpuSeconds * 1e6) / n,
+        ops: n,
+      });
     }
     return out;
   } finally {
@@ -159,7 +178,11 @@ const summary = {
 console.log("\nTOTP verify, ±1 window (3 HMAC-SHA1), Node " + process.version);
 console.log("variant                    ops/s      µs/op   vs node:crypto");
 for (const r of results) {
-  console.log(`${r.name.padEnd(25)} ${Math.round(r.opsPerSecond).toString().padStart(8)} ${r.microsecondsPerOp.toFixed(1).padStart(9)}   ${(r.opsPerSecond / nodeOps).toFixed(2)}×`);
+  console.log(
+    `${r.name.padEnd(25)} ${Math.round(r.opsPerSecond).toString().padStart(8)} ${r.microsecondsPerOp.toFixed(1).padStart(9)}   ${(r.opsPerSecond / nodeOps).toFixed(2)}×`,
+  );
 }
-console.log(`target ours ≥ 0.5× node:crypto: ${summary.met ? "MET" : "MISSED"} in Node (${summary.oursVsNode.toFixed(2)}×); in workerd ${summary.oursInWorkerdVsNode.toFixed(2)}× of Node's node:crypto`);
+console.log(
+  `target ours ≥ 0.5× node:crypto: ${summary.met ? "MET" : "MISSED"} in Node (${summary.oursVsNode.toFixed(2)}×); in workerd ${summary.oursInWorkerdVsNode.toFixed(2)}× of Node's node:crypto`,
+);
 if (values.json) writeFileSync(values.json, JSON.stringify(summary, null, 2));

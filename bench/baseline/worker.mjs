@@ -47,25 +47,41 @@ async function makeTwoFactorState() {
   return { aesKey, iv, encryptedSecret, jwtKey };
 }
 
-const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+const base64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
 const JWT_HEADER = base64url(new TextEncoder().encode(JSON.stringify({ alg: "HS256", typ: "JWT" })));
 
 /** The TOTP codes of steps now, now − 1 and now + 1 (RFC 6238 over RFC 4226's HOTP, HMAC-SHA1). */
 async function totpWindow(secret) {
   const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
   const step = Math.floor(Date.now() / 30_000);
-  return Promise.all([step, step - 1, step + 1].map(async (counter) => {
-    const message = new DataView(new ArrayBuffer(8));
-    message.setUint32(4, counter);
-    const mac = new DataView(await crypto.subtle.sign("HMAC", key, message));
-    return String((mac.getUint32(mac.getUint8(19) & 0x0f) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-  }));
+  return Promise.all(
+    [step, step - 1, step + 1].map(async (counter) => {
+      const message = new DataView(new ArrayBuffer(8));
+      message.setUint32(4, counter);
+      const mac = new DataView(await crypto.subtle.sign("HMAC", key, message));
+      return String((mac.getUint32(mac.getUint8(19) & 0x0f) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+    }),
+  );
 }
 
 /** An HS256 JWT (RFC 7519) with the claims of a FusionAuth access token. */
 async function jwt(key, userId) {
   const iat = Math.floor(Date.now() / 1000);
-  const claims = { sub: userId, iss: "acme.com", iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD", aud: "10000000-0000-0002-0000-000000000001", applicationId: "10000000-0000-0002-0000-000000000001", email: `bench${userId}@example.com` };
+  const claims = {
+    sub: userId,
+    iss: "acme.com",
+    iat,
+    exp: iat + 3600,
+    jti: crypto.randomUUID(),
+    authenticationType: "PASSWORD",
+    aud: "10000000-0000-0002-0000-000000000001",
+    applicationId: "10000000-0000-0002-0000-000000000001",
+    email: `bench${userId}@example.com`,
+  };
   const unsigned = `${JWT_HEADER}.${base64url(new TextEncoder().encode(JSON.stringify(claims)))}`;
   return `${unsigned}.${base64url(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(unsigned)))}`;
 }

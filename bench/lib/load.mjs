@@ -27,9 +27,8 @@ export async function load({ name, url, expect = [200], amount, duration, connec
   const errorKinds = {};
   // autocannon only notices an `amount` run is over at its next 1 s tick, so time runs to the last response.
   const result = await new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { url, connections, pipelining: 1, timeout: 30, ...(amount ? { amount } : { duration }), requests },
-      (error, finished) => (error ? reject(error) : resolve(finished)),
+    const instance = autocannon({ url, connections, pipelining: 1, timeout: 30, ...(amount ? { amount } : { duration }), requests }, (error, finished) =>
+      error ? reject(error) : resolve(finished),
     );
     instance.on("response", () => (lastResponseAt = performance.now()));
     instance.on("reqError", (error) => {
@@ -44,7 +43,9 @@ export async function load({ name, url, expect = [200], amount, duration, connec
 
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, Number(count)]));
   const responses = Object.values(statuses).reduce((a, b) => a + b, 0);
-  const unexpectedStatuses = Object.entries(statuses).filter(([status]) => !expect.includes(Number(status))).reduce((a, [, n]) => a + n, 0);
+  const unexpectedStatuses = Object.entries(statuses)
+    .filter(([status]) => !expect.includes(Number(status)))
+    .reduce((a, [, n]) => a + n, 0);
   const summary = {
     name,
     connections,
@@ -88,8 +89,17 @@ export async function load({ name, url, expect = [200], amount, duration, connec
     `unexpected=${summary.unexpected}`,
     `cpu/req ${summary.serverCpuMsPerRequest[0] ?? "-"} ms`,
   ].join("  ");
-  console.log(`  ${line}${summary.unexpected ? `  statuses=${JSON.stringify(statuses)} errors=${JSON.stringify(errorKinds)} timeouts=${result.timeouts} lost=${summary.lost}` : ""}`);
-  if (summary.workerLogTail) console.log(summary.workerLogTail.filter((l) => !l.startsWith("stack:")).slice(-8).map((l) => `    | ${l.slice(0, 300)}`).join("\n"));
+  console.log(
+    `  ${line}${summary.unexpected ? `  statuses=${JSON.stringify(statuses)} errors=${JSON.stringify(errorKinds)} timeouts=${result.timeouts} lost=${summary.lost}` : ""}`,
+  );
+  if (summary.workerLogTail)
+    console.log(
+      summary.workerLogTail
+        .filter((l) => !l.startsWith("stack:"))
+        .slice(-8)
+        .map((l) => `    | ${l.slice(0, 300)}`)
+        .join("\n"),
+    );
   return summary;
 }
 

@@ -155,9 +155,7 @@ export async function startWorker({ name, scriptPath, durableObjects, bindings =
     compatibilityDate: "2026-04-01",
     cf: false, // offline: do not fetch the Request.cf fixture
     kvNamespaces: kv ? { KV: `${name}-kv` } : undefined,
-    durableObjects: Object.fromEntries(
-      Object.entries(durableObjects).map(([binding, className]) => [binding, { className, useSQLite: true }]),
-    ),
+    durableObjects: Object.fromEntries(Object.entries(durableObjects).map(([binding, className]) => [binding, { className, useSQLite: true }])),
     bindings,
     defaultPersistRoot: persistRoot,
     unsafeEphemeralDurableObjects: storage === "memory",
