@@ -1,10 +1,13 @@
 // Set-up every workerd suite shares. Alarms need not follow per-file storage isolation, so each
-// file deletes the alarms of the objects it created (pending logins, decoy counters) when it ends.
+// file deletes the alarms of the objects it created (pending logins, decoy counters, replica retries,
+// phone throttles' clean-up) when it ends.
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll } from "vitest";
 
 afterAll(async () => {
-  const ids = await listDurableObjectIds(env.USER_GUARD);
-  await Promise.all(ids.map((id) => runInDurableObject(env.USER_GUARD.get(id), (_instance, state) => state.storage.deleteAlarm())));
+  for (const namespace of [env.USER_GUARD, env.IDENTIFIER_CLAIM, env.PHONE_THROTTLE] as unknown as DurableObjectNamespace[]) {
+    const ids = await listDurableObjectIds(namespace);
+    await Promise.all(ids.map((id) => runInDurableObject(namespace.get(id), (_instance, state) => state.storage.deleteAlarm())));
+  }
 });

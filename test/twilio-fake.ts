@@ -2,6 +2,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
+import { phoneThrottle } from "../src/objects/phone-throttle";
 import { createFakeTwilio, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "./fake-twilio/handler";
 import { call } from "./helpers";
 
@@ -59,10 +60,12 @@ export function messagesTo(fake: FakeTwilioServer, to: string) {
  * Forgets every send recorded for `phone` (E.164) by the per-phone throttle, for the few tests that
  * must text a number another test in the same file also texts (Twilio's magic test numbers).
  */
-export function clearPhoneThrottle(phone: string): Promise<void> {
-  return runInDurableObject(env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(phone)), (_instance, state) => {
-    state.storage.kv.delete("sends");
-  });
+export function clearPhoneThrottle(phone: string): Promise<unknown> {
+  return phoneThrottle(env, phone).then((throttle) =>
+    runInDurableObject(throttle, (_instance, state) => {
+      state.storage.kv.delete(`sends:${phone}`);
+    }),
+  );
 }
 
 /** `POST /api/two-factor/send {mobilePhone, secret}` with the API key (the enable helper). */

@@ -17,6 +17,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { loginIdName } from "../../src/domain/user";
+import { phoneThrottle } from "../../src/objects/phone-throttle";
 import {
   codeFor,
   createTextMessageUser,
@@ -311,7 +312,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["login"]);
     // Every stub made is of this user's object (the second, if any, is only for giving a failed text back).
     expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([env.PHONE_THROTTLE.idFromName("+15555550701").toString()]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([(await phoneThrottle(env, "+15555550701")).id.toString()]);
     expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
     expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);
@@ -335,7 +336,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.kvWrites, "KV writes").toEqual([]);
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
     expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([env.PHONE_THROTTLE.idFromName("+15555550702").toString()]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([(await phoneThrottle(env, "+15555550702")).id.toString()]);
     expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
     expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);

@@ -30,7 +30,7 @@ export type Text = {
  */
 export async function textCode(env: Env, config: Config, twilio: TwilioSettings, text: Text, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
   const to = normalizePhone(text.phone, config.defaultPhoneRegion);
-  const permit = to ? await phoneThrottle(env, to).acquire(Date.now(), text.purpose) : null;
+  const permit = to ? await (await phoneThrottle(env, to)).acquire(to, Date.now(), text.purpose) : null;
   if (!to || !permit?.allowed) {
     await release(true);
     if (!to) throw invalidField(text.phoneField, "invalid", `The [${text.phoneField}] is not a phone number.`);
