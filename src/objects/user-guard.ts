@@ -143,24 +143,24 @@ export class UserGuard extends DurableObject<Env> {
     const decision = decidePassword(this.account, current, { trustHash, network: attempt.network }, nowMs, this.config);
     const verdict = decision.outcome;
     if (verdict.outcome !== "authenticated") {
-      if (decision.next) this.commit(decision.next, "none");
+      if (decision.next) await this.commit(decision.next, "none");
       return verdict;
     }
     let next = decision.next ?? this.account;
     if (!verdict.twoFactorRequired) {
-      this.commit(next, "later");
+      await this.commit(next, "later");
       return { outcome: "authenticated", user: publicAccount(next) };
     }
     const challengeKey = newChallengeKey();
     next = openChallenge(next, challengeKey, { ...attempt.details, familiar: verdict.familiar, network: attempt.network }, nowMs, this.config);
     if (next.user.twoFactorDelivery !== "TextMessage" || !next.user.mobilePhone) {
-      this.commit(next, "none");
+      await this.commit(next, "none");
       return { outcome: "challenge", challengeKey };
     }
     // FusionAuth texts TextMessage users their code as part of the login.
     const reserved = reserveChallengeSend(next, challengeKey, nowMs, this.config);
     const texted = textStep(reserved.next ?? next, nowMs, this.config);
-    this.commit(texted.next, "none");
+    await this.commit(texted.next, "none");
     return { outcome: "challenge", challengeKey, text: await this.textFor(texted.next, texted.step) };
   }
 
@@ -170,7 +170,7 @@ export class UserGuard extends DurableObject<Env> {
     const challenge = account ? liveChallenge(account, challengeKey, nowMs) : null;
     if (!account || !challenge) {
       const pruned = account && pruneChallenges(account, nowMs);
-      if (pruned) this.commit(pruned, "none");
+      if (pruned) await this.commit(pruned, "none");
       return { outcome: "not-found" };
     }
     const step = await this.matchingStep(account, code, nowMs);
@@ -179,7 +179,7 @@ export class UserGuard extends DurableObject<Env> {
     if (!this.account || this.account.user.twoFactorSecret !== account.user.twoFactorSecret) return { outcome: "not-found" };
 
     const { next, outcome } = completeChallenge(this.account, challengeKey, { code, step }, trustHash, nowMs, this.config);
-    if (next) this.commit(next, outcome.outcome === "accepted" ? "later" : "none");
+    if (next) await this.commit(next, outcome.outcome === "accepted" ? "later" : "none");
     if (outcome.outcome === "invalid-code") return { outcome: "invalid-code" };
     if (outcome.outcome !== "accepted") return outcome;
     return { outcome: "accepted", user: publicAccount(next!), applicationId: challenge.applicationId, noJWT: challenge.noJWT, trustId };
@@ -193,7 +193,7 @@ export class UserGuard extends DurableObject<Env> {
     if (reserved.outcome.outcome === "limited") return { ok: false, problem: tooManySends(reserved.outcome.retryAfterSeconds) };
     if (!this.account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
     const texted = textStep(reserved.next!, nowMs, this.config);
-    this.commit(texted.next, "none");
+    await this.commit(texted.next, "none");
     return { ok: true, text: await this.textFor(texted.next, texted.step) };
   }
 
@@ -204,13 +204,13 @@ export class UserGuard extends DurableObject<Env> {
     if (!account.user.twoFactorEnabled) return { ok: false, problem: notEnabled };
     if (!account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
     const texted = textStep(account, nowMs, this.config);
-    this.commit(texted.next, "none");
+    await this.commit(texted.next, "none");
     return { ok: true, text: await this.textFor(texted.next, texted.step) };
   }
 
   /** Gives back a reserved text that did not go out; `withdrawCode` when it surely never arrives. */
-  releaseText(challengeKey: string | undefined, step: number, withdrawCode: boolean): void {
-    if (this.account) this.commit(releaseSend(this.account, challengeKey, step, withdrawCode), "none");
+  async releaseText(challengeKey: string | undefined, step: number, withdrawCode: boolean): Promise<void> {
+    if (this.account) await this.commit(releaseSend(this.account, challengeKey, step, withdrawCode), "none");
   }
 
   // ---- Two-factor enrolment ----
@@ -340,7 +340,7 @@ export class UserGuard extends DurableObject<Env> {
       if (this.decoyExpiry(decoy) <= nowMs) this.ctx.storage.kv.delete(key);
     }
     const pruned = this.account && pruneChallenges(this.account, nowMs);
-    if (pruned) this.commit(pruned, "none");
+    if (pruned) await this.commit(pruned, "none");
     if (this.replicaDueAt !== null && this.userId) await this.replicateNow(this.userId);
     const due = this.dueTimes();
     if (due.length) await this.schedule(Math.min(...due));
