@@ -252,7 +252,7 @@ async function baselineBenches(baseline) {
       pids: [baseline.pid],
     }),
   );
-  // Right after /do, over the same 1,000 objects, still in memory (the Worker answers 409 if one was not).
+  // The body of /2fa-floor, measured below after each /login-floor round.
   const code = JSON.stringify({ twoFactorId: randomBytes(32).toString("base64url"), code: "123456", applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" });
   bench(
     await load({
