@@ -35,10 +35,20 @@ export const invalidField = (field: string, type: string, message: string) => fa
 
 export const generalFailure = (name: string, message: string) => fail({ kind: "general", name, message });
 
-export const tooManySends = (retryAfterSeconds: number) =>
-  fail({ kind: "too-many", retryAfterSeconds, message: `Too many codes were sent. Try again in ${retryAfterSeconds} seconds.` });
+/** Too many texts: 429 with `Retry-After`. */
+export const tooManySendsProblem = (retryAfterSeconds: number): Problem => ({
+  kind: "too-many",
+  retryAfterSeconds,
+  message: `Too many codes were sent. Try again in ${retryAfterSeconds} seconds.`,
+});
 
-export const twoFactorNotEnabled = () => generalFailure("TwoFactorNotEnabled", "Two factor authentication is not enabled for this user.");
+export const tooManySends = (retryAfterSeconds: number) => fail(tooManySendsProblem(retryAfterSeconds));
+
+export const twoFactorNotEnabled: Problem = {
+  kind: "general",
+  name: "TwoFactorNotEnabled",
+  message: "Two factor authentication is not enabled for this user.",
+};
 
 /** A Problem carried across a Durable Object call (exceptions lose their class on the way). */
 export type Outcome<T> = ({ ok: true } & T) | { ok: false; problem: Problem };

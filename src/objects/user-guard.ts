@@ -11,7 +11,7 @@ import { readConfig, type Config } from "../domain/config";
 import { sha256Hex } from "../domain/compare";
 import { decrypt, encrypt } from "../domain/crypto";
 import { encodeBase64Url, randomBytes } from "../domain/encoding";
-import { capture, type FieldProblem, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
+import { capture, tooManySendsProblem, twoFactorNotEnabled, type FieldProblem, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
 import {
   acceptableSteps,
   completeChallenge,
@@ -190,7 +190,7 @@ export class UserGuard extends DurableObject<Env> {
     if (!this.account) return notFound;
     const reserved = reserveChallengeSend(this.account, challengeKey, nowMs, this.config);
     if (reserved.outcome.outcome === "not-found") return notFound;
-    if (reserved.outcome.outcome === "limited") return { ok: false, problem: tooManySends(reserved.outcome.retryAfterSeconds) };
+    if (reserved.outcome.outcome === "limited") return { ok: false, problem: tooManySendsProblem(reserved.outcome.retryAfterSeconds) };
     if (!this.account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
     const texted = textStep(reserved.next!, nowMs, this.config);
     await this.commit(texted.next, "none");
@@ -201,7 +201,7 @@ export class UserGuard extends DurableObject<Env> {
   async textUser(caller: Caller, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
     const account = this.accountFor(caller);
     if (!account) return notFound;
-    if (!account.user.twoFactorEnabled) return { ok: false, problem: notEnabled };
+    if (!account.user.twoFactorEnabled) return { ok: false, problem: twoFactorNotEnabled };
     if (!account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
     const texted = textStep(account, nowMs, this.config);
     await this.commit(texted.next, "none");
@@ -252,12 +252,12 @@ export class UserGuard extends DurableObject<Env> {
     return this.change(async () => {
       const account = this.accountFor(caller);
       if (!account) return notFound;
-      if (!account.user.twoFactorEnabled) return { ok: false, problem: notEnabled };
+      if (!account.user.twoFactorEnabled) return { ok: false, problem: twoFactorNotEnabled };
       const step = await this.matchingStep(account, code, nowMs);
       const { next, outcome } = disableTwoFactor(this.account!, { code, step }, nowMs, this.config);
       if (next) await this.commit(next, outcome.outcome === "accepted" ? "now" : "none");
       if (outcome.outcome === "accepted") return { ok: true };
-      return { ok: false, problem: outcome.outcome === "not-enabled" ? notEnabled : codeProblem(outcome) };
+      return { ok: false, problem: outcome.outcome === "not-enabled" ? twoFactorNotEnabled : codeProblem(outcome) };
     });
   }
 
@@ -487,17 +487,9 @@ export class UserGuard extends DurableObject<Env> {
 /** The login ids in `ids` that `others` lacks. */
 const without = (ids: LoginId[], others: LoginId[]) => ids.filter((id) => !others.some((other) => sameLoginId(other.value, id.value)));
 
-const notEnabled: Problem = { kind: "general", name: "TwoFactorNotEnabled", message: "Two factor authentication is not enabled for this user." };
-
 const noPhone = (field: string): Problem => ({
   kind: "invalid",
   errors: [{ field, type: "blank", message: `The user has no [mobilePhone] to send a code to.` }],
-});
-
-const tooManySends = (retryAfterSeconds: number): Problem => ({
-  kind: "too-many",
-  retryAfterSeconds,
-  message: `Too many codes were sent. Try again in ${retryAfterSeconds} seconds.`,
 });
 
 function codeProblem(verdict: { outcome: "invalid-code" } | { outcome: "prevented"; prevention: LoginPrevention }): Problem {

@@ -2,12 +2,12 @@
 // step is one call to the user's Durable Object, which decides everything: the password step also
 // needs one KV read (login id → user id), and for a TextMessage user the phone throttle and Twilio.
 import type { Config } from "../domain/config";
-import { fail, unwrap } from "../domain/failures";
+import { fail, Failure, unwrap } from "../domain/failures";
 import { openTwoFactorId, sealTwoFactorId } from "../domain/two-factor-id";
 import { networkOf } from "../domain/network";
 import { loginIdName, type PublicUser } from "../domain/user";
 import { loginIndex } from "../kv/users";
-import { decoyGuard, userGuard, type TextedCode } from "../objects/user-guard";
+import { decoyGuard, userGuard, type TextedCode, type UserGuardStub } from "../objects/user-guard";
 import { requireTwilio, textCode } from "./shared/sms";
 
 export type LoginRequest = {
@@ -56,18 +56,19 @@ export async function passwordLogin(env: Env, config: Config, request: LoginRequ
       return { kind: "authenticated", user: result.user, applicationId: request.applicationId, noJWT: request.noJWT ?? false };
     case "challenge": {
       const twoFactorId = await sealTwoFactorId(env.ENCRYPTION_KEY, userId!, result.challengeKey);
-      if (result.text) await textLoginCode(env, config, userId!, result.challengeKey, result.text);
+      if (result.text) await textLoginCode(env, config, guard, userId!, result.challengeKey, result.text);
       return { kind: "two-factor", twoFactorId };
     }
   }
 }
 
 /** FusionAuth texts a TextMessage user's code during login; the 242 stands when the text fails. */
-async function textLoginCode(env: Env, config: Config, userId: string, challengeKey: string, text: TextedCode): Promise<void> {
+async function textLoginCode(env: Env, config: Config, guard: UserGuardStub, userId: string, challengeKey: string, text: TextedCode): Promise<void> {
   try {
-    await textChallengeCode(env, config, userId, challengeKey, text);
+    await textChallengeCode(env, config, guard, userId, challengeKey, text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : "non-error thrown";
+    // The kind only: Twilio's messages can name the phone number.
+    const reason = error instanceof Failure ? error.problem.kind : "unexpected";
     console.warn(JSON.stringify({ event: "login.sms.failed", reason }));
   }
 }
@@ -75,13 +76,13 @@ async function textLoginCode(env: Env, config: Config, userId: string, challenge
 /** `POST /api/two-factor/send/{twoFactorId}`: another text of the code for a pending login. */
 export async function resendLoginCode(env: Env, config: Config, twoFactorId: string): Promise<void> {
   const { userId, challengeKey } = await pendingLogin(env, twoFactorId);
-  const { text } = unwrap(await userGuard(env, userId).textChallenge(challengeKey, Date.now()));
-  await textChallengeCode(env, config, userId, challengeKey, text);
+  const guard = userGuard(env, userId);
+  const { text } = unwrap(await guard.textChallenge(challengeKey, Date.now()));
+  await textChallengeCode(env, config, guard, userId, challengeKey, text);
 }
 
 /** Texts a code reserved for the pending login `challengeKey`, giving the reservation back on failure. */
-async function textChallengeCode(env: Env, config: Config, userId: string, challengeKey: string, text: TextedCode): Promise<void> {
-  const guard = userGuard(env, userId);
+async function textChallengeCode(env: Env, config: Config, guard: UserGuardStub, userId: string, challengeKey: string, text: TextedCode): Promise<void> {
   const release = (withdrawCode: boolean) => guard.releaseText(challengeKey, text.step, withdrawCode);
   const twilio = await requireTwilio(env).catch(async (error: unknown) => {
     await release(true);

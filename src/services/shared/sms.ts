@@ -30,11 +30,14 @@ export type Text = {
  */
 export async function textCode(env: Env, config: Config, twilio: TwilioSettings, text: Text, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
   const to = normalizePhone(text.phone, config.defaultPhoneRegion);
-  const permit = to ? await (await phoneThrottle(env, to)).acquire(to, Date.now(), text.purpose) : null;
-  if (!to || !permit?.allowed) {
+  if (!to) {
     await release(true);
-    if (!to) throw invalidField(text.phoneField, "invalid", `The [${text.phoneField}] is not a phone number.`);
-    throw tooManySends(permit!.allowed ? 0 : permit!.retryAfterSeconds);
+    throw invalidField(text.phoneField, "invalid", `The [${text.phoneField}] is not a phone number.`);
+  }
+  const permit = await (await phoneThrottle(env, to)).acquire(to, Date.now(), text.purpose);
+  if (!permit.allowed) {
+    await release(true);
+    throw tooManySends(permit.retryAfterSeconds);
   }
   const result = await sendSms(twilio, {
     to,
