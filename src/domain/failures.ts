@@ -14,7 +14,8 @@ export type Problem =
   | { kind: "general"; name: string; message: string }
   | { kind: "unauthorized" }
   | { kind: "not-found" }
-  | { kind: "invalid-code" }
+  /** `nextCodeAt` (ms): the code was right but already used (RFC 6238 §5.2); a newer one comes then. */
+  | { kind: "invalid-code"; nextCodeAt?: number }
   | { kind: "prevented"; prevention: LoginPrevention }
   | { kind: "expired" }
   | { kind: "inactive" }

@@ -3,7 +3,7 @@
 // state (null when nothing changed), so the object only loads, applies and saves (once, when changed).
 import type { Config } from "./config";
 import type { LoginPrevention } from "./failures";
-import { timeStep } from "./totp";
+import { stepStart, timeStep } from "./totp";
 import { isExpired, publicUser, type TwoFactorDelivery, type UserRecord } from "./user";
 
 /** A time step whose code went out by SMS, acceptable until `expiresAt` although the step has passed. */
@@ -277,8 +277,11 @@ export function releaseSend(account: Account, key: string | undefined, step: num
 
 export type CodeVerdict =
   | { outcome: "accepted" }
-  /** `counted`: whether it counted toward the lockout (and the challenge's attempts). */
-  | { outcome: "invalid-code"; counted: boolean }
+  /**
+   * `counted`: whether it counted toward the lockout (and the challenge's attempts). `nextCodeAt`
+   * (ms), when the code was right but its step already used: when the authenticator shows a newer one.
+   */
+  | { outcome: "invalid-code"; counted: boolean; nextCodeAt?: number }
   | { outcome: "prevented"; prevention: LoginPrevention };
 
 /**
@@ -300,8 +303,9 @@ function acceptCode(next: Account, step: number | null, code: string, nowMs: num
   // A replayed code is refused but proves possession of the secret, so only codes that match no
   // acceptable step count. RFC 4226 §7.3: they count across logins, and every `failuresPerLock` of
   // them in a row lock login, for twice as long each time.
+  if (step !== null) return { outcome: "invalid-code", counted: false, nextCodeAt: stepStart(guard.lastAcceptedStep + 1) };
   const retried = counters.lastWrongCode?.code === code && nowMs - counters.lastWrongCode.at < REPEAT_WINDOW_MS;
-  if (!guarded || step !== null || retried) return { outcome: "invalid-code", counted: false };
+  if (!guarded || retried) return { outcome: "invalid-code", counted: false };
   const { failuresPerLock, baseSeconds, maxSeconds } = config.twoFactorLockout;
   counters.consecutiveCodeFailures += 1;
   if (counters.consecutiveCodeFailures % failuresPerLock === 0) {

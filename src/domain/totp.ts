@@ -7,6 +7,9 @@ export function timeStep(nowMs: number): number {
   return Math.floor(nowMs / (1000 * TOTP_PERIOD_SECONDS));
 }
 
+/** When time step `step` begins (ms): from then on an authenticator shows its code. */
+export const stepStart = (step: number): number => step * 1000 * TOTP_PERIOD_SECONDS;
+
 function importHmacKey(key: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
 }

@@ -82,7 +82,7 @@ export type LoginResult =
 export type CompletionResult =
   | { outcome: "not-found" }
   | { outcome: "expired" }
-  | { outcome: "invalid-code" }
+  | { outcome: "invalid-code"; nextCodeAt?: number }
   | { outcome: "prevented"; prevention: LoginPrevention }
   | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string };
 
@@ -180,7 +180,7 @@ export class UserGuard extends DurableObject<Env> {
 
     const { next, outcome } = completeChallenge(this.account, challengeKey, { code, step }, trustHash, nowMs, this.config);
     if (next) await this.commit(next, outcome.outcome === "accepted" ? "later" : "none");
-    if (outcome.outcome === "invalid-code") return { outcome: "invalid-code" };
+    if (outcome.outcome === "invalid-code") return { outcome: "invalid-code", nextCodeAt: outcome.nextCodeAt };
     if (outcome.outcome !== "accepted") return outcome;
     return { outcome: "accepted", user: publicAccount(next!), applicationId: challenge.applicationId, noJWT: challenge.noJWT, trustId };
   }
@@ -492,8 +492,8 @@ const noPhone = (field: string): Problem => ({
   errors: [{ field, type: "blank", message: `The user has no [mobilePhone] to send a code to.` }],
 });
 
-function codeProblem(verdict: { outcome: "invalid-code" } | { outcome: "prevented"; prevention: LoginPrevention }): Problem {
-  return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code" };
+function codeProblem(verdict: { outcome: "invalid-code"; nextCodeAt?: number } | { outcome: "prevented"; prevention: LoginPrevention }): Problem {
+  return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code", nextCodeAt: verdict.nextCodeAt };
 }
 
 type Methods = "login" | "completeLogin" | "textChallenge" | "textUser" | "releaseText" | "enable" | "disable" | "create" | "update" | "unlock" | "remove";

@@ -88,7 +88,20 @@ const responses = {
   badRequest: json(errors, "The request was invalid: FusionAuth `Errors` JSON."),
   unauthorized: empty("Missing or wrong API key / JWT. Empty body."),
   notFound: empty("Not found. Empty body."),
-  invalidCode: empty("The `code` is not valid. Empty body."),
+  invalidCode: {
+    description: "The `code` is not valid. Empty body.",
+    headers: z.object({
+      "X-Two-Factor-Reason": z
+        .enum(["CodeAlreadyUsed"])
+        .optional()
+        .meta({ description: "`CodeAlreadyUsed` when the code was right but its time step was already used (RFC 6238 §5.2); absent for a wrong code." }),
+      "X-Two-Factor-Next-Code-In": z
+        .int()
+        .min(1)
+        .optional()
+        .meta({ description: "With `CodeAlreadyUsed`: seconds until the authenticator shows a code that will be accepted." }),
+    }),
+  },
   prevented: json(loginPrevented, "Login is prevented (too many failures); the body holds the prevent-login action."),
   tooMany: json(errors, "Too many codes sent; see the `Retry-After` header."),
   ok: empty("Success. Empty body, no content type."),

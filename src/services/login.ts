@@ -108,6 +108,8 @@ export async function twoFactorLogin(env: Env, request: { twoFactorId: string; c
       return { user: result.user, applicationId: result.applicationId, noJWT: result.noJWT, trustId: result.trustId };
     case "prevented":
       throw fail({ kind: "prevented", prevention: result.prevention });
+    case "invalid-code":
+      throw fail({ kind: "invalid-code", nextCodeAt: result.nextCodeAt });
     default:
       throw fail({ kind: result.outcome });
   }

@@ -3,7 +3,7 @@
 // Every test makes its own users. A code is computed right before it is sent, and a user gets at most
 // two successful codes (current step, then next step) so a 30 s boundary crossing cannot break a test.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding";
 import { totpCode } from "../../src/domain/totp";
 import {
@@ -24,6 +24,8 @@ import {
   setCookies,
   startTwoFactorLogin,
   STEP_MS,
+  advanceClock,
+  freezeClock,
   twoFactorLogin,
   wrongCode,
 } from "../helpers";
@@ -156,6 +158,37 @@ describe("replay protection (RFC 6238 §5.2)", () => {
     const twoFactorId = await startTwoFactorLogin(user);
     expect(await emptyResponse(await twoFactorLogin({ twoFactorId, code }))).toEqual({ status: 421, ...EMPTY });
     expect((await twoFactorLogin({ twoFactorId, code: await codeFor(secret, 1) })).status).toBe(200);
+  });
+
+  it("tells a used code from a wrong one in headers, with the seconds until the next code", async () => {
+    const start = freezeClock(); // 10 s into a step
+    try {
+      const user = await createUser();
+      const secret = await newSecret();
+      const code = await codeFor(secret);
+      expect((await call("POST", `/api/user/two-factor/${user.id}`, { body: { code, secret, delivery: "None" } })).status).toBe(200);
+      const used = await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code });
+      expect(await emptyResponse(used)).toEqual({ status: 421, ...EMPTY });
+      expect(used.headers.get("X-Two-Factor-Reason")).toBe("CodeAlreadyUsed");
+      expect(used.headers.get("X-Two-Factor-Next-Code-In")).toBe("20");
+      const wrong = await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: await wrongCode(secret) });
+      expect(wrong.status).toBe(421);
+      expect(wrong.headers.get("X-Two-Factor-Reason")).toBeNull();
+      expect(wrong.headers.get("X-Two-Factor-Next-Code-In")).toBeNull();
+      // Disabling with the used code says the same; once the next step begins its code works.
+      advanceClock(5);
+      const disable = await call("DELETE", `/api/user/two-factor/${user.id}?code=${code}`);
+      expect([disable.status, disable.headers.get("X-Two-Factor-Reason"), disable.headers.get("X-Two-Factor-Next-Code-In")]).toEqual([
+        421,
+        "CodeAlreadyUsed",
+        "15",
+      ]);
+      expect(Date.now() - start).toBe(5000);
+      advanceClock(15);
+      expect((await call("DELETE", `/api/user/two-factor/${user.id}?code=${await codeFor(secret)}`)).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("lets exactly one of twenty concurrent submissions of one code on twenty challenges log in", async () => {

@@ -31,7 +31,7 @@ import {
   type Decision,
   type Source,
 } from "../../src/domain/guard-policy";
-import { timeStep } from "../../src/domain/totp";
+import { stepStart, timeStep } from "../../src/domain/totp";
 import type { UserRecord } from "../../src/domain/user";
 
 const SECOND = 1000;
@@ -346,7 +346,11 @@ describe("completeChallenge", () => {
     current = changed(complete(current, "R1", code(STEP), undefined, T0), current);
     current = withChallenge(current, "R2", T0 + SECOND);
     for (const step of [STEP, STEP - 1]) {
-      expect(complete(current, "R2", code(step), undefined, T0 + 2 * SECOND)).toEqual({ next: null, outcome: { outcome: "invalid-code", counted: false } });
+      // It was right, though: the answer says when the authenticator shows the next, acceptable code.
+      expect(complete(current, "R2", code(step), undefined, T0 + 2 * SECOND)).toEqual({
+        next: null,
+        outcome: { outcome: "invalid-code", counted: false, nextCodeAt: stepStart(STEP + 1) },
+      });
     }
     // The next step is still good.
     expect(complete(current, "R2", code(STEP + 1), undefined, T0 + 2 * SECOND).outcome).toEqual({ outcome: "accepted" });
@@ -580,7 +584,7 @@ describe("enableTwoFactor", () => {
     }
     // A replayed step proves the secret but is still refused.
     current = noTwoFactor({ lastAcceptedStep: STEP });
-    expect(enable(current, STEP)).toEqual({ next: null, outcome: { outcome: "invalid-code", counted: false } });
+    expect(enable(current, STEP)).toEqual({ next: null, outcome: { outcome: "invalid-code", counted: false, nextCodeAt: stepStart(STEP + 1) } });
     // A user whose login is locked by wrong codes can still enrol a new authenticator.
     const locked = noTwoFactor({ codeLockedUntil: T0 + 100 * SECOND, consecutiveCodeFailures: 5 });
     expect(enable(locked, STEP).outcome).toEqual({ outcome: "accepted" });
@@ -638,7 +642,10 @@ describe("disableTwoFactor", () => {
     expect(wrong.outcome).toEqual({ outcome: "invalid-code", counted: true });
     expect(changed(wrong, start).guard.consecutiveCodeFailures).toBe(1);
     // A replay is refused, uncounted.
-    expect(disable(account({}, { lastAcceptedStep: STEP }), STEP)).toEqual({ next: null, outcome: { outcome: "invalid-code", counted: false } });
+    expect(disable(account({}, { lastAcceptedStep: STEP }), STEP)).toEqual({
+      next: null,
+      outcome: { outcome: "invalid-code", counted: false, nextCodeAt: stepStart(STEP + 1) },
+    });
     const locked = account({}, { codeLockedUntil: T0 + SECOND });
     expect(disable(locked, STEP)).toEqual({ next: null, outcome: { outcome: "prevented", prevention: { until: T0 + SECOND, reason: "two-factor" } } });
   });

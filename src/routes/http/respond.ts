@@ -33,6 +33,14 @@ function loginPrevented({ until, reason }: LoginPrevention): Response {
   return json({ actions: [action] }, 409, { "Retry-After": String(Math.max(1, Math.ceil((until - Date.now()) / 1000))) });
 }
 
+/**
+ * FusionAuth's 421 for a code, with an empty body as its clients expect; a code that was right but
+ * already used (RFC 6238 §5.2) says so in headers, with the seconds until the authenticator shows
+ * a newer one, so a user can be told to wait rather than that their code is wrong.
+ */
+const usedCode = (nextCodeAt: number) =>
+  empty(421, { "X-Two-Factor-Reason": "CodeAlreadyUsed", "X-Two-Factor-Next-Code-In": String(Math.max(1, Math.ceil((nextCodeAt - Date.now()) / 1000))) });
+
 const generalErrors = (name: string, message: string) => ({ generalErrors: [{ code: `[${name}]`, message }] });
 
 export function problemResponse(problem: Problem): Response {
@@ -57,7 +65,7 @@ export function problemResponse(problem: Problem): Response {
     case "expired":
       return empty(410);
     case "invalid-code":
-      return empty(421);
+      return problem.nextCodeAt === undefined ? empty(421) : usedCode(problem.nextCodeAt);
     case "inactive":
       return empty(423);
   }
