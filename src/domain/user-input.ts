@@ -40,7 +40,11 @@ export const userFields = z.object({
     .min(MIN_PASSWORD_LENGTH, `[tooShort]The [user.password] must be at least ${MIN_PASSWORD_LENGTH} characters.`)
     .max(MAX_PASSWORD_LENGTH, `[tooLong]The [user.password] must be at most ${MAX_PASSWORD_LENGTH} characters.`)
     .nullish(),
-  mobilePhone: text(64).nullish(),
+  mobilePhone: text(64)
+    .nullish()
+    .describe(
+      "A number a text can reach: E.164 once normalised (`555-555-5555` is read in `DEFAULT_PHONE_REGION`), else `[invalid]user.mobilePhone`. Stored as given.",
+    ),
   firstName: text(255).nullish(),
   middleName: text(255).nullish(),
   lastName: text(255).nullish(),

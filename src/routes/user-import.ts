@@ -3,12 +3,13 @@
 // duplicate or invalid user fails the whole request and nothing is kept.
 import { Hono } from "hono";
 import { z } from "zod";
+import type { Config } from "../domain/config";
 import { decodeBase64 } from "../domain/encoding";
 import { fail, Failure, type FieldProblem } from "../domain/failures";
 import { PBKDF2_SCHEME } from "../domain/password";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import { normalizeLoginId, type UserRecord } from "../domain/user";
-import { importUsers } from "../services/accounts";
+import { checkMobilePhone, importUsers } from "../services/accounts";
 import { requireApiKey } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { empty } from "./http/respond";
@@ -31,7 +32,7 @@ class ImportErrors {
   }
 }
 
-async function toRecord(env: Env, request: ImportRequest, index: number, errors: ImportErrors): Promise<UserRecord | null> {
+async function toRecord(env: Env, config: Config, request: ImportRequest, index: number, errors: ImportErrors): Promise<UserRecord | null> {
   const input = request.users[index]!;
   const scheme = input.encryptionScheme ?? request.encryptionScheme ?? PBKDF2_SCHEME;
   const factor = input.factor ?? request.factor ?? 24_000;
@@ -56,6 +57,7 @@ async function toRecord(env: Env, request: ImportRequest, index: number, errors:
     applyProfile(user, input, true);
     requireLoginId(user);
     checkDataSize(user);
+    checkMobilePhone(config, user.mobilePhone);
     await applyTwoFactor(env.ENCRYPTION_KEY, user, undefined, input);
     return user;
   } catch (error) {
@@ -82,7 +84,7 @@ function findDuplicates(users: UserRecord[], errors: ImportErrors): void {
 export const userImportRoutes = new Hono<AppEnv>().post("/user/import", requireApiKey, async (c) => {
   const request = await readJson(c, importRequest);
   const errors = new ImportErrors();
-  const users = await Promise.all(request.users.map((_, index) => toRecord(c.env, request, index, errors)));
+  const users = await Promise.all(request.users.map((_, index) => toRecord(c.env, c.var.config, request, index, errors)));
   errors.throwIfAny();
   const records = users as UserRecord[];
   findDuplicates(records, errors);

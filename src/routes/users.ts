@@ -5,7 +5,7 @@ import { fail, invalidField } from "../domain/failures";
 import { hashPassword } from "../domain/password";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import type { UserRecord } from "../domain/user";
-import { createUser, deleteUser, findUser, getUser, unlockUser, updateUser } from "../services/accounts";
+import { checkMobilePhone, createUser, deleteUser, findUser, getUser, unlockUser, updateUser } from "../services/accounts";
 import { requireApiKey, requireApiKeyOrJwt } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { userRequest } from "./http/requests";
@@ -21,6 +21,7 @@ export const userRoutes = new Hono<AppEnv>()
     const userId = c.req.param("userId") ? idParam("userId", c.req.param("userId")) : crypto.randomUUID();
     const { user: input } = await readJson(c, userRequest);
     if (!input.password) throw invalidField("user.password", "blank", "The [user.password] property is required.");
+    checkMobilePhone(c.var.config, input.mobilePhone);
     const now = Date.now();
     const user: UserRecord = {
       id: userId,
@@ -54,6 +55,7 @@ export const userRoutes = new Hono<AppEnv>()
   .on(["PUT", "PATCH"], "/user/:userId", requireApiKey, async (c) => {
     const userId = idParam("userId", c.req.param("userId"));
     const { user: input } = await readJson(c, userRequest);
+    checkMobilePhone(c.var.config, input.mobilePhone);
     return c.json({ user: await updateUser(c.env, c.var.config, userId, input, c.req.method === "PUT", Date.now()) });
   })
   // Lifts every login lock of the user: an explicit admin call for what FusionAuth does by cancelling

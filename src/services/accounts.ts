@@ -1,12 +1,24 @@
 // The User and Import APIs. Every change goes to the user's Durable Object, which owns the account
 // and its login-id claims; reads come from the KV replica it keeps.
 import type { Config } from "../domain/config";
-import { fail, unwrap, type FieldProblem } from "../domain/failures";
+import { fail, invalidField, unwrap, type FieldProblem } from "../domain/failures";
 import { hashPassword } from "../domain/password";
 import type { UserInput } from "../domain/user-input";
 import { loginIdName, sameLoginId, type PublicUser, type UserRecord } from "../domain/user";
 import { loginIndex, userReplicas } from "../kv/users";
 import { userGuard } from "../objects/user-guard";
+import { normalizePhone } from "../twilio/phone";
+
+/**
+ * Refuses a `mobilePhone` no text could be sent to, with the error a send gives
+ * (`[invalid]user.mobilePhone`): it must be E.164 after normalisation. The number is kept as given,
+ * as FusionAuth keeps it; sends normalise it again.
+ */
+export function checkMobilePhone(config: Config, mobilePhone: string | null | undefined): void {
+  if (mobilePhone && !normalizePhone(mobilePhone, config.defaultPhoneRegion)) {
+    throw invalidField("user.mobilePhone", "invalid", "The [user.mobilePhone] is not a phone number.");
+  }
+}
 
 /** Creates a user from a complete record (validated by the caller). */
 export async function createUser(env: Env, user: UserRecord): Promise<PublicUser> {

@@ -90,6 +90,16 @@ describe("user import", () => {
     expect(JSON.stringify(await response.json())).toContain("[blank]users.0.mobilePhone");
   });
 
+  it("refuses a mobilePhone that is no phone number as the User API does, and writes none of the batch", async () => {
+    const fine = exported({ mobilePhone: "555-555-0160" });
+    const response = await importUsers([fine, exported({ mobilePhone: "12" })]);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { fieldErrors: Record<string, Array<{ code: string }>> };
+    expect(Object.keys(body.fieldErrors)).toEqual(["users.1.mobilePhone"]);
+    expect(body.fieldErrors["users.1.mobilePhone"]?.map((error) => error.code)).toEqual(["[invalid]users.1.mobilePhone"]);
+    expect((await login(fine.email, PASSWORD)).status).toBe(404);
+  });
+
   // @fusionauth/typescript-client before 1.19 declared TwoFactorDelivery as a numeric enum and sent 0 / 1.
   it("reads the numeric twoFactorDelivery 0 / 1 of clients before 1.19 and answers the names", async () => {
     const none = exported({ twoFactorEnabled: true, twoFactorDelivery: 0, twoFactorSecret: "SP2m6K2Dg/x2JN9DyQvZ" });

@@ -204,6 +204,46 @@ describe("validating a user", () => {
   });
 });
 
+describe("validating a mobile phone", () => {
+  // The rule a send applies (src/twilio/phone.ts): E.164 once normalised, national numbers read in
+  // DEFAULT_PHONE_REGION (US here); Twilio's test numbers and 555 numbers are possible numbers.
+  const NOT_PHONES = ["12", "not a phone", "+1", "555-555-555", "+999999999999999999", "call 555-555-5555 now"];
+
+  it("refuses a mobilePhone that is no phone number on create with [invalid]user.mobilePhone, and creates nothing", async () => {
+    for (const mobilePhone of NOT_PHONES) {
+      const email = uniqueEmail("bad-phone");
+      const errors = await expectFieldError(await createRaw({ email, password: PASSWORD, mobilePhone }), "user.mobilePhone", "[invalid]user.mobilePhone");
+      expect(errors.fieldErrors?.["user.mobilePhone"]?.[0]?.message).toBe("The [user.mobilePhone] is not a phone number.");
+      expect(await emptyResponse(await getBy("email", email))).toEqual({ status: 404, ...EMPTY });
+      // The email was not claimed either.
+      await userOf(await createRaw({ email, password: PASSWORD }));
+    }
+  });
+
+  it("accepts E.164, national and formatted numbers and stores them as given", async () => {
+    for (const mobilePhone of ["+15555550150", "555-555-0151", "(206) 555-0152", "+44 20 7946 0153", "+15005550006"]) {
+      expect((await userOf(await createRaw({ email: uniqueEmail(), password: PASSWORD, mobilePhone }))).mobilePhone).toBe(mobilePhone);
+    }
+  });
+
+  it("refuses a bad mobilePhone on PUT and PATCH and keeps the stored user unchanged", async () => {
+    const user = await createUser({ mobilePhone: "555-555-0154", firstName: "Ada" });
+    for (const method of ["PUT", "PATCH"]) {
+      const body = { user: { email: user.email, firstName: "Grace", mobilePhone: "12" } };
+      await expectFieldError(await call(method, `/api/user/${user.id}`, { body }), "user.mobilePhone", "[invalid]user.mobilePhone");
+      expect(await userOf(await getById(user.id))).toMatchObject({ mobilePhone: "555-555-0154", firstName: "Ada" });
+    }
+  });
+
+  it("lets PATCH change the number to another valid one, or clear it with null", async () => {
+    const user = await createUser({ mobilePhone: "555-555-0155" });
+    expect((await userOf(await call("PATCH", `/api/user/${user.id}`, { body: { user: { mobilePhone: "+1 555 555 0156" } } }))).mobilePhone).toBe(
+      "+1 555 555 0156",
+    );
+    expect(await userOf(await call("PATCH", `/api/user/${user.id}`, { body: { user: { mobilePhone: null } } }))).not.toHaveProperty("mobilePhone");
+  });
+});
+
 describe("retrieving users", () => {
   it("finds a user by id, email, username and loginId", async () => {
     const email = uniqueEmail("Find");
