@@ -16,6 +16,8 @@ declare namespace Cloudflare {
     FAILED_AUTH_RESET_COUNT_SECONDS?: string;
     FAILED_AUTH_ACTION_DURATION_SECONDS?: string;
     SMART_LOCKOUT_NETWORK_MEMORY_SECONDS?: string;
+    LOGIN_RECORDS_MAX_PER_USER?: string;
+    LOGIN_RECORDS_RETENTION_DAYS?: string;
     SMS_CODE_TTL_SECONDS?: string;
     SMS_BODY_TEMPLATE?: string;
     SMS_MIN_INTERVAL_SECONDS?: string;

@@ -15,6 +15,8 @@ export type Config = {
   failedAuthentication: { tooManyAttempts: number; resetCountSeconds: number; actionDurationSeconds: number };
   /** How long a network the user logged in from stays familiar. */
   smartLockout: { networkMemorySeconds: number };
+  /** Login records kept per user: at most `maxPerUser`, none older than `retentionDays`. */
+  loginRecords: { maxPerUser: number; retentionDays: number };
   defaultPhoneRegion: string;
   sms: {
     codeTtlSeconds: number;
@@ -39,6 +41,8 @@ export const DEFAULTS = {
   resetCountSeconds: 60,
   actionDurationSeconds: 180,
   smartLockoutNetworkMemorySeconds: 30 * 86_400,
+  loginRecordsMaxPerUser: 100,
+  loginRecordsRetentionDays: 90,
   defaultPhoneRegion: "US",
   smsCodeTtlSeconds: 300,
   smsBodyTemplate: "Two Factor Code: {code}",
@@ -72,6 +76,10 @@ export function readConfig(env: Env): Config {
       actionDurationSeconds: positiveInt(env.FAILED_AUTH_ACTION_DURATION_SECONDS, DEFAULTS.actionDurationSeconds),
     },
     smartLockout: { networkMemorySeconds: positiveInt(env.SMART_LOCKOUT_NETWORK_MEMORY_SECONDS, DEFAULTS.smartLockoutNetworkMemorySeconds) },
+    loginRecords: {
+      maxPerUser: positiveInt(env.LOGIN_RECORDS_MAX_PER_USER, DEFAULTS.loginRecordsMaxPerUser),
+      retentionDays: positiveInt(env.LOGIN_RECORDS_RETENTION_DAYS, DEFAULTS.loginRecordsRetentionDays),
+    },
     defaultPhoneRegion: env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion,
     sms: {
       codeTtlSeconds: positiveInt(env.SMS_CODE_TTL_SECONDS, DEFAULTS.smsCodeTtlSeconds),
