@@ -60,7 +60,12 @@ export async function decrypt(setting: string | undefined, token: string, contex
  * A key for another purpose derived from the current key with HKDF-SHA256 (RFC 5869), `info`
  * naming the purpose, so one secret serves several algorithms without reusing key material.
  */
-export async function deriveKey(setting: string | undefined, info: string, algorithm: { name: string; length: number }, usages: string[]): Promise<CryptoKey> {
+export async function deriveKey(
+  setting: string | undefined,
+  info: string,
+  algorithm: Parameters<SubtleCrypto["deriveKey"]>[2],
+  usages: string[],
+): Promise<CryptoKey> {
   const { derivation } = await loadKeyring(setting);
   return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(info) }, derivation, algorithm, false, usages);
 }

@@ -4,7 +4,7 @@
 import type { Config } from "./config";
 import type { LoginPrevention } from "./failures";
 import { stepStart, timeStep } from "./totp";
-import { isExpired, publicUser, type TwoFactorDelivery, type UserRecord } from "./user";
+import { isExpired, publicUser, type PublicUser, type TwoFactorDelivery, type UserRecord } from "./user";
 
 /** A time step whose code went out by SMS, acceptable until `expiresAt` although the step has passed. */
 export type SentCode = { step: number; expiresAt: number };
@@ -20,8 +20,9 @@ export type Challenge = {
   passwordChangedAt: number;
   applicationId?: string;
   ipAddress?: string;
-  /** The request's `metaData` as JSON, for the login record. */
+  /** The request's `metaData` as JSON, and the login id used, for the login record. */
   metaData?: string;
+  loginId?: string;
   noJWT: boolean;
   /** Whether the password step came from a familiar source, and its network. */
   familiar: boolean;
@@ -47,6 +48,12 @@ export type Counters = {
  */
 export type Source = { trustHash?: string; network?: string };
 
+/** A device trusted at a 2FA login ("trust this computer"), kept under the SHA-256 of its trust id. */
+export type TrustedDevice = { issuedAt: number; lastUsedAt: number; expiresAt: number; applicationId?: string };
+
+/** A trusted device as operators see it: named by a prefix of the hash, never the trust id. */
+export type TrustedDeviceView = { id: string; applicationId?: string; issuedInstant: number; lastUsedInstant: number; expirationInstant: number };
+
 export type Guard = Counters & {
   /** Counts 2FA enrolments: bumped on every enable and disable. */
   generation: number;
@@ -56,8 +63,10 @@ export type Guard = Counters & {
   familiar: Counters;
   /** Networks (see `networkOf`) the user logged in from → when last (ms). */
   networks: Record<string, number>;
-  /** SHA-256 of each trust id → its expiry (ms). */
-  trust: Record<string, number>;
+  /** SHA-256 of each trust id → the device it trusts. */
+  trust: Record<string, TrustedDevice>;
+  /** The stored forms of the unused recovery codes (src/domain/recovery-codes.ts). */
+  recoveryCodes: string[];
   smsCodes: SentCode[];
   challenges: Record<string, Challenge>;
   /** Kept with the guard, not the record: a login then rewrites only the small guard state. */
@@ -89,9 +98,83 @@ export const newGuard = (): Guard => ({
   familiar: newCounters(),
   networks: {},
   trust: {},
+  recoveryCodes: [],
   smsCodes: [],
   challenges: {},
 });
+
+/**
+ * A guard as stored by any version: before recovery codes there were none, and a trust id was
+ * kept as its bare expiry (ms), issued one trust lifetime before it.
+ */
+export function upgradeGuard(stored: Guard, config: Config): Guard {
+  const trust = Object.entries(stored.trust as Record<string, TrustedDevice | number>).map(([hash, device]) => {
+    if (typeof device !== "number") return [hash, device] as const;
+    const issuedAt = device - config.twoFactorTrustIdTtlSeconds * 1000;
+    return [hash, { issuedAt, lastUsedAt: issuedAt, expiresAt: device }] as const;
+  });
+  return { ...stored, recoveryCodes: stored.recoveryCodes ?? [], trust: Object.fromEntries(trust) };
+}
+
+/** The trusted device whose trust id hashes to `trustHash`, while it is valid. */
+const trustedDevice = (guard: Guard, trustHash: string | undefined, nowMs: number): TrustedDevice | null => {
+  const device = trustHash !== undefined && Object.hasOwn(guard.trust, trustHash) ? guard.trust[trustHash]! : null;
+  return device && device.expiresAt > nowMs ? device : null;
+};
+
+/** How long the name of a trusted device is: a prefix of its hash, enough to tell 20 devices apart. */
+const DEVICE_ID_LENGTH = 16;
+
+const deviceView = (hash: string, device: TrustedDevice): TrustedDeviceView => ({
+  id: hash.slice(0, DEVICE_ID_LENGTH),
+  applicationId: device.applicationId,
+  issuedInstant: device.issuedAt,
+  lastUsedInstant: device.lastUsedAt,
+  expirationInstant: device.expiresAt,
+});
+
+/** The user's valid trusted devices, most recently used first. */
+export function trustedDevices(guard: Guard, nowMs: number): TrustedDeviceView[] {
+  return Object.entries(guard.trust)
+    .filter(([, device]) => device.expiresAt > nowMs)
+    .sort(([, a], [, b]) => b.lastUsedAt - a.lastUsedAt)
+    .map(([hash, device]) => deviceView(hash, device));
+}
+
+/**
+ * FusionAuth's two-factor status: whether a login carrying `trustHash` would skip the second factor
+ * (always, without 2FA), and the device it names while that is valid.
+ */
+export function trustStatus(account: Account, trustHash: string, nowMs: number): { trusted: boolean; device: TrustedDeviceView | null } {
+  const device = trustedDevice(account.guard, trustHash, nowMs);
+  return { trusted: !account.user.twoFactorEnabled || device !== null, device: device && deviceView(trustHash, device) };
+}
+
+/** Revokes the trusted device named `deviceId`, or every one when it is undefined; not-found for an unknown name. */
+export function revokeTrust(
+  account: Account,
+  deviceId: string | undefined,
+  nowMs: number,
+): Decision<{ outcome: "revoked"; count: number } | { outcome: "not-found" }> {
+  const live = trustedDevices(account.guard, nowMs);
+  const revoked = deviceId === undefined ? live : live.filter((device) => device.id === deviceId);
+  if (deviceId !== undefined && !revoked.length) return { next: null, outcome: { outcome: "not-found" } };
+  const next = draft(account);
+  next.guard.trust = Object.fromEntries(
+    Object.entries(next.guard.trust).filter(([hash, device]) => device.expiresAt > nowMs && !revoked.some((gone) => hash.startsWith(gone.id))),
+  );
+  return { next, outcome: { outcome: "revoked", count: revoked.length } };
+}
+
+export type RecoveryCodesVerdict = { outcome: "replaced" } | { outcome: "not-enabled" };
+
+/** Replaces the user's recovery codes with `hashes` (FusionAuth: each generation replaces the last). */
+export function replaceRecoveryCodes(account: Account, hashes: string[]): Decision<RecoveryCodesVerdict> {
+  if (!account.user.twoFactorEnabled) return { next: null, outcome: { outcome: "not-enabled" } };
+  const next = draft(account);
+  next.guard.recoveryCodes = hashes;
+  return { next, outcome: { outcome: "replaced" } };
+}
 
 const liveCodes = (codes: SentCode[], nowMs: number) => codes.filter((sent) => sent.expiresAt > nowMs);
 
@@ -114,7 +197,10 @@ export function acceptableSteps(nowMs: number, smsCodes: SentCode[]): number[] {
 const draft = (account: Account): Account => ({ version: account.version + 1, user: account.user, guard: structuredClone(account.guard) });
 
 /** The user as the API shows it: the public record and the last login. */
-export const publicAccount = (account: Account) => publicUser(account.user, account.guard.lastLoginInstant);
+export function publicAccount(account: Account): PublicUser {
+  const user = publicUser(account.user, account.guard.lastLoginInstant);
+  return account.user.twoFactorEnabled ? { ...user, twoFactorRecoveryCodesRemaining: account.guard.recoveryCodes.length } : user;
+}
 
 export function passwordPrevention(password: PasswordFailures, nowMs: number): LoginPrevention | null {
   return password.lockedUntil > nowMs ? { until: password.lockedUntil, reason: "password" } : null;
@@ -132,7 +218,7 @@ function prevention(counters: Counters, nowMs: number): LoginPrevention | null {
 
 /** Whether `source` is familiar to this user (see `Source`). */
 export function isFamiliar(guard: Guard, source: Source, nowMs: number, config: Config): boolean {
-  const trusted = source.trustHash !== undefined && (guard.trust[source.trustHash] ?? 0) > nowMs;
+  const trusted = trustedDevice(guard, source.trustHash, nowMs) !== null;
   const seen = source.network !== undefined && (guard.networks[source.network] ?? 0) > nowMs - config.smartLockout.networkMemorySeconds * 1000;
   return trusted || seen;
 }
@@ -181,8 +267,7 @@ export function decidePassword(account: Account, passwordMatches: boolean, sourc
   }
   if (isExpired(user, nowMs)) return { next: null, outcome: { outcome: "expired" } };
   if (!user.active) return { next: null, outcome: { outcome: "inactive" } };
-  const trustHash = source.trustHash;
-  const trusted = trustHash !== undefined && (guard.trust[trustHash] ?? 0) > nowMs;
+  const trusted = trustedDevice(guard, source.trustHash, nowMs) !== null;
   const twoFactorRequired = user.twoFactorEnabled && !trusted;
   const outcome = { outcome: "authenticated", twoFactorRequired, familiar } as const;
   if (twoFactorRequired && countersFor(guard, familiar).password.failures.length === 0) return { next: null, outcome };
@@ -191,11 +276,13 @@ export function decidePassword(account: Account, passwordMatches: boolean, sourc
   if (!twoFactorRequired) {
     next.guard.lastLoginInstant = nowMs;
     rememberNetwork(next.guard, source.network, nowMs);
+    const device = trustedDevice(next.guard, source.trustHash, nowMs);
+    if (device) device.lastUsedAt = nowMs;
   }
   return { next, outcome };
 }
 
-export type ChallengeDetails = Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "noJWT" | "familiar" | "network">;
+export type ChallengeDetails = Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "loginId" | "noJWT" | "familiar" | "network">;
 
 /** Opens a pending login under `key`, dropping expired ones and, past the cap, the oldest. */
 export function openChallenge(account: Account, key: string, details: ChallengeDetails, nowMs: number, config: Config): Account {
@@ -275,8 +362,12 @@ export function releaseSend(account: Account, key: string | undefined, step: num
   return next;
 }
 
+/** A code as submitted: the TOTP step it matched (or null), and its recovery-code hash when it has that shape. */
+export type SubmittedCode = { code: string; step: number | null; recoveryHash?: string };
+
 export type CodeVerdict =
-  | { outcome: "accepted" }
+  /** `recoveryCode`: a recovery code was used up. */
+  | { outcome: "accepted"; recoveryCode?: true }
   /**
    * `counted`: whether it counted toward the lockout (and the challenge's attempts). `nextCodeAt`
    * (ms), when the code was right but its step already used: when the authenticator shows a newer one.
@@ -289,11 +380,19 @@ export type CodeVerdict =
  * draft. `guarded` checks (login, disable) honour the lockout and count wrong codes toward it;
  * enrolment does neither, since a user fumbling a new authenticator must not lock their own login.
  */
-function acceptCode(next: Account, step: number | null, code: string, nowMs: number, config: Config, guarded: boolean, familiar = false): CodeVerdict {
+function acceptCode(next: Account, submitted: SubmittedCode, nowMs: number, config: Config, guarded: boolean, familiar = false): CodeVerdict {
+  const { code, step, recoveryHash } = submitted;
   const guard = next.guard;
   const counters = countersFor(guard, familiar);
   const prevented = guarded ? prevention(counters, nowMs) : null;
   if (prevented) return { outcome: "prevented", prevention: prevented };
+  // A recovery code is single use: it leaves the set as it is accepted (one decision, one write).
+  const recoveryIndex = guarded && recoveryHash !== undefined ? guard.recoveryCodes.indexOf(recoveryHash) : -1;
+  if (recoveryIndex >= 0) {
+    guard.recoveryCodes = guard.recoveryCodes.filter((_, index) => index !== recoveryIndex);
+    counters.consecutiveCodeFailures = 0;
+    return { outcome: "accepted", recoveryCode: true };
+  }
   if (step !== null && step > guard.lastAcceptedStep) {
     guard.lastAcceptedStep = step;
     counters.consecutiveCodeFailures = 0;
@@ -325,7 +424,7 @@ export type CompletionVerdict = CodeVerdict | { outcome: "not-found" } | { outco
 export function completeChallenge(
   account: Account,
   key: string,
-  code: { code: string; step: number | null },
+  code: SubmittedCode,
   trustHash: string | undefined,
   nowMs: number,
   config: Config,
@@ -338,13 +437,16 @@ export function completeChallenge(
     delete next.guard.challenges[key];
     return { next, outcome: { outcome: "expired" } };
   }
-  const { familiar, network } = next.guard.challenges[key]!;
-  const verdict = acceptCode(next, code.step, code.code, nowMs, config, true, familiar);
+  const { familiar, network, applicationId } = next.guard.challenges[key]!;
+  const verdict = acceptCode(next, code, nowMs, config, true, familiar);
   if (verdict.outcome === "accepted") {
     delete next.guard.challenges[key];
     next.guard.lastLoginInstant = nowMs;
     rememberNetwork(next.guard, network, nowMs);
-    if (trustHash) next.guard.trust = { ...liveTrust(next.guard.trust, nowMs), [trustHash]: nowMs + config.twoFactorTrustIdTtlSeconds * 1000 };
+    if (trustHash) {
+      const device = { issuedAt: nowMs, lastUsedAt: nowMs, expiresAt: nowMs + config.twoFactorTrustIdTtlSeconds * 1000, applicationId };
+      next.guard.trust = { ...liveTrust(next.guard.trust, nowMs), [trustHash]: device };
+    }
     return { next, outcome: verdict };
   }
   if (verdict.outcome === "invalid-code" && verdict.counted) {
@@ -356,9 +458,9 @@ export function completeChallenge(
 }
 
 /** The newest live trust ids, leaving room for one more. */
-function liveTrust(trust: Record<string, number>, nowMs: number): Record<string, number> {
-  const live = Object.entries(trust).filter(([, expiry]) => expiry > nowMs);
-  live.sort(([, a], [, b]) => b - a);
+function liveTrust(trust: Record<string, TrustedDevice>, nowMs: number): Record<string, TrustedDevice> {
+  const live = Object.entries(trust).filter(([, device]) => device.expiresAt > nowMs);
+  live.sort(([, a], [, b]) => b.expiresAt - a.expiresAt);
   return Object.fromEntries(live.slice(0, MAX_TRUSTED_DEVICES - 1));
 }
 
@@ -367,7 +469,7 @@ export type EnableVerdict = CodeVerdict | { outcome: "already-enabled" } | { out
 /** Enables 2FA once `step` proves the user holds the new secret; the code counts as used. */
 export function enableTwoFactor(
   account: Account,
-  code: { code: string; step: number | null },
+  code: SubmittedCode,
   enrolment: { delivery: TwoFactorDelivery; secret: string },
   nowMs: number,
   config: Config,
@@ -375,7 +477,7 @@ export function enableTwoFactor(
   if (account.user.twoFactorEnabled) return { next: null, outcome: { outcome: "already-enabled" } };
   if (enrolment.delivery === "TextMessage" && !account.user.mobilePhone) return { next: null, outcome: { outcome: "needs-phone" } };
   const next = draft(account);
-  const verdict = acceptCode(next, code.step, code.code, nowMs, config, false);
+  const verdict = acceptCode(next, code, nowMs, config, false);
   if (verdict.outcome !== "accepted") return { next: null, outcome: verdict };
   return { next: setEnrolment(next, enrolment, nowMs), outcome: verdict };
 }
@@ -383,17 +485,18 @@ export function enableTwoFactor(
 export type DisableVerdict = CodeVerdict | { outcome: "not-enabled" };
 
 /** Disables 2FA when `code` is a current code of the user's secret. */
-export function disableTwoFactor(account: Account, code: { code: string; step: number | null }, nowMs: number, config: Config): Decision<DisableVerdict> {
+export function disableTwoFactor(account: Account, code: SubmittedCode, nowMs: number, config: Config): Decision<DisableVerdict> {
   if (!account.user.twoFactorEnabled) return { next: null, outcome: { outcome: "not-enabled" } };
   const next = draft(account);
-  const verdict = acceptCode(next, code.step, code.code, nowMs, config, true);
+  const verdict = acceptCode(next, code, nowMs, config, true);
   if (verdict.outcome === "accepted") return { next: setEnrolment(next, null, nowMs), outcome: verdict };
   return keepIf(next, verdict.outcome === "invalid-code" && verdict.counted, verdict);
 }
 
 /**
  * Sets the user's 2FA enrolment on a draft. A new enrolment or none revokes every pending login;
- * none also revokes trust ids and texted codes, so nothing from the old enrolment works afterwards.
+ * none also revokes trust ids, recovery codes and texted codes, so nothing from the old enrolment
+ * works afterwards (the admin reset).
  */
 export function setEnrolment(next: Account, enrolment: { delivery: TwoFactorDelivery; secret: string } | null, nowMs: number): Account {
   next.user = enrolment
@@ -403,6 +506,7 @@ export function setEnrolment(next: Account, enrolment: { delivery: TwoFactorDeli
   next.guard.challenges = {};
   if (!enrolment) {
     next.guard.trust = {};
+    next.guard.recoveryCodes = [];
     next.guard.smsCodes = [];
   }
   return next;

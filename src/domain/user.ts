@@ -34,7 +34,8 @@ export type UserRecord = {
   twoFactorSecret?: string;
 };
 
-export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret"> & { lastLoginInstant?: number };
+/** `twoFactorRecoveryCodesRemaining`: while 2FA is enabled, how many unused recovery codes the user has. */
+export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret"> & { lastLoginInstant?: number; twoFactorRecoveryCodesRemaining?: number };
 
 /** The FusionAuth user object as returned by the API: never the password or the 2FA secret. */
 export function publicUser(user: UserRecord, lastLoginInstant?: number): PublicUser {

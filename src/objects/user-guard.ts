@@ -26,17 +26,26 @@ import {
   pruneChallenges,
   recordPasswordFailure,
   releaseSend,
+  replaceRecoveryCodes,
   replaceUser,
   reserveChallengeSend,
+  revokeTrust,
   textStep,
+  trustedDevices,
+  trustStatus,
   unlock as liftLocks,
+  upgradeGuard,
   publicAccount,
   type Account,
+  type Challenge,
   type ChallengeDetails,
   type Guard,
   type PasswordFailures,
   type SentCode,
+  type SubmittedCode,
+  type TrustedDeviceView,
 } from "../domain/guard-policy";
+import { normalizeRecoveryCode, recoveryCodeHash } from "../domain/recovery-codes";
 import { dummyPasswordHash, verifyPassword, type PasswordHash } from "../domain/password";
 import { findMatchingStepIn, hotp } from "../domain/totp";
 import { newChallengeKey } from "../domain/two-factor-id";
@@ -54,6 +63,7 @@ import {
 } from "../domain/user";
 import { userReplicas } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
+import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-records";
 
 /** How the guard state is stored: beside the record, with the account's version. */
 type StoredGuard = { version: number; guard: Guard };
@@ -84,7 +94,8 @@ export type CompletionResult =
   | { outcome: "expired" }
   | { outcome: "invalid-code"; nextCodeAt?: number }
   | { outcome: "prevented"; prevention: LoginPrevention }
-  | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string };
+  /** `recoveryCode`: the login used up a recovery code. */
+  | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean };
 
 /** Who asks: an API key (any user), or a JWT issued at `issuedAt` (s), which a re-created user rejects. */
 export type Caller = { issuedAt?: number };
@@ -106,6 +117,7 @@ export class UserGuard extends DurableObject<Env> {
   private readonly config: Config;
   private changes: Promise<unknown> = Promise.resolve();
   private readonly replica = new LatestWriter(() => this.writeReplica());
+  private readonly logins: LoginRecords;
   private replicaDueAt: number | null = null;
   private alarmAt: number | null = null;
   private secretKey: { ciphertext: string; key: Uint8Array } | null = null;
@@ -116,9 +128,10 @@ export class UserGuard extends DurableObject<Env> {
     super(ctx, env);
     const user = ctx.storage.kv.get<UserRecord>("user");
     const guard = ctx.storage.kv.get<StoredGuard>("guard");
-    this.account = user && guard ? { version: guard.version, user, guard: guard.guard } : null;
-    this.userId = this.account?.user.id ?? null;
     this.config = readConfig(env);
+    this.account = user && guard ? { version: guard.version, user, guard: upgradeGuard(guard.guard, this.config) } : null;
+    this.userId = this.account?.user.id ?? null;
+    this.logins = new LoginRecords(ctx.storage.sql, this.config.loginRecords);
   }
 
   // ---- Login ----
@@ -148,11 +161,13 @@ export class UserGuard extends DurableObject<Env> {
     }
     let next = decision.next ?? this.account;
     if (!verdict.twoFactorRequired) {
+      this.recordLogin(nowMs, { ...attempt.details, loginId: attempt.loginId });
       await this.commit(next, "later");
       return { outcome: "authenticated", user: publicAccount(next) };
     }
     const challengeKey = newChallengeKey();
-    next = openChallenge(next, challengeKey, { ...attempt.details, familiar: verdict.familiar, network: attempt.network }, nowMs, this.config);
+    const details = { ...attempt.details, loginId: attempt.loginId, familiar: verdict.familiar, network: attempt.network };
+    next = openChallenge(next, challengeKey, details, nowMs, this.config);
     if (next.user.twoFactorDelivery !== "TextMessage" || !next.user.mobilePhone) {
       await this.commit(next, "none");
       return { outcome: "challenge", challengeKey };
@@ -173,16 +188,19 @@ export class UserGuard extends DurableObject<Env> {
       if (pruned) await this.commit(pruned, "none");
       return { outcome: "not-found" };
     }
-    const step = await this.matchingStep(account, code, nowMs);
+    const submitted = await this.submittedCode(account, code, nowMs);
     const trustId = trustComputer ? encodeBase64Url(randomBytes(32)) : undefined;
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
     if (!this.account || this.account.user.twoFactorSecret !== account.user.twoFactorSecret) return { outcome: "not-found" };
 
-    const { next, outcome } = completeChallenge(this.account, challengeKey, { code, step }, trustHash, nowMs, this.config);
-    if (next) await this.commit(next, outcome.outcome === "accepted" ? "later" : "none");
+    const { next, outcome } = completeChallenge(this.account, challengeKey, submitted, trustHash, nowMs, this.config);
+    if (outcome.outcome === "accepted") this.recordLogin(nowMs, challenge);
+    // A used recovery code changes the count the record shows: the replica follows at once.
+    if (next) await this.commit(next, outcome.outcome !== "accepted" ? "none" : outcome.recoveryCode ? "now" : "later");
     if (outcome.outcome === "invalid-code") return { outcome: "invalid-code", nextCodeAt: outcome.nextCodeAt };
     if (outcome.outcome !== "accepted") return outcome;
-    return { outcome: "accepted", user: publicAccount(next!), applicationId: challenge.applicationId, noJWT: challenge.noJWT, trustId };
+    const { applicationId, noJWT } = challenge;
+    return { outcome: "accepted", user: publicAccount(next!), applicationId, noJWT, trustId, recoveryCode: outcome.recoveryCode === true };
   }
 
   /** Reserves a text of the code for the pending login `challengeKey` (at most a few per login). */
@@ -247,33 +265,34 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
-  /** Disables 2FA when `code` is a current code of the user's secret. */
-  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<object>> {
+  /** Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes. */
+  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<{ recoveryCode: boolean }>> {
     return this.change(async () => {
       const account = this.accountFor(caller);
       if (!account) return notFound;
       if (!account.user.twoFactorEnabled) return { ok: false, problem: twoFactorNotEnabled };
-      const step = await this.matchingStep(account, code, nowMs);
-      const { next, outcome } = disableTwoFactor(this.account!, { code, step }, nowMs, this.config);
+      const submitted = await this.submittedCode(account, code, nowMs);
+      const { next, outcome } = disableTwoFactor(this.account!, submitted, nowMs, this.config);
       if (next) await this.commit(next, outcome.outcome === "accepted" ? "now" : "none");
-      if (outcome.outcome === "accepted") return { ok: true };
+      if (outcome.outcome === "accepted") return { ok: true, recoveryCode: outcome.recoveryCode === true };
       return { ok: false, problem: outcome.outcome === "not-enabled" ? twoFactorNotEnabled : codeProblem(outcome) };
     });
   }
 
   // ---- The account (User and Import APIs) ----
 
-  /** Creates the account from a complete record; fails when the id or a login id is taken. */
-  create(user: UserRecord): Promise<Outcome<{ user: PublicUser }>> {
+  /** Creates the account from a complete record; fails when the id or a login id is taken. `recoveryCodes`: stored forms (import). */
+  create(user: UserRecord, recoveryCodes: string[] = []): Promise<Outcome<{ user: PublicUser }>> {
     return this.change(async () => {
       if (this.account)
         return { ok: false, problem: invalid([{ field: "userId", type: "duplicate", message: `A User with Id = [${user.id}] already exists.` }]) };
       const claimed = await this.claimLoginIds(user.id, loginIdsOf(user), []);
       if (!claimed.ok) return claimed;
       const guard = newGuard();
-      if (user.twoFactorEnabled) guard.generation = 1;
-      await this.commit({ version: 1, user, guard }, "now");
-      return { ok: true, user: publicUser(user) };
+      if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
+      const account = { version: 1, user, guard };
+      await this.commit(account, "now");
+      return { ok: true, user: publicAccount(account) };
     });
   }
 
@@ -307,6 +326,53 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
+  // ---- Recovery codes, trusted devices, login records ----
+
+  /** Replaces the user's recovery codes with `hashes` (their stored forms); 2FA must be enabled. */
+  replaceRecoveryCodes(caller: Caller, hashes: string[]): Promise<Outcome<object>> {
+    return this.change(async () => {
+      const account = this.accountFor(caller);
+      if (!account) return notFound;
+      const { next, outcome } = replaceRecoveryCodes(account, hashes);
+      if (outcome.outcome === "not-enabled") return { ok: false, problem: twoFactorNotEnabled };
+      await this.commit(next!, "now");
+      return { ok: true };
+    });
+  }
+
+  /** Whether a login with trust id `trustId` would skip the second factor, and the device it names. */
+  async trustStatus(trustId: string, nowMs: number): Promise<Outcome<{ trusted: boolean; device: TrustedDeviceView | null }>> {
+    const trustHash = await sha256Hex(trustId);
+    const account = this.account;
+    if (!account) return notFound;
+    return { ok: true, ...trustStatus(account, trustHash, nowMs) };
+  }
+
+  /** The user's trusted devices (never their trust ids). */
+  async listTrust(caller: Caller, nowMs: number): Promise<Outcome<{ devices: TrustedDeviceView[] }>> {
+    const account = this.accountFor(caller);
+    if (!account) return notFound;
+    return { ok: true, devices: trustedDevices(account.guard, nowMs) };
+  }
+
+  /** Revokes one trusted device by its `id`, or all of them. */
+  revokeTrust(caller: Caller, deviceId: string | undefined, nowMs: number): Promise<Outcome<{ revoked: number }>> {
+    return this.change(async () => {
+      const account = this.accountFor(caller);
+      if (!account) return notFound;
+      const { next, outcome } = revokeTrust(account, deviceId, nowMs);
+      if (outcome.outcome === "not-found") return notFound;
+      await this.commit(next!, "none");
+      return { ok: true, revoked: outcome.count };
+    });
+  }
+
+  /** The user's login records matching `query`, newest first. */
+  async searchLogins(query: LoginRecordQuery, nowMs: number): Promise<Outcome<{ logins: LoginRecord[]; total: number }>> {
+    if (!this.account) return notFound;
+    return { ok: true, ...this.logins.search(query, nowMs) };
+  }
+
   /** Lifts every password and code lock (the admin unlock). */
   unlock(): Promise<Outcome<object>> {
     return this.change(async () => {
@@ -324,6 +390,7 @@ export class UserGuard extends DurableObject<Env> {
       await this.releaseLoginIds(user.id, loginIdsOf(user));
       this.account = null;
       this.secretKey = null;
+      this.logins.forget();
       await this.ctx.storage.deleteAlarm();
       this.alarmAt = null;
       await this.ctx.storage.deleteAll();
@@ -378,6 +445,19 @@ export class UserGuard extends DurableObject<Env> {
     this.ctx.storage.kv.put(key, next);
     await this.schedule(this.decoyExpiry(next));
     return { outcome: "wrong-password" };
+  }
+
+  /** Records a successful login; written with the state change that follows it. */
+  private recordLogin(nowMs: number, details: Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "loginId">): void {
+    const { applicationId, ipAddress, metaData, loginId } = details;
+    this.logins.add({ instant: nowMs, applicationId, ipAddress, metaData, loginId });
+  }
+
+  /** A submitted code: the TOTP step it matches, and its stored form if it is shaped like a recovery code. */
+  private async submittedCode(account: Account, code: string, nowMs: number): Promise<SubmittedCode> {
+    const recovery = normalizeRecoveryCode(code);
+    if (recovery) return { code, step: null, recoveryHash: await recoveryCodeHash(this.env.ENCRYPTION_KEY, account.user.id, recovery) };
+    return { code, step: await this.matchingStep(account, code, nowMs) };
   }
 
   private async matchingStep(account: Account, code: string, nowMs: number): Promise<number | null> {
@@ -496,7 +576,23 @@ function codeProblem(verdict: { outcome: "invalid-code"; nextCodeAt?: number } |
   return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code", nextCodeAt: verdict.nextCodeAt };
 }
 
-type Methods = "login" | "completeLogin" | "textChallenge" | "textUser" | "releaseText" | "enable" | "disable" | "create" | "update" | "unlock" | "remove";
+type Methods =
+  | "login"
+  | "completeLogin"
+  | "textChallenge"
+  | "textUser"
+  | "releaseText"
+  | "enable"
+  | "disable"
+  | "create"
+  | "update"
+  | "replaceRecoveryCodes"
+  | "trustStatus"
+  | "listTrust"
+  | "revokeTrust"
+  | "searchLogins"
+  | "unlock"
+  | "remove";
 
 /** The object's methods as its callers see them (plain results: RPC's stub types hide the unions). */
 export type UserGuardStub = { [K in Methods]: (...args: Parameters<UserGuard[K]>) => Promise<Awaited<ReturnType<UserGuard[K]>>> };

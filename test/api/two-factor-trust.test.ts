@@ -48,9 +48,9 @@ describe("trusted computers", () => {
     const { trust } = (await readAccount(user.id)).guard;
     expect(Object.keys(trust)).toHaveLength(1);
     expect(JSON.stringify(trust)).not.toContain(trustId);
-    expect(Math.abs(Object.values(trust)[0]! - (now + 2_592_000_000))).toBeLessThanOrEqual(5_000);
+    expect(Math.abs(Object.values(trust)[0]!.expiresAt - (now + 2_592_000_000))).toBeLessThanOrEqual(5_000);
     await editAccount(user.id, ({ guard }) => {
-      for (const hash of Object.keys(guard.trust)) guard.trust[hash] = Date.now() - 1_000;
+      for (const device of Object.values(guard.trust)) device.expiresAt = Date.now() - 1_000;
     });
     expect((await login(user.email, user.password, { twoFactorTrustId: trustId })).status).toBe(242);
   });

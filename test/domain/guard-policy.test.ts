@@ -30,6 +30,7 @@ import {
   type ChallengeDetails,
   type Decision,
   type Source,
+  type TrustedDevice,
 } from "../../src/domain/guard-policy";
 import { stepStart, timeStep } from "../../src/domain/totp";
 import type { UserRecord } from "../../src/domain/user";
@@ -38,6 +39,8 @@ const SECOND = 1000;
 /** 10 s into a time step, so a few seconds either way stay in the same step. */
 const T0 = 56_666_667 * 30 * SECOND + 10 * SECOND;
 const STEP = timeStep(T0);
+/** A trusted device issued an hour before T0 that expires at `expiresAt`. */
+const device = (expiresAt: number): TrustedDevice => ({ issuedAt: T0 - 3600 * SECOND, lastUsedAt: T0 - 3600 * SECOND, expiresAt });
 
 const config: Config = readConfig({} as Env);
 
@@ -216,7 +219,7 @@ describe("decidePassword", () => {
   });
 
   it("skips 2FA for a trust id only while it is unexpired", () => {
-    const trusted = account({}, { trust: { h1: T0 + 60 * SECOND } });
+    const trusted = account({}, { trust: { h1: device(T0 + 60 * SECOND) } });
     const decision = password(trusted, true, "h1", T0);
     expect(decision.outcome).toEqual({ outcome: "authenticated", twoFactorRequired: false, familiar: true });
     expect(changed(decision, trusted).guard.lastLoginInstant).toBe(T0);
@@ -327,13 +330,16 @@ describe("completeChallenge", () => {
   });
 
   it("adds a trust id for twoFactorTrustIdTtlSeconds when asked, dropping expired ones", () => {
-    const start = withChallenge(account({}, { trust: { old: T0 - 1, live: T0 + 1000 * SECOND } }));
+    const start = withChallenge(account({}, { trust: { old: device(T0 - 1), live: device(T0 + 1000 * SECOND) } }));
     const next = changed(complete(start, "R1", code(STEP), "fresh", T0), start);
-    expect(next.guard.trust).toEqual({ live: T0 + 1000 * SECOND, fresh: T0 + 2_592_000 * SECOND });
+    expect(next.guard.trust).toEqual({
+      live: device(T0 + 1000 * SECOND),
+      fresh: { issuedAt: T0, lastUsedAt: T0, expiresAt: T0 + 2_592_000 * SECOND, applicationId: details.applicationId },
+    });
   });
 
   it("keeps at most 20 trust ids, dropping the soonest to expire", () => {
-    const trust = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`t${index}`, T0 + (index + 1) * 1000 * SECOND]));
+    const trust = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`t${index}`, device(T0 + (index + 1) * 1000 * SECOND)]));
     const start = withChallenge(account({}, { trust }));
     const next = changed(complete(start, "R1", code(STEP), "fresh", T0), start);
     expect(Object.keys(next.guard.trust)).toHaveLength(20);
@@ -620,7 +626,7 @@ describe("disableTwoFactor", () => {
   });
 
   it("disables: trust ids, pending logins and texted codes are all revoked", () => {
-    const start = textStep(withChallenge(account({}, { trust: { h: T0 + 1000 * SECOND }, generation: 5 })), T0, config).next;
+    const start = textStep(withChallenge(account({}, { trust: { h: device(T0 + 1000 * SECOND) }, generation: 5 })), T0, config).next;
     const decision = disable(start, STEP + 1, T0 + SECOND);
     expect(decision.outcome).toEqual({ outcome: "accepted" });
     const next = changed(decision, start);
@@ -653,7 +659,7 @@ describe("disableTwoFactor", () => {
 
 describe("replaceUser", () => {
   const replace = (a: Account, user: UserRecord, nowMs = T0) => pure([a, user], () => replaceUser(a, user, nowMs));
-  const busy = () => withChallenge(account({}, { trust: { h: T0 + 1000 * SECOND }, generation: 3 }));
+  const busy = () => withChallenge(account({}, { trust: { h: device(T0 + 1000 * SECOND) }, generation: 3 }));
 
   it("keeps pending logins and trust ids over a profile change", () => {
     const start = busy();
@@ -662,7 +668,7 @@ describe("replaceUser", () => {
     expect(next.user.firstName).toBe("Ada");
     expect(next.guard.generation).toBe(3);
     expect(Object.keys(next.guard.challenges)).toEqual(["R1"]);
-    expect(next.guard.trust).toEqual({ h: T0 + 1000 * SECOND });
+    expect(next.guard.trust).toEqual({ h: device(T0 + 1000 * SECOND) });
     expect(liveChallenge(next, "R1", T0)).not.toBeNull();
   });
 
@@ -682,7 +688,7 @@ describe("replaceUser", () => {
 
     const inactive = { ...start, user: { ...start.user, active: false } };
     const on = replace(inactive, { ...start.user, active: true });
-    expect(on.guard.trust).toEqual({ h: T0 + 1000 * SECOND });
+    expect(on.guard.trust).toEqual({ h: device(T0 + 1000 * SECOND) });
   });
 
   it("moves the generation on and drops pending logins when the enrolment changes", () => {
@@ -726,7 +732,7 @@ describe("smart lockout: familiar and unfamiliar sources are counted apart", () 
   });
 
   it("treats a valid trust id as familiar wherever it comes from, and forgets networks after the memory", () => {
-    const state = knownAtHome({ trust: { h1: T0 + 60 * SECOND }, password: { failures: [], lockedUntil: T0 + 100 * SECOND } });
+    const state = knownAtHome({ trust: { h1: device(T0 + 60 * SECOND) }, password: { failures: [], lockedUntil: T0 + 100 * SECOND } });
     expect(isFamiliar(state.guard, { trustHash: "h1", network: "203.0.113.0/24" }, T0, config)).toBe(true);
     expect(isFamiliar(state.guard, fromHome, T0, config)).toBe(true);
     expect(isFamiliar(state.guard, fromHome, T0 + config.smartLockout.networkMemorySeconds * 1000, config)).toBe(false);
