@@ -5,7 +5,8 @@
 // users, phone throttles and used codes, as a reader who runs a block again does. The blocks take
 // URL, KEY and TWILIO from the environment when they are set (`URL=${URL:-http://127.0.0.1:8787}`),
 // which is how they reach these servers; nothing in them is rewritten. A `# → …` line is what the
-// commands above it print, in order; `…` stands for anything within one line.
+// commands above it print, in order; `…` stands for anything within one line. The SMS block picks a
+// new phone number each second, so runs start in different seconds, as a reader's do.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +31,7 @@ function walkthroughs(): Walkthrough[] {
   }));
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Runs a block as a reader would, from the repository root, stopping at the first failing command. */
@@ -94,6 +96,7 @@ describe("the README's walk-throughs", () => {
         const context = `${block.name}, run ${attempt}: exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
         expect(result.code, context).toBe(0);
         expectOutputs(result.stdout, block.outputs, context);
+        await sleep(1000 - (Date.now() % 1000));
       }
     });
   }
