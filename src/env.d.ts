@@ -7,6 +7,7 @@ declare namespace Cloudflare {
 	}
 	interface Env {
 		KV: KVNamespace;
+		EVENTS: Queue;
 		LOGIN_REQUIRES_API_KEY: string;
 		DEFAULT_PHONE_REGION: string;
 		DEMO_ENABLED: string;

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { EventMessage } from "./domain/events";
 import { fail } from "./domain/failures";
 import type { AppEnv } from "./routes/http/context";
 import { requestContext } from "./routes/http/context";
@@ -11,6 +12,8 @@ import { empty, errorResponse } from "./routes/http/respond";
 import { twoFactorRoutes } from "./routes/two-factor";
 import { userImportRoutes } from "./routes/user-import";
 import { userRoutes } from "./routes/users";
+import { webhookRoutes } from "./routes/webhooks";
+import { consumeEvents } from "./services/webhook-delivery";
 
 export { IdentifierClaim } from "./objects/identifier-claim";
 export { PhoneThrottle } from "./objects/phone-throttle";
@@ -35,10 +38,12 @@ const app = new Hono<AppEnv>()
   .route("/api", userImportRoutes)
   .route("/api", userRoutes)
   .route("/api", integrationRoutes)
+  .route("/api", webhookRoutes)
   .route("/api", openApiRoutes)
   .route("/demo", demoRoutes);
 
 app.onError(errorResponse);
 app.notFound(() => empty(404));
 
-export default app;
+// HTTP through Hono; `queue` consumes the webhook events and their dead letters (src/services/webhook-delivery.ts).
+export default Object.assign(app, { queue: consumeEvents }) satisfies ExportedHandler<Env, EventMessage>;

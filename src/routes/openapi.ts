@@ -7,10 +7,20 @@
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { z } from "zod";
+import { EVENT_TYPES } from "../domain/events";
 import type { PublicUser } from "../domain/user";
 import { fusionAuthId } from "../domain/user-input";
 import type { AppEnv } from "./http/context";
-import { enableRequest, importRequest, integrationRequest, loginRequest, sendRequest, twoFactorLoginRequest, userRequest } from "./http/requests";
+import {
+  enableRequest,
+  importRequest,
+  integrationRequest,
+  loginRequest,
+  sendRequest,
+  twoFactorLoginRequest,
+  userRequest,
+  webhookRequest,
+} from "./http/requests";
 import { codeField } from "./http/validate";
 
 // Only OpenAPIHono's registry and generator are used: its `openapi()` routes would validate with
@@ -242,6 +252,75 @@ route("patch", "/api/integration", {
   security: apiKey,
   request: { body: body(requests.integration) },
   responses: integrationResponses,
+});
+
+// The Webhook API (src/routes/webhooks.ts) and the events it delivers (src/domain/events.ts).
+const webhookId = z.object({ webhookId: fusionAuthId.describe("The webhook's id.") });
+const webhook = webhookRequest.shape.webhook
+  .extend({
+    id: z.guid(),
+    insertInstant: instant,
+    lastUpdateInstant: instant,
+    signatureConfiguration: z.object({
+      enabled: z.boolean(),
+      signingKey: z.string().optional().describe("Only in the answer to the create: the key is write-only."),
+    }),
+  })
+  .meta({ id: "Webhook" });
+const webhookEvent = z
+  .object({
+    type: z.enum(EVENT_TYPES),
+    id: z.guid().describe("The same on every delivery of the event: de-duplicate by it."),
+    createInstant: instant,
+    userId: z.guid().optional(),
+    user: user.omit({ data: true }).optional(),
+    applicationId: z.guid().optional(),
+    ipAddress: text,
+    info: z.record(z.string(), z.unknown()).describe("What the type adds; see the README's events table."),
+  })
+  .meta({ id: "WebhookEvent", description: 'Delivered as `{"event": …}`, signed in the X-FusionAuth-Signature-JWT header.' });
+const deadLetter = z.object({ webhookId: z.guid(), event: webhookEvent, deadInstant: instant });
+const webhookResponses = {
+  200: json(z.object({ webhook }).meta({ id: "WebhookResponse" }), "The webhook."),
+  400: responses.badRequest,
+  401: responses.unauthorized,
+  404: responses.notFound,
+};
+const webhookBody = body(webhookRequest.meta({ id: "WebhookRequest" }));
+route("post", "/api/webhook", {
+  summary: "Create a webhook (its signing key is answered once)",
+  security: apiKey,
+  request: { body: webhookBody },
+  responses: webhookResponses,
+});
+route("post", "/api/webhook/{webhookId}", {
+  summary: "Create a webhook with this id (its signing key is answered once)",
+  security: apiKey,
+  request: { params: webhookId, body: webhookBody },
+  responses: webhookResponses,
+});
+route("get", "/api/webhook", {
+  summary: "Retrieve every webhook",
+  security: apiKey,
+  responses: { 200: json(z.object({ webhooks: z.array(webhook) }), "The webhooks."), 401: responses.unauthorized },
+});
+route("get", "/api/webhook/{webhookId}", { summary: "Retrieve a webhook", security: apiKey, request: { params: webhookId }, responses: webhookResponses });
+route("put", "/api/webhook/{webhookId}", {
+  summary: "Replace a webhook (without a signingKey the stored one stays)",
+  security: apiKey,
+  request: { params: webhookId, body: webhookBody },
+  responses: webhookResponses,
+});
+route("delete", "/api/webhook/{webhookId}", {
+  summary: "Delete a webhook",
+  security: apiKey,
+  request: { params: webhookId },
+  responses: { ...webhookResponses, 200: responses.ok },
+});
+route("get", "/api/webhook/dead-letters", {
+  summary: "The events no retry could deliver (kept 30 days; the oldest 100)",
+  security: apiKey,
+  responses: { 200: json(z.object({ deadLetters: z.array(deadLetter) }), "Dead letters, oldest first."), 401: responses.unauthorized },
 });
 
 const describe = () =>

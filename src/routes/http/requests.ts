@@ -1,8 +1,10 @@
 // The JSON request bodies of the API as zod schemas: the routes validate with them (readJson) and
 // src/routes/openapi.ts generates the OpenAPI description from them, so the two cannot disagree.
 import { z } from "zod";
+import { EVENT_TYPES } from "../../domain/events";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
 import { fusionAuthId, twoFactorDelivery, userFields } from "../../domain/user-input";
+import { MIN_SIGNING_KEY_BYTES, SIGNATURE_HEADER } from "../../domain/webhook-signature";
 import { codeField } from "./validate";
 
 const loginOptions = {
@@ -98,3 +100,69 @@ const twilioFields = z.object({
 
 /** FusionAuth Integrations API, Twilio part: `PUT` / `PATCH /api/integration`. */
 export const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFields.nullish() }).passthrough() });
+
+/** FusionAuth's defaults for a webhook's timeouts (ms). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
+export const DEFAULT_READ_TIMEOUT_MS = 2000;
+const MAX_TIMEOUT_MS = 60_000;
+const MAX_WEBHOOK_HEADERS = 20;
+/** A header name is an RFC 9110 §5.6.2 token; these are set by the delivery itself. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
+const RESERVED_HEADERS = new Set(["content-type", "content-length", "host", SIGNATURE_HEADER.toLowerCase()]);
+/** Visible ASCII, spaces and tabs: no CR, LF or NUL (RFC 9110 §5.5), nothing a Headers object would refuse. */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+const timeout = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TIMEOUT_MS)
+    .nullish()
+    .describe(`Milliseconds (default ${fallback}, FusionAuth's). With the other timeout, bounds a delivery.`);
+
+const webhookFields = z.object({
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+  eventsEnabled: z
+    .partialRecord(z.enum(EVENT_TYPES), z.boolean(), {
+      // Keys outside the enum are reported as `unrecognized_keys`, a code zod's types do not list here.
+      error: (issue) => {
+        const unknown = (issue as { keys?: string[] }).keys;
+        return unknown ? `[invalid]Unknown event type ${unknown.join(", ")}: the types sent are ${EVENT_TYPES.join(", ")}.` : undefined;
+      },
+    })
+    .nullish()
+    .describe('The events sent to this webhook: `{"user.login.success": true, …}`.'),
+  headers: z
+    .record(z.string().regex(HEADER_NAME), z.string().max(1024).regex(HEADER_VALUE))
+    .superRefine((headers, context) => {
+      const names = Object.keys(headers);
+      if (names.length > MAX_WEBHOOK_HEADERS) context.addIssue({ code: "custom", message: `[tooMany]At most ${MAX_WEBHOOK_HEADERS} headers.` });
+      for (const name of names.filter((name) => RESERVED_HEADERS.has(name.toLowerCase())))
+        context.addIssue({ code: "custom", path: [name], message: `[reserved]The delivery sets the ${name} header itself.` });
+    })
+    .nullish()
+    .describe("Sent with every delivery."),
+  connectTimeout: timeout(DEFAULT_CONNECT_TIMEOUT_MS),
+  readTimeout: timeout(DEFAULT_READ_TIMEOUT_MS),
+  description: z.string().trim().max(256).nullish(),
+  signatureConfiguration: z
+    .object({
+      enabled: z.boolean().nullish().describe("Sign deliveries (default true)."),
+      signingKey: z
+        .string()
+        .max(512)
+        .refine(
+          (key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES,
+          `[tooShort]The signing key must be at least ${MIN_SIGNING_KEY_BYTES} bytes (RFC 7518 §3.2).`,
+        )
+        .nullish()
+        .describe(
+          "The HS256 key (its UTF-8 bytes). Write-only: generated when a create leaves it out, answered once by the create; a PUT without it keeps it.",
+        ),
+    })
+    .nullish(),
+});
+
+/** FusionAuth Webhook API: `POST /api/webhook[/{webhookId}]`, `PUT /api/webhook/{webhookId}`. */
+export const webhookRequest = z.object({ webhook: webhookFields });

@@ -1,0 +1,108 @@
+// The events webhooks receive, in FusionAuth's envelope (https://fusionauth.io/docs/extend/events-and-webhooks/events/):
+// `{"event": {type, id, createInstant, …}}`. An event names its user by `userId`, and carries the user
+// itself (`user`, the public record) where FusionAuth's does. Nothing secret goes in: no password or
+// its hash, no 2FA secret, code, recovery code, trust id, twoFactorId or token; the `info` of each
+// type below is all there is. The user's `data` is left out too: it is the application's own (up to
+// 64 KB) and a queue message holds at most 128 KB (https://developers.cloudflare.com/queues/platform/limits/).
+import type { LoginPrevention } from "./failures";
+import type { PublicUser } from "./user";
+
+/** Every event type this service emits, in FusionAuth's names where FusionAuth has one. */
+export const EVENT_TYPES = [
+  "user.create",
+  "user.update",
+  "user.delete",
+  "user.login.success",
+  "user.login.failed",
+  "user.two-factor.method.add",
+  "user.two-factor.method.remove",
+  "user.two-factor.recovery-code.used",
+  "user.action",
+  "user.trust.issued",
+  "user.trust.revoked",
+  "sms.refused",
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A user as an event carries it: the public record without the application's `data`. */
+export type EventUser = Omit<PublicUser, "data">;
+
+/** The two-factor method an event is about: FusionAuth's method names for the legacy deliveries. */
+export type TwoFactorMethod = "authenticator" | "sms";
+
+/** What each type says beyond the envelope. */
+export type EventInfo = {
+  "user.create": Record<string, never>;
+  /** `original`: the user before the change (FusionAuth's user.update has it too). */
+  "user.update": { original: EventUser };
+  "user.delete": Record<string, never>;
+  /** How the second factor was satisfied: a code, a trusted device, a recovery code, or 2FA is off. */
+  "user.login.success": { authenticationType: "PASSWORD"; twoFactor: "code" | "trusted" | "recovery-code" | "not-enabled" };
+  /** `locked`: refused because login is locked (see user.action), whatever was sent. */
+  "user.login.failed": { reason: "password" | "two-factor-code" | "recovery-code" | "locked" };
+  /** `source`: the two-factor enable API, or the User API's `twoFactorEnabled: true`. */
+  "user.two-factor.method.add": { method: TwoFactorMethod; source: "enable" | "user-api" };
+  /** `source`: the two-factor disable API (with a code), or the User API's `twoFactorEnabled: false` (an admin reset). */
+  "user.two-factor.method.remove": { method: TwoFactorMethod; source: "disable" | "admin-reset" };
+  /** A recovery code completed a login or a disable; `remaining` unused codes are left. */
+  "user.two-factor.recovery-code.used": { remaining: number };
+  /** A lock began (FusionAuth's Prevent Login action): after too many wrong passwords or codes, until `expiry` (ms). */
+  "user.action": { action: "prevent-login"; reason: LoginPrevention["reason"]; expiry: number };
+  /** A 2FA login issued a trust id ("trust this computer"), valid until `expiry` (ms). The id itself is not sent. */
+  "user.trust.issued": { expiry: number };
+  /** Trusted devices were revoked: `count` of them, for `reason`. */
+  "user.trust.revoked": { reason: "two-factor-disabled" | "password-changed" | "deactivated" | "api"; count: number };
+  /** A text was refused before it reached Twilio; `reason` names the guard, `country` the destination's region when known. */
+  "sms.refused": { reason: string; country?: string };
+};
+
+/** Who and where, as far as the event's source knows. */
+type Subject = {
+  userId?: string;
+  user?: PublicUser;
+  applicationId?: string;
+  /** The end user's address, as the Login API takes it (the body's `ipAddress` with an API key, else the connecting client). */
+  ipAddress?: string;
+};
+
+/** What a caller of `emit` describes: one type with its info. */
+export type EventInput = { [T in EventType]: Subject & { type: T; info: EventInfo[T] } }[EventType];
+
+/** The event as delivered, inside `{"event": …}`. */
+export type WebhookEvent = {
+  type: EventType;
+  /** A random (CSPRNG) UUID: the same on every delivery attempt, for de-duplication. */
+  id: string;
+  /** When it happened (ms since the epoch). */
+  createInstant: number;
+  userId?: string;
+  user?: EventUser;
+  applicationId?: string;
+  ipAddress?: string;
+  info: EventInfo[EventType];
+};
+
+/** One delivery: an event for one webhook (a retry re-sends to that webhook only). */
+export type EventMessage = { webhookId: string; event: WebhookEvent };
+
+/** The user without what an event must not carry. */
+export function eventUser(user: PublicUser): EventUser {
+  const { data: _data, ...visible } = user;
+  return visible;
+}
+
+export function newEvent(input: EventInput, nowMs: number): WebhookEvent {
+  const { type, user, userId, applicationId, ipAddress, info } = input;
+  const subject = user?.id ?? userId;
+  return {
+    type,
+    id: crypto.randomUUID(),
+    createInstant: nowMs,
+    ...(subject && { userId: subject }),
+    ...(user && { user: eventUser(user) }),
+    ...(applicationId && { applicationId }),
+    ...(ipAddress && { ipAddress }),
+    info,
+  };
+}

@@ -1,0 +1,28 @@
+// Emitting an event: one queue message per subscribed webhook (src/services/webhook-delivery.ts delivers
+// them), sent after the response through the request's `waitUntil`, so a login never waits for it.
+// Nothing is sent when no webhook subscribes to the type; which webhooks exist is read at most once per
+// isolate every few seconds (src/kv/webhooks.ts). A failure to enqueue is logged, never the request's.
+import { newEvent, type EventInput, type EventMessage } from "../../domain/events";
+import { recentWebhooks } from "../../kv/webhooks";
+
+/** Where work that must not delay the response runs: the request's ExecutionContext. */
+export type Background = Pick<ExecutionContext, "waitUntil">;
+
+/**
+ * Emits `input` (see src/domain/events.ts for every type and what it carries). Typed per event type:
+ * e.g. `emit(env, background, { type: "user.two-factor.recovery-code.used", userId, info: { remaining } })`.
+ */
+export function emit(env: Env, background: Background, input: EventInput): void {
+  background.waitUntil(enqueue(env, input, Date.now()));
+}
+
+async function enqueue(env: Env, input: EventInput, nowMs: number): Promise<void> {
+  try {
+    const subscribers = (await recentWebhooks(env.KV)).filter((webhook) => webhook.eventsEnabled[input.type] === true);
+    if (!subscribers.length) return;
+    const event = newEvent(input, nowMs);
+    await env.EVENTS.sendBatch(subscribers.map((webhook) => ({ body: { webhookId: webhook.id, event } satisfies EventMessage, contentType: "json" })));
+  } catch (error) {
+    console.error(JSON.stringify({ event: "event.enqueue.failed", type: input.type, error: error instanceof Error ? error.name : "non-error thrown" }));
+  }
+}
