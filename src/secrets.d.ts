@@ -23,6 +23,13 @@ declare namespace Cloudflare {
     SMS_MIN_INTERVAL_SECONDS?: string;
     SMS_MAX_PER_CHALLENGE?: string;
     SMS_MAX_PER_PHONE_PER_HOUR?: string;
+    SMS_ALLOWED_COUNTRIES?: string;
+    SMS_REFUSED_NUMBER_TYPES?: string;
+    SMS_ALLOW_UNASSIGNED_NUMBERS?: string;
+    SMS_MAX_PER_RANGE_PER_HOUR?: string;
+    SMS_MAX_PER_IP_PER_HOUR?: string;
+    SMS_MAX_PER_HOUR?: string;
+    SMS_MAX_PER_COUNTRY_PER_HOUR?: string;
     TWILIO_ACCOUNT_SID?: string;
     TWILIO_AUTH_TOKEN?: string;
     TWILIO_FROM_NUMBER?: string;

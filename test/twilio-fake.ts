@@ -2,7 +2,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import { phoneThrottle } from "../src/objects/phone-throttle";
+import { numberRange } from "../src/domain/sms-guard";
+import { rangeThrottle } from "../src/objects/phone-throttle";
 import { createFakeTwilio, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "./fake-twilio/handler";
 import { call } from "./helpers";
 
@@ -61,7 +62,7 @@ export function messagesTo(fake: FakeTwilioServer, to: string) {
  * must text a number another test in the same file also texts (Twilio's magic test numbers).
  */
 export function clearPhoneThrottle(phone: string): Promise<unknown> {
-  return phoneThrottle(env, phone).then((throttle) =>
+  return rangeThrottle(env, numberRange(phone)).then((throttle) =>
     runInDurableObject(throttle, (_instance, state) => {
       state.storage.kv.delete(`sends:${phone}`);
     }),
@@ -74,8 +75,8 @@ export function sendToPhone(mobilePhone: string, secret: string) {
 }
 
 /** `POST /api/two-factor/send/{twoFactorId}` as the official client sends it: text/plain, no body, no Authorization. */
-export function sendDuringLogin(twoFactorId: string) {
-  return call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, headers: { "Content-Type": "text/plain" } });
+export function sendDuringLogin(twoFactorId: string, headers: Record<string, string> = {}) {
+  return call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, headers: { "Content-Type": "text/plain", ...headers } });
 }
 
 // ---- Twilio fault injection (added for test/faults) ----

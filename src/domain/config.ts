@@ -1,4 +1,5 @@
 import { MAX_PBKDF2_FACTOR } from "./password";
+import { NUMBER_CLASSES, type DestinationPolicy } from "./sms-guard";
 
 // Every tunable named once, with FusionAuth's defaults. Read from Worker vars so operators can
 // change them without a code change; invalid values fall back to the default.
@@ -24,6 +25,15 @@ export type Config = {
     minIntervalSeconds: number;
     maxPerChallenge: number;
     maxPerPhonePerHour: number;
+    /** The toll-fraud guard (src/domain/sms-guard.ts); the hourly limits count per clock hour except the range's. */
+    guard: DestinationPolicy & {
+      maxPerRangePerHour: number;
+      maxPerIpPerHour: number;
+      /** All countries together. */
+      maxPerHour: number;
+      /** Per country (ISO region, or `+<calling code>` for numbers without one): `byCountry`, else `otherCountries`. */
+      maxPerCountryPerHour: { byCountry: Record<string, number>; otherCountries: number };
+    };
   };
 };
 
@@ -49,6 +59,10 @@ export const DEFAULTS = {
   smsMinIntervalSeconds: 30,
   smsMaxPerChallenge: 5,
   smsMaxPerPhonePerHour: 10,
+  smsMaxPerRangePerHour: 30,
+  smsMaxPerIpPerHour: 30,
+  smsMaxPerHour: 1000,
+  smsMaxPerOtherCountryPerHour: 100,
 } as const;
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -57,6 +71,7 @@ function positiveInt(value: string | undefined, fallback: number): number {
 }
 
 export function readConfig(env: Env): Config {
+  const defaultPhoneRegion = env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion;
   return {
     loginRequiresApiKey: env.LOGIN_REQUIRES_API_KEY !== "false",
     jwtIssuer: env.JWT_ISSUER || DEFAULTS.jwtIssuer,
@@ -80,13 +95,53 @@ export function readConfig(env: Env): Config {
       maxPerUser: positiveInt(env.LOGIN_RECORDS_MAX_PER_USER, DEFAULTS.loginRecordsMaxPerUser),
       retentionDays: positiveInt(env.LOGIN_RECORDS_RETENTION_DAYS, DEFAULTS.loginRecordsRetentionDays),
     },
-    defaultPhoneRegion: env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion,
+    defaultPhoneRegion,
     sms: {
       codeTtlSeconds: positiveInt(env.SMS_CODE_TTL_SECONDS, DEFAULTS.smsCodeTtlSeconds),
       bodyTemplate: env.SMS_BODY_TEMPLATE?.includes("{code}") ? env.SMS_BODY_TEMPLATE : DEFAULTS.smsBodyTemplate,
       minIntervalSeconds: positiveInt(env.SMS_MIN_INTERVAL_SECONDS, DEFAULTS.smsMinIntervalSeconds),
       maxPerChallenge: positiveInt(env.SMS_MAX_PER_CHALLENGE, DEFAULTS.smsMaxPerChallenge),
       maxPerPhonePerHour: positiveInt(env.SMS_MAX_PER_PHONE_PER_HOUR, DEFAULTS.smsMaxPerPhonePerHour),
+      guard: smsGuard(env, defaultPhoneRegion),
     },
+  };
+}
+
+const listed = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
+/**
+ * The toll-fraud guard's settings. `SMS_ALLOWED_COUNTRIES`: ISO regions, comma-separated, or `*`
+ * (default: the default phone region's country). `SMS_REFUSED_NUMBER_TYPES`: number classes, or
+ * `none`. `SMS_MAX_PER_COUNTRY_PER_HOUR`: a number for every country not named, and `CC:number`
+ * entries; the default region's country may use the whole `SMS_MAX_PER_HOUR` unless named.
+ */
+function smsGuard(env: Env, defaultPhoneRegion: string): Config["sms"]["guard"] {
+  const home = defaultPhoneRegion.trim().toUpperCase();
+  const maxPerHour = positiveInt(env.SMS_MAX_PER_HOUR, DEFAULTS.smsMaxPerHour);
+  const countries = listed(env.SMS_ALLOWED_COUNTRIES).map((entry) => entry.toUpperCase());
+  const allowedCountries = countries.includes("*") ? "*" : countries.filter((entry) => /^[A-Z]{2}$/.test(entry));
+  const classes = listed(env.SMS_REFUSED_NUMBER_TYPES).map((entry) => entry.toLowerCase());
+  const refusedNumberClasses = NUMBER_CLASSES.filter((numberClass) => classes.includes(numberClass));
+  const maxPerCountryPerHour: Config["sms"]["guard"]["maxPerCountryPerHour"] = {
+    byCountry: { [home]: maxPerHour },
+    otherCountries: DEFAULTS.smsMaxPerOtherCountryPerHour,
+  };
+  for (const entry of listed(env.SMS_MAX_PER_COUNTRY_PER_HOUR)) {
+    const named = /^([A-Za-z]{2}|\+\d{1,3})\s*:\s*(\d+)$/.exec(entry);
+    if (named) maxPerCountryPerHour.byCountry[named[1]!.toUpperCase()] = positiveInt(named[2], maxPerHour);
+    else maxPerCountryPerHour.otherCountries = positiveInt(entry, maxPerCountryPerHour.otherCountries);
+  }
+  return {
+    allowedCountries: allowedCountries === "*" || allowedCountries.length ? allowedCountries : [home],
+    refusedNumberClasses: classes.includes("none") ? [] : refusedNumberClasses.length ? refusedNumberClasses : NUMBER_CLASSES,
+    allowUnassignedNumbers: env.SMS_ALLOW_UNASSIGNED_NUMBERS === "true",
+    maxPerRangePerHour: positiveInt(env.SMS_MAX_PER_RANGE_PER_HOUR, DEFAULTS.smsMaxPerRangePerHour),
+    maxPerIpPerHour: positiveInt(env.SMS_MAX_PER_IP_PER_HOUR, DEFAULTS.smsMaxPerIpPerHour),
+    maxPerHour,
+    maxPerCountryPerHour,
   };
 }

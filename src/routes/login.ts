@@ -4,22 +4,13 @@ import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { passwordLogin, twoFactorLogin, type Authenticated } from "../services/login";
 import { requireApiKey } from "./http/auth";
+import { connectingIp, endUserIp } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
 import { issueAccessToken } from "./http/jwt";
 import { loginRequest, twoFactorLoginRequest } from "./http/requests";
 import { readJson } from "./http/validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
-
-/**
- * The end user's IP: the body's `ipAddress` when an application calls with its API key (FusionAuth:
- * "the IP address of the end-user"), else the connecting client. A body field from an unauthenticated
- * caller is not believed: it would let anyone pose as a familiar network.
- */
-function clientIp(c: Context<AppEnv>, bodyIp: string | null | undefined): string | undefined {
-  const connecting = c.req.header("CF-Connecting-IP") ?? c.req.header("X-Forwarded-For")?.split(",")[0]?.trim();
-  return (c.var.auth?.kind === "apiKey" ? bodyIp : undefined) ?? connecting ?? undefined;
-}
 
 const cookie = { httpOnly: true, secure: true, sameSite: "Lax", path: "/" } as const;
 
@@ -60,7 +51,8 @@ export const loginRoutes = new Hono<AppEnv>()
         password: request.password,
         trustId: getCookie(c, TRUST_COOKIE) ?? request.twoFactorTrustId ?? undefined,
         applicationId: request.applicationId ?? undefined,
-        ipAddress: clientIp(c, request.ipAddress),
+        ipAddress: endUserIp(c, request.ipAddress) ?? connectingIp(c),
+        textClientIp: endUserIp(c, request.ipAddress),
         metaData: request.metaData ?? undefined,
         noJWT: request.noJWT ?? undefined,
       },

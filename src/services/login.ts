@@ -1,6 +1,6 @@
 // The Login API's two steps (FusionAuth `POST /api/login` and `POST /api/two-factor/login`). Each
 // step is one call to the user's Durable Object, which decides everything: the password step also
-// needs one KV read (login id → user id), and for a TextMessage user the phone throttle and Twilio.
+// needs one KV read (login id → user id), and for a TextMessage user the SMS guard and Twilio.
 import type { Config } from "../domain/config";
 import { fail, Failure, unwrap } from "../domain/failures";
 import { openTwoFactorId, sealTwoFactorId } from "../domain/two-factor-id";
@@ -17,6 +17,8 @@ export type LoginRequest = {
   trustId?: string;
   applicationId?: string;
   ipAddress?: string;
+  /** The end user's address when known, for the cap on texts per client (see TextRequest.clientIp). */
+  textClientIp?: string;
   metaData?: Record<string, unknown>;
   noJWT?: boolean;
 };
@@ -56,16 +58,24 @@ export async function passwordLogin(env: Env, config: Config, request: LoginRequ
       return { kind: "authenticated", user: result.user, applicationId: request.applicationId, noJWT: request.noJWT ?? false };
     case "challenge": {
       const twoFactorId = await sealTwoFactorId(env.ENCRYPTION_KEY, userId!, result.challengeKey);
-      if (result.text) await textLoginCode(env, config, guard, userId!, result.challengeKey, result.text);
+      if (result.text) await textLoginCode(env, config, guard, userId!, result.challengeKey, result.text, request.textClientIp);
       return { kind: "two-factor", twoFactorId };
     }
   }
 }
 
 /** FusionAuth texts a TextMessage user's code during login; the 242 stands when the text fails. */
-async function textLoginCode(env: Env, config: Config, guard: UserGuardStub, userId: string, challengeKey: string, text: TextedCode): Promise<void> {
+async function textLoginCode(
+  env: Env,
+  config: Config,
+  guard: UserGuardStub,
+  userId: string,
+  challengeKey: string,
+  text: TextedCode,
+  clientIp: string | undefined,
+): Promise<void> {
   try {
-    await textChallengeCode(env, config, guard, userId, challengeKey, text);
+    await textChallengeCode(env, config, guard, userId, challengeKey, text, clientIp);
   } catch (error) {
     // The kind only: Twilio's messages can name the phone number.
     const reason = error instanceof Failure ? error.problem.kind : "unexpected";
@@ -73,23 +83,31 @@ async function textLoginCode(env: Env, config: Config, guard: UserGuardStub, use
   }
 }
 
-/** `POST /api/two-factor/send/{twoFactorId}`: another text of the code for a pending login. */
-export async function resendLoginCode(env: Env, config: Config, twoFactorId: string): Promise<void> {
+/** `POST /api/two-factor/send/{twoFactorId}`: another text of the code for a pending login, asked for by `clientIp`. */
+export async function resendLoginCode(env: Env, config: Config, twoFactorId: string, clientIp?: string): Promise<void> {
   const { userId, challengeKey } = await pendingLogin(env, twoFactorId);
   const guard = userGuard(env, userId);
   const { text } = unwrap(await guard.textChallenge(challengeKey, Date.now()));
-  await textChallengeCode(env, config, guard, userId, challengeKey, text);
+  await textChallengeCode(env, config, guard, userId, challengeKey, text, clientIp);
 }
 
 /** Texts a code reserved for the pending login `challengeKey`, giving the reservation back on failure. */
-async function textChallengeCode(env: Env, config: Config, guard: UserGuardStub, userId: string, challengeKey: string, text: TextedCode): Promise<void> {
+async function textChallengeCode(
+  env: Env,
+  config: Config,
+  guard: UserGuardStub,
+  userId: string,
+  challengeKey: string,
+  text: TextedCode,
+  clientIp: string | undefined,
+): Promise<void> {
   const release = (withdrawCode: boolean) => guard.releaseText(challengeKey, text.step, withdrawCode);
   const twilio = await requireTwilio(env).catch(async (error: unknown) => {
     await release(true);
     throw error;
   });
   // One purpose per user for login texts: back-to-back logins or resends are spaced like resends.
-  await textCode(env, config, twilio, { phone: text.phone, phoneField: "user.mobilePhone", purpose: `login:${userId}`, code: text.code }, release);
+  await textCode(env, config, twilio, { phone: text.phone, phoneField: "user.mobilePhone", purpose: `login:${userId}`, code: text.code, clientIp }, release);
 }
 
 /** The pending login a `twoFactorId` names, or 404 for anything that cannot be one of ours. */

@@ -7,7 +7,10 @@
 //   password alike; an unknown login id costs exactly what a known one's wrong password costs.
 // - `POST /api/two-factor/login`: no KV at all, one call to the user's object (the twoFactorId names it).
 // - A TextMessage user's login and `POST /api/two-factor/send/{twoFactorId}` add the Twilio settings
-//   read, one call to the phone's throttle object and one Twilio request, nothing else.
+//   read, one call to the throttle shard of the phone's number range (every per-phone, per-range,
+//   per-country and overall SMS count in one call) and one Twilio request, nothing else. A send with
+//   a client address (a resend, or a login whose application sent the user's `ipAddress`) adds one
+//   call to the address's shard: texts per client are counted under a key of their own.
 // - The user's object writes its storage once per call, and only when its state changed: a client
 //   resending the same wrong code at once (a 421 retry) and a replayed code (RFC 6238 §5.2) write nothing.
 //
@@ -17,7 +20,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { loginIdName } from "../../src/domain/user";
-import { phoneThrottle } from "../../src/objects/phone-throttle";
+import { numberRange } from "../../src/domain/sms-guard";
+import { clientThrottle, rangeThrottle } from "../../src/objects/phone-throttle";
 import {
   codeFor,
   createTextMessageUser,
@@ -123,6 +127,9 @@ async function metered(request: () => Promise<Response>): Promise<{ status: numb
     for (const spy of spies) spy.mockRestore();
   }
 }
+
+/** The id of the phone throttle shard that counts texts to `phone`, as `stubs` records it. */
+const throttleOf = async (phone: string) => (await rangeThrottle(env, numberRange(phone))).id.toString();
 
 /** The id of user `userId`'s object, as `stubs` records it. */
 const userObject = (userId: string) => env.USER_GUARD.idFromName(userId).toString();
@@ -312,7 +319,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["login"]);
     // Every stub made is of this user's object (the second, if any, is only for giving a failed text back).
     expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([(await phoneThrottle(env, "+15555550701")).id.toString()]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([await throttleOf("+15555550701")]);
     expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
     expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);
@@ -336,12 +343,29 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.kvWrites, "KV writes").toEqual([]);
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
     expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([(await phoneThrottle(env, "+15555550702")).id.toString()]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([await throttleOf("+15555550702")]);
     expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
     expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);
     expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
     expect(messagesTo(fake, "+15555550702")).toHaveLength(2);
     expect(writes).toEqual(["put guard"]);
+  });
+
+  it("a resend from a client address adds one call, to the address's shard (texts per client)", async () => {
+    const user = await createTextMessageUser("555-555-0703");
+    const twoFactorId = await startTwoFactorLogin(user);
+    advanceClock(31);
+
+    const { status, meter } = await metered(() => sendDuringLogin(twoFactorId, { "CF-Connecting-IP": "203.0.113.7" }));
+
+    expect(status).toBe(200);
+    expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([
+      await throttleOf("+15555550703"),
+      (await clientThrottle(env, "203.0.113.7")).id.toString(),
+    ]);
+    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "acquireForClient"]);
+    expect(meter.fetches, "outbound fetches").toHaveLength(1);
   });
 });

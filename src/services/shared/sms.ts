@@ -1,11 +1,10 @@
-// Texting a two-factor code: phone normalisation, the per-phone rate limit, the Twilio call, and
-// Twilio's answer turned into failures. Logs carry the message SID, never the code or the phone.
+// Texting a two-factor code: the toll-fraud guard and its limits (./sms-guard.ts), the Twilio call,
+// and Twilio's answer turned into failures. Logs carry the message SID, never the code or the phone.
 import type { Config } from "../../domain/config";
-import { generalFailure, invalidField, tooManySends } from "../../domain/failures";
+import { generalFailure } from "../../domain/failures";
 import { twilioConfig, type TwilioSettings } from "../../kv/integrations";
-import { phoneThrottle } from "../../objects/phone-throttle";
 import { sendSms } from "../../twilio/client";
-import { normalizePhone } from "../../twilio/phone";
+import { admitText, type TextRequest } from "./sms-guard";
 
 /** The Twilio settings, or a clear 400 before any code is made. */
 export async function requireTwilio(env: Env): Promise<TwilioSettings> {
@@ -14,14 +13,7 @@ export async function requireTwilio(env: Env): Promise<TwilioSettings> {
   return twilio;
 }
 
-export type Text = {
-  phone: string;
-  /** Names the phone in errors: `mobilePhone` or `user.mobilePhone`. */
-  phoneField: string;
-  /** What the text is for (`enrolment`, `user:<id>`, `login:<id>`): sends for one purpose are spaced. */
-  purpose: string;
-  code: string;
-};
+export type Text = TextRequest & { code: string };
 
 /**
  * Texts a code that was already made acceptable. When the text does not go out, `release` gives
@@ -29,16 +21,10 @@ export type Text = {
  * (after a timeout or a 5xx the text may still arrive, so the code stays acceptable).
  */
 export async function textCode(env: Env, config: Config, twilio: TwilioSettings, text: Text, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
-  const to = normalizePhone(text.phone, config.defaultPhoneRegion);
-  if (!to) {
+  const to = await admitText(env, config, text, Date.now()).catch(async (error: unknown) => {
     await release(true);
-    throw invalidField(text.phoneField, "invalid", `The [${text.phoneField}] is not a phone number.`);
-  }
-  const permit = await (await phoneThrottle(env, to)).acquire(to, Date.now(), text.purpose);
-  if (!permit.allowed) {
-    await release(true);
-    throw tooManySends(permit.retryAfterSeconds);
-  }
+    throw error;
+  });
   const result = await sendSms(twilio, {
     to,
     body: config.sms.bodyTemplate.replaceAll("{code}", text.code),

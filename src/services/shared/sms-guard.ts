@@ -1,0 +1,89 @@
+// The toll-fraud guard in front of every text (enrolment, user, login and resend sends all come
+// through textCode): the destination is checked without any I/O (src/domain/sms-guard.ts), then the
+// counts are asked, in as few calls as the keys allow (src/objects/phone-throttle.ts): one to the
+// shard of the number's range (phone, range, country and overall budgets), and a second only for a
+// send with a client address (that address's shard). A refusal gives back what was taken, is logged
+// as one JSON line (the country and the masked range, never the number) and is counted for the
+// operators' report.
+import type { Config } from "../../domain/config";
+import { Failure, generalFailure, invalidField, tooManySends } from "../../domain/failures";
+import { checkDestination, clientKey, maskedRange, type NumberClass, type RefusalReason } from "../../domain/sms-guard";
+import { clientThrottle, rangeThrottle, type Send } from "../../objects/phone-throttle";
+import { readPhone } from "../../twilio/phone";
+
+/** A text as the guard sees it. */
+export type TextRequest = {
+  phone: string;
+  /** Names the phone in errors: `mobilePhone` or `user.mobilePhone`. */
+  phoneField: string;
+  /** What the text is for (`enrolment`, `user:<id>`, `login:<id>`): sends for one purpose are spaced. */
+  purpose: string;
+  /**
+   * The end user's address, for sends nobody vouches for (a login's text, a resend): texts per client
+   * are capped. Absent for API-key and JWT calls, and when an application logs a user in without
+   * sending the user's `ipAddress` (its own server's address would stand for all of its users).
+   */
+  clientIp?: string;
+};
+
+/** A refused text, as it is logged and counted: the range, never the number. */
+export type Refusal = { reason: RefusalReason; country: string; range?: string; numberClass?: NumberClass };
+
+/** Lets a text go to `request.phone` and answers its E.164 form; throws the refusal's Failure otherwise. */
+export async function admitText(env: Env, config: Config, request: TextRequest, nowMs: number): Promise<string> {
+  const { guard } = config.sms;
+  const destination = checkDestination(readPhone(request.phone, config.defaultPhoneRegion), guard);
+  if (!destination.ok) {
+    const { reason, country, range, numberClass } = destination;
+    // Things that are not phone numbers have no range: their refusals are counted in one shard.
+    await (await rangeThrottle(env, range ?? "")).countRefusal(country, reason, nowMs);
+    throw refused(request, { reason, country, range, numberClass });
+  }
+  const { e164, country, range } = destination;
+  const send: Send = {
+    phone: e164,
+    range,
+    country,
+    purpose: request.purpose,
+    nowMs,
+    limits: {
+      minIntervalSeconds: config.sms.minIntervalSeconds,
+      maxPerPhonePerHour: config.sms.maxPerPhonePerHour,
+      maxPerRangePerHour: guard.maxPerRangePerHour,
+      maxPerCountryPerHour: guard.maxPerCountryPerHour.byCountry[country] ?? guard.maxPerCountryPerHour.otherCountries,
+      maxPerHour: guard.maxPerHour,
+    },
+  };
+  const throttle = await rangeThrottle(env, range);
+  const permit = await throttle.acquire(send);
+  if (!permit.allowed) throw refused(request, { reason: permit.reason, country, range }, permit.retryAfterSeconds);
+  const client = clientKey(request.clientIp);
+  if (client) {
+    const admitted = await (await clientThrottle(env, client)).acquireForClient(client, country, nowMs, guard.maxPerIpPerHour);
+    if (!admitted.allowed) {
+      await throttle.release(send);
+      throw refused(request, { reason: admitted.reason, country, range }, admitted.retryAfterSeconds);
+    }
+  }
+  return e164;
+}
+
+/**
+ * The one place a refusal is reported: one `sms.refused` line (the purpose's kind, not the user),
+ * and the Failure the caller answers with.
+ */
+function refused(request: TextRequest, refusal: Refusal, retryAfterSeconds?: number): Failure {
+  const { reason, country, range, numberClass } = refusal;
+  const purpose = request.purpose.split(":", 1)[0];
+  console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: range && maskedRange(range), numberClass, purpose }));
+  switch (reason) {
+    case "invalid":
+      return invalidField(request.phoneField, "invalid", `The [${request.phoneField}] is not a phone number.`);
+    case "number-type":
+      return generalFailure("PhoneNumberTypeNotAllowed", `Codes are not texted to ${numberClass} numbers.`);
+    case "country":
+      return generalFailure("PhoneCountryNotAllowed", `Codes are not texted to numbers in ${country}.`);
+    default:
+      return tooManySends(retryAfterSeconds!);
+  }
+}
