@@ -247,7 +247,8 @@ export function recordPasswordFailure(password: PasswordFailures, nowMs: number,
 
 export type PasswordVerdict =
   | { outcome: "prevented"; prevention: LoginPrevention }
-  | { outcome: "wrong-password" }
+  /** `locked`: this failure locked login (FusionAuth's Prevent Login action begins). */
+  | { outcome: "wrong-password"; locked?: LoginPrevention }
   | { outcome: "expired" }
   | { outcome: "inactive" }
   /** `familiar`: the source's kind, which a pending login keeps for its code checks. */
@@ -263,7 +264,8 @@ export function decidePassword(account: Account, passwordMatches: boolean, sourc
     const next = draft(account);
     const counters = countersFor(next.guard, familiar);
     counters.password = recordPasswordFailure(counters.password, nowMs, config);
-    return { next, outcome: { outcome: "wrong-password" } };
+    const locked = passwordPrevention(counters.password, nowMs);
+    return { next, outcome: locked ? { outcome: "wrong-password", locked } : { outcome: "wrong-password" } };
   }
   if (isExpired(user, nowMs)) return { next: null, outcome: { outcome: "expired" } };
   if (!user.active) return { next: null, outcome: { outcome: "inactive" } };
@@ -371,8 +373,9 @@ export type CodeVerdict =
   /**
    * `counted`: whether it counted toward the lockout (and the challenge's attempts). `nextCodeAt`
    * (ms), when the code was right but its step already used: when the authenticator shows a newer one.
+   * `locked`: this wrong code locked login.
    */
-  | { outcome: "invalid-code"; counted: boolean; nextCodeAt?: number }
+  | { outcome: "invalid-code"; counted: boolean; nextCodeAt?: number; locked?: LoginPrevention }
   | { outcome: "prevented"; prevention: LoginPrevention };
 
 /**
@@ -410,6 +413,8 @@ function acceptCode(next: Account, submitted: SubmittedCode, nowMs: number, conf
   if (counters.consecutiveCodeFailures % failuresPerLock === 0) {
     const locks = counters.consecutiveCodeFailures / failuresPerLock;
     counters.codeLockedUntil = nowMs + Math.min(baseSeconds * 2 ** (locks - 1), maxSeconds) * 1000;
+    counters.lastWrongCode = { code, at: nowMs };
+    return { outcome: "invalid-code", counted: true, locked: { until: counters.codeLockedUntil, reason: "two-factor" } };
   }
   counters.lastWrongCode = { code, at: nowMs };
   return { outcome: "invalid-code", counted: true };

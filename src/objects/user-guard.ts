@@ -50,17 +50,7 @@ import { dummyPasswordHash, verifyPassword, type PasswordHash } from "../domain/
 import { findMatchingStepIn, hotp } from "../domain/totp";
 import { newChallengeKey } from "../domain/two-factor-id";
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
-import {
-  loginIdName,
-  loginIdsOf,
-  publicUser,
-  sameLoginId,
-  secretContext,
-  type LoginId,
-  type PublicUser,
-  type TwoFactorDelivery,
-  type UserRecord,
-} from "../domain/user";
+import { loginIdName, loginIdsOf, sameLoginId, secretContext, type LoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { userReplicas } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
 import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-records";
@@ -82,7 +72,8 @@ export type LoginAttempt = {
 };
 
 export type LoginResult =
-  | { outcome: "wrong-password" }
+  /** `locked`: this wrong password locked login. */
+  | { outcome: "wrong-password"; locked?: LoginPrevention }
   | { outcome: "prevented"; prevention: LoginPrevention }
   | { outcome: "expired" }
   | { outcome: "inactive" }
@@ -92,7 +83,8 @@ export type LoginResult =
 export type CompletionResult =
   | { outcome: "not-found" }
   | { outcome: "expired" }
-  | { outcome: "invalid-code"; nextCodeAt?: number }
+  /** `locked`: this wrong code locked login. */
+  | { outcome: "invalid-code"; nextCodeAt?: number; locked?: LoginPrevention }
   | { outcome: "prevented"; prevention: LoginPrevention }
   /** `recoveryCode`: the login used up a recovery code. */
   | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean };
@@ -197,7 +189,7 @@ export class UserGuard extends DurableObject<Env> {
     if (outcome.outcome === "accepted") this.recordLogin(nowMs, challenge);
     // A used recovery code changes the count the record shows: the replica follows at once.
     if (next) await this.commit(next, outcome.outcome !== "accepted" ? "none" : outcome.recoveryCode ? "now" : "later");
-    if (outcome.outcome === "invalid-code") return { outcome: "invalid-code", nextCodeAt: outcome.nextCodeAt };
+    if (outcome.outcome === "invalid-code") return { outcome: "invalid-code", nextCodeAt: outcome.nextCodeAt, locked: outcome.locked };
     if (outcome.outcome !== "accepted") return outcome;
     const { applicationId, noJWT } = challenge;
     return { outcome: "accepted", user: publicAccount(next!), applicationId, noJWT, trustId, recoveryCode: outcome.recoveryCode === true };
@@ -265,8 +257,8 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
-  /** Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes. */
-  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<{ recoveryCode: boolean }>> {
+  /** Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes; answers the delivery it had. */
+  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<{ recoveryCode: boolean; delivery: TwoFactorDelivery }>> {
     return this.change(async () => {
       const account = this.accountFor(caller);
       if (!account) return notFound;
@@ -274,7 +266,7 @@ export class UserGuard extends DurableObject<Env> {
       const submitted = await this.submittedCode(account, code, nowMs);
       const { next, outcome } = disableTwoFactor(this.account!, submitted, nowMs, this.config);
       if (next) await this.commit(next, outcome.outcome === "accepted" ? "now" : "none");
-      if (outcome.outcome === "accepted") return { ok: true, recoveryCode: outcome.recoveryCode === true };
+      if (outcome.outcome === "accepted") return { ok: true, recoveryCode: outcome.recoveryCode === true, delivery: account.user.twoFactorDelivery };
       return { ok: false, problem: outcome.outcome === "not-enabled" ? twoFactorNotEnabled : codeProblem(outcome) };
     });
   }
@@ -299,9 +291,9 @@ export class UserGuard extends DurableObject<Env> {
   /**
    * Changes the account by the User API's rules: `replace` (PUT) clears profile fields the input
    * leaves out; `password` is the new password's hash. Starts from the current record, so two
-   * changes never undo each other.
+   * changes never undo each other. Answers the user after the change and before it (`original`).
    */
-  update(input: UserInput, replace: boolean, password: PasswordHash | undefined, nowMs: number): Promise<Outcome<{ user: PublicUser }>> {
+  update(input: UserInput, replace: boolean, password: PasswordHash | undefined, nowMs: number): Promise<Outcome<{ user: PublicUser; original: PublicUser }>> {
     return this.change(async () => {
       const account = this.account;
       if (!account) return notFound;
@@ -319,10 +311,11 @@ export class UserGuard extends DurableObject<Env> {
       const claimed = await this.claimLoginIds(user.id, after, before);
       if (!claimed.ok) return claimed;
       // Logins may have moved the last login instant meanwhile; everything else is ours.
+      const original = publicAccount(this.account!);
       const next = replaceUser(this.account!, user, nowMs);
       await this.commit(next, "now");
       await this.releaseLoginIds(user.id, without(before, after));
-      return { ok: true, user: publicAccount(next) };
+      return { ok: true, user: publicAccount(next), original };
     });
   }
 
@@ -382,10 +375,11 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
-  /** Deletes the account in one step: its login ids are freed, its storage and replica removed. */
-  remove(): Promise<Outcome<object>> {
+  /** Deletes the account in one step: its login ids are freed, its storage and replica removed. Answers the user deleted. */
+  remove(): Promise<Outcome<{ user: PublicUser }>> {
     return this.change(async () => {
       if (!this.account) return notFound;
+      const removed = publicAccount(this.account);
       const user = this.account.user;
       await this.releaseLoginIds(user.id, loginIdsOf(user));
       this.account = null;
@@ -395,7 +389,7 @@ export class UserGuard extends DurableObject<Env> {
       this.alarmAt = null;
       await this.ctx.storage.deleteAll();
       await this.replicateNow(user.id);
-      return { ok: true };
+      return { ok: true, user: removed };
     });
   }
 
