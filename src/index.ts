@@ -7,8 +7,12 @@ import { requestContext } from "./routes/http/context";
 import { demoRoutes } from "./routes/demo";
 import { integrationRoutes } from "./routes/integrations";
 import { loginRoutes } from "./routes/login";
+import { loginRecordRoutes } from "./routes/login-records";
 import { openApiRoutes } from "./routes/openapi";
 import { empty, errorResponse } from "./routes/http/respond";
+import { recoveryCodeRoutes } from "./routes/recovery-codes";
+import { smsReportRoutes } from "./routes/sms-report";
+import { trustRoutes } from "./routes/trust";
 import { twoFactorRoutes } from "./routes/two-factor";
 import { userImportRoutes } from "./routes/user-import";
 import { userRoutes } from "./routes/users";
@@ -33,11 +37,16 @@ const app = new Hono<AppEnv>()
     }),
   )
   .get("/api/status", (c) => c.json({ status: "ok" }))
+  // Before the two-factor routes, whose `/user/two-factor/:userId` would take `recovery-code` and `trust` for ids.
+  .route("/api", recoveryCodeRoutes)
+  .route("/api", trustRoutes)
   .route("/api", twoFactorRoutes)
   .route("/api", loginRoutes)
   .route("/api", userImportRoutes)
   .route("/api", userRoutes)
   .route("/api", integrationRoutes)
+  .route("/api", loginRecordRoutes)
+  .route("/api", smsReportRoutes)
   .route("/api", webhookRoutes)
   .route("/api", openApiRoutes)
   .route("/demo", demoRoutes);

@@ -16,7 +16,7 @@ export const STEP_MS = 30_000;
 export function call(
   method: string,
   path: string,
-  options: { body?: unknown; headers?: Record<string, string>; apiKey?: string | null } = {},
+  options: { body?: unknown; headers?: Record<string, string>; apiKey?: string | null; vars?: Partial<Record<keyof Env, string>> } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers };
   const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
@@ -28,7 +28,8 @@ export function call(
   }
   // Through the app itself: `exports.default.fetch` slows down with every call it has made in a file
   // (about 30 ms per request after 600 requests on pool-workers 0.15), which long race tests cannot afford.
-  return Promise.resolve(app.request(`http://localhost${path}`, { method, headers, body }, env));
+  // `vars` change settings for this request only: the Worker reads its config per request.
+  return Promise.resolve(app.request(`http://localhost${path}`, { method, headers, body }, options.vars ? { ...env, ...options.vars } : env));
 }
 
 let counter = 0;

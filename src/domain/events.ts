@@ -5,7 +5,7 @@
 // type below is all there is. The user's `data` is left out too: it is the application's own (up to
 // 64 KB) and a queue message holds at most 128 KB (https://developers.cloudflare.com/queues/platform/limits/).
 import type { LoginPrevention } from "./failures";
-import type { PublicUser } from "./user";
+import type { PublicUser, TwoFactorDelivery } from "./user";
 
 /** Every event type this service emits, in FusionAuth's names where FusionAuth has one. */
 export const EVENT_TYPES = [
@@ -30,6 +30,8 @@ export type EventUser = Omit<PublicUser, "data">;
 
 /** The two-factor method an event is about: FusionAuth's method names for the legacy deliveries. */
 export type TwoFactorMethod = "authenticator" | "sms";
+
+export const twoFactorMethod = (delivery: TwoFactorDelivery): TwoFactorMethod => (delivery === "TextMessage" ? "sms" : "authenticator");
 
 /** What each type says beyond the envelope. */
 export type EventInfo = {

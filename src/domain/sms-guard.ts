@@ -7,7 +7,8 @@
 import { networkOf } from "./network";
 
 /** Why a text was refused: one name per guard, in logs, in the operators' figures and in events. */
-export type RefusalReason = "invalid" | "number-type" | "country" | "phone" | "range" | "ip" | "country-budget" | "budget";
+export const REFUSAL_REASONS = ["invalid", "number-type", "country", "phone", "range", "ip", "country-budget", "budget"] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** The refusals the send limits decide (429 with Retry-After); the others are decided before any count. */
 export type LimitReason = Extract<RefusalReason, "phone" | "range" | "ip" | "country-budget" | "budget">;

@@ -75,8 +75,9 @@ export class PhoneThrottle extends DurableObject<Env> {
         ),
       ],
       ["range", oldestOfLast(rangeSends, limits.maxPerRangePerHour, nowMs)],
-      ["country-budget", (figures[country]?.sent ?? 0) >= budgetShare(limits.maxPerCountryPerHour, SHARDS) ? nextHourMs : 0],
+      // Before the country's: when both are spent (the default region's budget is the overall one), the overall one is named.
       ["budget", sentThisHour >= budgetShare(limits.maxPerHour, SHARDS) ? nextHourMs : 0],
+      ["country-budget", (figures[country]?.sent ?? 0) >= budgetShare(limits.maxPerCountryPerHour, SHARDS) ? nextHourMs : 0],
     ];
     const [reason, waitMs] = waits.reduce((longest, wait) => (wait[1] > longest[1] ? wait : longest));
     if (waitMs > 0) {

@@ -57,6 +57,7 @@ export const loginRoutes = new Hono<AppEnv>()
         noJWT: request.noJWT ?? undefined,
       },
       now,
+      c.var.background,
     );
     if (result.kind === "two-factor") return c.json({ twoFactorId: result.twoFactorId }, 242 as 200);
     return loginSucceeded(c, result, now);
@@ -64,7 +65,13 @@ export const loginRoutes = new Hono<AppEnv>()
   .post("/two-factor/login", async (c) => {
     const request = await readJson(c, twoFactorLoginRequest);
     const now = Date.now();
-    const login = await twoFactorLogin(c.env, { twoFactorId: request.twoFactorId, code: request.code, trustComputer: request.trustComputer ?? false }, now);
+    const login = await twoFactorLogin(
+      c.env,
+      c.var.config,
+      { twoFactorId: request.twoFactorId, code: request.code, trustComputer: request.trustComputer ?? false, ipAddress: endUserIp(c, request.ipAddress) },
+      now,
+      c.var.background,
+    );
     // The token is the password step's: its applicationId (the JWT `aud`) and noJWT, kept with the
     // pending login. This call needs no API key, so whoever holds the twoFactorId and a code may not
     // pick another audience or ask for a token the API-key caller declined; this step's

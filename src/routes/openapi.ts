@@ -8,6 +8,7 @@ import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { z } from "zod";
 import { EVENT_TYPES } from "../domain/events";
+import { REFUSAL_REASONS } from "../domain/sms-guard";
 import type { PublicUser } from "../domain/user";
 import { fusionAuthId } from "../domain/user-input";
 import type { AppEnv } from "./http/context";
@@ -15,8 +16,11 @@ import {
   enableRequest,
   importRequest,
   integrationRequest,
+  loginRecordSearchQuery,
   loginRequest,
   sendRequest,
+  smsReportQuery,
+  trustRevokeQuery,
   twoFactorLoginRequest,
   userRequest,
   webhookRequest,
@@ -73,10 +77,64 @@ const user = z
     lastUpdateInstant: instant,
     lastLoginInstant: instant.optional(),
     passwordLastUpdateInstant: instant,
+    twoFactorRecoveryCodesRemaining: z.number().int().optional().describe("While 2FA is enabled: how many unused recovery codes the user has."),
   })
   .meta({ id: "User", description: "The user as returned: `password` and `twoFactorSecret` are write-only." }) satisfies z.ZodType<PublicUser>;
 const userResponse = z.object({ user }).meta({ id: "UserResponse" });
 const loginResponse = z.object({ token: text, twoFactorId: text, twoFactorTrustId: text, user: user.optional() }).meta({ id: "LoginResponse" });
+const recoveryCodesResponse = z
+  .object({ recoveryCodes: z.array(z.string()).length(10).describe("Shown this once: ten single-use codes (`ABCDE-FGH23`), replacing any earlier set.") })
+  .meta({ id: "RecoveryCodesResponse" });
+const trustStatusResponse = z
+  .object({
+    trusts: z.array(z.object({ applicationId: fusionAuthId.optional(), startInstant: instant, expiration: instant })),
+    twoFactorTrustId: text,
+  })
+  .meta({ id: "TwoFactorStatusResponse" });
+const trustedDevices = z
+  .object({
+    devices: z.array(
+      z.object({
+        id: z.string().describe("Names the device for revocation; it is not a trust id."),
+        applicationId: fusionAuthId.optional(),
+        issuedInstant: instant,
+        lastUsedInstant: instant,
+        expirationInstant: instant,
+      }),
+    ),
+  })
+  .meta({ id: "TrustedDevices" });
+const loginRecords = z
+  .object({
+    logins: z.array(
+      z.object({
+        userId: fusionAuthId,
+        applicationId: fusionAuthId.optional(),
+        instant,
+        ipAddress: text,
+        loginId: text,
+        metaData: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
+    total: z.number().int(),
+  })
+  .meta({ id: "LoginRecordSearchResponse" });
+const smsFigures = {
+  sent: z.number().int().describe("Texts handed to Twilio."),
+  refused: z.partialRecord(z.enum(REFUSAL_REASONS), z.number().int()).describe("Texts refused, by the guard that refused them."),
+};
+const smsReportResponse = z
+  .object({
+    hourlyCounts: z.array(
+      z.object({
+        interval: z.number().int().describe("The clock hour (UTC), as hours since the epoch."),
+        country: z.string().describe("The destination's ISO region; `+<calling code>` for a number without one; `unknown` for what is not a phone number."),
+        ...smsFigures,
+      }),
+    ),
+    total: z.object(smsFigures),
+  })
+  .meta({ id: "SmsReportResponse" });
 const secretResponse = z.object({ secret: z.string(), secretBase32Encoded: z.string() }).meta({ id: "SecretResponse" });
 
 // Request bodies: the validation schemas themselves.
@@ -123,7 +181,7 @@ const apiKeyOrJwt: Operation["security"] = [{ ApiKey: [] }, { JWT: [] }, { Acces
 const anonymous: Operation["security"] = [];
 const userIdPath = z.object({ userId: fusionAuthId.describe("The user's id.") });
 const tenantHeader = z.object({ "X-FusionAuth-TenantId": fusionAuthId.optional() });
-const currentCode = codeField.describe("A current code.");
+const currentCode = codeField.describe("A current code, or one of the user's recovery codes.");
 
 const route = (method: RouteConfig["method"], path: string, operation: Operation) => registry.registerPath({ method, path, ...operation });
 
@@ -211,6 +269,66 @@ for (const method of ["post", "put"] as const) {
 }
 route("delete", "/api/user/two-factor/{userId}", withUserId({ ...disable, request: { query: z.object({ code: currentCode }) } }));
 route("delete", "/api/user/two-factor", disable);
+route("post", "/api/user/two-factor/recovery-code/{userId}", {
+  summary: "Generate recovery codes for a user with 2FA enabled (replaces the previous set)",
+  security: apiKeyOrJwt,
+  request: { params: userIdPath },
+  responses: { 200: json(recoveryCodesResponse, "The new codes."), 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound },
+});
+route("post", "/api/user/two-factor/recovery-code", {
+  summary: "Generate recovery codes for the JWT's user",
+  security: apiKeyOrJwt,
+  responses: { 200: json(recoveryCodesResponse, "The new codes."), 400: responses.badRequest, 401: responses.unauthorized },
+});
+route("get", "/api/two-factor/status/{twoFactorTrustId}", {
+  summary: "Whether a login with this trust id would skip the second factor",
+  security: apiKey,
+  request: { params: z.object({ twoFactorTrustId: z.string() }), query: z.object({ userId: fusionAuthId }) },
+  responses: {
+    200: json(trustStatusResponse, "No challenge needed: the trust id is valid for the user (or the user has no 2FA)."),
+    242: json(trustStatusResponse, "A two-factor challenge would be needed."),
+    400: responses.badRequest,
+    401: responses.unauthorized,
+    404: responses.notFound,
+  },
+});
+const trustList: Operation = {
+  summary: "List the user's trusted devices (never their trust ids)",
+  security: apiKeyOrJwt,
+  responses: {
+    200: json(trustedDevices, "Valid trusted devices, most recently used first."),
+    400: responses.badRequest,
+    401: responses.unauthorized,
+    404: responses.notFound,
+  },
+};
+const trustRevoke: Operation = {
+  summary: "Revoke one trusted device (deviceId), or all of them",
+  security: apiKeyOrJwt,
+  request: { query: trustRevokeQuery },
+  responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound },
+};
+route("get", "/api/user/two-factor/trust/{userId}", withUserId(trustList));
+route("get", "/api/user/two-factor/trust", trustList);
+route("delete", "/api/user/two-factor/trust/{userId}", withUserId(trustRevoke));
+route("delete", "/api/user/two-factor/trust", trustRevoke);
+route("get", "/api/system/login-record/search", {
+  summary: "Search a user's login records, newest first",
+  security: apiKey,
+  request: { query: loginRecordSearchQuery },
+  responses: {
+    200: json(loginRecords, "The page asked for, and the number of matches."),
+    400: responses.badRequest,
+    401: responses.unauthorized,
+    404: responses.notFound,
+  },
+});
+route("get", "/api/system/sms-report", {
+  summary: "The SMS guard's figures: texts sent and refused per clock hour and destination country",
+  security: apiKey,
+  request: { query: smsReportQuery },
+  responses: { 200: json(smsReportResponse, "Oldest hour first, and the total."), 400: responses.badRequest, 401: responses.unauthorized },
+});
 route("post", "/api/user/import", {
   summary: "Import users with FusionAuth password hashes and 2FA secrets (all or nothing)",
   security: apiKey,

@@ -5,21 +5,14 @@ import { z } from "zod";
 import { invalidField } from "../domain/failures";
 import { generateSecret, keyFromBase32, keyFromSecret } from "../domain/secret";
 import { resendLoginCode } from "../services/login";
-import { disableTwoFactor, enableTwoFactor, textEnrolmentCode, textUserCode, type Target } from "../services/two-factor";
+import { disableTwoFactor, enableTwoFactor, textEnrolmentCode, textUserCode } from "../services/two-factor";
 import { requireApiKeyOrJwt } from "./http/auth";
+import { connectingIp } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
 import { empty } from "./http/respond";
 import { enableRequest, sendRequest } from "./http/requests";
-import { check, codeField, idParam, readJson } from "./http/validate";
-
-/** The user a call acts on: the `userId` (path, query or body) with an API key, the JWT's subject otherwise. */
-function target(c: Context<AppEnv>, bodyUserId?: string | null): Target {
-  const auth = c.var.auth;
-  if (auth.kind === "jwt") return { userId: auth.userId, issuedAt: auth.issuedAt };
-  const requested = c.req.param("userId") ?? c.req.query("userId") ?? bodyUserId ?? undefined;
-  if (!requested) throw invalidField("userId", "blank", "The [userId] is required when calling with an API key.");
-  return { userId: idParam("userId", requested) };
-}
+import { target } from "./http/target";
+import { check, codeField, readJson } from "./http/validate";
 
 function secretKey(secret: string): Uint8Array {
   const key = keyFromSecret(secret);
@@ -40,14 +33,14 @@ function keyFromRequest(request: z.output<typeof enableRequest>): Uint8Array {
 async function enable(c: Context<AppEnv>): Promise<Response> {
   const user = target(c);
   const request = await readJson(c, enableRequest);
-  await enableTwoFactor(c.env, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" }, Date.now());
+  await enableTwoFactor(c.env, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" }, Date.now(), c.var.background);
   return empty();
 }
 
 async function disable(c: Context<AppEnv>): Promise<Response> {
   const user = target(c);
   const { code } = check(z.object({ code: codeField }), { code: c.req.query("code") });
-  await disableTwoFactor(c.env, user, code, Date.now());
+  await disableTwoFactor(c.env, user, code, Date.now(), c.var.background);
   return empty();
 }
 
@@ -67,7 +60,7 @@ export const twoFactorRoutes = new Hono<AppEnv>()
   })
   // During login, without authentication: the twoFactorId is the credential.
   .post("/two-factor/send/:twoFactorId", async (c) => {
-    await resendLoginCode(c.env, c.var.config, c.req.param("twoFactorId"));
+    await resendLoginCode(c.env, c.var.config, c.req.param("twoFactorId"), connectingIp(c));
     return empty();
   })
   // FusionAuth documents POST; its tutorials use PUT. Both work.

@@ -9,7 +9,8 @@ import { fail, Failure, type FieldProblem } from "../domain/failures";
 import { PBKDF2_SCHEME } from "../domain/password";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import { normalizeLoginId, type UserRecord } from "../domain/user";
-import { checkMobilePhone, importUsers } from "../services/accounts";
+import { hashRecoveryCodes } from "../domain/recovery-codes";
+import { checkMobilePhone, importUsers, type ImportedUser } from "../services/accounts";
 import { requireApiKey } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { empty } from "./http/respond";
@@ -32,7 +33,7 @@ class ImportErrors {
   }
 }
 
-async function toRecord(env: Env, config: Config, request: ImportRequest, index: number, errors: ImportErrors): Promise<UserRecord | null> {
+async function toImport(env: Env, config: Config, request: ImportRequest, index: number, errors: ImportErrors): Promise<ImportedUser | null> {
   const input = request.users[index]!;
   const scheme = input.encryptionScheme ?? request.encryptionScheme ?? PBKDF2_SCHEME;
   const factor = input.factor ?? request.factor ?? 24_000;
@@ -59,12 +60,22 @@ async function toRecord(env: Env, config: Config, request: ImportRequest, index:
     checkDataSize(user);
     checkMobilePhone(config, user.mobilePhone);
     await applyTwoFactor(env.ENCRYPTION_KEY, user, undefined, input);
-    return user;
+    return { user, recoveryCodes: await recoveryCodes(env, user, input.twoFactorRecoveryCodes ?? [], index, errors) };
   } catch (error) {
     if (!(error instanceof Failure) || error.problem.kind !== "invalid") throw error;
     errors.addFrom(index, error.problem.errors);
     return null;
   }
+}
+
+/** The stored forms of a user's recovery codes; they need 2FA enabled and must each be a recovery code. */
+async function recoveryCodes(env: Env, user: UserRecord, codes: string[], index: number, errors: ImportErrors): Promise<string[]> {
+  if (!codes.length) return [];
+  const field = `users.${index}.twoFactorRecoveryCodes`;
+  if (!user.twoFactorEnabled) errors.add(field, "invalid", "Recovery codes need [twoFactorEnabled] and a [twoFactorSecret].");
+  const hashes = await hashRecoveryCodes(env.ENCRYPTION_KEY, user.id, codes);
+  if (!hashes) errors.add(field, "invalid", "Each recovery code must be 10 Base32 characters (A–Z, 2–7), grouped or not.");
+  return hashes ?? [];
 }
 
 /** Duplicates within the request, reported together before anything is written. */
@@ -84,11 +95,13 @@ function findDuplicates(users: UserRecord[], errors: ImportErrors): void {
 export const userImportRoutes = new Hono<AppEnv>().post("/user/import", requireApiKey, async (c) => {
   const request = await readJson(c, importRequest);
   const errors = new ImportErrors();
-  const users = await Promise.all(request.users.map((_, index) => toRecord(c.env, c.var.config, request, index, errors)));
+  const imports = (await Promise.all(request.users.map((_, index) => toImport(c.env, c.var.config, request, index, errors)))) as ImportedUser[];
   errors.throwIfAny();
-  const records = users as UserRecord[];
-  findDuplicates(records, errors);
+  findDuplicates(
+    imports.map(({ user }) => user),
+    errors,
+  );
   errors.throwIfAny();
-  await importUsers(c.env, records);
+  await importUsers(c.env, imports);
   return empty();
 });

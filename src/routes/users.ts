@@ -6,6 +6,7 @@ import { hashPassword } from "../domain/password";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import type { UserRecord } from "../domain/user";
 import { checkMobilePhone, createUser, deleteUser, findUser, getUser, unlockUser, updateUser } from "../services/accounts";
+import { emit } from "../services/shared/events";
 import { requireApiKey, requireApiKeyOrJwt } from "./http/auth";
 import type { AppEnv } from "./http/context";
 import { userRequest } from "./http/requests";
@@ -41,7 +42,10 @@ export const userRoutes = new Hono<AppEnv>()
     requireLoginId(user);
     checkDataSize(user);
     await applyTwoFactor(c.env.ENCRYPTION_KEY, user, undefined, input);
-    return c.json({ user: await createUser(c.env, user) });
+    const created = await createUser(c.env, user);
+    // The User API's create and delete announce themselves; an import (FusionAuth: no user.create) does not.
+    emit(c.env, c.var.background, { type: "user.create", user: created, info: {} });
+    return c.json({ user: created });
   })
   .get("/user/:userId", requireApiKey, async (c) => c.json({ user: found(await getUser(c.env, idParam("userId", c.req.param("userId")))) }))
   .get("/user", requireApiKeyOrJwt, async (c) => {
@@ -56,7 +60,7 @@ export const userRoutes = new Hono<AppEnv>()
     const userId = idParam("userId", c.req.param("userId"));
     const { user: input } = await readJson(c, userRequest);
     checkMobilePhone(c.var.config, input.mobilePhone);
-    return c.json({ user: await updateUser(c.env, c.var.config, userId, input, c.req.method === "PUT", Date.now()) });
+    return c.json({ user: await updateUser(c.env, c.var.config, userId, input, c.req.method === "PUT", Date.now(), c.var.background) });
   })
   // Lifts every login lock of the user: an explicit admin call for what FusionAuth does by cancelling
   // the Prevent Login user action.
@@ -65,6 +69,7 @@ export const userRoutes = new Hono<AppEnv>()
     return new Response(null, { status: 200 });
   })
   .delete("/user/:userId", requireApiKey, async (c) => {
-    await deleteUser(c.env, idParam("userId", c.req.param("userId")));
+    const deleted = await deleteUser(c.env, idParam("userId", c.req.param("userId")));
+    emit(c.env, c.var.background, { type: "user.delete", user: deleted, info: {} });
     return new Response(null, { status: 200 });
   });

@@ -3,11 +3,13 @@
 import type { Config } from "../domain/config";
 import { fail, invalidField, unwrap, type FieldProblem } from "../domain/failures";
 import { hashPassword } from "../domain/password";
+import { eventUser, twoFactorMethod } from "../domain/events";
 import type { UserInput } from "../domain/user-input";
 import { loginIdName, sameLoginId, type PublicUser, type UserRecord } from "../domain/user";
 import { loginIndex, userReplicas } from "../kv/users";
 import { userGuard } from "../objects/user-guard";
 import { normalizePhone } from "../twilio/phone";
+import { emit, type Background } from "./shared/events";
 
 /**
  * Refuses a `mobilePhone` no text could be sent to, with the error a send gives
@@ -20,14 +22,34 @@ export function checkMobilePhone(config: Config, mobilePhone: string | null | un
   }
 }
 
-/** Creates a user from a complete record (validated by the caller). */
-export async function createUser(env: Env, user: UserRecord): Promise<PublicUser> {
-  return unwrap(await userGuard(env, user.id).create(user)).user;
+/** Creates a user from a complete record (validated by the caller); `recoveryCodes` are stored forms. */
+export async function createUser(env: Env, user: UserRecord, recoveryCodes?: string[]): Promise<PublicUser> {
+  return unwrap(await userGuard(env, user.id).create(user, recoveryCodes)).user;
 }
 
-export async function updateUser(env: Env, config: Config, userId: string, input: UserInput, replace: boolean, nowMs: number): Promise<PublicUser> {
+/** The User API's change: user.update, and user.two-factor.method.add or .remove when it switched 2FA (an admin reset). */
+export async function updateUser(
+  env: Env,
+  config: Config,
+  userId: string,
+  input: UserInput,
+  replace: boolean,
+  nowMs: number,
+  background: Background,
+): Promise<PublicUser> {
   const password = input.password ? await hashPassword(input.password, config.passwordFactor) : undefined;
-  return unwrap(await userGuard(env, userId).update(input, replace, password, nowMs)).user;
+  const { user, original } = unwrap(await userGuard(env, userId).update(input, replace, password, nowMs));
+  emit(env, background, { type: "user.update", user, info: { original: eventUser(original) } });
+  if (user.twoFactorEnabled && !original.twoFactorEnabled) {
+    emit(env, background, { type: "user.two-factor.method.add", userId, info: { method: twoFactorMethod(user.twoFactorDelivery), source: "user-api" } });
+  } else if (!user.twoFactorEnabled && original.twoFactorEnabled) {
+    emit(env, background, {
+      type: "user.two-factor.method.remove",
+      userId,
+      info: { method: twoFactorMethod(original.twoFactorDelivery), source: "admin-reset" },
+    });
+  }
+  return user;
 }
 
 /** Lifts the user's login locks (wrong passwords and wrong codes, from every kind of source). */
@@ -35,8 +57,9 @@ export async function unlockUser(env: Env, userId: string): Promise<void> {
   unwrap(await userGuard(env, userId).unlock());
 }
 
-export async function deleteUser(env: Env, userId: string): Promise<void> {
-  unwrap(await userGuard(env, userId).remove());
+/** Deletes the user; answers the user deleted. */
+export async function deleteUser(env: Env, userId: string): Promise<PublicUser> {
+  return unwrap(await userGuard(env, userId).remove()).user;
 }
 
 /** The user as last replicated, or null. A JWT issued before the user (re)appeared (`issuedAt`, s) finds nothing. */
@@ -55,6 +78,9 @@ export async function findUser(env: Env, kind: "email" | "username" | "loginId",
   return matches ? user : null;
 }
 
+/** A user to import, with the stored forms of their recovery codes. */
+export type ImportedUser = { user: UserRecord; recoveryCodes: string[] };
+
 /** Each created user costs a few Durable Object calls; batches keep a request within Workers' limits. */
 const PARALLEL_CREATES = 8;
 
@@ -63,14 +89,15 @@ const PARALLEL_CREATES = 8;
  * the replica), then each user is created by its object, whose claims are the real check; a failure
  * part-way (e.g. a concurrent create taking an email) deletes the users already created.
  */
-export async function importUsers(env: Env, users: UserRecord[]): Promise<void> {
+export async function importUsers(env: Env, imports: ImportedUser[]): Promise<void> {
+  const users = imports.map(({ user }) => user);
   const duplicates = (await Promise.all(users.map((user, index) => storedDuplicates(env, user, index)))).flat();
   if (duplicates.length) throw fail({ kind: "invalid", errors: duplicates });
   const created: UserRecord[] = [];
   try {
     for (let start = 0; start < users.length; start += PARALLEL_CREATES) {
       const batch = users.slice(start, start + PARALLEL_CREATES);
-      const results = await Promise.allSettled(batch.map((user) => createUser(env, user)));
+      const results = await Promise.allSettled(batch.map((user, index) => createUser(env, user, imports[start + index]!.recoveryCodes)));
       results.forEach((result, index) => result.status === "fulfilled" && created.push(batch[index]!));
       const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
       if (failure) throw failure.reason;

@@ -5,9 +5,11 @@ import type { Config } from "../domain/config";
 import { fail, Failure, unwrap } from "../domain/failures";
 import { openTwoFactorId, sealTwoFactorId } from "../domain/two-factor-id";
 import { networkOf } from "../domain/network";
+import type { LoginPrevention } from "../domain/failures";
 import { loginIdName, type PublicUser } from "../domain/user";
 import { loginIndex } from "../kv/users";
 import { decoyGuard, userGuard, type TextedCode, type UserGuardStub } from "../objects/user-guard";
+import { emit, type Background } from "./shared/events";
 import { requireTwilio, textCode } from "./shared/sms";
 
 export type LoginRequest = {
@@ -27,8 +29,17 @@ export type Authenticated = { user: PublicUser; applicationId?: string; noJWT: b
 
 export type LoginResult = ({ kind: "authenticated" } & Authenticated) | { kind: "two-factor"; twoFactorId: string };
 
-/** The password step: authenticated, or a pending two-factor login (242). */
-export async function passwordLogin(env: Env, config: Config, request: LoginRequest, nowMs: number): Promise<LoginResult> {
+/** Who a login step's events are about (an unknown login id has none: FusionAuth sends nothing for it). */
+type LoginSubject = { userId: string; applicationId?: string; ipAddress?: string };
+
+/** A refused login step: user.login.failed, and user.action when this refusal locked login. */
+function loginFailed(env: Env, background: Background, subject: LoginSubject, reason: "password" | "two-factor-code" | "locked", locked?: LoginPrevention) {
+  emit(env, background, { type: "user.login.failed", ...subject, info: { reason } });
+  if (locked) emit(env, background, { type: "user.action", ...subject, info: { action: "prevent-login", reason: locked.reason, expiry: locked.until } });
+}
+
+/** The password step: authenticated, or a pending two-factor login (242). Its events go out through `background`. */
+export async function passwordLogin(env: Env, config: Config, request: LoginRequest, nowMs: number, background: Background): Promise<LoginResult> {
   const name = await loginIdName(request.loginId);
   const userId = await loginIndex(env.KV).userIdFor(name);
   // An unknown login id gets the same work from an object of its own (see UserGuard.login).
@@ -46,16 +57,23 @@ export async function passwordLogin(env: Env, config: Config, request: LoginRequ
     network: networkOf(request.ipAddress),
     nowMs,
   });
+  const subject = userId ? { userId, applicationId: request.applicationId, ipAddress: request.ipAddress } : null;
   switch (result.outcome) {
     case "wrong-password":
+      if (subject) loginFailed(env, background, subject, "password", result.locked);
       throw fail({ kind: "not-found" });
     case "prevented":
+      if (subject) loginFailed(env, background, subject, "locked");
       throw fail({ kind: "prevented", prevention: result.prevention });
     case "expired":
     case "inactive":
       throw fail({ kind: result.outcome });
-    case "authenticated":
+    case "authenticated": {
+      // With 2FA enabled, only a trusted device skips the code.
+      const twoFactor = result.user.twoFactorEnabled ? "trusted" : "not-enabled";
+      emit(env, background, { type: "user.login.success", user: result.user, ...subject, info: { authenticationType: "PASSWORD", twoFactor } });
       return { kind: "authenticated", user: result.user, applicationId: request.applicationId, noJWT: request.noJWT ?? false };
+    }
     case "challenge": {
       const twoFactorId = await sealTwoFactorId(env.ENCRYPTION_KEY, userId!, result.challengeKey);
       if (result.text) await textLoginCode(env, config, guard, userId!, result.challengeKey, result.text, request.textClientIp);
@@ -117,16 +135,39 @@ async function pendingLogin(env: Env, twoFactorId: string): Promise<{ userId: st
   return opened;
 }
 
-/** The second step: the code for a pending login. */
-export async function twoFactorLogin(env: Env, request: { twoFactorId: string; code: string; trustComputer: boolean }, nowMs: number): Promise<Authenticated> {
+/** The second step: the code for a pending login, from `ipAddress`. Its events go out through `background`. */
+export async function twoFactorLogin(
+  env: Env,
+  config: Config,
+  request: { twoFactorId: string; code: string; trustComputer: boolean; ipAddress?: string },
+  nowMs: number,
+  background: Background,
+): Promise<Authenticated> {
   const { userId, challengeKey } = await pendingLogin(env, request.twoFactorId);
   const result = await userGuard(env, userId).completeLogin(challengeKey, request.code, request.trustComputer, nowMs);
+  const subject = { userId, ipAddress: request.ipAddress };
   switch (result.outcome) {
-    case "accepted":
-      return { user: result.user, applicationId: result.applicationId, noJWT: result.noJWT, trustId: result.trustId };
+    case "accepted": {
+      const { user, applicationId, trustId } = result;
+      const twoFactor = result.recoveryCode ? "recovery-code" : "code";
+      emit(env, background, {
+        type: "user.login.success",
+        user,
+        applicationId,
+        ipAddress: request.ipAddress,
+        info: { authenticationType: "PASSWORD", twoFactor },
+      });
+      if (trustId) {
+        const expiry = nowMs + config.twoFactorTrustIdTtlSeconds * 1000;
+        emit(env, background, { type: "user.trust.issued", ...subject, applicationId, info: { expiry } });
+      }
+      return { user, applicationId, noJWT: result.noJWT, trustId };
+    }
     case "prevented":
+      loginFailed(env, background, subject, "locked");
       throw fail({ kind: "prevented", prevention: result.prevention });
     case "invalid-code":
+      loginFailed(env, background, subject, "two-factor-code", result.locked);
       throw fail({ kind: "invalid-code", nextCodeAt: result.nextCodeAt });
     default:
       throw fail({ kind: result.outcome });

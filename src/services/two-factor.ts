@@ -1,35 +1,31 @@
 // The legacy two-factor API's operations on a user: enable, disable, and texting a code (to a
 // user, during a login, or to a phone being enrolled). Each is one call to the user's object.
 import type { Config } from "../domain/config";
-import { fail, type Outcome, type Problem } from "../domain/failures";
 import { hotp, timeStep } from "../domain/totp";
+import { twoFactorMethod } from "../domain/events";
 import type { TwoFactorDelivery } from "../domain/user";
 import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../kv/enrolment-codes";
-import { userGuard, type Caller } from "../objects/user-guard";
+import { userGuard } from "../objects/user-guard";
+import { emit, type Background } from "./shared/events";
 import { requireTwilio, textCode } from "./shared/sms";
-
-/** The user a call acts on: by id with an API key, or the JWT's subject (`issuedAt` set). */
-export type Target = { userId: string } & Caller;
-
-/** An unknown user is 404 to an API key, 401 to a JWT (its subject is gone). */
-function unwrapFor<T>(target: Target, outcome: Outcome<T>): T {
-  if (outcome.ok) return outcome;
-  const problem: Problem = outcome.problem.kind === "not-found" && target.issuedAt !== undefined ? { kind: "unauthorized" } : outcome.problem;
-  throw fail(problem);
-}
+import { unwrapFor, type Target } from "./shared/target";
 
 export async function enableTwoFactor(
   env: Env,
   target: Target,
   request: { key: Uint8Array; code: string; delivery: TwoFactorDelivery },
   nowMs: number,
+  background: Background,
 ): Promise<void> {
   const smsCodes = await readEnrolmentCodes(env.KV, request.key);
   unwrapFor(target, await userGuard(env, target.userId).enable(target, request.key, request.code, request.delivery, nowMs, smsCodes));
+  const info = { method: twoFactorMethod(request.delivery), source: "enable" } as const;
+  emit(env, background, { type: "user.two-factor.method.add", userId: target.userId, info });
 }
 
-export async function disableTwoFactor(env: Env, target: Target, code: string, nowMs: number): Promise<void> {
-  unwrapFor(target, await userGuard(env, target.userId).disable(target, code, nowMs));
+export async function disableTwoFactor(env: Env, target: Target, code: string, nowMs: number, background: Background): Promise<void> {
+  const { delivery } = unwrapFor(target, await userGuard(env, target.userId).disable(target, code, nowMs));
+  emit(env, background, { type: "user.two-factor.method.remove", userId: target.userId, info: { method: twoFactorMethod(delivery), source: "disable" } });
 }
 
 /** Texts the user's current code; they need 2FA enabled and a mobile phone. */

@@ -45,6 +45,28 @@ describe("user import", () => {
     expect(done.status).toBe(200);
   });
 
+  it("keeps imported recovery codes (hashed on the way in) that then work once each", async () => {
+    const codes = ["ABCDE-FGH23", "jklmn pqrs4"];
+    const user = exported({ twoFactorEnabled: true, twoFactorSecret: "SP2m6K2Dg/x2JN9DyQvZ", twoFactorRecoveryCodes: codes });
+    expect((await importUsers([user])).status).toBe(200);
+    const twoFactorId = async () => ((await (await login(user.email, PASSWORD)).json()) as { twoFactorId: string }).twoFactorId;
+    const complete = async (code: string) =>
+      (await call("POST", "/api/two-factor/login", { apiKey: null, body: { twoFactorId: await twoFactorId(), code } })).status;
+    expect(await complete("JKLMN-PQRS4")).toBe(200);
+    expect(await complete("JKLMN-PQRS4")).toBe(421);
+    expect(await complete("abcdefgh23")).toBe(200);
+  });
+
+  it("refuses recovery codes that are malformed or belong to a user without 2FA, importing nothing", async () => {
+    const withoutTwoFactor = exported({ twoFactorRecoveryCodes: ["ABCDE-FGH23"] });
+    const malformed = exported({ twoFactorEnabled: true, twoFactorSecret: "SP2m6K2Dg/x2JN9DyQvZ", twoFactorRecoveryCodes: ["ABCDE-FGH21"] });
+    const response = await importUsers([withoutTwoFactor, malformed]);
+    expect(response.status).toBe(400);
+    const { fieldErrors } = (await response.json()) as { fieldErrors: Record<string, Array<{ code: string }>> };
+    expect(Object.keys(fieldErrors).sort()).toEqual(["users.0.twoFactorRecoveryCodes", "users.1.twoFactorRecoveryCodes"]);
+    expect((await login(withoutTwoFactor.email, PASSWORD)).status).toBe(404);
+  });
+
   it("uses the request-level scheme and factor when a user has none", async () => {
     const { factor: _f, encryptionScheme: _s, ...user } = exported();
     expect((await importUsers([user], { factor: 24000, encryptionScheme: "salted-pbkdf2-hmac-sha256" })).status).toBe(200);

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
+import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
 import { fusionAuthId, twoFactorDelivery, userFields } from "../../domain/user-input";
 import { MIN_SIGNING_KEY_BYTES, SIGNATURE_HEADER } from "../../domain/webhook-signature";
 import { codeField } from "./validate";
@@ -65,6 +66,8 @@ const importedUser = userFields.extend({
   encryptionScheme: z.string().nullish(),
   insertInstant: z.number().int().nonnegative().nullish(),
   passwordLastUpdateInstant: z.number().int().nonnegative().nullish(),
+  /** Recovery codes to keep (as the user has them, e.g. from FusionAuth 1.26+); hashed on the way in. */
+  twoFactorRecoveryCodes: z.array(z.string().max(64)).max(RECOVERY_CODE_COUNT).nullish(),
 });
 
 /** FusionAuth Import API, `POST /api/user/import`. */
@@ -100,6 +103,36 @@ const twilioFields = z.object({
 
 /** FusionAuth Integrations API, Twilio part: `PUT` / `PATCH /api/integration`. */
 export const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFields.nullish() }).passthrough() });
+
+/** A millisecond instant or count in a query string. */
+const queryInteger = z
+  .string()
+  .regex(/^\d{1,15}$/)
+  .transform(Number);
+
+/** FusionAuth Login Record API search (`GET /api/system/login-record/search`); the records are kept per user. */
+export const loginRecordSearchQuery = z.object({
+  userId: fusionAuthId,
+  applicationId: fusionAuthId.optional(),
+  start: queryInteger.optional().describe("Earliest instant (ms)."),
+  end: queryInteger.optional().describe("Latest instant (ms)."),
+  startRow: queryInteger.optional().default(0),
+  numberOfResults: queryInteger.pipe(z.number().int().min(1).max(500)).optional().default(25),
+});
+
+/** The SMS guard's report (`GET /api/system/sms-report`): the clock hours from `start` to `end`. */
+export const smsReportQuery = z.object({
+  start: queryInteger.optional().describe("Earliest instant (ms); default: 24 hours before `end`. Figures are kept 48 hours."),
+  end: queryInteger.optional().describe("Latest instant (ms); default: now."),
+});
+
+/** A trusted device to revoke (`deviceId` from the device list); without it, all of them. */
+export const trustRevokeQuery = z.object({
+  deviceId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
+});
 
 /** FusionAuth's defaults for a webhook's timeouts (ms). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;

@@ -2,11 +2,11 @@
 // JWT's subject otherwise (a user can act only on themselves).
 import type { Context } from "hono";
 import { invalidField } from "../../domain/failures";
-import type { Target } from "../../services/shared/target";
 import type { AppEnv } from "./context";
 import { idParam } from "./validate";
 
-export function target(c: Context<AppEnv>, bodyUserId?: string | null): Target {
+/** The services' `Target`: `issuedAt` (the JWT's) only for a user acting on themselves. */
+export function target(c: Context<AppEnv>, bodyUserId?: string | null): { userId: string; issuedAt?: number } {
   const auth = c.var.auth;
   if (auth.kind === "jwt") return { userId: auth.userId, issuedAt: auth.issuedAt };
   const requested = c.req.param("userId") ?? c.req.query("userId") ?? bodyUserId ?? undefined;

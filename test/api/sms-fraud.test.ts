@@ -1,0 +1,363 @@
+// The SMS toll-fraud guard (issue #15): premium-rate, shared-cost, satellite and non-geographic
+// numbers, unassigned numbers and countries outside SMS_ALLOWED_COUNTRIES are refused before Twilio
+// on every path that texts; number ranges, client addresses, countries and the service as a whole
+// have hourly caps (429 + Retry-After); no spelling of a number gets round any of them; a refused
+// send changes nothing but the figures; every refusal is one log line without the number; the
+// operators' report adds it all up.
+//
+// Every test runs in a clock hour of its own (the budgets and the figures count per clock hour, and
+// storage is shared by the file) and uses numbers no other test uses. The settings are the
+// defaults, except that vitest.config.ts lets the other suites text unassigned numbers: here they
+// are refused, as in production, and a test changes a setting for its requests with `vars`.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { HOUR_MS, hourOf } from "../../src/domain/sms-guard";
+import { accessToken, call, captureConsole, createTextMessageUser, createUser, jsonBody, newSecret } from "../helpers";
+import { configureTwilio, installFakeTwilio, messagesTo, type FakeTwilioServer } from "../twilio-fake";
+
+type Errors = { generalErrors?: Array<{ code: string; message: string }>; fieldErrors?: Record<string, Array<{ code: string; message: string }>> };
+type Vars = Partial<Record<keyof Env, string>>;
+type Report = {
+  hourlyCounts: Array<{ interval: number; country: string; sent: number; refused: Record<string, number> }>;
+  total: { sent: number; refused: Record<string, number> };
+};
+
+const PRODUCTION: Vars = { SMS_ALLOW_UNASSIGNED_NUMBERS: "false" };
+
+let fake: FakeTwilioServer;
+let secret: string;
+let hours = 0;
+
+beforeEach(async () => {
+  fake = installFakeTwilio();
+  expect((await configureTwilio()).status).toBe(200);
+  vi.useFakeTimers({ toFake: ["Date"] });
+  // 10 s into a clock hour 100 hours from any other test's (some move on an hour; the report's default window is 24 hours).
+  hours += 100;
+  vi.setSystemTime((hourOf(Date.now()) + 1000 + hours) * HOUR_MS + 10_000);
+  secret = await newSecret();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+const advance = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
+
+/** The enrolment send (`{mobilePhone, secret}`, API key). */
+const enrol = (mobilePhone: string, vars: Vars = {}) =>
+  call("POST", "/api/two-factor/send", { body: { mobilePhone, secret }, vars: { ...PRODUCTION, ...vars } });
+
+/** `POST /api/login` with the API key; `ipAddress` is the end user's, as the application vouches for it. */
+const login = (user: { email: string; password: string }, vars: Vars = {}, extra: { ipAddress?: string; headers?: Record<string, string> } = {}) =>
+  call("POST", "/api/login", {
+    body: { loginId: user.email, password: user.password, ipAddress: extra.ipAddress },
+    headers: extra.headers,
+    vars: { ...PRODUCTION, ...vars },
+  });
+
+/** `POST /api/two-factor/send/{twoFactorId}` as a browser sends it: no API key, from `ip`. */
+const resend = (twoFactorId: string, vars: Vars = {}, ip?: string) =>
+  call("POST", `/api/two-factor/send/${twoFactorId}`, {
+    apiKey: null,
+    headers: { "Content-Type": "text/plain", ...(ip ? { "CF-Connecting-IP": ip } : {}) },
+    vars: { ...PRODUCTION, ...vars },
+  });
+
+async function twoFactorIdOf(response: Response): Promise<string> {
+  expect(response.status).toBe(242);
+  return (await jsonBody<{ twoFactorId: string }>(response)).twoFactorId;
+}
+
+/** A 400 whose one general error is `code`; returns its message. */
+async function generalError(response: Response, code: string): Promise<string> {
+  expect(response.status).toBe(400);
+  const body = await jsonBody<Errors>(response);
+  expect(body.generalErrors?.map((error) => error.code)).toEqual([`[${code}]`]);
+  return body.generalErrors![0]!.message;
+}
+
+/** A 429 with an integer Retry-After and the Errors body; returns Retry-After. */
+async function tooMany(response: Response): Promise<number> {
+  expect(response.status).toBe(429);
+  const body = await jsonBody<Errors>(response);
+  expect(body.generalErrors?.map((error) => error.code)).toEqual(["[TooManyRequests]"]);
+  const retryAfter = response.headers.get("Retry-After");
+  expect(retryAfter).toMatch(/^\d+$/);
+  return Number(retryAfter);
+}
+
+const secondsToNextHour = () => Math.ceil(((hourOf(Date.now()) + 1) * HOUR_MS - Date.now()) / 1000);
+
+async function report(query = `start=${hourOf(Date.now()) * HOUR_MS}&end=${Date.now()}`): Promise<Report> {
+  const response = await call("GET", `/api/system/sms-report?${query}`);
+  expect(response.status).toBe(200);
+  return jsonBody<Report>(response);
+}
+
+describe("number types and ranges", () => {
+  it.each([
+    ["+1 900 234 5678", "premium-rate"], // NANP 900
+    ["+44 909 123 4567", "premium-rate"], // UK 09
+    ["+44 908 123 4567", "premium-rate"],
+    ["+44 871 234 5678", "premium-rate"], // UK 087
+    ["+44 845 123 4567", "premium-rate"], // UK 084
+    ["+979 123 456 789", "premium-rate"], // International Premium Rate Service
+    ["+808 1234 5678", "shared-cost"], // International Shared Cost Service
+    ["+881 6 1234 5678", "satellite"], // GMSS (Iridium)
+    ["+870 772 123 456", "satellite"], // Inmarsat
+    ["+882 16 1234 5678", "non-geographic"], // International Networks (Thuraya)
+    ["+883 5100 12345", "non-geographic"],
+  ])("refuses %s (%s) before Twilio, even with every country allowed", async (number, numberClass) => {
+    const message = await generalError(await enrol(number, { SMS_ALLOWED_COUNTRIES: "*" }), "PhoneNumberTypeNotAllowed");
+    expect(message).toBe(`Codes are not texted to ${numberClass} numbers.`);
+    expect(fake.messages).toHaveLength(0);
+  });
+
+  it("refuses a premium-rate number libphonenumber knows in an allowed country, and texts that country's mobiles", async () => {
+    const france = { SMS_ALLOWED_COUNTRIES: "FR" };
+    await generalError(await enrol("+33 8 99 12 34 56", france), "PhoneNumberTypeNotAllowed");
+    expect((await enrol("+33 6 12 34 56 78", france)).status).toBe(200);
+    expect(fake.messages.map((message) => message.to)).toEqual(["+33612345678"]);
+  });
+
+  it("texts the refused classes only when SMS_REFUSED_NUMBER_TYPES leaves them out", async () => {
+    const satelliteAllowed = { SMS_ALLOWED_COUNTRIES: "*", SMS_REFUSED_NUMBER_TYPES: "premium-rate,shared-cost,non-geographic" };
+    expect((await enrol("+881 6 1234 5678", satelliteAllowed)).status).toBe(200);
+    await generalError(await enrol("+979 123 456 789", satelliteAllowed), "PhoneNumberTypeNotAllowed");
+    expect(messagesTo(fake, "+881612345678")).toHaveLength(1);
+  });
+
+  it("refuses them on every path: {userId}, the JWT's user, the login's text (242 stands) and the resend", async () => {
+    const lines = captureConsole();
+    const user = await createUser({ mobilePhone: "+1 900 234 5678" });
+    const token = await accessToken(user);
+    const patched = await call("PATCH", `/api/user/${user.id}`, {
+      body: { user: { twoFactorEnabled: true, twoFactorSecret: secret, twoFactorDelivery: "TextMessage" } },
+    });
+    expect(patched.status).toBe(200);
+
+    await generalError(await call("POST", "/api/two-factor/send", { body: { userId: user.id }, vars: PRODUCTION }), "PhoneNumberTypeNotAllowed");
+    const byJwt = await call("POST", "/api/two-factor/send", { apiKey: null, headers: { Authorization: `Bearer ${token}` }, body: {}, vars: PRODUCTION });
+    await generalError(byJwt, "PhoneNumberTypeNotAllowed");
+    const twoFactorId = await twoFactorIdOf(await login(user));
+    await generalError(await resend(twoFactorId), "PhoneNumberTypeNotAllowed");
+
+    expect(fake.messages).toHaveLength(0);
+    const refusals = lines.filter((line) => line.includes('"sms.refused"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(refusals.map((refusal) => refusal.purpose)).toEqual(["user", "user", "login", "login"]);
+    for (const refusal of refusals) expect(refusal).toMatchObject({ reason: "number-type", numberClass: "premium-rate", country: "US", range: "+19002345xxx" });
+    // One line per refusal, and never the number.
+    expect(lines.join("\n")).not.toContain("9002345678");
+  });
+
+  it("refuses unassigned numbers as not phone numbers, unless SMS_ALLOW_UNASSIGNED_NUMBERS", async () => {
+    for (const number of ["555-555-5555", "+1 555 555 0142", "+44 7700 900123", "not a phone"]) {
+      const response = await enrol(number);
+      expect(response.status, number).toBe(400);
+      expect((await jsonBody<Errors>(response)).fieldErrors?.mobilePhone?.map((error) => error.code)).toEqual(["[invalid]mobilePhone"]);
+    }
+    expect((await enrol("555-555-5555", { SMS_ALLOW_UNASSIGNED_NUMBERS: "true" })).status).toBe(200);
+    expect(fake.messages.map((message) => message.to)).toEqual(["+15555555555"]);
+  });
+});
+
+describe("allowed countries", () => {
+  it("texts only the default region's country by default: another +1 or +44 country is refused before Twilio", async () => {
+    expect(await generalError(await enrol("+44 7912 123456"), "PhoneCountryNotAllowed")).toBe("Codes are not texted to numbers in GB.");
+    await generalError(await enrol("+1 514 987 6543"), "PhoneCountryNotAllowed"); // Canada
+    expect((await enrol("(206) 270-0142")).status).toBe(200);
+    expect(fake.messages.map((message) => message.to)).toEqual(["+12062700142"]);
+  });
+
+  it("follows SMS_ALLOWED_COUNTRIES (ISO regions: Guernsey's +44 7911 is GG, not GB) and `*`", async () => {
+    const withGb = { SMS_ALLOWED_COUNTRIES: "us, gb" };
+    expect((await enrol("+44 7912 123457", withGb)).status).toBe(200);
+    await generalError(await enrol("+44 7911 123456", withGb), "PhoneCountryNotAllowed");
+    await generalError(await enrol("+1 514 987 6544", withGb), "PhoneCountryNotAllowed");
+    expect((await enrol("+1 514 987 6544", { SMS_ALLOWED_COUNTRIES: "*" })).status).toBe(200);
+    expect(fake.messages.map((message) => message.to)).toEqual(["+447912123457", "+15149876544"]);
+  });
+
+  it("defaults to the country of DEFAULT_PHONE_REGION", async () => {
+    const british = { DEFAULT_PHONE_REGION: "GB" };
+    expect((await enrol("07912 123458", british)).status).toBe(200);
+    await generalError(await enrol("+1 206 270 0143", british), "PhoneCountryNotAllowed");
+    expect(fake.messages.map((message) => message.to)).toEqual(["+447912123458"]);
+  });
+});
+
+describe("hourly caps", () => {
+  it("caps the texts to one number range (all but the last 3 digits) and says when the range has room again", async () => {
+    const range = { SMS_MAX_PER_RANGE_PER_HOUR: "3" };
+    for (const number of ["+1 206 280 0101", "+1 206 280 0102", "+1 206 280 0103"]) expect((await enrol(number, range)).status, number).toBe(200);
+    const retryAfter = await tooMany(await enrol("+1 206 280 0104", range));
+    expect(retryAfter).toBe(3600);
+    expect((await enrol("+1 206 280 1104", range)).status).toBe(200); // the next range
+    expect(messagesTo(fake, "+12062800104")).toHaveLength(0);
+
+    advance(retryAfter);
+    expect((await enrol("+1 206 280 0104", range)).status).toBe(200);
+    expect(messagesTo(fake, "+12062800104")).toHaveLength(1);
+  });
+
+  it("caps a country's texts per clock hour, while the rest of the world still gets codes", async () => {
+    // 16 for GB: one per shard. 40 numbers in 40 ranges reach every shard at most once more.
+    const gb = { SMS_ALLOWED_COUNTRIES: "US,GB", SMS_MAX_PER_COUNTRY_PER_HOUR: "GB:16" };
+    const statuses: number[] = [];
+    for (let block = 100; block < 140; block += 1) {
+      const response = await enrol(`+44 7912 ${block}456`, gb);
+      statuses.push(response.status);
+      if (response.status === 429) expect(await tooMany(response)).toBe(secondsToNextHour());
+    }
+    const sent = statuses.filter((status) => status === 200).length;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(16);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(40 - sent);
+    expect(fake.messages).toHaveLength(sent);
+    expect((await enrol("+1 206 290 0142", gb)).status).toBe(200);
+
+    advance(secondsToNextHour());
+    const refused = 100 + statuses.indexOf(429);
+    expect((await enrol(`+44 7912 ${refused}456`, gb)).status).toBe(200);
+  });
+
+  it("caps all texts together per clock hour (SMS_MAX_PER_HOUR), also for the default region's country", async () => {
+    const budget = { SMS_MAX_PER_HOUR: "16" };
+    let sent = 0;
+    for (let exchange = 220; exchange < 260; exchange += 1) {
+      const response = await enrol(`+1 206 ${exchange} 0142`, budget);
+      if (response.status === 200) sent += 1;
+      else expect(await tooMany(response)).toBe(secondsToNextHour());
+    }
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(16);
+    expect(fake.messages).toHaveLength(sent);
+    expect((await report()).total).toEqual({ sent, refused: { budget: 40 - sent } });
+  });
+
+  it("caps the texts one client address asks for (a login's and resends), gives a refused send back, and ignores the application's own address", async () => {
+    const perIp = { SMS_MAX_PER_IP_PER_HOUR: "2" };
+    const user = await createTextMessageUser("+1 206 300 0142");
+    // The application vouches for its user's address: the login's text is that client's first.
+    const twoFactorId = await twoFactorIdOf(await login(user, perIp, { ipAddress: "198.51.100.9" }));
+    advance(31);
+    expect((await resend(twoFactorId, perIp, "198.51.100.9")).status).toBe(200);
+    advance(31);
+    expect(await tooMany(await resend(twoFactorId, perIp, "198.51.100.9"))).toBe(secondsToNextHour());
+    expect(messagesTo(fake, "+12063000142")).toHaveLength(2);
+    // The refused send took nothing: not the phone's 30 s spacing, not one of the login's 5 sends.
+    expect((await resend(twoFactorId, perIp, "198.51.100.10")).status).toBe(200);
+    for (let more = 0; more < 2; more += 1) {
+      advance(31);
+      expect((await resend(twoFactorId, perIp, `198.51.100.${20 + more}`)).status).toBe(200);
+    }
+    advance(31);
+    await tooMany(await resend(twoFactorId, perIp, "198.51.100.30")); // the login's 5 sends
+    expect(messagesTo(fake, "+12063000142")).toHaveLength(5);
+
+    // Without the user's ipAddress, an API-key login's connecting address is the application's: not counted.
+    const other = await createTextMessageUser("+1 206 310 0142");
+    expect((await login(other, perIp, { headers: { "CF-Connecting-IP": "198.51.100.9" } })).status).toBe(242);
+    expect(messagesTo(fake, "+12063100142")).toHaveLength(1);
+
+    const { total } = await report();
+    expect(total.sent).toBe(fake.messages.length);
+    // The login's sixth send was the login's own limit (src/domain/guard-policy.ts), not the guard's.
+    expect(total.refused).toEqual({ ip: 1 });
+  });
+
+  it("counts an IPv6 client by its /64: a host cannot step through its own addresses", async () => {
+    const perIp = { SMS_MAX_PER_IP_PER_HOUR: "2" };
+    const user = await createTextMessageUser("+1 206 320 0142");
+    const twoFactorId = await twoFactorIdOf(await login(user, perIp, { ipAddress: "2001:db8:1:2::1" }));
+    advance(31);
+    expect((await resend(twoFactorId, perIp, "2001:DB8:1:2:aaaa::2")).status).toBe(200);
+    advance(31);
+    await tooMany(await resend(twoFactorId, perIp, "2001:db8:1:2:ffff:ffff:ffff:3"));
+    expect((await resend(twoFactorId, perIp, "2001:db8:1:3::1")).status).toBe(200);
+    expect(messagesTo(fake, "+12063200142")).toHaveLength(3);
+  });
+});
+
+describe("no way round by formatting", () => {
+  it.each([
+    ["(206) 330-0142", "national, parentheses"],
+    ["206.330.0142", "dots"],
+    ["206-330-0142", "dashes"],
+    ["1 206 330 0142", "national with the trunk 1"],
+    ["+1-206-330-0142", "E.164 with dashes"],
+    ["001 206 330 0142", "leading 00"],
+    ["011 1 206 330 0142", "the US international prefix"],
+    ["+1 (206) 330-0142 ext. 9", "an extension"],
+    ["＋１ ２０６ ３３０ ０１４２", "fullwidth"],
+    ["+١ ٢٠٦ ٣٣٠ ٠١٤٢", "Arabic-Indic"],
+    ["+۱ ۲۰۶ ۳۳۰ ۰۱۴۲", "Extended Arabic-Indic"],
+    ["+१ २०६ ३३० ०१४२", "Devanagari"],
+    ["+𝟏 𝟐𝟎𝟔 𝟑𝟑𝟎 𝟎𝟏𝟒𝟐", "mathematical bold"],
+    ["+1\u00a0206\u00a0330\u00a00142", "no-break spaces"],
+  ])("%s (%s) is the same phone: the 30 s spacing holds", async (spelling) => {
+    expect((await enrol("+1 206 330 0142")).status).toBe(200);
+    await tooMany(await enrol(spelling));
+    expect(fake.messages).toHaveLength(1);
+  });
+
+  it("numbers of one range count against the range however each is written", async () => {
+    const range = { SMS_MAX_PER_RANGE_PER_HOUR: "2" };
+    expect((await enrol("+12063400101", range)).status).toBe(200);
+    expect((await enrol("(206) 340-0102", range)).status).toBe(200);
+    await tooMany(await enrol("２０６-３４０-０１０３", range));
+    await tooMany(await enrol("٠٠١ ٢٠٦ ٣٤٠ ٠١٠٤", range));
+    expect(fake.messages).toHaveLength(2);
+  });
+
+  it.each(["+١ ٩٠٠ ٢٣٤ ٥٦٧٨", "00 1 900 234 5678", "1-900-234-5678", "(900) 234-5678", "００４４ ９０９ １２３ ４５６７", "011 881 6 1234 5678"])(
+    "a refused number stays refused written as %j",
+    async (spelling) => {
+      await generalError(await enrol(spelling, { SMS_ALLOWED_COUNTRIES: "*" }), "PhoneNumberTypeNotAllowed");
+      expect(fake.messages).toHaveLength(0);
+    },
+  );
+
+  it("a foreign number stays foreign written with 00 or fullwidth digits", async () => {
+    for (const spelling of ["0044 7912 123459", "＋４４ ７９１２ １２３４５９", "011 44 7912 123459"]) {
+      await generalError(await enrol(spelling), "PhoneCountryNotAllowed");
+    }
+    expect(fake.messages).toHaveLength(0);
+  });
+});
+
+describe("GET /api/system/sms-report", () => {
+  it("adds up texts sent and refused per clock hour and country, with the reasons", async () => {
+    expect((await enrol("+1 206 350 0142")).status).toBe(200);
+    expect((await enrol("+1 206 350 1142")).status).toBe(200);
+    await tooMany(await enrol("206-350-0142"));
+    await generalError(await enrol("+44 7912 123460"), "PhoneCountryNotAllowed");
+    await generalError(await enrol("+881 6 1234 5678"), "PhoneNumberTypeNotAllowed");
+    expect((await enrol("not a phone")).status).toBe(400);
+    const hour = hourOf(Date.now());
+    advance(3600);
+    expect((await enrol("+1 206 350 2142")).status).toBe(200);
+
+    const { hourlyCounts, total } = await report(`start=${hour * HOUR_MS}&end=${Date.now()}`);
+    expect(hourlyCounts).toEqual([
+      { interval: hour, country: "+881", sent: 0, refused: { "number-type": 1 } },
+      { interval: hour, country: "GB", sent: 0, refused: { country: 1 } },
+      { interval: hour, country: "US", sent: 2, refused: { phone: 1 } },
+      { interval: hour, country: "unknown", sent: 0, refused: { invalid: 1 } },
+      { interval: hour + 1, country: "US", sent: 1, refused: {} },
+    ]);
+    expect(total).toEqual({ sent: 3, refused: { "number-type": 1, country: 1, phone: 1, invalid: 1 } });
+    // The default window is the last 24 hours.
+    expect((await report("")).total.sent).toBe(3);
+    expect((await report(`start=${(hour + 1) * HOUR_MS}`)).hourlyCounts).toHaveLength(1);
+  });
+
+  it("needs the API key and a valid window", async () => {
+    expect((await call("GET", "/api/system/sms-report", { apiKey: null })).status).toBe(401);
+    const backwards = await call("GET", `/api/system/sms-report?start=${Date.now()}&end=${Date.now() - 1}`);
+    expect(backwards.status).toBe(400);
+    expect((await jsonBody<Errors>(backwards)).fieldErrors?.start?.[0]?.code).toBe("[invalid]start");
+    expect((await call("GET", "/api/system/sms-report?start=yesterday")).status).toBe(400);
+  });
+});
