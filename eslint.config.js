@@ -81,8 +81,8 @@ export default defineConfig(
           zones: [
             layer(
               ["src/routes/*.ts", "src/routes/!(http)/**"],
-              ["routes/http", "services", "domain", "demo"],
-              "Routes may import src/routes/http, src/services, src/domain and the demo page (src/demo) only.",
+              ["routes/http", "services", "domain"],
+              "Routes may import src/routes/http, src/services and src/domain only.",
             ),
             layer(["src/routes/http/**"], ["routes/http", "domain"], "Route helpers (src/routes/http) may import each other and src/domain only."),
             layer(

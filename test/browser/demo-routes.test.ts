@@ -1,8 +1,9 @@
 // The /demo routes without a browser: off unless DEMO_ENABLED is "true", and what they serve when
-// on. Runs in the workers project (it matches test/**/*.test.ts); demo.test.mjs next to it drives
-// the page in Chromium and checks that wrangler.toml keeps the demo off for deploys. DEMO_ENABLED
-// is set per request here because the pool also reads a developer's .dev.vars, where `npm start`
-// switches the demo on.
+// on. Runs in the workers project (it matches test/**/*.test.ts), where the ASSETS binding serves
+// assets/dist (built by scripts/build-assets.mjs, which `npm test` runs first); demo.test.mjs next
+// to it drives the page in Chromium and checks that wrangler.toml keeps the demo off for deploys.
+// DEMO_ENABLED is set per request here because the pool also reads a developer's .dev.vars, where
+// `npm start` switches the demo on.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import app from "../../src/index";
@@ -12,6 +13,7 @@ const demo = (path: string, init: RequestInit = {}) => app.request(path, init, e
 const paths = [
   ["GET", "/demo"],
   ["GET", "/demo/app.js"],
+  ["GET", "/demo/api.js"],
   ["GET", "/demo/style.css"],
   ["POST", "/demo/qr.svg"],
 ] as const;
@@ -28,27 +30,43 @@ describe("the /demo page", () => {
     }
   });
 
-  it("serves the page, its script and stylesheet from this origin only, with a strict CSP", async () => {
+  it("serves the page, its scripts and stylesheet from the static assets, this origin only, with a strict CSP", async () => {
     const page = await demo("/demo");
     expect(page.status).toBe(200);
     expect(page.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
     expect(page.headers.get("Content-Security-Policy")).toContain("default-src 'none'; script-src 'self'");
+    expect(page.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(page.headers.get("Cache-Control")).toBe("no-store");
     const html = await page.text();
     expect(html).toContain('data-issuer="acme.com"');
-    expect(html).toContain('<script src="/demo/app.js" defer></script>');
+    expect(html).toContain('<script type="module" src="/demo/app.js"></script>');
     expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//);
+    expect(html).not.toMatch(/<script>|<style>|\sstyle="|\son[a-z]+="/); // nothing inline: the CSP would block it
 
-    const script = await demo("/demo/app.js");
-    expect(script.headers.get("Content-Type")).toBe("text/javascript; charset=utf-8");
-    expect(await script.text()).toContain("/api/two-factor/login");
-    const style = await demo("/demo/style.css");
-    expect(style.headers.get("Content-Type")).toBe("text/css; charset=utf-8");
+    for (const [path, type, text] of [
+      ["/demo/app.js", "text/javascript; charset=utf-8", "/api/two-factor/login"],
+      ["/demo/api.js", "text/javascript; charset=utf-8", "X-Two-Factor-Reason"],
+      ["/demo/style.css", "text/css; charset=utf-8", ".stepper"],
+    ]) {
+      const response = await demo(path!);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get("Content-Type"), path).toBe(type);
+      expect(response.headers.get("Content-Security-Policy"), path).toContain("default-src 'none'");
+      expect(await response.text(), path).toContain(text);
+    }
   });
 
-  it("escapes the issuer it puts in the page", async () => {
+  it("serves nothing else: no file outside the page's, no TypeScript source, no index.html by name", async () => {
+    for (const path of ["/demo/", "/demo/index.html", "/demo/app.ts", "/demo/missing.js", "/demo/../wrangler.toml", "/demo/app.js.map", "/index.html"]) {
+      const response = await demo(path);
+      expect(response.status, path).toBe(404);
+      expect(await response.text(), path).toBe("");
+    }
+  });
+
+  it("puts the issuer in the page through HTMLRewriter, which escapes it", async () => {
     const page = await app.request("/demo", {}, { ...enabled, JWT_ISSUER: 'a"<b>' });
-    expect(await page.text()).toContain('data-issuer="a&quot;&lt;b&gt;"');
+    expect(await page.text()).toContain('<body data-issuer="a&quot;<b>">');
   });
 
   it("draws the QR code of a posted otpauth URI as SVG, and refuses an empty or oversized one", async () => {
