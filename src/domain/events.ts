@@ -5,6 +5,7 @@
 // type below is all there is. The user's `data` is left out too: it is the application's own (up to
 // 64 KB) and a queue message holds at most 128 KB (https://developers.cloudflare.com/queues/platform/limits/).
 import type { LoginPrevention } from "./failures";
+import type { NumberClass, RefusalReason } from "./sms-guard";
 import type { PublicUser, TwoFactorDelivery } from "./user";
 
 /** Every event type this service emits, in FusionAuth's names where FusionAuth has one. */
@@ -33,6 +34,10 @@ export type TwoFactorMethod = "authenticator" | "sms";
 
 export const twoFactorMethod = (delivery: TwoFactorDelivery): TwoFactorMethod => (delivery === "TextMessage" ? "sms" : "authenticator");
 
+export type LoginFailureReason = "password" | "two-factor-code" | "recovery-code" | "locked";
+
+export type TrustRevocationReason = "api" | "two-factor-disabled" | "password-changed" | "deactivated";
+
 /** What each type says beyond the envelope. */
 export type EventInfo = {
   "user.create": Record<string, never>;
@@ -41,22 +46,38 @@ export type EventInfo = {
   "user.delete": Record<string, never>;
   /** How the second factor was satisfied: a code, a trusted device, a recovery code, or 2FA is off. */
   "user.login.success": { authenticationType: "PASSWORD"; twoFactor: "code" | "trusted" | "recovery-code" | "not-enabled" };
-  /** `locked`: refused because login is locked (see user.action), whatever was sent. */
-  "user.login.failed": { reason: "password" | "two-factor-code" | "recovery-code" | "locked" };
+  /**
+   * Why a login step was refused: a wrong password, a wrong code (`recovery-code` when what was sent
+   * has a recovery code's shape), or `locked`: refused because login is locked (see user.action),
+   * whatever was sent.
+   */
+  "user.login.failed": { reason: LoginFailureReason };
   /** `source`: the two-factor enable API, or the User API's `twoFactorEnabled: true`. */
   "user.two-factor.method.add": { method: TwoFactorMethod; source: "enable" | "user-api" };
   /** `source`: the two-factor disable API (with a code), or the User API's `twoFactorEnabled: false` (an admin reset). */
   "user.two-factor.method.remove": { method: TwoFactorMethod; source: "disable" | "admin-reset" };
-  /** A recovery code completed a login or a disable; `remaining` unused codes are left. */
+  /**
+   * A recovery code completed a login or a disable; `remaining` unused codes are left (always 0 after
+   * a disable, which deletes the rest).
+   */
   "user.two-factor.recovery-code.used": { remaining: number };
   /** A lock began (FusionAuth's Prevent Login action): after too many wrong passwords or codes, until `expiry` (ms). */
   "user.action": { action: "prevent-login"; reason: LoginPrevention["reason"]; expiry: number };
   /** A 2FA login issued a trust id ("trust this computer"), valid until `expiry` (ms). The id itself is not sent. */
   "user.trust.issued": { expiry: number };
-  /** Trusted devices were revoked: `count` of them, for `reason`. */
-  "user.trust.revoked": { reason: "two-factor-disabled" | "password-changed" | "deactivated" | "api"; count: number };
-  /** A text was refused before it reached Twilio; `reason` names the guard, `country` the destination's region when known. */
-  "sms.refused": { reason: string; country?: string };
+  /**
+   * Trusted devices (still valid ones) were revoked, `count` of them (sent only when at least one
+   * was): by the trust API (`api`), or because 2FA was switched off (disable or admin reset), the
+   * password changed or the user was deactivated through the User API.
+   */
+  "user.trust.revoked": { reason: TrustRevocationReason; count: number };
+  /**
+   * A text was refused before it reached Twilio (src/services/shared/sms-guard.ts). `reason` names the
+   * guard, `country` the destination's region (`+<calling code>` without one, e.g. `+881`; `unknown` for what is no phone number), `range` the number's range with its
+   * last digits masked (never the number), `numberClass` a refused number type, `purpose` the kind of
+   * send: `enrolment`, `user` or `login`. No user: the guard does not know who asked.
+   */
+  "sms.refused": { reason: RefusalReason; country: string; range?: string; numberClass?: NumberClass; purpose: string };
 };
 
 /** Who and where, as far as the event's source knows. */

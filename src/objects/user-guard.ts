@@ -257,16 +257,23 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
-  /** Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes; answers the delivery it had. */
-  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<{ recoveryCode: boolean; delivery: TwoFactorDelivery }>> {
+  /**
+   * Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes;
+   * answers the delivery it had and how many valid trusted devices the disable revoked.
+   */
+  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<{ recoveryCode: boolean; delivery: TwoFactorDelivery; trustRevoked: number }>> {
     return this.change(async () => {
       const account = this.accountFor(caller);
       if (!account) return notFound;
       if (!account.user.twoFactorEnabled) return { ok: false, problem: twoFactorNotEnabled };
       const submitted = await this.submittedCode(account, code, nowMs);
-      const { next, outcome } = disableTwoFactor(this.account!, submitted, nowMs, this.config);
+      const before = this.account!;
+      const { next, outcome } = disableTwoFactor(before, submitted, nowMs, this.config);
       if (next) await this.commit(next, outcome.outcome === "accepted" ? "now" : "none");
-      if (outcome.outcome === "accepted") return { ok: true, recoveryCode: outcome.recoveryCode === true, delivery: account.user.twoFactorDelivery };
+      if (outcome.outcome === "accepted") {
+        const trustRevoked = revokedTrustCount(before, next!, nowMs);
+        return { ok: true, recoveryCode: outcome.recoveryCode === true, delivery: account.user.twoFactorDelivery, trustRevoked };
+      }
       return { ok: false, problem: outcome.outcome === "not-enabled" ? twoFactorNotEnabled : codeProblem(outcome) };
     });
   }
@@ -291,9 +298,15 @@ export class UserGuard extends DurableObject<Env> {
   /**
    * Changes the account by the User API's rules: `replace` (PUT) clears profile fields the input
    * leaves out; `password` is the new password's hash. Starts from the current record, so two
-   * changes never undo each other. Answers the user after the change and before it (`original`).
+   * changes never undo each other. Answers the user after the change and before it (`original`), and
+   * how many valid trusted devices the change revoked (a new password, a deactivation, 2FA off).
    */
-  update(input: UserInput, replace: boolean, password: PasswordHash | undefined, nowMs: number): Promise<Outcome<{ user: PublicUser; original: PublicUser }>> {
+  update(
+    input: UserInput,
+    replace: boolean,
+    password: PasswordHash | undefined,
+    nowMs: number,
+  ): Promise<Outcome<{ user: PublicUser; original: PublicUser; trustRevoked: number }>> {
     return this.change(async () => {
       const account = this.account;
       if (!account) return notFound;
@@ -311,11 +324,12 @@ export class UserGuard extends DurableObject<Env> {
       const claimed = await this.claimLoginIds(user.id, after, before);
       if (!claimed.ok) return claimed;
       // Logins may have moved the last login instant meanwhile; everything else is ours.
-      const original = publicAccount(this.account!);
-      const next = replaceUser(this.account!, user, nowMs);
+      const current = this.account!;
+      const original = publicAccount(current);
+      const next = replaceUser(current, user, nowMs);
       await this.commit(next, "now");
       await this.releaseLoginIds(user.id, without(before, after));
-      return { ok: true, user: publicAccount(next), original };
+      return { ok: true, user: publicAccount(next), original, trustRevoked: revokedTrustCount(current, next, nowMs) };
     });
   }
 
@@ -556,6 +570,12 @@ export class UserGuard extends DurableObject<Env> {
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
+}
+
+/** How many of the valid trusted devices of `before` are gone in `after` (for user.trust.revoked). */
+function revokedTrustCount(before: Account, after: Account, nowMs: number): number {
+  const kept = new Set(trustedDevices(after.guard, nowMs).map((device) => device.id));
+  return trustedDevices(before.guard, nowMs).filter((device) => !kept.has(device.id)).length;
 }
 
 /** The login ids in `ids` that `others` lacks. */

@@ -3,7 +3,7 @@
 import type { Config } from "../domain/config";
 import { fail, invalidField, unwrap, type FieldProblem } from "../domain/failures";
 import { hashPassword } from "../domain/password";
-import { eventUser, twoFactorMethod } from "../domain/events";
+import { eventUser, twoFactorMethod, type TrustRevocationReason } from "../domain/events";
 import type { UserInput } from "../domain/user-input";
 import { loginIdName, sameLoginId, type PublicUser, type UserRecord } from "../domain/user";
 import { loginIndex, userReplicas } from "../kv/users";
@@ -27,7 +27,10 @@ export async function createUser(env: Env, user: UserRecord, recoveryCodes?: str
   return unwrap(await userGuard(env, user.id).create(user, recoveryCodes)).user;
 }
 
-/** The User API's change: user.update, and user.two-factor.method.add or .remove when it switched 2FA (an admin reset). */
+/**
+ * The User API's change: user.update, user.two-factor.method.add or .remove when it switched 2FA (an
+ * admin reset), and user.trust.revoked when it ended trusted devices (2FA off, a new password, a deactivation).
+ */
 export async function updateUser(
   env: Env,
   config: Config,
@@ -38,7 +41,7 @@ export async function updateUser(
   background: Background,
 ): Promise<PublicUser> {
   const password = input.password ? await hashPassword(input.password, config.passwordFactor) : undefined;
-  const { user, original } = unwrap(await userGuard(env, userId).update(input, replace, password, nowMs));
+  const { user, original, trustRevoked } = unwrap(await userGuard(env, userId).update(input, replace, password, nowMs));
   emit(env, background, { type: "user.update", user, info: { original: eventUser(original) } });
   if (user.twoFactorEnabled && !original.twoFactorEnabled) {
     emit(env, background, { type: "user.two-factor.method.add", userId, info: { method: twoFactorMethod(user.twoFactorDelivery), source: "user-api" } });
@@ -49,7 +52,15 @@ export async function updateUser(
       info: { method: twoFactorMethod(original.twoFactorDelivery), source: "admin-reset" },
     });
   }
+  if (trustRevoked) emit(env, background, { type: "user.trust.revoked", userId, info: { reason: trustRevocationReason(user, original), count: trustRevoked } });
   return user;
+}
+
+/** Why a User API change revoked trusted devices (src/domain/guard-policy.ts replaceUser), the first that applies. */
+function trustRevocationReason(user: PublicUser, original: PublicUser): TrustRevocationReason {
+  if (original.twoFactorEnabled && !user.twoFactorEnabled) return "two-factor-disabled";
+  if (user.passwordLastUpdateInstant !== original.passwordLastUpdateInstant) return "password-changed";
+  return "deactivated";
 }
 
 /** Lifts the user's login locks (wrong passwords and wrong codes, from every kind of source). */

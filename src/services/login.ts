@@ -2,7 +2,9 @@
 // step is one call to the user's Durable Object, which decides everything: the password step also
 // needs one KV read (login id → user id), and for a TextMessage user the SMS guard and Twilio.
 import type { Config } from "../domain/config";
+import type { LoginFailureReason } from "../domain/events";
 import { fail, Failure, unwrap } from "../domain/failures";
+import { normalizeRecoveryCode } from "../domain/recovery-codes";
 import { openTwoFactorId, sealTwoFactorId } from "../domain/two-factor-id";
 import { networkOf } from "../domain/network";
 import type { LoginPrevention } from "../domain/failures";
@@ -33,7 +35,7 @@ export type LoginResult = ({ kind: "authenticated" } & Authenticated) | { kind: 
 type LoginSubject = { userId: string; applicationId?: string; ipAddress?: string };
 
 /** A refused login step: user.login.failed, and user.action when this refusal locked login. */
-function loginFailed(env: Env, background: Background, subject: LoginSubject, reason: "password" | "two-factor-code" | "locked", locked?: LoginPrevention) {
+function loginFailed(env: Env, background: Background, subject: LoginSubject, reason: LoginFailureReason, locked?: LoginPrevention) {
   emit(env, background, { type: "user.login.failed", ...subject, info: { reason } });
   if (locked) emit(env, background, { type: "user.action", ...subject, info: { action: "prevent-login", reason: locked.reason, expiry: locked.until } });
 }
@@ -157,6 +159,10 @@ export async function twoFactorLogin(
         ipAddress: request.ipAddress,
         info: { authenticationType: "PASSWORD", twoFactor },
       });
+      if (result.recoveryCode) {
+        const remaining = user.twoFactorRecoveryCodesRemaining ?? 0;
+        emit(env, background, { type: "user.two-factor.recovery-code.used", ...subject, applicationId, info: { remaining } });
+      }
       if (trustId) {
         const expiry = nowMs + config.twoFactorTrustIdTtlSeconds * 1000;
         emit(env, background, { type: "user.trust.issued", ...subject, applicationId, info: { expiry } });
@@ -166,9 +172,12 @@ export async function twoFactorLogin(
     case "prevented":
       loginFailed(env, background, subject, "locked");
       throw fail({ kind: "prevented", prevention: result.prevention });
-    case "invalid-code":
-      loginFailed(env, background, subject, "two-factor-code", result.locked);
+    case "invalid-code": {
+      // A wrong code shaped like a recovery code was tried as one (the object checked it against those).
+      const reason = normalizeRecoveryCode(request.code) ? "recovery-code" : "two-factor-code";
+      loginFailed(env, background, subject, reason, result.locked);
       throw fail({ kind: "invalid-code", nextCodeAt: result.nextCodeAt });
+    }
     default:
       throw fail({ kind: result.outcome });
   }

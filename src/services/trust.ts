@@ -4,6 +4,7 @@
 import { unwrap } from "../domain/failures";
 import type { TrustedDeviceView } from "../domain/guard-policy";
 import { userGuard } from "../objects/user-guard";
+import { emit, type Background } from "./shared/events";
 import { unwrapFor, type Target } from "./shared/target";
 
 export type TrustStatus = { trusted: boolean; device: TrustedDeviceView | null };
@@ -17,7 +18,9 @@ export async function listTrustedDevices(env: Env, target: Target, nowMs: number
   return unwrapFor(target, await userGuard(env, target.userId).listTrust(target, nowMs)).devices;
 }
 
-/** Revokes the device `deviceId`, or every device; answers how many were revoked. */
-export async function revokeTrustedDevices(env: Env, target: Target, deviceId: string | undefined, nowMs: number): Promise<number> {
-  return unwrapFor(target, await userGuard(env, target.userId).revokeTrust(target, deviceId, nowMs)).revoked;
+/** Revokes the device `deviceId`, or every device; answers how many were revoked (user.trust.revoked when any). */
+export async function revokeTrustedDevices(env: Env, target: Target, deviceId: string | undefined, nowMs: number, background: Background): Promise<number> {
+  const { revoked } = unwrapFor(target, await userGuard(env, target.userId).revokeTrust(target, deviceId, nowMs));
+  if (revoked) emit(env, background, { type: "user.trust.revoked", userId: target.userId, info: { reason: "api", count: revoked } });
+  return revoked;
 }

@@ -23,9 +23,13 @@ export async function enableTwoFactor(
   emit(env, background, { type: "user.two-factor.method.add", userId: target.userId, info });
 }
 
+/** Disables 2FA with a code or a recovery code; the disable deletes the other recovery codes and revokes trusted devices. */
 export async function disableTwoFactor(env: Env, target: Target, code: string, nowMs: number, background: Background): Promise<void> {
-  const { delivery } = unwrapFor(target, await userGuard(env, target.userId).disable(target, code, nowMs));
-  emit(env, background, { type: "user.two-factor.method.remove", userId: target.userId, info: { method: twoFactorMethod(delivery), source: "disable" } });
+  const { userId } = target;
+  const { delivery, recoveryCode, trustRevoked } = unwrapFor(target, await userGuard(env, userId).disable(target, code, nowMs));
+  if (recoveryCode) emit(env, background, { type: "user.two-factor.recovery-code.used", userId, info: { remaining: 0 } });
+  emit(env, background, { type: "user.two-factor.method.remove", userId, info: { method: twoFactorMethod(delivery), source: "disable" } });
+  if (trustRevoked) emit(env, background, { type: "user.trust.revoked", userId, info: { reason: "two-factor-disabled", count: trustRevoked } });
 }
 
 /** Texts the user's current code; they need 2FA enabled and a mobile phone. */

@@ -2,6 +2,7 @@
 // them), sent after the response through the request's `waitUntil`, so a login never waits for it.
 // Nothing is sent when no webhook subscribes to the type; which webhooks exist is read at most once per
 // isolate every few seconds (src/kv/webhooks.ts). A failure to enqueue is logged, never the request's.
+import { env as workerEnv, waitUntil } from "cloudflare:workers";
 import { newEvent, type EventInput, type EventMessage } from "../../domain/events";
 import { recentWebhooks } from "../../kv/webhooks";
 
@@ -14,6 +15,16 @@ export type Background = Pick<ExecutionContext, "waitUntil">;
  */
 export function emit(env: Env, background: Background, input: EventInput): void {
   background.waitUntil(enqueue(env, input, Date.now()));
+}
+
+/**
+ * `emit` for code that is handed neither `env` nor the request's context (the SMS guard's refusal
+ * report): the Worker's bindings and the current request's `waitUntil`, as `cloudflare:workers`
+ * exports them (https://developers.cloudflare.com/workers/runtime-apis/bindings/#importing-env-as-a-global,
+ * https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
+ */
+export function emitFromRequest(input: EventInput): void {
+  waitUntil(enqueue(workerEnv, input, Date.now()));
 }
 
 async function enqueue(env: Env, input: EventInput, nowMs: number): Promise<void> {
