@@ -132,10 +132,12 @@ export const hourOf = (ms: number) => Math.floor(ms / HOUR_MS);
 export const secondsToNextHour = (nowMs: number) => Math.max(1, Math.ceil(((hourOf(nowMs) + 1) * HOUR_MS - nowMs) / 1000));
 
 /**
- * One slice's share of an hourly budget split over `slices` objects, rounded up: every slice can
- * send at least one text, and all of them together at most `budget + slices - 1`.
+ * Slice number `slice`'s share (0 ≤ slice < slices) of an hourly budget split over `slices` objects:
+ * the budget divided evenly, the remainder going one each to the first slices, so the shares add up
+ * to the budget exactly. A slice never gets less than one text: a budget smaller than `slices` lets
+ * through at most `slices` texts, so that no number range is shut out by its slice alone.
  */
-export const budgetShare = (budget: number, slices: number) => Math.ceil(budget / slices);
+export const budgetShare = (budget: number, slices: number, slice: number) => Math.max(1, Math.floor(budget / slices) + (slice < budget % slices ? 1 : 0));
 
 /** What happened to the texts for one country in one hour. */
 export type CountryFigures = { sent: number; refused: Partial<Record<RefusalReason, number>> };

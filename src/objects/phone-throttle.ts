@@ -7,11 +7,12 @@
 //
 // The counts are spread over 16 shards, so none is a hot object, and each send asks one of them:
 // the shard of the number's range keeps that range's and its numbers' sends (exact), and a share of
-// each hourly budget (a country's, the overall one): each shard may spend 1/16 of it, rounded up.
-// So the texts of an hour never exceed a budget (plus at most 15 from the rounding), but a shard may
-// refuse while others still have room when traffic is uneven: budgets start to refuse a little
-// early, more so the smaller they are (at 100 an hour, about 6 per shard). Client addresses are
-// counted in the shard of the address (a second call, made only for sends with a client address).
+// each hourly budget (a country's, the overall one): each shard may spend 1/16 of it (see
+// budgetShare: the shares add up to the budget, and none is below 1). So the texts of an hour never
+// exceed a budget of 16 or more, but a shard may refuse while others still have room when traffic is
+// uneven: budgets start to refuse a little early, more so the smaller they are (at 100 an hour, 6 or
+// 7 per shard). Client addresses are counted in the shard of the address (a second call, made only
+// for sends with a client address).
 // Each shard also keeps, per clock hour and country, how many texts went out and how many were
 // refused and why, for 48 hours: the operators' report sums the shards.
 import { DurableObject } from "cloudflare:workers";
@@ -38,8 +39,11 @@ export type SendLimits = {
   maxPerHour: number;
 };
 
-/** One text about to go out: to `phone` (E.164) in `range` and `country`, for `purpose`, at `nowMs`. */
-export type Send = { phone: string; range: string; country: string; purpose: string; nowMs: number; limits: SendLimits };
+/**
+ * One text about to go out: to `phone` (E.164) in `range` and `country`, for `purpose`, at `nowMs`,
+ * asked of shard number `shard` (the range's, see rangeShard).
+ */
+export type Send = { phone: string; range: string; country: string; purpose: string; nowMs: number; shard: number; limits: SendLimits };
 
 export type SendPermit = { allowed: true } | { allowed: false; reason: LimitReason; retryAfterSeconds: number };
 
@@ -56,7 +60,7 @@ const FIGURES = "hour:";
 export class PhoneThrottle extends DurableObject<Env> {
   /** Takes a send slot for `send` when the phone, its range and this shard's budget shares have one. */
   async acquire(send: Send): Promise<SendPermit> {
-    const { phone, range, country, purpose, nowMs, limits } = send;
+    const { phone, range, country, purpose, nowMs, shard, limits } = send;
     const storage = this.ctx.storage.kv;
     const phoneSends = (storage.get<PhoneSend[]>(SENDS + phone) ?? []).filter((sent) => sent.at > nowMs - HOUR_MS);
     const rangeSends = (storage.get<number[]>(RANGE + range) ?? []).filter((at) => at > nowMs - HOUR_MS);
@@ -76,8 +80,8 @@ export class PhoneThrottle extends DurableObject<Env> {
       ],
       ["range", oldestOfLast(rangeSends, limits.maxPerRangePerHour, nowMs)],
       // Before the country's: when both are spent (the default region's budget is the overall one), the overall one is named.
-      ["budget", sentThisHour >= budgetShare(limits.maxPerHour, SHARDS) ? nextHourMs : 0],
-      ["country-budget", (figures[country]?.sent ?? 0) >= budgetShare(limits.maxPerCountryPerHour, SHARDS) ? nextHourMs : 0],
+      ["budget", sentThisHour >= budgetShare(limits.maxPerHour, SHARDS, shard) ? nextHourMs : 0],
+      ["country-budget", (figures[country]?.sent ?? 0) >= budgetShare(limits.maxPerCountryPerHour, SHARDS, shard) ? nextHourMs : 0],
     ];
     const [reason, waitMs] = waits.reduce((longest, wait) => (wait[1] > longest[1] ? wait : longest));
     if (waitMs > 0) {
@@ -178,17 +182,21 @@ function withoutLast<T>(items: T[], match: (item: T) => boolean): T[] {
   return index < 0 ? items : items.toSpliced(index, 1);
 }
 
-async function shardOf(env: Env, key: string) {
-  const shard = parseInt((await sha256Hex(key)).slice(0, 8), 16) % SHARDS;
-  return env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(`shard:${shard}`));
+const shardNumberOf = async (key: string) => parseInt((await sha256Hex(key)).slice(0, 8), 16) % SHARDS;
+
+const shardStub = (env: Env, shard: number) => env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(`shard:${shard}`));
+
+/** The shard that keeps the sends to the numbers of `range` (see numberRange) and to the range itself, and its number. */
+export async function rangeShard(env: Env, range: string) {
+  const shard = await shardNumberOf(range);
+  return { throttle: shardStub(env, shard), shard };
 }
 
-/** The shard that keeps the sends to the numbers of `range` (see numberRange) and to the range itself. */
-export const rangeThrottle = (env: Env, range: string) => shardOf(env, range);
+/** The shard of `range` (see rangeShard). */
+export const rangeThrottle = async (env: Env, range: string) => (await rangeShard(env, range)).throttle;
 
 /** The shard that counts the sends for `client` (see clientKey). */
-export const clientThrottle = (env: Env, client: string) => shardOf(env, `${CLIENT}${client}`);
+export const clientThrottle = async (env: Env, client: string) => shardStub(env, await shardNumberOf(`${CLIENT}${client}`));
 
 /** Every shard, for the operators' report. */
-export const allPhoneThrottles = (env: Env) =>
-  Array.from({ length: SHARDS }, (_, shard) => env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(`shard:${shard}`)));
+export const allPhoneThrottles = (env: Env) => Array.from({ length: SHARDS }, (_, shard) => shardStub(env, shard));

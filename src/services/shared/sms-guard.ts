@@ -8,9 +8,8 @@
 import type { Config } from "../../domain/config";
 import { Failure, generalFailure, invalidField, tooManySends } from "../../domain/failures";
 import { checkDestination, clientKey, maskedRange, type NumberClass, type RefusalReason } from "../../domain/sms-guard";
-import { clientThrottle, rangeThrottle, type Send } from "../../objects/phone-throttle";
+import { clientThrottle, rangeShard, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../twilio/phone";
-import { emitFromRequest } from "./events";
 
 /** A text as the guard sees it. */
 export type TextRequest = {
@@ -41,12 +40,14 @@ export async function admitText(env: Env, config: Config, request: TextRequest, 
     throw refused(request, { reason, country, range, numberClass });
   }
   const { e164, country, range } = destination;
+  const { throttle, shard } = await rangeShard(env, range);
   const send: Send = {
     phone: e164,
     range,
     country,
     purpose: request.purpose,
     nowMs,
+    shard,
     limits: {
       minIntervalSeconds: config.sms.minIntervalSeconds,
       maxPerPhonePerHour: config.sms.maxPerPhonePerHour,
@@ -55,7 +56,6 @@ export async function admitText(env: Env, config: Config, request: TextRequest, 
       maxPerHour: guard.maxPerHour,
     },
   };
-  const throttle = await rangeThrottle(env, range);
   const permit = await throttle.acquire(send);
   if (!permit.allowed) throw refused(request, { reason: permit.reason, country, range }, permit.retryAfterSeconds);
   const client = clientKey(request.clientIp);
@@ -76,10 +76,7 @@ export async function admitText(env: Env, config: Config, request: TextRequest, 
 function refused(request: TextRequest, refusal: Refusal, retryAfterSeconds?: number): Failure {
   const { reason, country, range, numberClass } = refusal;
   const purpose = request.purpose.split(":", 1)[0];
-  const masked = range && maskedRange(range);
-  console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: masked, numberClass, purpose }));
-  // The same facts as the line for webhooks (never the number).
-  emitFromRequest({ type: "sms.refused", info: { reason, country, purpose: purpose!, ...(masked && { range: masked }), ...(numberClass && { numberClass }) } });
+  console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: range && maskedRange(range), numberClass, purpose }));
   switch (reason) {
     case "invalid":
       return invalidField(request.phoneField, "invalid", `The [${request.phoneField}] is not a phone number.`);
