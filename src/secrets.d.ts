@@ -35,5 +35,6 @@ declare namespace Cloudflare {
     TWILIO_FROM_NUMBER?: string;
     TWILIO_MESSAGING_SERVICE_SID?: string;
     TWILIO_URL?: string;
+    WEBHOOK_RETRY_BASE_SECONDS?: string;
   }
 }

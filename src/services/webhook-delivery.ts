@@ -4,7 +4,8 @@
 // that webhook only. A delivery is a POST of `{"event": …}` with the webhook's headers, signed (see
 // src/domain/webhook-signature.ts), bounded by connectTimeout + readTimeout; any answer but a 2xx, a
 // timeout or a network error is a failure, retried after 10 s, 20 s, 40 s, … doubling up to 10 minutes
-// (https://developers.cloudflare.com/queues/configuration/batching-retries/). With `max_retries = 10`
+// (https://developers.cloudflare.com/queues/configuration/batching-retries/; the first delay is
+// WEBHOOK_RETRY_BASE_SECONDS when set, which the e2e server sets to 1). With `max_retries = 10`
 // in wrangler.toml the last attempt comes about 50 minutes after the first; then Queues moves the
 // message to the dead-letter queue (https://developers.cloudflare.com/queues/configuration/dead-letter-queues/),
 // whose consumer logs it and keeps it in KV (GET /api/webhook/dead-letters). Delivery is at least
@@ -20,8 +21,18 @@ export const DEAD_LETTER_QUEUE = "legacy-two-factor-events-dead";
 const FIRST_RETRY_SECONDS = 10;
 const MAX_RETRY_SECONDS = 600;
 
-/** The wait before the next attempt, after `attempts` (1 for the first) have failed. */
-export const retryDelaySeconds = (attempts: number) => Math.min(FIRST_RETRY_SECONDS * 2 ** (Math.max(attempts, 1) - 1), MAX_RETRY_SECONDS);
+/**
+ * The wait before the next attempt, after `attempts` (1 for the first) have failed: `firstRetrySeconds`
+ * (WEBHOOK_RETRY_BASE_SECONDS, default 10; local tests set 1) doubling up to 10 minutes.
+ */
+export const retryDelaySeconds = (attempts: number, firstRetrySeconds = FIRST_RETRY_SECONDS) =>
+  Math.min(firstRetrySeconds * 2 ** (Math.max(attempts, 1) - 1), MAX_RETRY_SECONDS);
+
+/** WEBHOOK_RETRY_BASE_SECONDS when it is a whole number of seconds from 1 to 600, else the default. */
+function firstRetrySeconds(env: Env): number {
+  const seconds = Number(env.WEBHOOK_RETRY_BASE_SECONDS);
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= MAX_RETRY_SECONDS ? seconds : FIRST_RETRY_SECONDS;
+}
 
 export async function consumeEvents(batch: MessageBatch<EventMessage>, env: Env): Promise<void> {
   if (batch.queue === DEAD_LETTER_QUEUE) return keepDeadLetters(batch, env);
@@ -45,7 +56,7 @@ async function deliver(env: Env, webhooks: StoredWebhook[], message: Message<Eve
     console.log(JSON.stringify({ event: "webhook.delivered", ...line }));
     return message.ack();
   }
-  const delaySeconds = retryDelaySeconds(message.attempts);
+  const delaySeconds = retryDelaySeconds(message.attempts, firstRetrySeconds(env));
   // The webhook's id, never its URL: a URL can carry a credential in its path or query.
   console.warn(JSON.stringify({ event: "webhook.failed", ...line, status: attempt.status, error: attempt.error, retryInSeconds: delaySeconds }));
   message.retry({ delaySeconds });

@@ -1,9 +1,17 @@
 // The Webhook API (FusionAuth `/api/webhook`): create, retrieve, replace, delete; FusionAuth's defaults;
-// the write-only signing key (generated, answered once, encrypted at rest); validation.
+// the write-only signing key (generated, answered once, encrypted at rest); validation. And delivery,
+// through the queue consumer (src/services/webhook-delivery.ts) given batches made by
+// `createMessageBatch`: a receiver verifies the X-FusionAuth-Signature-JWT with the webhook's key;
+// failures, timeouts and redirects are retried with the documented backoff; the dead-letter queue's
+// consumer keeps what no retry delivered.
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { decrypt } from "../../src/domain/crypto";
-import { call } from "../helpers";
+import { newEvent, type EventMessage } from "../../src/domain/events";
+import worker from "../../src/index";
+import { DEAD_LETTER_QUEUE, retryDelaySeconds } from "../../src/services/webhook-delivery";
+import { call, captureConsole } from "../helpers";
 
 type WebhookBody = {
   id: string;
@@ -169,5 +177,219 @@ describe("GET, PUT and DELETE /api/webhook/{id}", () => {
 
   it("answers 404 for an unknown webhook", async () => {
     expect((await call("GET", `/api/webhook/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+});
+
+describe("delivery (the queue consumer)", () => {
+  const EVENTS_QUEUE = "legacy-two-factor-events";
+  const SIGNING_KEY = "a-receiver-shared-signing-key-0123456789";
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** A webhook subscribed to user.login.success at its own receiver URL. */
+  async function deliveringWebhook(settings: Record<string, unknown> = {}) {
+    const url = `https://receiver.example/deliveries/${crypto.randomUUID()}`;
+    const { status, body } = await create({
+      url,
+      eventsEnabled: { "user.login.success": true },
+      headers: { Authorization: "Bearer receiver-token" },
+      signatureConfiguration: { enabled: true, signingKey: SIGNING_KEY },
+      ...settings,
+    });
+    expect(status).toBe(200);
+    return { id: body.webhook.id, url };
+  }
+
+  const message = (webhookId: string): EventMessage => ({
+    webhookId,
+    event: newEvent(
+      { type: "user.login.success", userId: crypto.randomUUID(), ipAddress: "203.0.113.9", info: { authenticationType: "PASSWORD", twoFactor: "code" } },
+      Date.now(),
+    ),
+  });
+
+  /**
+   * Runs the Worker's queue handler on one message (`attempts`: 1 for the first delivery) and answers
+   * what it decided: acked, or retried after `retryDelays` seconds (the pool's result has no delays).
+   */
+  async function consume(body: EventMessage, attempts = 1, queue = EVENTS_QUEUE, bindings: Env = env) {
+    const batch = createMessageBatch<EventMessage>(queue, [{ id: `message-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body }]);
+    const retryDelays: Array<number | undefined> = [];
+    for (const message of batch.messages) {
+      const retry = message.retry.bind(message);
+      vi.spyOn(message, "retry").mockImplementation((options) => {
+        retryDelays.push(options?.delaySeconds);
+        retry(options);
+      });
+    }
+    const ctx = createExecutionContext();
+    await worker.queue(batch, bindings);
+    return { ...(await getQueueResult(batch, ctx)), retryDelays };
+  }
+
+  /** A receiver behind `url` answering with `answer`; keeps the requests it got. */
+  function receiver(url: string, answer: (request: Request) => Promise<Response> | Response = () => new Response(null, { status: 204 })) {
+    const received: Request[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const request = new Request(input, init);
+      if (request.url !== url) return realFetch(input, init);
+      received.push(request.clone());
+      return Promise.resolve(answer(request));
+    });
+    return received;
+  }
+
+  const base64Url = (bytes: Uint8Array) =>
+    btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+  const fromBase64Url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0));
+
+  /**
+   * What a receiver does (https://fusionauth.io/docs/extend/events-and-webhooks/signing): verify the
+   * JWT's HS256 signature with the webhook's signing key, then compare its `request_body_sha256` with
+   * the Base64 SHA-256 of the exact body it received. Answers the claims, or null when either fails.
+   */
+  async function verifySignature(jwt: string, body: Uint8Array, signingKey: string): Promise<Record<string, unknown> | null> {
+    const [header, payload, signature] = jwt.split(".");
+    if (!header || !payload || !signature) return null;
+    if ((JSON.parse(new TextDecoder().decode(fromBase64Url(header))) as { alg: string }).alg !== "HS256") return null;
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(signingKey), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    if (!(await crypto.subtle.verify("HMAC", key, fromBase64Url(signature), new TextEncoder().encode(`${header}.${payload}`)))) return null;
+    const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as Record<string, unknown>;
+    const digest = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", body))));
+    return claims.request_body_sha256 === digest ? claims : null;
+  }
+
+  it("POSTs the event, signed: a receiver verifies X-FusionAuth-Signature-JWT with the webhook's signing key", async () => {
+    const webhook = await deliveringWebhook();
+    const received = receiver(webhook.url);
+    const body = message(webhook.id);
+    const result = await consume(body);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+    expect(received).toHaveLength(1);
+    const request = received[0]!;
+    expect(request.method).toBe("POST");
+    expect(request.headers.get("Content-Type")).toBe("application/json");
+    expect(request.headers.get("Authorization")).toBe("Bearer receiver-token");
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    expect(JSON.parse(new TextDecoder().decode(bytes))).toEqual({ event: body.event });
+    const jwt = request.headers.get("X-FusionAuth-Signature-JWT")!;
+    const claims = await verifySignature(jwt, bytes, SIGNING_KEY);
+    expect(claims).toEqual({ iat: expect.any(Number), request_body_sha256: expect.any(String) });
+    expect(Math.abs((claims!.iat as number) - Date.now() / 1000)).toBeLessThan(60);
+    // Another key, or a body changed by one byte, does not verify.
+    expect(await verifySignature(jwt, bytes, "another-signing-key-0123456789abcdef")).toBeNull();
+    const tampered = bytes.slice();
+    tampered[tampered.length - 2]! ^= 1;
+    expect(await verifySignature(jwt, tampered, SIGNING_KEY)).toBeNull();
+    // A forged token with the right hash but no key.
+    const [header, payload] = jwt.split(".");
+    expect(await verifySignature(`${header}.${payload}.${base64Url(new Uint8Array(32))}`, bytes, SIGNING_KEY)).toBeNull();
+  });
+
+  it("sends no signature when signing is disabled", async () => {
+    const webhook = await deliveringWebhook({ signatureConfiguration: { enabled: false } });
+    const received = receiver(webhook.url);
+    expect((await consume(message(webhook.id))).explicitAcks).toHaveLength(1);
+    expect(received[0]!.headers.has("X-FusionAuth-Signature-JWT")).toBe(false);
+  });
+
+  it("retries a failed delivery (5xx, 4xx, a redirect, a network error) after 10 s, doubling up to 10 minutes", async () => {
+    const webhook = await deliveringWebhook();
+    const answers: Array<() => Response> = [
+      () => new Response("down", { status: 503 }),
+      () => new Response(null, { status: 404 }),
+      () => new Response(null, { status: 302, headers: { Location: "https://elsewhere.example/" } }),
+      () => {
+        throw new TypeError("Network connection lost.");
+      },
+    ];
+    let next = 0;
+    const received = receiver(webhook.url, () => answers[next++ % answers.length]!());
+    const lines = captureConsole();
+    const delays: number[] = [];
+    for (const attempts of [1, 2, 3, 4]) {
+      const result = await consume(message(webhook.id), attempts);
+      expect(result.explicitAcks).toEqual([]);
+      expect(result.retryMessages).toHaveLength(1);
+      delays.push(...result.retryDelays.map(Number));
+    }
+    expect(delays).toEqual([10, 20, 40, 80]);
+    expect(received).toHaveLength(4);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((attempts) => retryDelaySeconds(attempts))).toEqual([10, 20, 40, 80, 160, 320, 600, 600, 600, 600]);
+    const failures = lines.filter((line) => line.includes('"webhook.failed"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(failures.map((line) => [line.status, line.error])).toEqual([
+      [503, undefined],
+      [404, undefined],
+      [302, undefined],
+      [undefined, "network"],
+    ]);
+    // The log names the webhook, never its URL (which can carry a credential).
+    expect(lines.join("\n")).not.toContain(webhook.url);
+  });
+
+  it("WEBHOOK_RETRY_BASE_SECONDS sets the first retry delay (the e2e server uses 1 s)", async () => {
+    const webhook = await deliveringWebhook();
+    receiver(webhook.url, () => new Response(null, { status: 500 }));
+    const fast = { ...env, WEBHOOK_RETRY_BASE_SECONDS: "1" };
+    expect((await consume(message(webhook.id), 1, EVENTS_QUEUE, fast)).retryDelays).toEqual([1]);
+    expect((await consume(message(webhook.id), 3, EVENTS_QUEUE, fast)).retryDelays).toEqual([4]);
+    const invalid = { ...env, WEBHOOK_RETRY_BASE_SECONDS: "0" };
+    expect((await consume(message(webhook.id), 1, EVENTS_QUEUE, invalid)).retryDelays).toEqual([10]);
+  });
+
+  it("gives up on a receiver slower than connectTimeout + readTimeout, and retries", async () => {
+    const webhook = await deliveringWebhook({ connectTimeout: 50, readTimeout: 100 });
+    // A receiver that never answers: the request ends only when the consumer aborts it.
+    receiver(
+      webhook.url,
+      (request) =>
+        new Promise<Response>((_resolve, reject) => {
+          request.signal.addEventListener("abort", () => reject(request.signal.reason));
+        }),
+    );
+    const lines = captureConsole();
+    const started = Date.now();
+    const result = await consume(message(webhook.id));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(result.retryDelays).toEqual([10]);
+    const failure = JSON.parse(lines.find((line) => line.includes('"webhook.failed"'))!) as Record<string, unknown>;
+    expect(failure).toMatchObject({ webhookId: webhook.id, error: "timeout", attempt: 1, retryInSeconds: 10 });
+  });
+
+  it("acks without delivering an event its webhook no longer subscribes to, or for a deleted webhook", async () => {
+    const webhook = await deliveringWebhook();
+    const received = receiver(webhook.url);
+    await call("PUT", `/api/webhook/${webhook.id}`, { body: { webhook: { url: webhook.url, eventsEnabled: { "user.delete": true } } } });
+    expect((await consume(message(webhook.id))).explicitAcks).toHaveLength(1);
+    await call("DELETE", `/api/webhook/${webhook.id}`);
+    expect((await consume(message(webhook.id))).explicitAcks).toHaveLength(1);
+    expect(received).toEqual([]);
+  });
+
+  it("keeps what reaches the dead-letter queue (after max_retries) and lists it at GET /api/webhook/dead-letters", async () => {
+    const webhook = await deliveringWebhook();
+    const received = receiver(webhook.url);
+    const dead = message(webhook.id);
+    const lines = captureConsole();
+    const result = await consume(dead, 1, DEAD_LETTER_QUEUE);
+    expect(result.explicitAcks).toHaveLength(1);
+    // Dead letters are kept, not delivered again.
+    expect(received).toEqual([]);
+    // Delivered twice, kept once.
+    await consume(dead, 2, DEAD_LETTER_QUEUE);
+    const listed = (await (await call("GET", "/api/webhook/dead-letters")).json()) as { deadLetters: Array<EventMessage & { deadInstant: number }> };
+    expect(listed.deadLetters.filter((letter) => letter.event.id === dead.event.id)).toEqual([
+      { webhookId: webhook.id, event: dead.event, deadInstant: expect.any(Number) },
+    ]);
+    expect(lines.some((line) => line.includes('"webhook.dead"') && line.includes(dead.event.id))).toBe(true);
+    expect((await call("GET", "/api/webhook/dead-letters", { apiKey: null })).status).toBe(401);
   });
 });
