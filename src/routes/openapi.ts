@@ -171,7 +171,17 @@ const responses = {
     }),
   },
   prevented: json(loginPrevented, "Login is prevented (too many failures); the body holds the prevent-login action."),
-  tooMany: json(errors, "Too many codes sent; see the `Retry-After` header."),
+  tooMany: {
+    ...json(
+      errors,
+      "`[TooManyRequests]`: too many codes sent. One of the SMS limits is spent: the phone's (30 s between texts for one purpose, 10 an hour), the login's (5 texts), or the toll-fraud guard's hourly caps per number range, per client address, per destination country and overall.",
+    ),
+    headers: z.object({ "Retry-After": z.int().min(1).meta({ description: "Seconds until the limit that refused has room again." }) }),
+  },
+  smsBadRequest: json(
+    errors,
+    "The request was invalid (FusionAuth `Errors` JSON), or the SMS toll-fraud guard refused the destination before any text: `[invalid]mobilePhone` or `[invalid]user.mobilePhone` (not a phone number, or in no assigned range), `[PhoneNumberTypeNotAllowed]` (premium-rate, shared-cost, satellite or non-geographic number), `[PhoneCountryNotAllowed]` (a country outside `SMS_ALLOWED_COUNTRIES`). Also `[TwilioNotConfigured]` and `[PushTwoFactorFailed]`.",
+  ),
   ok: empty("Success. Empty body, no content type."),
 };
 
@@ -227,13 +237,13 @@ route("post", "/api/two-factor/send", {
   summary: "Text a code: to a phone for a secret being enrolled, to a user by id, or to the JWT's user",
   security: apiKeyOrJwt,
   request: { headers: tenantHeader, body: body(requests.send, false) },
-  responses: { 200: responses.ok, 400: responses.badRequest, 401: responses.unauthorized, 404: responses.notFound, 429: responses.tooMany },
+  responses: { 200: responses.ok, 400: responses.smsBadRequest, 401: responses.unauthorized, 404: responses.notFound, 429: responses.tooMany },
 });
 route("post", "/api/two-factor/send/{twoFactorId}", {
   summary: "Text another code during a login",
   security: anonymous,
   request: { params: z.object({ twoFactorId: z.string().describe("From the 242 login response.") }) },
-  responses: { 200: responses.ok, 400: responses.badRequest, 404: responses.notFound, 429: responses.tooMany },
+  responses: { 200: responses.ok, 400: responses.smsBadRequest, 404: responses.notFound, 429: responses.tooMany },
 });
 route("post", "/api/two-factor/login", {
   summary: "Complete a two-factor login",
@@ -254,7 +264,10 @@ route("post", "/api/login", {
   request: { headers: tenantHeader, body: body(requests.login) },
   responses: {
     200: json(loginResponse, "Logged in."),
-    242: json(loginResponse, "Password accepted; complete with POST /api/two-factor/login and the twoFactorId."),
+    242: json(
+      loginResponse,
+      "Password accepted; complete with POST /api/two-factor/login and the twoFactorId. A TextMessage user is texted a code, unless Twilio or the SMS toll-fraud guard refuses it: the 242 stands, and a resend (POST /api/two-factor/send/{twoFactorId}) answers why.",
+    ),
     400: responses.badRequest,
     401: responses.unauthorized,
     404: empty("Unknown login id or wrong password. Empty body."),
@@ -325,6 +338,8 @@ route("get", "/api/system/login-record/search", {
 });
 route("get", "/api/system/sms-report", {
   summary: "The SMS guard's figures: texts sent and refused per clock hour and destination country",
+  description:
+    "Refusal reasons: `invalid` (not a phone number, or unassigned), `number-type` (premium-rate, shared-cost, satellite, non-geographic), `country` (outside SMS_ALLOWED_COUNTRIES), `phone` (the number's spacing or hourly cap), `range` (SMS_MAX_PER_RANGE_PER_HOUR), `ip` (SMS_MAX_PER_IP_PER_HOUR), `country-budget` (SMS_MAX_PER_COUNTRY_PER_HOUR), `budget` (SMS_MAX_PER_HOUR).",
   security: apiKey,
   request: { query: smsReportQuery },
   responses: { 200: json(smsReportResponse, "Oldest hour first, and the total."), 400: responses.badRequest, 401: responses.unauthorized },

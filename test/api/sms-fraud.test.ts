@@ -11,6 +11,7 @@
 // are refused, as in production, and a test changes a setting for its requests with `vars`.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HOUR_MS, hourOf } from "../../src/domain/sms-guard";
+import { openApiDocument } from "../../src/routes/openapi";
 import { accessToken, call, captureConsole, createTextMessageUser, createUser, jsonBody, newSecret } from "../helpers";
 import { configureTwilio, installFakeTwilio, messagesTo, type FakeTwilioServer } from "../twilio-fake";
 
@@ -359,5 +360,18 @@ describe("GET /api/system/sms-report", () => {
     expect(backwards.status).toBe(400);
     expect((await jsonBody<Errors>(backwards)).fieldErrors?.start?.[0]?.code).toBe("[invalid]start");
     expect((await call("GET", "/api/system/sms-report?start=yesterday")).status).toBe(400);
+  });
+});
+
+describe("OpenAPI", () => {
+  it("documents the guard's 400 codes and the 429 with Retry-After on both send endpoints, and the report", () => {
+    const { paths } = openApiDocument();
+    for (const path of ["/api/two-factor/send", "/api/two-factor/send/{twoFactorId}"]) {
+      const responses = paths?.[path]?.post?.responses as Record<string, { description: string; headers?: Record<string, unknown> }>;
+      for (const code of ["[PhoneCountryNotAllowed]", "[PhoneNumberTypeNotAllowed]", "[invalid]mobilePhone"])
+        expect(responses["400"]?.description).toContain(code);
+      expect(responses["429"]?.headers).toHaveProperty("Retry-After");
+    }
+    expect(paths?.["/api/system/sms-report"]?.get?.responses).toHaveProperty("200");
   });
 });
