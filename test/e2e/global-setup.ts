@@ -104,6 +104,10 @@ export async function startServers(project: TestProject, options: { name?: strin
         `ENCRYPTION_KEY:${encryptionKey}`,
         "--var",
         "LOGIN_REQUIRES_API_KEY:true",
+        // Webhook retries after 1 s, 2 s, 4 s … (10 s, 20 s … by default): test/e2e/webhooks.test.ts
+        // waits for a retry to reach a receiver that was down.
+        "--var",
+        "WEBHOOK_RETRY_BASE_SECONDS:1",
         ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
         "--show-interactive-dev-session=false",
       ],
