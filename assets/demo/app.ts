@@ -14,14 +14,29 @@ type User = { id: string; email: string; mobilePhone?: string; twoFactorEnabled?
 type Secret = { secret: string; secretBase32Encoded: string };
 type Twilio = { enabled?: boolean; url?: string };
 type Method = "authenticator" | "sms";
+/** A trusted device as GET /api/user/two-factor/trust/{userId} lists it (instants in ms). */
+type Device = { id: string; applicationId?: string; issuedInstant: number; lastUsedInstant: number; expirationInstant: number };
 
-const state: { apiKey: string; user: User | null; secret: Secret | null; method: Method; twoFactorId: string | null; trustId: string | null } = {
+const state: {
+  apiKey: string;
+  user: User | null;
+  secret: Secret | null;
+  method: Method;
+  twoFactorId: string | null;
+  trustId: string | null;
+  /** The recovery codes while their step is on screen; forgotten when it is left. */
+  recoveryCodes: string[];
+  /** The second-factor step takes a recovery code instead of a six-digit code. */
+  recoveryMode: boolean;
+} = {
   apiKey: sessionStorage.getItem(KEY_STORAGE) ?? "",
   user: null,
   secret: null,
   method: "authenticator",
   twoFactorId: null,
   trustId: null,
+  recoveryCodes: [],
+  recoveryMode: false,
 };
 
 const input = (id: string) => byId<HTMLInputElement>(id);
@@ -53,6 +68,9 @@ const messages = {
   loginEmail: Message.of("login-email-msg", "login-email"),
   loginPassword: Message.of("login-password-msg", "login-password"),
   loginCode: Message.of("login-code-msg", "login-code"),
+  recoveryCode: Message.of("recovery-code-msg", "recovery-code"),
+  recovery: Message.of("recovery-msg"),
+  devices: Message.of("devices-msg"),
   resend: Message.of("resend-msg"),
   disableCode: Message.of("disable-code-msg", "disable-code"),
   done: Message.of("disable-msg"),
@@ -322,9 +340,81 @@ async function enable(code: string, delivery: "None" | "TextMessage", where: Mes
   });
   if (answer.status !== 200) return showCodeProblem(answer, where, field, "This user no longer exists. Start over with a new user.");
   user.twoFactorEnabled = true;
-  showLogin();
-  announce(`Two-factor is on for ${user.email}.`);
+  await showRecoveryCodes();
 }
+
+// Step 4c: recovery codes (FusionAuth 1.26's shape), asked for right after enabling and shown once.
+async function showRecoveryCodes(): Promise<void> {
+  const user = currentUser();
+  messages.recovery.clear();
+  const answer = await call("POST", `/api/user/two-factor/recovery-code/${encodeURIComponent(user.id)}`, { apiKey: state.apiKey });
+  state.recoveryCodes = answer.status === 200 ? (answer.data as { recoveryCodes: string[] }).recoveryCodes : [];
+  const codes = state.recoveryCodes;
+  byId("recovery-codes").replaceChildren(
+    ...codes.map((code) => {
+      const item = document.createElement("li");
+      const value = document.createElement("code");
+      value.textContent = code;
+      item.append(value);
+      return item;
+    }),
+  );
+  byId("recovery-codes").hidden = codes.length === 0;
+  button("copy-codes").hidden = codes.length === 0;
+  button("download-codes").hidden = codes.length === 0;
+  text(
+    "recovery-lead",
+    codes.length
+      ? `Two-factor is on for ${user.email}. If the phone is lost, each of these codes stands in for a code once. They are shown only now: copy or download them.`
+      : `Two-factor is on for ${user.email}.`,
+  );
+  showStep("step-recovery");
+  if (answer.status !== 200) messages.recovery.show("error", `No recovery codes this time: ${problemOf(answer).text}`);
+}
+
+/** The codes as a text file's lines. */
+const recoveryText = () => [`Recovery codes for ${currentUser().email} (${issuer}). Each works once.`, "", ...state.recoveryCodes, ""].join("\n");
+
+onClick(
+  button("copy-codes"),
+  async () => {
+    try {
+      await navigator.clipboard.writeText(recoveryText());
+      messages.recovery.show("ok", "Codes copied.");
+    } catch {
+      getSelection()?.selectAllChildren(byId("recovery-codes"));
+      messages.recovery.show("info", "Selected: press Ctrl+C (⌘C on a Mac) to copy.");
+    }
+  },
+  failed(messages.recovery),
+);
+
+onClick(
+  button("download-codes"),
+  () => {
+    // A file made in this page (Blob), so the codes never travel again.
+    const url = URL.createObjectURL(new Blob([recoveryText()], { type: "text/plain;charset=utf-8" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = "recovery-codes.txt";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    messages.recovery.show("ok", "Saved as recovery-codes.txt.");
+  },
+  failed(messages.recovery),
+);
+
+onClick(
+  button("recovery-done"),
+  () => {
+    state.recoveryCodes = [];
+    byId("recovery-codes").replaceChildren();
+    showLogin();
+  },
+  failed(messages.recovery),
+);
 
 // Step 5: sign in with the password.
 function showLogin(): void {
@@ -376,20 +466,44 @@ function showCode(): void {
   input("trust-computer").checked = false;
   messages.loginCode.clear();
   messages.resend.clear();
+  input("recovery-code").value = "";
+  useRecoveryCode(false);
   showStep("step-code");
 }
+
+/** Switches the second-factor step between the six-digit code and a recovery code. */
+function useRecoveryCode(on: boolean, focus = false): void {
+  state.recoveryMode = on;
+  byId("login-code-field").hidden = on;
+  byId("recovery-code-field").hidden = !on;
+  button("use-recovery").textContent = on ? `Use a code from ${state.method === "sms" ? "a text message" : "the app"}` : "Use a recovery code";
+  messages.loginCode.clear();
+  messages.recoveryCode.clear();
+  if (focus) input(on ? "recovery-code" : "login-code").focus();
+}
+
+onClick(button("use-recovery"), () => useRecoveryCode(!state.recoveryMode, true), failed(messages.loginCode));
+
+/** What people type for `ABCDE-FGH23`: ten Base32 characters, any case, maybe a space or dash between the groups. */
+const RECOVERY_CODE = /^[A-Za-z2-7]{5}[\s-]?[A-Za-z2-7]{5}$/;
 
 const expired = "This sign-in has expired. Start again.";
 
 onSubmit(
   form("code-form"),
   async () => {
-    const code = input("login-code").value;
-    if (!sixDigits(code)) return messages.loginCode.show("error", "Enter the 6-digit code.");
+    const recovery = state.recoveryMode;
+    const code = recovery ? input("recovery-code").value.trim() : input("login-code").value;
+    if (recovery && !RECOVERY_CODE.test(code)) return messages.recoveryCode.show("error", "Enter a recovery code: ten letters and digits, like ABCDE-FGH23.");
+    if (!recovery && !sixDigits(code)) return messages.loginCode.show("error", "Enter the 6-digit code.");
+    // A recovery code goes in the same `code` field as a six-digit one.
     const body = { twoFactorId: state.twoFactorId, code, trustComputer: input("trust-computer").checked, applicationId: APPLICATION_ID };
     const answer = await call("POST", "/api/two-factor/login", { body });
-    if (answer.status !== 200) return showCodeProblem(answer, messages.loginCode, input("login-code"), expired);
-    signedIn(answer.data as SignedIn, "code");
+    if (answer.status === 200) return signedIn(answer.data as SignedIn, recovery ? "recovery" : "code");
+    if (!recovery) return showCodeProblem(answer, messages.loginCode, input("login-code"), expired);
+    input("recovery-code").select();
+    const problem = problemOf(answer, { notFound: expired });
+    messages.recoveryCode.show("error", answer.status === 421 ? "That recovery code is not valid, or it was used already." : problem.text);
   },
   failed(messages.loginCode),
 );
@@ -409,7 +523,7 @@ onClick(
 onClick(button("back-to-login"), showLogin, failed(messages.loginCode));
 
 // Step 7: signed in.
-type SignedIn = { user: User; token?: string; twoFactorTrustId?: string };
+type SignedIn = { user?: User & { twoFactorRecoveryCodesRemaining?: number }; token?: string; twoFactorTrustId?: string };
 
 const CLAIM_NAMES: Record<string, string> = {
   aud: "Audience",
@@ -429,7 +543,7 @@ const CLAIM_NAMES: Record<string, string> = {
 };
 const TIME_CLAIMS = new Set(["exp", "iat", "auth_time", "nbf"]);
 
-function signedIn(data: SignedIn, how: "code" | "trusted"): void {
+async function signedIn(data: SignedIn, how: "code" | "recovery" | "trusted"): Promise<void> {
   const user = currentUser();
   if (data.twoFactorTrustId) state.trustId = data.twoFactorTrustId;
   const summary =
@@ -437,7 +551,7 @@ function signedIn(data: SignedIn, how: "code" | "trusted"): void {
       ? user.twoFactorEnabled
         ? `Signed in as ${user.email} without a code: this computer is trusted.`
         : `Signed in as ${user.email} with the password alone.`
-      : `Signed in as ${user.email} with two-factor authentication.${data.twoFactorTrustId ? " This computer is now trusted, so the next sign-in skips the code." : ""}`;
+      : `Signed in as ${user.email} with ${how === "recovery" ? `a recovery code.${recoveryLeft(data)}` : "two-factor authentication."}${data.twoFactorTrustId ? " This computer is now trusted, so the next sign-in skips the code." : ""}`;
   text("done-summary", summary);
   const claims = data.token ? decodeJwt(data.token) : {};
   byId("claims").replaceChildren(...Object.entries(claims).map(([name, value]) => claimRow(name, value)));
@@ -448,6 +562,64 @@ function signedIn(data: SignedIn, how: "code" | "trusted"): void {
   showDisable();
   messages.done.clear();
   showStep("step-done");
+  await showDevices();
+}
+
+/** " 9 recovery codes left." (after a recovery code), when the server said. */
+function recoveryLeft(data: SignedIn): string {
+  const left = data.user?.twoFactorRecoveryCodesRemaining;
+  if (typeof left !== "number") return "";
+  return ` ${left} recovery code${left === 1 ? "" : "s"} left.`;
+}
+
+// The user's trusted devices: GET /api/user/two-factor/trust/{userId}, revoked one by one with
+// DELETE …?deviceId= (a name for the device, not its trust id).
+async function showDevices(): Promise<void> {
+  const user = currentUser();
+  byId("devices").hidden = !user.twoFactorEnabled;
+  messages.devices.clear();
+  if (!user.twoFactorEnabled) return;
+  const answer = await call("GET", `/api/user/two-factor/trust/${encodeURIComponent(user.id)}`, { apiKey: state.apiKey });
+  const devices = answer.status === 200 ? (answer.data as { devices: Device[] }).devices : [];
+  byId("device-list").replaceChildren(...devices.map(deviceItem));
+  byId("devices-empty").hidden = devices.length > 0;
+  if (answer.status !== 200) messages.devices.show("error", problemOf(answer).text);
+}
+
+const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+function deviceItem(device: Device): HTMLLIElement {
+  const item = document.createElement("li");
+  const about = document.createElement("div");
+  const name = document.createElement("p");
+  name.className = "device-name";
+  name.textContent = `Trusted ${when(device.issuedInstant)}`;
+  const details = document.createElement("p");
+  details.className = "hint";
+  details.textContent = `Last used ${when(device.lastUsedInstant)} · until ${when(device.expirationInstant)}`;
+  about.append(name, details);
+  const revoke = document.createElement("button");
+  revoke.type = "button";
+  revoke.className = "secondary small";
+  revoke.textContent = "Revoke";
+  revoke.setAttribute("aria-label", `Revoke the device trusted ${when(device.issuedInstant)}`);
+  onClick(
+    revoke,
+    async () => {
+      const user = currentUser();
+      const answer = await call("DELETE", `/api/user/two-factor/trust/${encodeURIComponent(user.id)}?deviceId=${encodeURIComponent(device.id)}`, {
+        apiKey: state.apiKey,
+      });
+      if (answer.status !== 200) return messages.devices.show("error", problemOf(answer).text);
+      await showDevices();
+      // The button is gone: the focus goes back to the list's heading.
+      byId("devices-title").focus();
+      messages.devices.show("ok", "Revoked: a sign-in from that device asks for a code again.");
+    },
+    failed(messages.devices),
+  );
+  item.append(about, revoke);
+  return item;
 }
 
 /** One row of the claims table: the claim (and what it means), its value in words where it has some. */
@@ -520,6 +692,7 @@ onSubmit(
     user.twoFactorEnabled = false;
     state.trustId = null; // turning 2FA off revokes the user's trusted computers
     byId("disable-panel").hidden = true;
+    byId("devices").hidden = true;
     messages.done.show("ok", `Two-factor is off for ${user.email}. Signing in now takes only the password.`);
     button("log-in-again").focus();
   },
@@ -542,7 +715,7 @@ onClick(
 onClick(button("log-in-again"), showLogin, failed(messages.done));
 
 function startOver(): void {
-  Object.assign(state, { user: null, secret: null, twoFactorId: null, trustId: null });
+  Object.assign(state, { user: null, secret: null, twoFactorId: null, trustId: null, recoveryCodes: [], recoveryMode: false });
   form("user-form").reset();
   for (const message of [messages.email, messages.password, messages.mobilePhone, messages.userForm]) message.clear();
   showStep("step-user");

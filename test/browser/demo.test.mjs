@@ -1,19 +1,28 @@
 // The /demo page in a real browser (Debian's Chromium through playwright-core) against the
-// `wrangler dev` and fake Twilio that global-setup.mjs started: both tutorials from API key to
-// signed-in view, the error wording, keyboard use and a 375 px phone screen. Screenshots of each
-// step go to test-results/screenshots/.
+// `wrangler dev` and fake Twilio that global-setup.mjs started (wrangler through scripts/start.mjs,
+// as `npm start` runs it). Both tutorials, each at 1280×800 and on a 375×800 phone: enrolment,
+// recovery codes shown once (copy, download), sign-in with 242, the second factor (a code used
+// twice in one 30 s step, a wrong code, a 429 countdown, a recovery code), the signed-in view's
+// claims and trusted devices (revoked). Every flow checks that the page had no script error, no
+// CSP violation, no request off this origin, and that the server printed no error line.
+// Screenshots of each step go to test-results/screenshots/.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authenticatorCode, e2e, messagesTo, newPhone, onlyCodeTo, SMS_CODE, uniqueEmail, unknownTwoFactorId, wrongCode } from "../e2e/support.ts";
+import { authenticatorCode, e2e, messagesTo, newPhone, onlyCodeTo, SMS_CODE, STEP_MS, uniqueEmail } from "../e2e/support.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
+const SERVER_LOG = fileURLToPath(new URL("../../test-results/browser/wrangler.log", import.meta.url));
 const PASSWORD = "correct horse battery staple";
 const APPLICATION_ID = "10000000-0000-0002-0000-000000000001";
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
-const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const WIDTHS = [
+  { name: "desktop", options: { viewport: { width: 1280, height: 800 } } },
+  { name: "phone", options: { viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } },
+];
+const RECOVERY_CODE = /^[A-Z2-7]{5}-[A-Z2-7]{5}$/;
+const ANSI = /\x1b\[[0-9;]*m/g; // eslint-disable-line no-control-regex
 
 /** @type {Promise<import("playwright-core").Browser> | undefined} */
 let launched;
@@ -48,20 +57,26 @@ afterAll(async () => {
  */
 async function openDemo(options) {
   const browser = await chromiumBrowser();
-  const context = await browser.newContext({ ...options, baseURL: e2e.baseUrl });
+  const context = await browser.newContext({ ...options, baseURL: e2e.baseUrl, acceptDownloads: true });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: e2e.baseUrl });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
   });
+  // Injected by the browser, not by the page: the CSP does not apply to it.
+  await page.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`)),
+  );
   page.on("response", (response) => {
     const { pathname } = new URL(response.url());
     if (response.status() >= 400 && !pathname.startsWith("/api/")) problems.push(`${response.status()} for ${pathname}`);
   });
   page.on("request", (request) => {
     const url = request.url();
-    if (!url.startsWith(`${e2e.baseUrl}/`) && !url.startsWith("data:")) problems.push(`request off this origin: ${url}`);
+    const here = url.startsWith(`${e2e.baseUrl}/`) || url.startsWith("data:") || url.startsWith(`blob:${e2e.baseUrl}/`);
+    if (!here) problems.push(`request off this origin: ${url}`);
   });
   const response = await page.goto("/demo");
   expect(response?.status()).toBe(200);
@@ -70,36 +85,85 @@ async function openDemo(options) {
 
 const shot = (page, name) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
 const stepShown = (page, id) => page.locator(`#step-${id}`).waitFor({ state: "visible" });
-const statusSays = (page, text) => page.locator("#status").filter({ hasText: text }).waitFor();
-const errorSays = (page, text) => page.locator("#error").filter({ hasText: text }).waitFor();
 /** The step on screen. Labels repeat across steps ("Password", "Email"), so look them up in it. */
 const here = (page) => page.locator("main > section:visible");
-const focusedId = (page) => page.evaluate(() => document.activeElement?.id ?? "");
+const says = (page, id, text) => page.locator(`#${id}`).filter({ hasText: text }).waitFor();
+const textOf = (page, id) => page.locator(`#${id}`).textContent();
+const toneOf = (page, id) => page.locator(`#${id}`).getAttribute("data-tone");
 
 /** No horizontal scrolling at this width. */
-async function expectFits(page, width = 375) {
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+async function expectFits(page) {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  expect(scroll).toBeLessThanOrEqual(width);
 }
 
-/** The signed-in view's claims, as the page decoded them (a <dl> of name → value). */
+/** The stepper: which steps are done, which is current (aria-current and in words). */
+async function expectStepper(page, current) {
+  const steps = await page.evaluate(() =>
+    [...document.querySelectorAll(".stepper li")].map((item) => ({
+      step: item.dataset.step,
+      done: item.classList.contains("is-done"),
+      current: item.getAttribute("aria-current") === "step",
+      words: item.querySelector(".state")?.textContent,
+    })),
+  );
+  const index = steps.findIndex((step) => step.step === current);
+  expect(index).toBeGreaterThanOrEqual(0);
+  steps.forEach((step, at) => {
+    expect(step.done, step.step).toBe(at < index);
+    expect(step.current, step.step).toBe(at === index);
+    expect(step.words, step.step).toBe(at < index ? " (done)" : at === index ? " (current step)" : " (not yet)");
+  });
+}
+
+/** The focus is on the step's heading, so a screen reader starts there. */
+async function expectHeadingFocused(page) {
+  expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
+}
+
+/** The signed-in view's claims table, as the page decoded it: claim → value cell's text. */
 function shownClaims(page) {
   return page.evaluate(() =>
-    Object.fromEntries([...document.querySelectorAll("#claims dt")].map((term) => [term.textContent, term.nextElementSibling.textContent])),
+    Object.fromEntries(
+      [...document.querySelectorAll("#claims tr")].map((row) => [row.querySelector("th code")?.textContent, row.querySelector("td")?.textContent]),
+    ),
   );
+}
+
+/** Lines the server printed that look like an error or a stack trace. */
+function serverErrorLines() {
+  return readFileSync(SERVER_LOG, "utf8")
+    .replace(ANSI, "")
+    .split("\n")
+    .filter((line) => /\[ERROR\]|^\s+at |stack:|Uncaught|kj::/.test(line));
+}
+
+async function api(method, path, body) {
+  const response = await fetch(`${e2e.baseUrl}${path}`, {
+    method,
+    headers: { Authorization: e2e.apiKey, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, data: text ? JSON.parse(text) : null };
 }
 
 /** The user as the API sees it, to check what the page did. */
 async function apiUser(email) {
-  const response = await fetch(`${e2e.baseUrl}/api/user?email=${encodeURIComponent(email)}`, { headers: { Authorization: e2e.apiKey } });
-  expect(response.status).toBe(200);
-  return (await response.json()).user;
+  const { status, data } = await api("GET", `/api/user?email=${encodeURIComponent(email)}`);
+  expect(status).toBe(200);
+  return data.user;
 }
 
-/** API key, user and method steps, by mouse; ends on the chosen method's enrolment step. */
+/** API key, user and method steps; ends on the chosen method's set-up step. */
 async function enterKeyAndCreateUser(page, { email, phone, method }) {
+  expect(await page.evaluate(() => [...document.querySelectorAll("input")].filter((input) => input.labels.length === 0).map((input) => input.id))).toEqual([]);
+  await expectStepper(page, "key");
   await here(page).getByLabel("API key").fill(e2e.apiKey);
-  await here(page).getByRole("button", { name: "Use this key" }).click();
+  await here(page).getByRole("button", { name: "Continue" }).click();
   await stepShown(page, "user");
+  await expectHeadingFocused(page);
+  await expectStepper(page, "user");
   await here(page).getByLabel("Email", { exact: true }).fill(email);
   await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
   if (phone)
@@ -112,6 +176,68 @@ async function enterKeyAndCreateUser(page, { email, phone, method }) {
   await here(page).getByRole("button", { name: "Continue" }).click();
 }
 
+/**
+ * The recovery-code step that follows enabling: ten codes, copied and downloaded, gone from the
+ * page once left. Returns the codes.
+ */
+async function saveRecoveryCodes(page, { email, width }) {
+  await stepShown(page, "recovery");
+  await expectHeadingFocused(page);
+  await expectStepper(page, "enrol");
+  const codes = await page.locator("#recovery-codes code").allTextContents();
+  expect(codes).toHaveLength(10);
+  for (const code of codes) expect(code).toMatch(RECOVERY_CODE);
+  expect(new Set(codes).size).toBe(10);
+  expect((await apiUser(email)).twoFactorRecoveryCodesRemaining).toBe(10);
+
+  await here(page).getByRole("button", { name: "Copy codes" }).click();
+  await says(page, "recovery-msg", "Codes copied.");
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  for (const code of codes) expect(copied).toContain(code);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), here(page).getByRole("button", { name: "Download .txt" }).click()]);
+  expect(download.suggestedFilename()).toBe("recovery-codes.txt");
+  const file = readFileSync(await download.path(), "utf8");
+  expect(file).toContain(email);
+  for (const code of codes) expect(file).toContain(`\n${code}\n`);
+  await expectFits(page);
+  await shot(page, `${width}-recovery-codes`);
+
+  await here(page).getByRole("button", { name: "I saved them, continue" }).click();
+  await stepShown(page, "login");
+  // Shown once: nothing of them is left in the page.
+  expect(await page.locator("#recovery-codes li").count()).toBe(0);
+  expect(await page.content()).not.toContain(codes[0]);
+  return codes;
+}
+
+async function signIn(page) {
+  await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await here(page).getByRole("button", { name: "Sign in" }).click();
+}
+
+/** The trusted-devices list of the signed-in view: one device, revoked; the focus stays in the list's section. */
+async function revokeTheOnlyDevice(page, email) {
+  const user = await apiUser(email);
+  await page.locator("#device-list li").first().waitFor();
+  expect(await page.locator("#device-list li").count()).toBe(1);
+  expect((await api("GET", `/api/user/two-factor/trust/${user.id}`)).data.devices).toHaveLength(1);
+  await here(page)
+    .getByRole("button", { name: /^Revoke/ })
+    .click();
+  await says(page, "devices-msg", "Revoked");
+  expect(await page.locator("#device-list li").count()).toBe(0);
+  expect(await page.locator("#devices-empty").isVisible()).toBe(true);
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe("devices-title");
+  expect((await api("GET", `/api/user/two-factor/trust/${user.id}`)).data.devices).toEqual([]);
+}
+
+/** Waits, if needed, until at least `seconds` are left in the current 30 s TOTP step. */
+async function atLeastLeftInStep(seconds) {
+  const left = STEP_MS - (Date.now() % STEP_MS);
+  if (left < seconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 200));
+}
+
 describe("the /demo switch", () => {
   it("is off for deploys: wrangler.toml sets DEMO_ENABLED to false, and only wrangler dev reads .dev.vars", () => {
     const toml = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8");
@@ -121,220 +247,197 @@ describe("the /demo switch", () => {
   });
 });
 
-describe("the /demo page in Chromium", () => {
-  it("walks the authenticator-app tutorial by keyboard: QR code and secret, enable, 242, a wrong code, signed in", async () => {
-    const { page, problems, close } = await openDemo(DESKTOP);
-    const email = uniqueEmail("demo-totp");
-    expect(await page.evaluate(() => [...document.querySelectorAll("input")].filter((input) => input.labels.length === 0).map((input) => input.id))).toEqual(
-      [],
-    );
+describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px", ({ name: width, options }) => {
+  it("walks the authenticator-app tutorial: a code used twice in one step, the next one, recovery codes, trusted device revoked", async () => {
+    const { page, problems, close } = await openDemo(options);
+    const email = uniqueEmail(`demo-totp-${width}`);
+    await enterKeyAndCreateUser(page, { email, method: "Authenticator app" });
 
-    await here(page).getByLabel("API key").focus();
-    await page.keyboard.type(e2e.apiKey);
-    await shot(page, "authenticator-1-api-key");
-    await page.keyboard.press("Enter");
-    await stepShown(page, "user");
-    await statusSays(page, "API key accepted");
-
-    // Focus lands on the step's heading; Tab walks the fields in order; focus is visible; Enter submits.
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H2");
-    await page.keyboard.press("Tab");
-    expect(await focusedId(page)).toBe("email");
-    expect(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle)).toBe("solid");
-    await page.keyboard.type(email);
-    await page.keyboard.press("Tab");
-    expect(await focusedId(page)).toBe("password");
-    await page.keyboard.type(PASSWORD);
-    await page.keyboard.press("Tab");
-    expect(await focusedId(page)).toBe("mobile-phone");
-    await shot(page, "authenticator-2-user");
-    await page.keyboard.press("Enter");
-    await stepShown(page, "method");
-
-    await page.keyboard.press("Tab"); // the checked radio: "Authenticator app"
-    await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Continue");
-    await page.keyboard.press("Enter");
+    // The QR code (drawn by this server), the key in groups of four with a copy button, the otpauth:// link.
     await stepShown(page, "authenticator");
-
-    // The QR code is drawn by this server; the Base32 secret is there to type by hand.
+    await expectStepper(page, "enrol");
     await page.waitForFunction(() => {
       const image = document.getElementById("qr");
       return image.complete && image.naturalWidth > 0;
     });
-    const base32 = await page.locator("#secret-base32").textContent();
-    expect(base32).toMatch(/^[A-Z2-7]{24}$/);
-    expect(await page.locator("#otpauth-uri").textContent()).toBe(`otpauth://totp/acme.com:${email}?secret=${base32}&issuer=acme.com`);
-    await statusSays(page, "Scan the QR code");
-    await shot(page, "authenticator-3-enrol");
-    await here(page).getByLabel("Verification code from the app").fill(authenticatorCode(base32));
-    await page.keyboard.press("Enter");
+    const base32 = await page.locator("#secret-base32").getAttribute("data-key");
+    expect(base32).toMatch(/^[A-Z2-7]{16,}$/);
+    expect(await textOf(page, "secret-base32")).toBe(base32.match(/.{1,4}/g).join(" "));
+    expect(await page.locator("#otpauth-link").getAttribute("href")).toBe(`otpauth://totp/acme.com:${email}?secret=${base32}&issuer=acme.com`);
+    await here(page).getByRole("button", { name: "Copy" }).click();
+    await says(page, "copy-key-msg", "Key copied");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(base32);
+    await expectFits(page);
+    await shot(page, `${width}-authenticator-enrol`);
 
-    await stepShown(page, "login");
-    expect(await here(page).getByLabel("Email", { exact: true }).inputValue()).toBe(email);
+    // Enable and log in within one 30 s step, with the same code: the second use is refused as "just used".
+    await atLeastLeftInStep(20);
+    const code = authenticatorCode(base32);
+    await here(page).getByLabel("Enter the 6-digit code the app shows").fill(code); // six digits submit by themselves
+    const recoveryCodes = await saveRecoveryCodes(page, { email, width });
     expect(await apiUser(email)).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "None" });
-    await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await shot(page, "authenticator-4-login");
-    await page.keyboard.press("Enter");
+    expect(await here(page).getByLabel("Email", { exact: true }).inputValue()).toBe(email);
+    await signIn(page);
 
     await stepShown(page, "code");
+    await expectStepper(page, "code");
     expect(await page.locator("#resend").isHidden()).toBe(true);
-    await here(page).getByLabel("Verification code", { exact: true }).fill(wrongCode(base32));
-    await page.keyboard.press("Enter");
-    await errorSays(page, "That code is not valid.");
-    await shot(page, "authenticator-5-wrong-code");
-    // The enable used up this 30 s step's code (replay guard); the next step's is inside the window.
-    await here(page).getByLabel("Verification code", { exact: true }).fill(authenticatorCode(base32, 1));
-    await page.keyboard.press("Enter");
+    await here(page).getByLabel("Trust this computer").check();
+    await here(page).getByLabel("Verification code").fill(code);
+    await says(page, "login-code-msg", "That code was just used.");
+    const first = await textOf(page, "login-code-msg");
+    const match = /^That code was just used\. Your app shows a new one in (\d+) s\.$/.exec(first);
+    expect(match, first).not.toBeNull();
+    expect(await toneOf(page, "login-code-msg")).toBe("warn");
+    expect(await page.locator("#login-code").getAttribute("aria-invalid")).toBeNull();
+    await shot(page, `${width}-authenticator-just-used`);
+    const seconds = Number(match[1]);
+    if (seconds > 3) {
+      await page.waitForTimeout(2_200);
+      const later = Number(/in (\d+) s/.exec(await textOf(page, "login-code-msg"))[1]);
+      expect(later).toBeLessThan(seconds); // a live countdown
+    }
+    await page.locator("#login-code-msg").filter({ hasText: "Your app shows a new code now." }).waitFor({ timeout: 35_000 });
+
+    // The old message goes as soon as the next code is typed; six digits submit it.
+    const next = authenticatorCode(base32);
+    expect(next).not.toBe(code);
+    await page.locator("#login-code").focus();
+    await page.locator("#login-code").selectText();
+    await page.keyboard.type(next[0]);
+    expect(await textOf(page, "login-code-msg")).toBe("");
+    await page.keyboard.type(next.slice(1));
 
     await stepShown(page, "done");
-    await statusSays(page, `Signed in as ${email}`);
-    const claims = await shownClaims(page);
+    await expectHeadingFocused(page);
+    await expectStepper(page, "done");
+    expect(await textOf(page, "done-summary")).toBe(
+      `Signed in as ${email} with two-factor authentication. This computer is now trusted, so the next sign-in skips the code.`,
+    );
     const user = await apiUser(email);
-    expect(claims).toMatchObject({ sub: user.id, email, iss: "acme.com", aud: APPLICATION_ID, applicationId: APPLICATION_ID });
-    expect(claims.exp).toMatch(/^\d+ \(/);
-    await shot(page, "authenticator-6-signed-in");
+    expect(await shownClaims(page)).toMatchObject({ sub: user.id, email, iss: "acme.com", aud: APPLICATION_ID, applicationId: APPLICATION_ID });
+    await expectFits(page);
+    await shot(page, `${width}-authenticator-signed-in`);
+    await revokeTheOnlyDevice(page, email);
+
+    // With the device revoked the password is not enough: "Use a recovery code" instead of the app.
+    await here(page).getByRole("button", { name: "Sign in again" }).click();
+    await stepShown(page, "login");
+    await signIn(page);
+    await stepShown(page, "code");
+    await here(page).getByRole("button", { name: "Use a recovery code" }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("recovery-code");
+    expect(await page.locator("#login-code").isHidden()).toBe(true);
+    await page.keyboard.type(recoveryCodes[0].toLowerCase());
+    await expectFits(page);
+    await shot(page, `${width}-authenticator-recovery-code`);
+    await here(page).getByRole("button", { name: "Verify" }).click();
+    await stepShown(page, "done");
+    expect(await textOf(page, "done-summary")).toContain(`Signed in as ${email} with a recovery code. 9 recovery codes left.`);
+
+    // Single use: the same recovery code is refused the second time.
+    await here(page).getByRole("button", { name: "Sign in again" }).click();
+    await signIn(page);
+    await stepShown(page, "code");
+    await here(page).getByRole("button", { name: "Use a recovery code" }).click();
+    await page.keyboard.type(recoveryCodes[0]);
+    await page.keyboard.press("Enter");
+    await says(page, "recovery-code-msg", "That recovery code is not valid, or it was used already.");
+    expect(await toneOf(page, "recovery-code-msg")).toBe("error");
+    expect(await page.locator("#recovery-code").getAttribute("aria-invalid")).toBe("true");
+    await page.locator("#recovery-code").fill(recoveryCodes[1]);
+    expect(await textOf(page, "recovery-code-msg")).toBe("");
+    await here(page).getByRole("button", { name: "Verify" }).click();
+    await stepShown(page, "done");
+    expect(await textOf(page, "done-summary")).toContain("8 recovery codes left.");
 
     expect(problems).toEqual([]);
+    expect(serverErrorLines()).toEqual([]);
     await close();
   });
 
-  it("walks the Twilio tutorial on a 375 px phone: Twilio settings, send code, enable, 242, Wait N seconds, trusted computer", async () => {
-    const { page, problems, close } = await openDemo(PHONE);
-    const email = uniqueEmail("demo-sms");
+  it("walks the text-message tutorial with the fake Twilio: settings collapsed once saved, the inbox link, a 429 countdown, a wrong code, a trusted device revoked", async () => {
+    // The Twilio integration is the server's: start from "not configured" whatever ran before.
+    expect((await api("PUT", "/api/integration", { integrations: { twilio: { enabled: false } } })).status).toBe(200);
+    const { page, problems, close } = await openDemo(options);
+    const email = uniqueEmail(`demo-sms-${width}`);
     const phone = newPhone();
-    await expectFits(page);
-
     await enterKeyAndCreateUser(page, { email, phone: phone.typed, method: "Text message" });
+
     await stepShown(page, "sms");
-    // A fresh server has no Twilio integration: the panel opens and says so.
-    await statusSays(page, "Twilio is not configured yet");
+    await expectStepper(page, "enrol");
+    await says(page, "twilio-status", "Twilio is not configured yet");
+    expect(await toneOf(page, "twilio-status")).toBe("warn"); // not in the success style
+    expect(await page.locator("#twilio-panel").getAttribute("open")).not.toBeNull();
+    expect(await page.locator("#send-form").isHidden()).toBe(true);
     await here(page).getByLabel("Twilio URL").fill(e2e.fakeTwilioUrl);
     await expectFits(page);
-    await shot(page, "sms-1-twilio");
+    await shot(page, `${width}-sms-twilio`);
     await here(page).getByRole("button", { name: "Save Twilio settings" }).click();
-    await statusSays(page, "Twilio settings saved");
 
+    // Saved: the panel folds away, and the fake's message list is one click away.
+    await says(page, "twilio-status", "Twilio settings saved");
+    expect(await toneOf(page, "twilio-status")).toBe("ok");
+    expect(await page.locator("#twilio-panel").getAttribute("open")).toBeNull();
+    expect(await textOf(page, "twilio-badge")).toBe("Saved");
+    expect(await page.locator("#fake-inbox-link").getAttribute("href")).toBe(`${e2e.fakeTwilioUrl}/_fake/messages`);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("sms-phone");
     expect(await here(page).getByLabel("Mobile phone", { exact: true }).inputValue()).toBe(phone.typed);
-    await here(page).getByRole("button", { name: "Send code to mobile phone" }).click();
-    await statusSays(page, "Code sent");
-    const enrolmentCode = await onlyCodeTo(phone.e164);
-    await here(page).getByLabel("Verification code from the text message").fill(enrolmentCode);
-    await expectFits(page);
-    await shot(page, "sms-2-enrol");
-    await here(page).getByRole("button", { name: "Enable two-factor" }).click();
-
-    await stepShown(page, "login");
+    await here(page).getByRole("button", { name: "Text me a code" }).click();
+    await says(page, "sms-phone-msg", `Code sent to ${phone.typed}.`);
+    await here(page)
+      .getByLabel("Code from the text message")
+      .fill(await onlyCodeTo(phone.e164));
+    await saveRecoveryCodes(page, { email, width: `${width}-sms` });
     expect(await apiUser(email)).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "TextMessage" });
-    await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await here(page).getByRole("button", { name: "Log in" }).click();
 
-    // The Login API texted a code; another one right away is refused for 30 s per purpose.
+    // The Login API texted a code; another one right away is refused: counted down, button held.
+    await signIn(page);
     await stepShown(page, "code");
-    expect(await page.locator("#code-hint").textContent()).toContain(phone.typed);
-    await here(page).getByRole("button", { name: "Send another code" }).click();
-    await errorSays(page, /Wait \d+ seconds/);
+    expect(await textOf(page, "code-lead")).toContain(phone.typed);
+    await here(page).getByRole("button", { name: "Send a new code" }).click();
+    await says(page, "resend-msg", /^Wait \d+ s before asking for another code\.$/);
+    const wait = Number(/Wait (\d+) s/.exec(await textOf(page, "resend-msg"))[1]);
+    expect(await toneOf(page, "resend-msg")).toBe("warn");
+    expect(await page.locator("#resend").isDisabled()).toBe(true);
+    expect(await textOf(page, "resend")).toMatch(/^Send again in \d+ s$/);
+    await page.waitForTimeout(2_200);
+    expect(Number(/Wait (\d+) s/.exec(await textOf(page, "resend-msg"))[1])).toBeLessThan(wait);
     await expectFits(page);
-    await shot(page, "sms-3-wait");
+    await shot(page, `${width}-sms-wait`);
+
     const texts = await messagesTo(phone.e164);
     expect(texts).toHaveLength(2);
     const loginCode = SMS_CODE.exec(texts[1].body)[1];
-    await here(page).getByLabel("Verification code", { exact: true }).fill(loginCode);
+    const wrong = loginCode === "000000" ? "111111" : "000000";
+    await here(page).getByLabel("Verification code").fill(wrong);
+    await says(page, "login-code-msg", "That code is not valid.");
+    expect(await toneOf(page, "login-code-msg")).toBe("error");
+    await page.locator("#login-code").focus();
+    await page.keyboard.press("Backspace");
+    expect(await textOf(page, "login-code-msg")).toBe(""); // the old error goes while typing
     await here(page).getByLabel("Trust this computer").check();
-    await here(page).getByRole("button", { name: "Verify" }).click();
+    await here(page).getByLabel("Verification code").fill(loginCode);
 
     await stepShown(page, "done");
-    expect(await page.locator("#done-summary").textContent()).toContain("This computer is trusted");
+    expect(await textOf(page, "done-summary")).toContain("This computer is now trusted");
     expect(await shownClaims(page)).toMatchObject({ email, aud: APPLICATION_ID });
     await expectFits(page);
-    await shot(page, "sms-4-signed-in");
+    await shot(page, `${width}-sms-signed-in`);
 
-    // The trust id skips the code on the next login, and no text is sent.
-    await here(page).getByRole("button", { name: "Log in again" }).click();
-    await stepShown(page, "login");
-    await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await here(page).getByRole("button", { name: "Log in" }).click();
+    // The trust id skips the code and sends no text; revoked, the next sign-in asks again.
+    await here(page).getByRole("button", { name: "Sign in again" }).click();
+    await signIn(page);
     await stepShown(page, "done");
-    expect(await page.locator("#done-summary").textContent()).toContain("Signed in without a code");
+    expect(await textOf(page, "done-summary")).toBe(`Signed in as ${email} without a code: this computer is trusted.`);
     expect(await messagesTo(phone.e164)).toHaveLength(2);
-
-    expect(problems).toEqual([]);
-    await close();
-  });
-
-  it("puts the API's refusals in words: 401, 400 with FusionAuth's messages, 409 locked until, 404 sign-in expired", async () => {
-    const { page, problems, close } = await openDemo(DESKTOP);
-    await here(page).getByLabel("API key").fill("not-the-key");
-    await here(page).getByRole("button", { name: "Use this key" }).click();
-    await errorSays(page, "The API key was not accepted.");
-
-    // A duplicate email: the server's own field error message.
-    const taken = uniqueEmail("demo-taken");
-    const created = await fetch(`${e2e.baseUrl}/api/user`, {
-      method: "POST",
-      headers: { Authorization: e2e.apiKey, "Content-Type": "application/json" },
-      body: JSON.stringify({ user: { email: taken, password: PASSWORD } }),
-    });
-    expect(created.status).toBe(200);
-    await here(page).getByLabel("API key").fill(e2e.apiKey);
-    await here(page).getByRole("button", { name: "Use this key" }).click();
-    await stepShown(page, "user");
-    await here(page).getByLabel("Email", { exact: true }).fill(taken);
-    await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await here(page).getByRole("button", { name: "Create user" }).click();
-    await errorSays(page, `A User with email = [${taken}] already exists.`);
-
-    const email = uniqueEmail("demo-words");
-    await here(page).getByLabel("Email", { exact: true }).fill(email);
-    await here(page).getByRole("button", { name: "Create user" }).click();
-    await stepShown(page, "method");
-    await here(page).getByRole("button", { name: "Continue" }).click();
-    await stepShown(page, "authenticator");
-    const base32 = await page.locator("#secret-base32").textContent();
-    await here(page).getByLabel("Verification code from the app").fill(authenticatorCode(base32));
-    await here(page).getByRole("button", { name: "Enable two-factor" }).click();
-    await stepShown(page, "login");
-
-    // A lock and a challenge that is gone take minutes to reach for real: the Login API's answers
-    // are stood in for, once each; the 404 then comes from the server for an unknown twoFactorId.
-    const expiry = Date.now() + 180_000;
-    await page.route(
-      "**/api/login",
-      (route) => route.fulfill({ status: 409, contentType: "application/json", body: JSON.stringify({ actions: [{ expiry }] }) }),
-      { times: 1 },
-    );
-    await here(page).getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await here(page).getByRole("button", { name: "Log in" }).click();
-    const until = await page.evaluate((time) => new Date(time).toLocaleString(), expiry);
-    await errorSays(page, `Locked until ${until}`);
-    await shot(page, "words-409-locked");
-
-    await page.route(
-      "**/api/login",
-      (route) => route.fulfill({ status: 242, contentType: "application/json", body: JSON.stringify({ twoFactorId: unknownTwoFactorId() }) }),
-      { times: 1 },
-    );
-    await here(page).getByRole("button", { name: "Log in" }).click();
+    await revokeTheOnlyDevice(page, email);
+    await here(page).getByRole("button", { name: "Sign in again" }).click();
+    await signIn(page);
     await stepShown(page, "code");
-    await here(page).getByLabel("Verification code", { exact: true }).fill(authenticatorCode(base32, 1));
-    await here(page).getByRole("button", { name: "Verify" }).click();
-    await errorSays(page, "This sign-in expired, start again.");
-    await here(page).getByRole("button", { name: "Start again" }).click();
-    await stepShown(page, "login");
 
     expect(problems).toEqual([]);
-    await close();
-  });
-
-  it("fits the authenticator enrolment, with its QR code and URI, on a 375 px phone", async () => {
-    const { page, problems, close } = await openDemo(PHONE);
-    await enterKeyAndCreateUser(page, { email: uniqueEmail("demo-narrow"), method: "Authenticator app" });
-    await stepShown(page, "authenticator");
-    await statusSays(page, "Scan the QR code");
-    await page.getByText("otpauth URI").click();
-    await expectFits(page);
-    await shot(page, "mobile-authenticator-enrol");
-    expect(problems).toEqual([]);
+    expect(serverErrorLines()).toEqual([]);
     await close();
   });
 });

@@ -36,10 +36,15 @@ export default function setup(project: TestProject): Promise<() => Promise<void>
 
 /**
  * What setup() does, for other Node projects that need their own pair of servers: `name` keeps
- * their logs apart (test-results/<name>/), `vars` become extra `--var`s of `wrangler dev`. The
- * browser project (test/browser/global-setup.mjs) uses it to switch the /demo page on.
+ * their logs apart (test-results/<name>/), `vars` become extra `--var`s of `wrangler dev`, and
+ * `startScript` runs wrangler through scripts/start.mjs as `npm start` does (its log level, its
+ * filter of workerd's dropped-connection reports) instead of directly. The browser project
+ * (test/browser/global-setup.mjs) uses all three: the /demo page on, and a log to check for errors.
  */
-export async function startServers(project: TestProject, options: { name?: string; vars?: Record<string, string> } = {}): Promise<() => Promise<void>> {
+export async function startServers(
+  project: TestProject,
+  options: { name?: string; vars?: Record<string, string>; startScript?: boolean } = {},
+): Promise<() => Promise<void>> {
   const name = options.name ?? "e2e";
   const root = project.config.root;
   const logDir = join(root, "test-results", name);
@@ -79,13 +84,14 @@ export async function startServers(project: TestProject, options: { name?: strin
     writeFileSync(envFile, "# Empty on purpose: stands in for .dev.vars, whose secrets must not reach the e2e server.\n", { mode: 0o600 });
     const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
     if (!existsSync(wranglerBin)) throw new Error(`wrangler is not installed at ${wranglerBin}; run npm ci`);
+    // scripts/start.mjs runs `wrangler dev` with the arguments after its own name.
+    const command = options.startScript ? [join(root, "scripts", "start.mjs")] : [wranglerBin, "dev"];
     const wrangler = start(
       servers,
-      "wrangler dev",
+      options.startScript ? "wrangler dev (scripts/start.mjs)" : "wrangler dev",
       process.execPath,
       [
-        wranglerBin,
-        "dev",
+        ...command,
         "--ip",
         LOOPBACK,
         "--port",
