@@ -89,6 +89,9 @@ export type CompletionResult =
   /** `recoveryCode`: the login used up a recovery code. */
   | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean };
 
+/** A disable: with a recovery code or not, the delivery it had, the valid trusted devices it revoked. */
+export type Disabled = { recoveryCode: boolean; delivery: TwoFactorDelivery; trustRevoked: number };
+
 /** Who asks: an API key (any user), or a JWT issued at `issuedAt` (s), which a re-created user rejects. */
 export type Caller = { issuedAt?: number };
 
@@ -259,9 +262,10 @@ export class UserGuard extends DurableObject<Env> {
 
   /**
    * Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes;
-   * answers the delivery it had and how many valid trusted devices the disable revoked.
+   * answers the delivery it had and how many valid trusted devices the disable revoked. A wrong code
+   * that locked login says so (`locked`), as a login's does.
    */
-  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<{ recoveryCode: boolean; delivery: TwoFactorDelivery; trustRevoked: number }>> {
+  disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<Disabled> | { ok: false; problem: Problem; locked: LoginPrevention }> {
     return this.change(async () => {
       const account = this.accountFor(caller);
       if (!account) return notFound;
@@ -274,7 +278,9 @@ export class UserGuard extends DurableObject<Env> {
         const trustRevoked = revokedTrustCount(before, next!, nowMs);
         return { ok: true, recoveryCode: outcome.recoveryCode === true, delivery: account.user.twoFactorDelivery, trustRevoked };
       }
-      return { ok: false, problem: outcome.outcome === "not-enabled" ? twoFactorNotEnabled : codeProblem(outcome) };
+      if (outcome.outcome === "not-enabled") return { ok: false, problem: twoFactorNotEnabled };
+      const problem = codeProblem(outcome);
+      return outcome.outcome === "invalid-code" && outcome.locked ? { ok: false, problem, locked: outcome.locked } : { ok: false, problem };
     });
   }
 

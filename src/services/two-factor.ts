@@ -5,7 +5,7 @@ import { hotp, timeStep } from "../domain/totp";
 import { twoFactorMethod } from "../domain/events";
 import type { TwoFactorDelivery } from "../domain/user";
 import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../kv/enrolment-codes";
-import { userGuard } from "../objects/user-guard";
+import { userGuard, type Disabled } from "../objects/user-guard";
 import { emit, type Background } from "./shared/events";
 import { requireTwilio, textCode } from "./shared/sms";
 import { unwrapFor, type Target } from "./shared/target";
@@ -23,10 +23,18 @@ export async function enableTwoFactor(
   emit(env, background, { type: "user.two-factor.method.add", userId: target.userId, info });
 }
 
-/** Disables 2FA with a code or a recovery code; the disable deletes the other recovery codes and revokes trusted devices. */
+/**
+ * Disables 2FA with a code or a recovery code; the disable deletes the other recovery codes and
+ * revokes trusted devices. Wrong codes count toward the lockout: the one that locks login sends user.action.
+ */
 export async function disableTwoFactor(env: Env, target: Target, code: string, nowMs: number, background: Background): Promise<void> {
   const { userId } = target;
-  const { delivery, recoveryCode, trustRevoked } = unwrapFor(target, await userGuard(env, userId).disable(target, code, nowMs));
+  const result = await userGuard(env, userId).disable(target, code, nowMs);
+  if (!result.ok && "locked" in result) {
+    const { reason, until } = result.locked;
+    emit(env, background, { type: "user.action", userId, info: { action: "prevent-login", reason, expiry: until } });
+  }
+  const { delivery, recoveryCode, trustRevoked } = unwrapFor<Disabled>(target, result);
   if (recoveryCode) emit(env, background, { type: "user.two-factor.recovery-code.used", userId, info: { remaining: 0 } });
   emit(env, background, { type: "user.two-factor.method.remove", userId, info: { method: twoFactorMethod(delivery), source: "disable" } });
   if (trustRevoked) emit(env, background, { type: "user.trust.revoked", userId, info: { reason: "two-factor-disabled", count: trustRevoked } });

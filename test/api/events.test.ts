@@ -239,6 +239,18 @@ describe("enrolment", () => {
     ]);
   });
 
+  it("wrong codes on a disable are no login (no user.login.failed), but the fifth locks login: user.action (two-factor)", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const events = await during(user.id, async () => {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        expect((await call("DELETE", `/api/user/two-factor/${user.id}?code=${await wrongCode(user.secret)}`)).status).toBe(421);
+      }
+    });
+    expect(events.map((event) => [event.type, event.info])).toEqual([
+      ["user.action", { action: "prevent-login", reason: "two-factor", expiry: expect.any(Number) }],
+    ]);
+  });
+
   it("the User API: .add (user-api), and the admin reset .remove (admin-reset) with user.trust.revoked", async () => {
     const user = await createTwoFactorUserWithoutCode();
     expect(eventsOf(user.id, "user.two-factor.method.add").map((event) => event.info)).toEqual([{ method: "authenticator", source: "user-api" }]);
