@@ -113,14 +113,21 @@ export const numberRange = (e164: string) => e164.slice(0, -3);
 export const maskedRange = (range: string) => `${range}xxx`;
 
 /**
- * The key a client's sends are counted under: an IPv4 address, or an IPv6 /64 (the prefix one site
- * usually gets, RFC 6177: one address each would let a single host count as 2^64 clients). Anything
- * that is not an IP address has none.
+ * The key a client's sends are counted under: an IPv4 address (in one spelling: IPv4-mapped IPv6
+ * and leading zeros fold), or an IPv6 /64 (the prefix one site usually gets, RFC 6177: one address
+ * each would let a single host count as 2^64 clients). Anything that is not an IP address has none.
  */
 export function clientKey(ip: string | undefined): string | undefined {
   const network = networkOf(ip);
   if (!network) return undefined;
-  return network.endsWith("::/64") ? network : ip!.trim().replace(/^::ffff:/i, "");
+  return network.endsWith("::/64")
+    ? network
+    : ip!
+        .trim()
+        .replace(/^::ffff:/i, "")
+        .split(".")
+        .map(Number)
+        .join(".");
 }
 
 export const HOUR_MS = 3_600_000;
