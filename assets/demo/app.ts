@@ -628,7 +628,8 @@ function claimRow(name: string, value: unknown): HTMLTableRowElement {
   const head = document.createElement("th");
   head.scope = "row";
   const code = document.createElement("code");
-  code.textContent = name;
+  // camelCase names break between their words on a phone ("authentication|Type"), never mid-word.
+  code.append(...breakable(name, /(?<=[a-z])(?=[A-Z])|(?<=_)/));
   head.append(code);
   if (CLAIM_NAMES[name]) {
     const meaning = document.createElement("span");
@@ -643,15 +644,21 @@ function claimRow(name: string, value: unknown): HTMLTableRowElement {
     raw.textContent = String(value);
     cell.append(raw);
   } else if (typeof value === "string" && !/\s/.test(value) && value.length > 12) {
-    // Ids, emails, URLs: one unbreakable word each, so they get a box that may break anywhere.
+    // Ids, emails, URLs: one long word each, in a box of their own that breaks after "@", "." or
+    // "/" first (a dash is a break already), and anywhere only when a piece is still too long.
     const token = document.createElement("code");
-    token.textContent = value;
+    token.append(...breakable(value, /(?<=[@/])|(?=\.)/));
     cell.append(token);
   } else {
     cell.textContent = Array.isArray(value) ? value.join(", ") : typeof value === "object" ? JSON.stringify(value) : String(value);
   }
   row.append(head, cell);
   return row;
+}
+
+/** `text` as text nodes with a <wbr> (a line break opportunity) wherever `at` matches. */
+function breakable(text: string, at: RegExp): Array<string | Node> {
+  return text.split(at).flatMap((part, index) => (index === 0 ? [part] : [document.createElement("wbr"), part]));
 }
 
 /** The JWT payload (Base64URL JSON). For display only: the server verifies tokens, this page does not. */

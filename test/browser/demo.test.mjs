@@ -130,6 +130,14 @@ function shownClaims(page) {
   );
 }
 
+/** The claims table wraps inside its cells: nothing sticks out of a cell. */
+async function expectClaimsWrap(page) {
+  const overflowing = await page.evaluate(() =>
+    [...document.querySelectorAll("#claims th, #claims td")].filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent),
+  );
+  expect(overflowing).toEqual([]);
+}
+
 /** Lines the server printed that look like an error or a stack trace. */
 function serverErrorLines() {
   return readFileSync(SERVER_LOG, "utf8")
@@ -316,6 +324,7 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     );
     const user = await apiUser(email);
     expect(await shownClaims(page)).toMatchObject({ sub: user.id, email, iss: "acme.com", aud: APPLICATION_ID, applicationId: APPLICATION_ID });
+    await expectClaimsWrap(page);
     await expectFits(page);
     await shot(page, `${width}-authenticator-signed-in`);
     await revokeTheOnlyDevice(page, email);
@@ -422,6 +431,7 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     await stepShown(page, "done");
     expect(await textOf(page, "done-summary")).toContain("This computer is now trusted");
     expect(await shownClaims(page)).toMatchObject({ email, aud: APPLICATION_ID });
+    await expectClaimsWrap(page);
     await expectFits(page);
     await shot(page, `${width}-sms-signed-in`);
 
