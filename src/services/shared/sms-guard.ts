@@ -10,6 +10,7 @@ import { Failure, generalFailure, invalidField, tooManySends } from "../../domai
 import { checkDestination, clientKey, maskedRange, type NumberClass, type RefusalReason } from "../../domain/sms-guard";
 import { clientThrottle, rangeShard, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../twilio/phone";
+import { emitFromRequest } from "./events";
 
 /** A text as the guard sees it. */
 export type TextRequest = {
@@ -76,7 +77,10 @@ export async function admitText(env: Env, config: Config, request: TextRequest, 
 function refused(request: TextRequest, refusal: Refusal, retryAfterSeconds?: number): Failure {
   const { reason, country, range, numberClass } = refusal;
   const purpose = request.purpose.split(":", 1)[0];
-  console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: range && maskedRange(range), numberClass, purpose }));
+  const masked = range && maskedRange(range);
+  console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: masked, numberClass, purpose }));
+  // The same facts as the line for webhooks (never the number).
+  emitFromRequest({ type: "sms.refused", info: { reason, country, purpose: purpose!, ...(masked && { range: masked }), ...(numberClass && { numberClass }) } });
   switch (reason) {
     case "invalid":
       return invalidField(request.phoneField, "invalid", `The [${request.phoneField}] is not a phone number.`);
