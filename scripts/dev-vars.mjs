@@ -26,5 +26,4 @@ const apiKey = /^API_KEYS=([^,\n]*)/m.exec(readFileSync(path, "utf8"))?.[1];
 console.log(`
 API key: ${apiKey}
 Try:     curl -H "Authorization: ${apiKey}" http://127.0.0.1:8787/api/two-factor/secret
-(A "Request.cf" warning from wrangler is harmless: it cannot fetch Cloudflare's request metadata offline.)
 `);

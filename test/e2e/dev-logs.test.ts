@@ -17,14 +17,14 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const API_KEY = `dev-logs-${randomBytes(16).toString("hex")}`;
 const PASSWORD = "correct horse battery staple";
 
-/** The arguments package.json's "start" script gives `wrangler dev`. */
+/** The arguments package.json's "start" script gives `wrangler dev` (through scripts/start.mjs, which passes them on). */
 function startScriptArgs(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
   const command = scripts.start
     .split("&&")
     .map((part) => part.trim())
-    .find((part) => part.startsWith("wrangler dev"));
-  expect(command, "npm start runs wrangler dev").toBeDefined();
+    .find((part) => part.startsWith("node scripts/start.mjs"));
+  expect(command, "npm start runs wrangler dev through scripts/start.mjs").toBeDefined();
   return command!.split(/\s+/).slice(2);
 }
 
