@@ -1,10 +1,12 @@
 // Nothing secret reaches the console: across full flows — a user created with a password,
-// authenticator 2FA enabled, a 242 login completed with trustComputer, a trusted login, SMS enrolment,
-// login and resend through the fake Twilio, a Twilio integration PUT with an auth token, a disable, and
-// forced 500s — no log line holds a password, a TOTP or SMS code, a JWT, a trust id, a 2FA secret (either
-// form), a Twilio auth token, the API key or a pending twoFactorId. Failed login steps (resend, completion,
-// trusted login, disable) are logged under their route pattern, with credential-like runs of the error
-// message blanked. `wrangler dev`'s own request log is test/e2e/dev-logs.test.ts.
+// authenticator 2FA enabled, a 242 login completed with trustComputer, a trusted login, recovery codes
+// generated and one used, a webhook with its signing key, SMS enrolment, login and resend through the
+// fake Twilio, a Twilio integration PUT with an auth token, a disable, and forced 500s — no log line
+// holds a password, a TOTP or SMS code, a recovery code, a JWT, a trust id, a 2FA secret (either form),
+// a webhook signing key, a Twilio auth token, the API key or a pending twoFactorId. Failed login steps
+// (resend, completion, trusted login, disable) are logged under their route pattern, with
+// credential-like runs of the error message blanked. `wrangler dev`'s own request log is
+// test/e2e/dev-logs.test.ts.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
@@ -91,6 +93,22 @@ describe("the console during full flows", () => {
     expect((await sendDuringLogin(smsChallenge)).status).toBe(200);
     const smsDone = await jsonBody(await twoFactorLogin({ twoFactorId: smsChallenge, code: secrets.code(lastCodeTo(fake, "+15555550602")) }));
     secrets.add("SMS JWT", smsDone.token);
+
+    // Recovery codes: generated, one completes a login (typed without its dash).
+    const recoveryCodes = (await jsonBody(await call("POST", `/api/user/two-factor/recovery-code/${alice.id}`))).recoveryCodes as string[];
+    recoveryCodes.forEach((code, index) => {
+      secrets.add(`recovery code ${index}`, code);
+      secrets.add(`recovery code ${index} as stored`, code.replace("-", ""));
+    });
+    const { twoFactorId: recoveryLogin } = await jsonBody(await login(alice.email, alice.password));
+    secrets.add("recovery twoFactorId", recoveryLogin);
+    secrets.add("recovery JWT", (await jsonBody(await twoFactorLogin({ twoFactorId: recoveryLogin, code: recoveryCodes[0]!.replace("-", "") }))).token);
+
+    // A webhook with its signing key (write-only, answered once).
+    const hook = await call("POST", "/api/webhook", {
+      body: { webhook: { url: "https://receiver.example/hooks", eventsEnabled: { "user.login.success": true } } },
+    });
+    secrets.add("webhook signing key", (await jsonBody(hook)).webhook.signatureConfiguration.signingKey);
 
     // Disable with a code in the query string.
     expect((await call("DELETE", `/api/user/two-factor/${alice.id}?code=${secrets.code(await codeFor(secret))}`)).status).toBe(200);
