@@ -2,7 +2,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import { numberRange } from "../src/domain/sms-guard";
+import { HOUR_MS, hourOf, numberRange } from "../src/domain/sms-guard";
 import { rangeThrottle } from "../src/objects/phone-throttle";
 import { createFakeTwilio, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "./fake-twilio/handler";
 import { call } from "./helpers";
@@ -120,3 +120,22 @@ export async function pushFailure(response: Response): Promise<string> {
   expect(body.generalErrors?.map((error) => error.code)).toEqual(["[PushTwoFactorFailed]"]);
   return body.generalErrors![0]!.message;
 }
+
+let hoursAhead = 0;
+
+/**
+ * The fake Twilio, configured, with `Date` frozen 10 s into a clock hour 100 hours from any other
+ * call's in this file: the SMS guard's budgets and figures count per clock hour, and storage is
+ * shared by the file, so each test starts with empty counts. Undo with `vi.useRealTimers()`.
+ */
+export async function smsHourOfItsOwn(): Promise<FakeTwilioServer> {
+  const fake = installFakeTwilio();
+  expect((await configureTwilio()).status).toBe(200);
+  vi.useFakeTimers({ toFake: ["Date"] });
+  hoursAhead += 100;
+  vi.setSystemTime((hourOf(Date.now()) + 1000 + hoursAhead) * HOUR_MS + 10_000);
+  return fake;
+}
+
+/** Whole seconds until the next clock hour, when the SMS guard's hourly budgets start again. */
+export const secondsToNextHour = () => Math.ceil(((hourOf(Date.now()) + 1) * HOUR_MS - Date.now()) / 1000);

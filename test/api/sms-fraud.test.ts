@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HOUR_MS, hourOf } from "../../src/domain/sms-guard";
 import { openApiDocument } from "../../src/routes/openapi";
 import { accessToken, call, captureConsole, createTextMessageUser, createUser, jsonBody, newSecret } from "../helpers";
-import { configureTwilio, installFakeTwilio, messagesTo, type FakeTwilioServer } from "../twilio-fake";
+import { messagesTo, secondsToNextHour, smsHourOfItsOwn, type FakeTwilioServer } from "../twilio-fake";
 
 type Errors = { generalErrors?: Array<{ code: string; message: string }>; fieldErrors?: Record<string, Array<{ code: string; message: string }>> };
 type Vars = Partial<Record<keyof Env, string>>;
@@ -26,15 +26,10 @@ const PRODUCTION: Vars = { SMS_ALLOW_UNASSIGNED_NUMBERS: "false" };
 
 let fake: FakeTwilioServer;
 let secret: string;
-let hours = 0;
 
 beforeEach(async () => {
-  fake = installFakeTwilio();
-  expect((await configureTwilio()).status).toBe(200);
-  vi.useFakeTimers({ toFake: ["Date"] });
-  // 10 s into a clock hour 100 hours from any other test's (some move on an hour; the report's default window is 24 hours).
-  hours += 100;
-  vi.setSystemTime((hourOf(Date.now()) + 1000 + hours) * HOUR_MS + 10_000);
+  // 100 hours apart: some tests move on an hour, and the report's default window is 24 hours.
+  fake = await smsHourOfItsOwn();
   secret = await newSecret();
 });
 
@@ -87,8 +82,6 @@ async function tooMany(response: Response): Promise<number> {
   expect(retryAfter).toMatch(/^\d+$/);
   return Number(retryAfter);
 }
-
-const secondsToNextHour = () => Math.ceil(((hourOf(Date.now()) + 1) * HOUR_MS - Date.now()) / 1000);
 
 async function report(query = `start=${hourOf(Date.now()) * HOUR_MS}&end=${Date.now()}`): Promise<Report> {
   const response = await call("GET", `/api/system/sms-report?${query}`);

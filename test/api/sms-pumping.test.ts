@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULTS } from "../../src/domain/config";
 import { HOUR_MS, hourOf } from "../../src/domain/sms-guard";
 import { call, captureConsole, createTextMessageUser, jsonBody } from "../helpers";
-import { configureTwilio, installFakeTwilio, messagesTo, type FakeTwilioServer } from "../twilio-fake";
+import { messagesTo, secondsToNextHour, smsHourOfItsOwn, type FakeTwilioServer } from "../twilio-fake";
 
 type Vars = Partial<Record<keyof Env, string>>;
 type User = { email: string; password: string };
@@ -22,15 +22,9 @@ const PRODUCTION: Vars = { SMS_ALLOW_UNASSIGNED_NUMBERS: "false" };
 const SENDS_PER_LOGIN = DEFAULTS.smsMaxPerChallenge;
 
 let fake: FakeTwilioServer;
-let hours = 0;
 
 beforeEach(async () => {
-  fake = installFakeTwilio();
-  expect((await configureTwilio()).status).toBe(200);
-  vi.useFakeTimers({ toFake: ["Date"] });
-  // 10 s into a clock hour 100 hours from any other test's.
-  hours += 100;
-  vi.setSystemTime((hourOf(Date.now()) + 1000 + hours) * HOUR_MS + 10_000);
+  fake = await smsHourOfItsOwn();
 });
 
 afterEach(() => {
@@ -40,8 +34,6 @@ afterEach(() => {
 
 /** Past the 30 s spacing of one login's texts. */
 const nextRound = () => vi.setSystemTime(Date.now() + (DEFAULTS.smsMinIntervalSeconds + 1) * 1000);
-
-const secondsToNextHour = () => Math.ceil(((hourOf(Date.now()) + 1) * HOUR_MS - Date.now()) / 1000);
 
 /** The application logs its user in with its API key and vouches for the user's address. */
 async function login(user: User, ipAddress: string, vars: Vars = {}): Promise<string> {
