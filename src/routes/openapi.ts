@@ -8,6 +8,7 @@ import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { z } from "zod";
 import { EVENT_TYPES } from "../domain/events";
+import { RECOVERY_CODE_COUNT } from "../domain/recovery-codes";
 import { REFUSAL_REASONS } from "../domain/sms-guard";
 import type { PublicUser } from "../domain/user";
 import { fusionAuthId } from "../domain/user-input";
@@ -83,7 +84,12 @@ const user = z
 const userResponse = z.object({ user }).meta({ id: "UserResponse" });
 const loginResponse = z.object({ token: text, twoFactorId: text, twoFactorTrustId: text, user: user.optional() }).meta({ id: "LoginResponse" });
 const recoveryCodesResponse = z
-  .object({ recoveryCodes: z.array(z.string()).length(10).describe("Shown this once: ten single-use codes (`ABCDE-FGH23`), replacing any earlier set.") })
+  .object({
+    recoveryCodes: z
+      .array(z.string())
+      .length(RECOVERY_CODE_COUNT)
+      .describe("Shown this once: ten single-use codes (`ABCDE-FGH23`), replacing any earlier set."),
+  })
   .meta({ id: "RecoveryCodesResponse" });
 const trustStatusResponse = z
   .object({

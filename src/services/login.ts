@@ -3,11 +3,10 @@
 // needs one KV read (login id → user id), and for a TextMessage user the SMS guard and Twilio.
 import type { Config } from "../domain/config";
 import type { LoginFailureReason } from "../domain/events";
-import { fail, Failure, unwrap } from "../domain/failures";
+import { fail, Failure, unwrap, type LoginPrevention } from "../domain/failures";
 import { normalizeRecoveryCode } from "../domain/recovery-codes";
 import { openTwoFactorId, sealTwoFactorId } from "../domain/two-factor-id";
 import { networkOf } from "../domain/network";
-import type { LoginPrevention } from "../domain/failures";
 import { loginIdName, type PublicUser } from "../domain/user";
 import { loginIndex } from "../kv/users";
 import { decoyGuard, userGuard, type TextedCode, type UserGuardStub } from "../objects/user-guard";
