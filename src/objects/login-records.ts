@@ -12,17 +12,31 @@ const DAY_MS = 86_400_000;
 
 type Row = { instant: number; application_id: string | null; ip_address: string | null; login_id: string | null; meta_data: string | null };
 
-export class LoginRecords {
-  private ready = false;
+const CREATE_TABLE = "CREATE TABLE login_records (instant INTEGER NOT NULL, application_id TEXT, ip_address TEXT, login_id TEXT, meta_data TEXT)";
 
+export class LoginRecords {
   constructor(
     private readonly sql: SqlStorage,
     private readonly limits: Config["loginRecords"],
   ) {}
 
+  /** Made with the account, in the same write, so that a login only inserts. */
+  createTable(): void {
+    this.sql.exec(CREATE_TABLE);
+  }
+
   /** Records a login and drops what falls outside the limits; runs inside the caller's write. */
   add(record: LoginRecord): void {
-    this.prepare();
+    this.unlessNoTable(
+      () => this.insert(record),
+      () => {
+        this.createTable();
+        this.insert(record);
+      },
+    );
+  }
+
+  private insert(record: LoginRecord): void {
     this.sql.exec(
       "INSERT INTO login_records (instant, application_id, ip_address, login_id, meta_data) VALUES (?, ?, ?, ?, ?)",
       record.instant,
@@ -40,7 +54,13 @@ export class LoginRecords {
 
   /** The records matching `query`, newest first, and how many match in all. */
   search(query: LoginRecordQuery, nowMs: number): { logins: LoginRecord[]; total: number } {
-    this.prepare();
+    return this.unlessNoTable(
+      () => this.select(query, nowMs),
+      () => ({ logins: [], total: 0 }),
+    );
+  }
+
+  private select(query: LoginRecordQuery, nowMs: number): { logins: LoginRecord[]; total: number } {
     const conditions = ["instant >= ?", "instant <= ?"];
     const values: (string | number)[] = [Math.max(query.start ?? 0, nowMs - this.limits.retentionDays * DAY_MS), query.end ?? Number.MAX_SAFE_INTEGER];
     if (query.applicationId) {
@@ -67,14 +87,18 @@ export class LoginRecords {
     return { logins, total };
   }
 
-  /** After the object's storage was deleted: the table is made again on next use. */
-  forget(): void {
-    this.ready = false;
-  }
-
-  private prepare(): void {
-    if (this.ready) return;
-    this.sql.exec("CREATE TABLE IF NOT EXISTS login_records (instant INTEGER NOT NULL, application_id TEXT, ip_address TEXT, login_id TEXT, meta_data TEXT)");
-    this.ready = true;
+  /**
+   * `use`'s result, or `noTable`'s when the table does not exist (a user created before the table
+   * was made with the account, who has not logged in since). Not CREATE TABLE IF NOT EXISTS each
+   * time the object starts: that statement cost more than the insert on every login that reopened
+   * the object.
+   */
+  private unlessNoTable<T>(use: () => T, noTable: () => T): T {
+    try {
+      return use();
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes("no such table"))) throw error;
+      return noTable();
+    }
   }
 }

@@ -296,6 +296,7 @@ export class UserGuard extends DurableObject<Env> {
       const guard = newGuard();
       if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
       const account = { version: 1, user, guard };
+      this.logins.createTable();
       await this.commit(account, "now");
       return { ok: true, user: publicAccount(account) };
     });
@@ -404,7 +405,6 @@ export class UserGuard extends DurableObject<Env> {
       await this.releaseLoginIds(user.id, loginIdsOf(user));
       this.account = null;
       this.secretKey = null;
-      this.logins.forget();
       await this.ctx.storage.deleteAlarm();
       this.alarmAt = null;
       await this.ctx.storage.deleteAll();

@@ -112,6 +112,25 @@ describe("GET /api/system/login-record/search", () => {
   });
 });
 
+describe("LoginRecords table", () => {
+  const tables = (sql: SqlStorage) => sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'login_records'").toArray();
+
+  it("is made with the account, so that a login only inserts", async () => {
+    const user = await createUser();
+    await runInDurableObject(userGuardOf(user.id), (_instance, state) => expect(tables(state.storage.sql)).toHaveLength(1));
+  });
+
+  it("is made by the first login of a user whose object has none (created before the table came with the account)", async () => {
+    const user = await createUser();
+    await runInDurableObject(userGuardOf(user.id), (_instance, state) => void state.storage.sql.exec("DROP TABLE login_records"));
+    // A search finds nothing and makes nothing.
+    expect(await search(`userId=${user.id}`)).toEqual({ logins: [], total: 0 });
+    await runInDurableObject(userGuardOf(user.id), (_instance, state) => expect(tables(state.storage.sql)).toHaveLength(0));
+    expect((await login(user.email, user.password)).status).toBe(200);
+    expect((await search(`userId=${user.id}`)).total).toBe(1);
+  });
+});
+
 describe("LoginRecords limits", () => {
   it("keeps at most maxPerUser records and none older than the retention", async () => {
     const user = await createUser();
