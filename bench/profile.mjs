@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
   },
 });
 
-// Bundled as wrangler bundles the Worker (esbuild, `keep_names` on by default).
+// Bundled as wrangler bundles the Worker (esbuild; wrangler.toml turns `keep_names` off).
 const outfile = join(ROOT, "bench/.build/profile-worker.mjs");
 mkdirSync(dirname(outfile), { recursive: true });
 execFileSync(
@@ -32,7 +32,6 @@ execFileSync(
     "--platform=neutral",
     "--main-fields=module,main",
     "--conditions=workerd,worker,browser",
-    "--keep-names",
     "--external:cloudflare:workers",
     "--log-level=warning",
     `--outfile=${outfile}`,
