@@ -33,13 +33,24 @@ export async function issueAccessToken(
     ...(user.email && { email: user.email }),
     ...(user.username && { preferred_username: user.username }),
   };
-  return sign(claims, options.signingKey, "HS256");
+  return sign(claims, await hmacKey(options.signingKey), "HS256");
+}
+
+/** The signing key as a CryptoKey, imported once per isolate: each sign and verify would otherwise import it again. */
+let imported: { signingKey: string; key: Promise<CryptoKey> } | null = null;
+
+function hmacKey(signingKey: string): Promise<CryptoKey> {
+  if (imported?.signingKey !== signingKey) {
+    const raw = new TextEncoder().encode(signingKey);
+    imported = { signingKey, key: crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]) };
+  }
+  return imported.key;
 }
 
 /** The token's subject and issue time (s), or null for anything not signed by us, expired, or from another issuer. */
 export async function verifyAccessToken(token: string, signingKey: string, issuer: string): Promise<{ userId: string; issuedAt: number } | null> {
   try {
-    const claims = await verify(token, signingKey, { alg: "HS256", iss: issuer });
+    const claims = await verify(token, await hmacKey(signingKey), { alg: "HS256", iss: issuer });
     return typeof claims.sub === "string" && typeof claims.iat === "number" ? { userId: claims.sub, issuedAt: claims.iat } : null;
   } catch {
     return null;
