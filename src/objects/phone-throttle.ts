@@ -58,6 +58,9 @@ const CLIENT = "ip:";
 const FIGURES = "hour:";
 
 export class PhoneThrottle extends DurableObject<Env> {
+  /** Whether this instance knows the clean-up alarm is set, so a send does not ask storage each time. */
+  private alarmSet = false;
+
   /** Takes a send slot for `send` when the phone, its range and this shard's budget shares have one. */
   async acquire(send: Send): Promise<SendPermit> {
     const { phone, range, country, purpose, nowMs, shard, limits } = send;
@@ -156,6 +159,7 @@ export class PhoneThrottle extends DurableObject<Env> {
       else left = true;
     }
     if (left) await this.ctx.storage.setAlarm(now + HOUR_MS);
+    this.alarmSet = left;
   }
 
   private figuresAt(nowMs: number): Figures {
@@ -168,7 +172,9 @@ export class PhoneThrottle extends DurableObject<Env> {
   }
 
   private async keepTidy(nowMs: number): Promise<void> {
+    if (this.alarmSet) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nowMs + HOUR_MS);
+    this.alarmSet = true;
   }
 }
 

@@ -42,7 +42,8 @@ export function normalizePhone(input: string, defaultRegion: string): string | n
   return readPhone(input, defaultRegion)?.e164 ?? null;
 }
 
-const DECIMAL_DIGIT = /\p{Nd}/gu;
+/** A decimal digit other than ASCII's (those are already what libphonenumber reads, and most input is all ASCII). */
+const OTHER_DECIMAL_DIGIT = /(?![0-9])\p{Nd}/gu;
 
 /**
  * NFKC, then every remaining decimal digit as its ASCII digit. Unicode encodes each script's digits
@@ -50,7 +51,7 @@ const DECIMAL_DIGIT = /\p{Nd}/gu;
  * so a digit's value is its distance from the start of its run, modulo 10 for runs that adjoin.
  */
 function asciiDigits(input: string): string {
-  return input.normalize("NFKC").replace(DECIMAL_DIGIT, (digit) => {
+  return input.normalize("NFKC").replace(OTHER_DECIMAL_DIGIT, (digit) => {
     const codePoint = digit.codePointAt(0)!;
     let start = codePoint;
     while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start -= 1;
