@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// A/B of Worker builds on the two login benchmarks, rounds alternating between builds so that the
-// machine's background load hits them alike (this 2-core machine is shared).
-//   node bench/ab.mjs <build A>/index.js <build B>/index.js [...] [--rounds 3]
+// A/B of Worker builds on the two login benchmarks (and with --send on POST /api/two-factor/send),
+// rounds alternating between builds so that the machine's background load hits them alike (this
+// 2-core machine is shared).
+//   node bench/ab.mjs <build A>/index.js <build B>/index.js [...] [--rounds 3] [--send]
 // Build a variant without touching src/: `git archive HEAD src wrangler.toml | tar -x -C /somewhere/under/bench/scratch`,
 // patch the copy (e.g. `patch -d <copy> -p1 < bench/prototypes/challenge-in-guard.diff`), then
 // `npx wrangler deploy --dry-run --config $PWD/<copy>/wrangler.toml --outdir $PWD/<copy>/.build`
@@ -11,15 +12,19 @@
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { load, pool } from "./lib/load.mjs";
-import { cleanupAll, randomSecrets, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
+import { fileURLToPath } from "node:url";
+import { cleanupAll, randomSecrets, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
 import { hotp, newSecret, stepAt } from "./lib/totp.mjs";
 
-const { values, positionals: builds } = parseArgs({ allowPositionals: true, options: { rounds: { type: "string", default: "3" } } });
+const { values, positionals: builds } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: "string", default: "3" }, send: { type: "boolean", default: false } },
+});
 const ROUNDS = Number(values.rounds);
 const PER_ROUND = 900;
 const PASSWORD = "bench-password-1";
 if (builds.length < 2) {
-  console.error("usage: node bench/ab.mjs <a/index.js> <b/index.js> [...] [--rounds 3]");
+  console.error("usage: node bench/ab.mjs <a/index.js> <b/index.js> [...] [--rounds 3] [--send]");
   process.exit(2);
 }
 
@@ -27,6 +32,7 @@ try {
   const salt = randomBytes(32);
   const hash = pbkdf2Sync(PASSWORD, salt, 24_000, 32, "sha256").toString("base64");
   const setups = [];
+  const twilio = values.send ? await startFakeTwilio(fileURLToPath(new URL("..", import.meta.url))) : null;
   for (const [i, scriptPath] of builds.entries()) {
     const label = "ABCDEFGH"[i];
     const secrets = randomSecrets();
@@ -35,10 +41,32 @@ try {
       name: `ab-${label}`,
       scriptPath,
       durableObjects: WORKER_DURABLE_OBJECTS,
-      bindings: { ...secrets, PASSWORD_FACTOR: "24000" },
+      // The SMS guard's volume caps raised as in bench/run.mjs: the sends go to consecutive numbers.
+      bindings: { ...secrets, PASSWORD_FACTOR: "24000", SMS_MAX_PER_RANGE_PER_HOUR: "1000000", SMS_MAX_PER_HOUR: "1000000" },
     });
     const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
-    const users = Array.from({ length: PER_ROUND * ROUNDS }, (_, n) => ({ id: crypto.randomUUID(), email: `ab${n}@example.com`, last: -1, ...newSecret() }));
+    const users = Array.from({ length: PER_ROUND * ROUNDS }, (_, n) => ({
+      id: crypto.randomUUID(),
+      email: `ab${n}@example.com`,
+      phone: `+1212555${String(n).padStart(4, "0")}`,
+      last: -1,
+      ...newSecret(),
+    }));
+    if (twilio) {
+      const integration = {
+        enabled: true,
+        accountSID: "AC" + "fa6e".repeat(8),
+        authToken: "fake-twilio-auth-token",
+        fromPhoneNumber: "+15005550006",
+        url: twilio.url,
+      };
+      const response = await fetch(`${worker.url}/api/integration`, {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({ integrations: { twilio: integration } }),
+      });
+      if (response.status !== 200) throw new Error(`configure Twilio in ${label}: HTTP ${response.status}`);
+    }
     const chunks = [];
     for (let n = 0; n < users.length; n += 100) chunks.push(users.slice(n, n + 100));
     await pool(chunks, 1, async (chunk) => {
@@ -56,6 +84,7 @@ try {
             twoFactorEnabled: true,
             twoFactorDelivery: "None",
             twoFactorSecret: u.secret,
+            mobilePhone: u.phone,
           })),
         }),
       });
@@ -115,6 +144,24 @@ try {
           },
         ],
       });
+      let k = 0;
+      const send = twilio
+        ? await load({
+            name: `${label} two-factor/send #${round + 1}`,
+            url: worker.url,
+            amount: users.length,
+            pids: [worker.pid],
+            logs: worker.lines,
+            requests: [
+              {
+                method: "POST",
+                path: "/api/two-factor/send",
+                headers,
+                setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: users[k++].id }) }),
+              },
+            ],
+          })
+        : null;
       rows.push({
         build: label,
         round: round + 1,
@@ -124,7 +171,8 @@ try {
         tflRps: complete.requestsPerSecond,
         tflCpuMs: complete.serverCpuMsPerRequest[0],
         tflP99: complete.latencyMs.p99,
-        unexpected: login.unexpected + complete.unexpected,
+        ...(send && { sendRps: send.requestsPerSecond, sendCpuMs: send.serverCpuMsPerRequest[0] }),
+        unexpected: login.unexpected + complete.unexpected + (send?.unexpected ?? 0),
       });
     }
   }
@@ -133,7 +181,7 @@ try {
     const mine = rows.filter((row) => row.build === label);
     const median = (key) => mine.map((row) => row[key]).sort((a, b) => a - b)[Math.floor(mine.length / 2)];
     console.log(
-      `${label} ${scriptPath}: median login ${median("loginRps")} req/s (${median("loginCpuMs")} ms CPU), two-factor/login ${median("tflRps")} req/s (${median("tflCpuMs")} ms CPU, p99 ${median("tflP99")} ms); unexpected ${mine.reduce((s, r) => s + r.unexpected, 0)}`,
+      `${label} ${scriptPath}: median login ${median("loginRps")} req/s (${median("loginCpuMs")} ms CPU), two-factor/login ${median("tflRps")} req/s (${median("tflCpuMs")} ms CPU, p99 ${median("tflP99")} ms)${twilio ? `, send ${median("sendRps")} req/s (${median("sendCpuMs")} ms CPU)` : ""}; unexpected ${mine.reduce((s, r) => s + r.unexpected, 0)}`,
     );
   }
 } finally {

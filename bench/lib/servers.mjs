@@ -141,7 +141,7 @@ export function cpuSecondsOf(pid) {
  * Starts one Worker in its own workerd on a free loopback port. State (SQLite Durable Objects, KV)
  * lives in a fresh temp dir removed at the end. Returns the URL, the workerd PID and a stop().
  */
-export async function startWorker({ name, scriptPath, durableObjects, bindings = {}, kv = true, log, storage = "disk" }) {
+export async function startWorker({ name, scriptPath, durableObjects, bindings = {}, kv = true, log, storage = "disk", inspectorPort }) {
   const before = new Set(childPids("workerd"));
   const port = await freePort();
   const persistRoot = storage === "shm" ? tempDirIn("/dev/shm", `bench-${name}-`) : tempDir(`bench-${name}-`);
@@ -159,6 +159,7 @@ export async function startWorker({ name, scriptPath, durableObjects, bindings =
     bindings,
     defaultPersistRoot: persistRoot,
     unsafeEphemeralDurableObjects: storage === "memory",
+    inspectorPort, // the V8 inspector (bench/v8-profile.mjs), off unless a port is given
     // The Worker's own console output (e.g. sms.sent lines) is kept, not printed: printing
     // thousands of lines would slow the run. The last lines are shown if something fails.
     handleRuntimeStdio(stdout, stderr) {

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// A V8 CPU profile of one endpoint under load, taken over workerd's inspector: which functions of
+// the Worker (and which runtime calls: storage `get`/`put`/`exec`, `fetch`, crypto) the time goes to.
+//   node bench/v8-profile.mjs [--endpoint code|resend|send] [--config path/wrangler.toml]
+// code: POST /api/two-factor/login right after the password step (objects open); resend: POST
+// /api/two-factor/send/{twoFactorId} likewise; send: POST /api/two-factor/send {userId} to users
+// whose objects have closed. 900 imported users with authenticator 2FA and their own phones; the
+// fake Twilio on loopback. Prints the top functions by self and by inclusive time (ms over the
+// whole run, and µs per request) and writes the profile to bench/results/<endpoint>.cpuprofile (it
+// opens in Chrome DevTools). Sampling costs CPU too: compare profiles with each other, not with
+// `npm run bench`. Takes about a minute.
+import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { load } from "./lib/load.mjs";
+import { cleanupAll, freePort, randomSecrets, run, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
+import { hotp, newSecret, stepAt } from "./lib/totp.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: args } = parseArgs({
+  options: { endpoint: { type: "string", default: "code" }, config: { type: "string", default: join(ROOT, "wrangler.toml") } },
+});
+const USERS = 900;
+const PASSWORD = "bench-password-1";
+if (!["code", "resend", "send"].includes(args.endpoint)) throw new Error("--endpoint is code, resend or send");
+
+try {
+  const buildDir = join(ROOT, "bench/.build/v8-profile");
+  await run(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--config", args.config, "--outdir", buildDir], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+  });
+  const twilio = await startFakeTwilio(ROOT);
+  const secrets = randomSecrets();
+  const inspectorPort = await freePort();
+  const worker = await startWorker({
+    name: "v8-profile",
+    storage: "shm",
+    scriptPath: join(buildDir, "index.js"),
+    durableObjects: WORKER_DURABLE_OBJECTS,
+    inspectorPort,
+    // As in bench/run.mjs: the texts of the run are not refused by the hourly caps on all texts and per client address.
+    bindings: { ...secrets, PASSWORD_FACTOR: "24000", SMS_MAX_PER_HOUR: "1000000", SMS_MAX_PER_IP_PER_HOUR: "1000000" },
+  });
+  const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
+  const call = async (method, path, body) => {
+    const response = await fetch(`${worker.url}${path}`, { method, headers, body: JSON.stringify(body) });
+    if (response.status !== 200) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  };
+  const integration = {
+    enabled: true,
+    accountSID: "AC" + "fa6e".repeat(8),
+    authToken: "fake-twilio-auth-token",
+    fromPhoneNumber: "+15005550006",
+    url: twilio.url,
+  };
+  await call("PUT", "/api/integration", { integrations: { twilio: integration } });
+  const salt = randomBytes(32);
+  const hash = pbkdf2Sync(PASSWORD, salt, 24_000, 32, "sha256").toString("base64");
+  const users = Array.from({ length: USERS }, (_, n) => ({
+    id: crypto.randomUUID(),
+    email: `v8-${n}@example.com`,
+    phone: `+1212${200 + (n % 800)}${String(Math.floor(n / 800)).padStart(4, "0")}`,
+    ...newSecret(),
+  }));
+  for (let n = 0; n < USERS; n += 100) {
+    const imported = users.slice(n, n + 100).map((user) => ({
+      id: user.id,
+      email: user.email,
+      mobilePhone: user.phone,
+      password: hash,
+      salt: salt.toString("base64"),
+      factor: 24_000,
+      twoFactorEnabled: true,
+      twoFactorDelivery: "None",
+      twoFactorSecret: user.secret,
+    }));
+    await call("POST", "/api/user/import", { users: imported });
+  }
+  await waitForOpenDatabases(worker.pid, 300, 60_000);
+
+  // The password step first (not profiled) for the endpoints that continue a login.
+  const pending = [];
+  if (args.endpoint !== "send") {
+    let i = 0;
+    await load({
+      name: "POST /api/login (→ 242, not profiled)",
+      url: worker.url,
+      amount: USERS,
+      expect: [242],
+      pids: [worker.pid],
+      logs: worker.lines,
+      requests: [
+        {
+          method: "POST",
+          path: "/api/login",
+          headers,
+          setupRequest(req, context) {
+            context.user = users[i++];
+            return { ...req, body: JSON.stringify({ loginId: context.user.email, password: PASSWORD }) };
+          },
+          onResponse: (status, body, context) => status === 242 && pending.push({ user: context.user, twoFactorId: JSON.parse(body).twoFactorId }),
+        },
+      ],
+    });
+  }
+  let k = 0;
+  const requests = {
+    code: {
+      method: "POST",
+      path: "/api/two-factor/login",
+      headers: { "Content-Type": "application/json" },
+      setupRequest: (req) => {
+        const { user, twoFactorId } = pending[k++];
+        return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, stepAt()) }) };
+      },
+    },
+    resend: { method: "POST", setupRequest: (req) => ({ ...req, path: `/api/two-factor/send/${pending[k++].twoFactorId}` }) },
+    send: { method: "POST", path: "/api/two-factor/send", headers, setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: users[k++].id }) }) },
+  };
+
+  const inspector = await inspect(inspectorPort, "v8-profile");
+  await inspector.send("Profiler.enable");
+  await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+  await inspector.send("Profiler.start");
+  await load({ name: args.endpoint, url: worker.url, amount: USERS, pids: [worker.pid], logs: worker.lines, requests: [requests[args.endpoint]] });
+  const { profile } = await inspector.send("Profiler.stop");
+  inspector.close();
+  const out = join(ROOT, `bench/results/${args.endpoint}.cpuprofile`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(profile));
+  report(profile, USERS);
+  console.log(`\nprofile: ${out}`);
+} finally {
+  await cleanupAll();
+}
+
+/** A Chrome DevTools Protocol session with the Worker's isolate (workerd lists one target per service). */
+async function inspect(port, name) {
+  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  const target = targets.find((candidate) => candidate.title.includes(`core:user:${name}`)) ?? targets.find((candidate) => candidate.title.includes(name));
+  if (!target) throw new Error(`no inspector target for ${name}: ${targets.map((t) => t.title).join(", ")}`);
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  let id = 0;
+  const waiting = new Map();
+  socket.on("message", (data) => {
+    const message = JSON.parse(data);
+    waiting.get(message.id)?.(message.result);
+    waiting.delete(message.id);
+  });
+  return {
+    send: (method, params = {}) =>
+      new Promise((resolve) => {
+        waiting.set(++id, resolve);
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => socket.close(),
+  };
+}
+
+/** Self and inclusive time per function (a function counted once per sample even when it recurses). */
+function report(profile, requests) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const label = ({ callFrame: { functionName, url, lineNumber } }) =>
+    `${functionName || "(anonymous)"}${url ? ` ${url.split("/").pop()}:${lineNumber + 1}` : ""}`;
+  const self = new Map();
+  const inclusive = new Map();
+  let total = 0;
+  profile.samples.forEach((sample, index) => {
+    const micros = profile.timeDeltas[index] ?? 0;
+    total += micros;
+    const name = label(nodes.get(sample));
+    self.set(name, (self.get(name) ?? 0) + micros);
+    const seen = new Set();
+    for (let id = sample; id !== undefined; id = parents.get(id)) {
+      const frame = label(nodes.get(id));
+      if (!seen.has(frame)) inclusive.set(frame, (inclusive.get(frame) ?? 0) + micros);
+      seen.add(frame);
+    }
+  });
+  const table = (title, times, count) => {
+    console.log(`\n${title}\n${"ms".padStart(8)} ${"µs/req".padStart(8)}  function`);
+    for (const [name, micros] of [...times].sort((a, b) => b[1] - a[1]).slice(0, count))
+      console.log(`${(micros / 1000).toFixed(1).padStart(8)} ${(micros / requests).toFixed(1).padStart(8)}  ${name}`);
+  };
+  console.log(`\n${(total / 1000).toFixed(0)} ms sampled over ${requests} requests ((idle) is the isolate waiting)`);
+  table("self time", self, 25);
+  table("inclusive time", inclusive, 40);
+}
