@@ -14,7 +14,8 @@ import { parseArgs } from "node:util";
 import { load, pool } from "./lib/load.mjs";
 import { fileURLToPath } from "node:url";
 import { cleanupAll, randomSecrets, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
-import { hotp, newSecret, stepAt } from "./lib/totp.mjs";
+import { codeRequest, fakeTwilioIntegration, loginRequest, PASSWORD, phoneOf } from "./lib/requests.mjs";
+import { newSecret } from "./lib/totp.mjs";
 
 const { values, positionals: builds } = parseArgs({
   allowPositionals: true,
@@ -22,7 +23,6 @@ const { values, positionals: builds } = parseArgs({
 });
 const ROUNDS = Number(values.rounds);
 const PER_ROUND = 900;
-const PASSWORD = "bench-password-1";
 if (builds.length < 2) {
   console.error("usage: node bench/ab.mjs <a/index.js> <b/index.js> [...] [--rounds 3] [--send]");
   process.exit(2);
@@ -41,30 +41,20 @@ try {
       name: `ab-${label}`,
       scriptPath,
       durableObjects: WORKER_DURABLE_OBJECTS,
-      // The SMS guard's volume caps raised as in bench/run.mjs: the sends go to consecutive numbers.
-      bindings: { ...secrets, PASSWORD_FACTOR: "24000", SMS_MAX_PER_RANGE_PER_HOUR: "1000000", SMS_MAX_PER_HOUR: "1000000" },
+      // The hourly cap on all texts raised as in bench/run.mjs.
+      bindings: { ...secrets, PASSWORD_FACTOR: "24000", SMS_MAX_PER_HOUR: "1000000" },
     });
     const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
     const users = Array.from({ length: PER_ROUND * ROUNDS }, (_, n) => ({
       id: crypto.randomUUID(),
       email: `ab${n}@example.com`,
-      phone: `+1212555${String(n).padStart(4, "0")}`,
+      phone: phoneOf(n),
       last: -1,
       ...newSecret(),
     }));
     if (twilio) {
-      const integration = {
-        enabled: true,
-        accountSID: "AC" + "fa6e".repeat(8),
-        authToken: "fake-twilio-auth-token",
-        fromPhoneNumber: "+15005550006",
-        url: twilio.url,
-      };
-      const response = await fetch(`${worker.url}/api/integration`, {
-        method: "PUT",
-        headers,
-        body: JSON.stringify({ integrations: { twilio: integration } }),
-      });
+      const body = JSON.stringify(fakeTwilioIntegration(twilio.url));
+      const response = await fetch(`${worker.url}/api/integration`, { method: "PUT", headers, body });
       if (response.status !== 200) throw new Error(`configure Twilio in ${label}: HTTP ${response.status}`);
     }
     const chunks = [];
@@ -100,7 +90,6 @@ try {
       const users = all.slice(round * PER_ROUND, (round + 1) * PER_ROUND);
       for (const other of setups) await waitForOpenDatabases(other.worker.pid, 300, 60_000);
       const challenges = [];
-      let i = 0;
       const login = await load({
         name: `${label} login #${round + 1}`,
         url: worker.url,
@@ -108,41 +97,15 @@ try {
         expect: [242],
         pids: [worker.pid],
         logs: worker.lines,
-        requests: [
-          {
-            method: "POST",
-            path: "/api/login",
-            headers,
-            setupRequest(req, context) {
-              context.user = users[i++];
-              return { ...req, body: JSON.stringify({ loginId: context.user.email, password: PASSWORD }) };
-            },
-            onResponse(status, body, context) {
-              if (status === 242) challenges.push([context.user, JSON.parse(body).twoFactorId]);
-            },
-          },
-        ],
+        requests: [loginRequest(headers, users, (challenge) => challenges.push(challenge))],
       });
-      let j = 0;
       const complete = await load({
         name: `${label} two-factor/login #${round + 1}`,
         url: worker.url,
         amount: challenges.length,
         pids: [worker.pid],
         logs: worker.lines,
-        requests: [
-          {
-            method: "POST",
-            path: "/api/two-factor/login",
-            headers: { "Content-Type": "application/json" },
-            setupRequest(req) {
-              const [user, twoFactorId] = challenges[j++];
-              const step = Math.max(stepAt(), user.last + 1);
-              user.last = step;
-              return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, step) }) };
-            },
-          },
-        ],
+        requests: [codeRequest(challenges)],
       });
       let k = 0;
       const send = twilio

@@ -32,6 +32,7 @@ import {
   waitForOpenDatabases,
   WORKER_DURABLE_OBJECTS,
 } from "./lib/servers.mjs";
+import { APPLICATION_ID, codeRequest, END_USER_IP, fakeTwilioIntegration, loginRequest, PASSWORD, phoneOf } from "./lib/requests.mjs";
 import { checkAgainstOtplib, hotp, newSecret, PERIOD_MS, stepAt } from "./lib/totp.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -82,9 +83,7 @@ if (LOGIN_REQUESTS > TWO_FACTOR_USERS) throw new Error(`--requests may be at mos
 const SETTLED_DATABASES = 300;
 const IMPORT_MAX_OPEN_DATABASES = 2_000;
 
-const PASSWORD = "bench-password-1";
 const PASSWORD_FACTOR = 24_000;
-const APPLICATION_ID = "10000000-0000-0002-0000-000000000001";
 
 const results = {
   startedAt: new Date().toISOString(),
@@ -122,13 +121,6 @@ function gitDescribe() {
     return null;
   }
 }
-
-/**
- * A user's phone, unique up to 8,000,000 users: +1 212 200 0000, +1 212 201 0000, …, +1 212 999 0000,
- * +1 212 200 0001, … (valid US numbers). Consecutive users are in different ranges (the SMS guard's
- * range is all but the last 3 digits), as a service's users are, not 900 in one range.
- */
-const phoneOf = (index) => `+1212${200 + (index % 800)}${String(Math.floor(index / 800)).padStart(4, "0")}`;
 
 async function main() {
   const t0 = performance.now();
@@ -270,7 +262,7 @@ async function baselineBenches(baseline) {
     }),
   );
   // The body of /2fa-floor, measured below after each /login-floor round.
-  const code = JSON.stringify({ twoFactorId: randomBytes(32).toString("base64url"), code: "123456", applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" });
+  const code = JSON.stringify({ twoFactorId: randomBytes(32).toString("base64url"), code: "123456", applicationId: APPLICATION_ID, ipAddress: END_USER_IP });
   bench(
     await load({
       name: "baseline /kv",
@@ -297,7 +289,7 @@ async function baselineBenches(baseline) {
   // object has closed (≈ 10 s idle, as settle() does for the real Worker's login rounds) and hits
   // each object once (→ 200, reopened; 409 if one was still in memory).
   console.log(`  (creating ${LOGIN_REQUESTS} objects for /login-floor; each round waits for them to close)`);
-  const login = JSON.stringify({ loginId: "bench0@example.com", password: PASSWORD, applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" });
+  const login = JSON.stringify({ loginId: "bench0@example.com", password: PASSWORD, applicationId: APPLICATION_ID, ipAddress: END_USER_IP });
   const api = apiClient(baseline.url);
   await pool(
     Array.from({ length: LOGIN_REQUESTS }, (_, n) => n),
@@ -344,15 +336,7 @@ async function baselineBenches(baseline) {
 async function realBenches(real, twilio, secrets, floorRound) {
   const api = apiClient(real.url, secrets.API_KEYS);
   const JSON_AUTH = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
-  await expectStatus(
-    api("PUT", "/api/integration", {
-      integrations: {
-        twilio: { enabled: true, accountSID: "AC" + "fa6e".repeat(8), authToken: "fake-twilio-auth-token", fromPhoneNumber: "+15005550006", url: twilio.url },
-      },
-    }),
-    200,
-    "configure Twilio",
-  );
+  await expectStatus(api("PUT", "/api/integration", fakeTwilioIntegration(twilio.url)), 200, "configure Twilio");
 
   console.log(`\n== Seed ${USERS} users through POST /api/user (PBKDF2 ${PASSWORD_FACTOR}), enable authenticator 2FA on ${TWO_FACTOR_USERS} ==`);
   const users = Array.from({ length: USERS }, (_, index) => ({
@@ -555,23 +539,6 @@ async function settle(worker, max = SETTLED_DATABASES) {
   if (waited > 500) console.log(`  (waited ${(waited / 1000).toFixed(1)} s for ${open} open Durable Objects to close)`);
 }
 
-function loginRequest(headers, users, onChallenge) {
-  let i = 0;
-  return {
-    method: "POST",
-    path: "/api/login",
-    headers,
-    setupRequest(req, context) {
-      const user = users[i++ % users.length];
-      context.user = user;
-      return { ...req, body: JSON.stringify({ loginId: user.email, password: PASSWORD, applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" }) };
-    },
-    onResponse(status, body, context) {
-      if (status === 242) onChallenge({ user: context.user, twoFactorId: JSON.parse(body).twoFactorId });
-    },
-  };
-}
-
 /**
  * The login of 2FA users (→ 242), then completing each of those logins with a valid fresh code
  * (→ 200): one challenge per request, in the order they were created. Each round starts once the
@@ -603,7 +570,6 @@ async function loginRounds(real, headers, populations, floorRound = null) {
           logs: real.lines,
         }),
       );
-      let i = 0;
       (rounds[completeName] ??= []).push(
         await load({
           name: `${completeName} #${round + 1}`,
@@ -611,21 +577,7 @@ async function loginRounds(real, headers, populations, floorRound = null) {
           amount: challenges.length,
           connections: CONNECTIONS,
           expect: [200],
-          requests: [
-            {
-              method: "POST",
-              path: "/api/two-factor/login",
-              headers: { "Content-Type": "application/json" },
-              setupRequest(req) {
-                const { user, twoFactorId } = challenges[i++];
-                // The oldest step the replay guard still allows, never older than now: `now - 1` would
-                // fail if the server's clock turned a step between here and there.
-                const step = Math.max(stepAt(), user.last + 1);
-                user.last = step;
-                return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, step), applicationId: APPLICATION_ID, ipAddress: "192.0.2.10" }) };
-              },
-            },
-          ],
+          requests: [codeRequest(challenges)],
           pids: [real.pid],
           logs: real.lines,
         }),

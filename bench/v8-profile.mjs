@@ -17,14 +17,14 @@ import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { load } from "./lib/load.mjs";
 import { cleanupAll, freePort, randomSecrets, run, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
-import { hotp, newSecret, stepAt } from "./lib/totp.mjs";
+import { codeRequest, fakeTwilioIntegration, loginRequest, PASSWORD, phoneOf } from "./lib/requests.mjs";
+import { newSecret } from "./lib/totp.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
   options: { endpoint: { type: "string", default: "code" }, config: { type: "string", default: join(ROOT, "wrangler.toml") } },
 });
 const USERS = 900;
-const PASSWORD = "bench-password-1";
 if (!["code", "resend", "send"].includes(args.endpoint)) throw new Error("--endpoint is code, resend or send");
 
 try {
@@ -50,20 +50,14 @@ try {
     const response = await fetch(`${worker.url}${path}`, { method, headers, body: JSON.stringify(body) });
     if (response.status !== 200) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
   };
-  const integration = {
-    enabled: true,
-    accountSID: "AC" + "fa6e".repeat(8),
-    authToken: "fake-twilio-auth-token",
-    fromPhoneNumber: "+15005550006",
-    url: twilio.url,
-  };
-  await call("PUT", "/api/integration", { integrations: { twilio: integration } });
+  await call("PUT", "/api/integration", fakeTwilioIntegration(twilio.url));
   const salt = randomBytes(32);
   const hash = pbkdf2Sync(PASSWORD, salt, 24_000, 32, "sha256").toString("base64");
   const users = Array.from({ length: USERS }, (_, n) => ({
     id: crypto.randomUUID(),
     email: `v8-${n}@example.com`,
-    phone: `+1212${200 + (n % 800)}${String(Math.floor(n / 800)).padStart(4, "0")}`,
+    phone: phoneOf(n),
+    last: -1,
     ...newSecret(),
   }));
   for (let n = 0; n < USERS; n += 100) {
@@ -85,7 +79,6 @@ try {
   // The password step first (not profiled) for the endpoints that continue a login.
   const pending = [];
   if (args.endpoint !== "send") {
-    let i = 0;
     await load({
       name: "POST /api/login (→ 242, not profiled)",
       url: worker.url,
@@ -93,31 +86,12 @@ try {
       expect: [242],
       pids: [worker.pid],
       logs: worker.lines,
-      requests: [
-        {
-          method: "POST",
-          path: "/api/login",
-          headers,
-          setupRequest(req, context) {
-            context.user = users[i++];
-            return { ...req, body: JSON.stringify({ loginId: context.user.email, password: PASSWORD }) };
-          },
-          onResponse: (status, body, context) => status === 242 && pending.push({ user: context.user, twoFactorId: JSON.parse(body).twoFactorId }),
-        },
-      ],
+      requests: [loginRequest(headers, users, (challenge) => pending.push(challenge))],
     });
   }
   let k = 0;
   const requests = {
-    code: {
-      method: "POST",
-      path: "/api/two-factor/login",
-      headers: { "Content-Type": "application/json" },
-      setupRequest: (req) => {
-        const { user, twoFactorId } = pending[k++];
-        return { ...req, body: JSON.stringify({ twoFactorId, code: hotp(user.key, stepAt()) }) };
-      },
-    },
+    code: codeRequest(pending),
     resend: { method: "POST", setupRequest: (req) => ({ ...req, path: `/api/two-factor/send/${pending[k++].twoFactorId}` }) },
     send: { method: "POST", path: "/api/two-factor/send", headers, setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: users[k++].id }) }) },
   };
