@@ -12,7 +12,7 @@ const DAY_MS = 86_400_000;
 
 type Row = { instant: number; application_id: string | null; ip_address: string | null; login_id: string | null; meta_data: string | null };
 
-const CREATE_TABLE = "CREATE TABLE login_records (instant INTEGER NOT NULL, application_id TEXT, ip_address TEXT, login_id TEXT, meta_data TEXT)";
+const CREATE_TABLE = "CREATE TABLE IF NOT EXISTS login_records (instant INTEGER NOT NULL, application_id TEXT, ip_address TEXT, login_id TEXT, meta_data TEXT)";
 
 export class LoginRecords {
   constructor(
@@ -20,7 +20,7 @@ export class LoginRecords {
     private readonly limits: Config["loginRecords"],
   ) {}
 
-  /** Made with the account, in the same write, so that a login only inserts. */
+  /** Made with the account, in the same write, so that a login only inserts (IF NOT EXISTS: a create that failed after it may be retried). */
   createTable(): void {
     this.sql.exec(CREATE_TABLE);
   }
