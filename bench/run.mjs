@@ -414,7 +414,7 @@ async function realBenches(real, twilio, secrets, floorRound) {
       logs: real.lines,
     }),
   );
-  results.memory.realWorkerdAfterSmallPopulation = memoryOf(real.pid);
+  results.memory.realWorkerdAfterSeeding = memoryOf(real.pid);
 
   // ---------------------------------------------------------------- 10× users, imported
   // Before the login rounds, which take the two populations in turn.
@@ -750,7 +750,7 @@ function report() {
   const mib = (entry) => (entry ? `${entry.rssMiB.toFixed(0)} MiB` : "-");
   if (m.realWorkerdAtEnd || m.baselineWorkerd) {
     console.log(
-      `\nworkerd RSS: real ${mib(m.realWorkerdAtEnd)} at the end (peak ${m.realWorkerdAtEnd ? m.realWorkerdAtEnd.peakRssMiB.toFixed(0) : "-"} MiB; ${mib(m.realWorkerdAfterSmallPopulation)} after the ${USERS}-user phase), baseline ${mib(m.baselineWorkerdAtEnd ?? m.baselineWorkerd)} at the end (${mib(m.baselineWorkerd)} after its own benchmarks)`,
+      `\nworkerd RSS: real ${mib(m.realWorkerdAtEnd)} at the end (peak ${m.realWorkerdAtEnd ? m.realWorkerdAtEnd.peakRssMiB.toFixed(0) : "-"} MiB; ${mib(m.realWorkerdAfterSeeding)} after seeding ${USERS} users), baseline ${mib(m.baselineWorkerdAtEnd ?? m.baselineWorkerd)} at the end (${mib(m.baselineWorkerd)} after its own benchmarks)`,
     );
   }
   if (results.seeding.createUsersPerSecond) {

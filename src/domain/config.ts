@@ -70,7 +70,16 @@ function positiveInt(value: string | undefined, fallback: number): number {
   return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback;
 }
 
+/** Read once per `env` object: it holds the Worker's vars, which do not change while an isolate lives. */
+const configs = new WeakMap<Env, Config>();
+
 export function readConfig(env: Env): Config {
+  let config = configs.get(env);
+  if (!config) configs.set(env, (config = parseConfig(env)));
+  return config;
+}
+
+function parseConfig(env: Env): Config {
   const defaultPhoneRegion = env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion;
   return {
     loginRequiresApiKey: env.LOGIN_REQUIRES_API_KEY !== "false",

@@ -54,6 +54,16 @@ describe("issueAccessToken and verifyAccessToken", () => {
     expect(await verifyAccessToken(token, KEY, ISSUER)).toBeNull();
   });
 
+  it("follows a change of signing key (the imported key is kept per isolate, by its key)", async () => {
+    const other = "rotated-key-0123456789abcdef0123";
+    const before = await issue();
+    const after = await issueAccessToken(USER, { signingKey: other, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
+    expect(await verifyAccessToken(after, other, ISSUER)).not.toBeNull();
+    expect(await verifyAccessToken(before, other, ISSUER)).toBeNull();
+    expect(await verifyAccessToken(after, KEY, ISSUER)).toBeNull();
+    expect(await verifyAccessToken(before, KEY, ISSUER)).not.toBeNull();
+  });
+
   it("rejects an alg none token", async () => {
     expect(await verifyAccessToken(unsignedToken(claimsFor(USER.id)), KEY, ISSUER)).toBeNull();
   });

@@ -19,7 +19,7 @@ export type AppEnv = {
 
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("requestId", crypto.randomUUID());
-  c.set("config", configOf(c.env));
+  c.set("config", readConfig(c.env));
   const tenantId = c.req.header("X-FusionAuth-TenantId");
   if (tenantId) c.set("tenantId", idParam("X-FusionAuth-TenantId", tenantId));
   // The request's waitUntil. `app.request` without an execution context (the workerd tests) has none:
@@ -29,15 +29,6 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   await Promise.all(inline);
 });
-
-/** Read once per `env` object: it holds the Worker's vars, which do not change while an isolate lives. */
-const configs = new WeakMap<Env, Config>();
-
-function configOf(env: Env): Config {
-  let config = configs.get(env);
-  if (!config) configs.set(env, (config = readConfig(env)));
-  return config;
-}
 
 function executionContextOf(c: Context<AppEnv>): AppEnv["Variables"]["background"] | undefined {
   try {

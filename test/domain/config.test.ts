@@ -1,0 +1,17 @@
+// Worker vars become the Config once per env object: a request does not parse them again, and a
+// different env (another deployment's vars) is read afresh.
+import { describe, expect, it } from "vitest";
+import { DEFAULTS, readConfig } from "../../src/domain/config";
+
+describe("readConfig", () => {
+  it("reads an env once and answers the same Config for it, and reads another env afresh", () => {
+    const env = { JWT_TTL_SECONDS: "120", SMS_MAX_PER_COUNTRY_PER_HOUR: "GB:7" } as unknown as Env;
+    const config = readConfig(env);
+    expect(config.jwtTtlSeconds).toBe(120);
+    expect(config.sms.guard.maxPerCountryPerHour.byCountry.GB).toBe(7);
+    expect(readConfig(env)).toBe(config);
+    const other = readConfig({ JWT_TTL_SECONDS: "not a number" } as unknown as Env);
+    expect(other).not.toBe(config);
+    expect(other.jwtTtlSeconds).toBe(DEFAULTS.jwtTtlSeconds);
+  });
+});
