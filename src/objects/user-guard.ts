@@ -55,8 +55,12 @@ import { userReplicas } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
 import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-records";
 
-/** How the guard state is stored: beside the record, with the account's version. */
-type StoredGuard = { version: number; guard: Guard };
+/**
+ * How the guard state is stored: beside the record, with the account's version and when the KV
+ * replica must next follow a change (the object is evicted long before LOGIN_REPLICA_DELAY_MS, and
+ * the alarm that writes the replica then runs in a new one).
+ */
+type StoredGuard = { version: number; guard: Guard; replicaDueAt?: number };
 
 /** A code to text: where, what, and the step it belongs to (to withdraw it if the text fails). */
 export type TextedCode = { phone: string; code: string; step: number };
@@ -113,7 +117,7 @@ export class UserGuard extends DurableObject<Env> {
   private changes: Promise<unknown> = Promise.resolve();
   private readonly replica = new LatestWriter(() => this.writeReplica());
   private readonly logins: LoginRecords;
-  private replicaDueAt: number | null = null;
+  private replicaDueAt: number | null;
   private alarmAt: number | null = null;
   private secretKey: { ciphertext: string; key: Uint8Array } | null = null;
   /** Whose replica this object writes (kept after a delete, to remove it). */
@@ -126,6 +130,7 @@ export class UserGuard extends DurableObject<Env> {
     this.config = readConfig(env);
     this.account = user && guard ? { version: guard.version, user, guard: upgradeGuard(guard.guard, this.config) } : null;
     this.userId = this.account?.user.id ?? null;
+    this.replicaDueAt = guard?.replicaDueAt ?? null;
     this.logins = new LoginRecords(ctx.storage.sql, this.config.loginRecords);
   }
 
@@ -532,22 +537,32 @@ export class UserGuard extends DurableObject<Env> {
   private commit(next: Account, replicate: "now" | "later" | "none"): Promise<void> {
     // The record only when it changed (it carries the profile's `data`, up to 64 KiB).
     if (next.user !== this.account?.user) this.ctx.storage.kv.put("user", next.user);
-    this.ctx.storage.kv.put("guard", { version: next.version, guard: next.guard } satisfies StoredGuard);
     this.account = next;
     this.userId = next.user.id;
-    if (replicate === "now") return this.replicateNow(next.user.id);
+    if (replicate === "now") this.replicaDueAt = null;
     if (replicate === "later") this.replicaDueAt ??= Date.now() + LOGIN_REPLICA_DELAY_MS;
+    this.saveGuard();
+    if (replicate === "now") return this.replicateNow(next.user.id);
     return this.scheduleNext();
+  }
+
+  private saveGuard(): void {
+    if (!this.account) return;
+    const { version, guard } = this.account;
+    this.ctx.storage.kv.put("guard", { version, guard, ...(this.replicaDueAt !== null && { replicaDueAt: this.replicaDueAt }) } satisfies StoredGuard);
   }
 
   /** Writes the replica now; if KV fails, the change stands and the alarm retries shortly. */
   private async replicateNow(userId: string): Promise<void> {
+    const wasDue = this.replicaDueAt !== null;
     try {
       this.replicaDueAt = null;
       await this.replica.request();
+      if (wasDue) this.saveGuard();
     } catch (error) {
       console.warn(JSON.stringify({ event: "replica.failed", userId, error: String(error) }));
       this.replicaDueAt = Date.now() + 1000;
+      this.saveGuard();
       await this.scheduleNext();
     }
   }

@@ -2,7 +2,7 @@
 // statuses (404, 409, 410, 423, 401, 400), the password-failure lockout, the LOGIN_REQUIRES_API_KEY
 // switch, and that an unknown login id costs the same PBKDF2 work as a wrong password.
 // Every test makes its own users.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { verify } from "hono/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -133,6 +133,21 @@ describe("a successful login", () => {
     const fetched = (await (await call("GET", `/api/user/${user.id}`)).json()) as LoginBody;
     expect(fetched.user.lastLoginInstant).toBe(body.user.lastLoginInstant);
     expect(await runDurableObjectAlarm(userGuardOf(user.id))).toBe(false);
+  });
+
+  it("brings lastLoginInstant to the replica when the object was evicted before its alarm", async () => {
+    const user = await createUser();
+    const body = await loggedIn(await login(user.email, user.password));
+    // As an idle object is evicted minutes before the alarm: the alarm runs in a new instance.
+    await abortAllDurableObjects();
+    expect(await runDurableObjectAlarm(userGuardOf(user.id))).toBe(true);
+    const fetched = (await (await call("GET", `/api/user/${user.id}`)).json()) as LoginBody;
+    expect(fetched.user.lastLoginInstant).toBe(body.user.lastLoginInstant);
+    // Written once: nothing is due any more, and no alarm comes back for it.
+    await runInDurableObject(userGuardOf(user.id), async (_instance, state) => {
+      expect(state.storage.kv.get<{ replicaDueAt?: number }>("guard")!.replicaDueAt).toBeUndefined();
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
   });
 
   it("accepts the X-FusionAuth-TenantId header", async () => {
