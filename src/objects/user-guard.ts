@@ -131,7 +131,7 @@ export class UserGuard extends DurableObject<Env> {
     this.account = user && guard ? { version: guard.version, user, guard: upgradeGuard(guard.guard, this.config) } : null;
     this.userId = this.account?.user.id ?? null;
     this.replicaDueAt = guard?.replicaDueAt ?? null;
-    this.logins = new LoginRecords(ctx.storage.sql, this.config.loginRecords);
+    this.logins = new LoginRecords(ctx.storage, this.config.loginRecords);
   }
 
   // ---- Login ----
@@ -301,7 +301,6 @@ export class UserGuard extends DurableObject<Env> {
       const guard = newGuard();
       if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
       const account = { version: 1, user, guard };
-      this.logins.createTable();
       await this.commit(account, "now");
       return { ok: true, user: publicAccount(account) };
     });

@@ -13,6 +13,9 @@
 //   call to the address's shard: texts per client are counted under a key of their own.
 // - The user's object writes its storage once per call, and only when its state changed: a client
 //   resending the same wrong code at once (a 421 retry) and a replayed code (RFC 6238 §5.2) write nothing.
+//   A successful login writes the guard state with its login record and the records' index, puts made
+//   in one synchronous turn, which the runtime commits as one atomic write ("automatic write
+//   coalescing", https://developers.cloudflare.com/durable-objects/api/storage-api/).
 //
 // The Worker and its Durable Objects share this isolate and its `env.KV`, so the KV spies see the
 // objects' KV calls too: "no KV writes" below means none from anyone while the request ran.
@@ -139,6 +142,9 @@ const indexKey = async (loginId: string) => `v1:${await loginIdName(loginId)}`;
 
 const TWILIO_SETTINGS_KEY = "v1:integrations";
 
+/** A user's first successful login: its login record, the records' index, the guard state. */
+const SUCCESSFUL_LOGIN_WRITES = ["put login-record:000000000000", "put login-records", "put guard"];
+
 /** What the object of `userId` writes to its storage from now on (put and delete, by key). */
 async function watchStorage(userId: string): Promise<string[]> {
   const writes: string[] = [];
@@ -210,7 +216,7 @@ describe("POST /api/login", () => {
     expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email)]);
     expectOneCallToTheUser(meter, user.id, "login");
     // The last login instant lives in the guard state; the replica follows later, not during the request.
-    expect(writes).toEqual(["put guard"]);
+    expect(writes).toEqual(SUCCESSFUL_LOGIN_WRITES);
     expect(await version(user.id)).toBe(before + 1);
   });
 
@@ -240,7 +246,7 @@ describe("POST /api/login", () => {
 });
 
 describe("POST /api/two-factor/login", () => {
-  it("reads no KV and makes one call to the user's object; the completion is one storage write", async () => {
+  it("reads no KV and makes one call to the user's object; the completion is one write, with its login record", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const twoFactorId = await startTwoFactorLogin(user);
     const before = await version(user.id);
@@ -251,7 +257,7 @@ describe("POST /api/two-factor/login", () => {
     expect(status).toBe(200);
     expect(meter.kvReads, "KV reads").toEqual([]);
     expectOneCallToTheUser(meter, user.id, "completeLogin");
-    expect(writes).toEqual(["put guard"]);
+    expect(writes).toEqual(SUCCESSFUL_LOGIN_WRITES);
     expect(await version(user.id)).toBe(before + 1);
   });
 
