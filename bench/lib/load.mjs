@@ -3,7 +3,7 @@
 // seconds), latency percentiles, status counts, what was unexpected, and the CPU the server
 // process spent per request (read from /proc, so it does not depend on the load generator).
 import autocannon from "autocannon";
-import { cpuSecondsOf, openSqliteDatabases } from "./servers.mjs";
+import { cpuSecondsByThread, cpuSecondsOf, openSqliteDatabases } from "./servers.mjs";
 
 /**
  * @param {object} o
@@ -21,6 +21,7 @@ export async function load({ name, url, expect = [200], amount, duration, connec
   let peakOpenDatabases = pids.length ? openSqliteDatabases(pids[0]) : 0;
   const sampler = pids.length ? setInterval(() => (peakOpenDatabases = Math.max(peakOpenDatabases, openSqliteDatabases(pids[0]))), 1000) : null;
   const cpuBefore = pids.map(cpuSecondsOf);
+  const threadCpuBefore = pids.length ? cpuSecondsByThread(pids[0]) : {};
   const loadCpuBefore = process.cpuUsage();
   const started = performance.now();
   let lastResponseAt = started;
@@ -40,6 +41,7 @@ export async function load({ name, url, expect = [200], amount, duration, connec
   if (sampler) clearInterval(sampler);
   const loadCpu = process.cpuUsage(loadCpuBefore);
   const cpu = pids.map((pid, i) => cpuSecondsOf(pid) - cpuBefore[i]);
+  const threadCpu = pids.length ? cpuSecondsByThread(pids[0]) : {};
 
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, Number(count)]));
   const responses = Object.values(statuses).reduce((a, b) => a + b, 0);
@@ -50,6 +52,7 @@ export async function load({ name, url, expect = [200], amount, duration, connec
     name,
     connections,
     bound: amount ? { amount } : { duration },
+    startedAtSecond: round(started / 1000, 1), // since the bench started: lines up rounds with deferred work
     seconds: round(seconds, 3),
     responses,
     requestsPerSecond: round(responses / seconds, 1),
@@ -74,6 +77,12 @@ export async function load({ name, url, expect = [200], amount, duration, connec
     transportFailures: result.errors + (amount ? Math.max(0, amount - responses - result.errors) : 0),
     unexpected: unexpectedStatuses + result.errors + (amount ? Math.max(0, amount - responses - result.errors) : 0),
     serverCpuMsPerRequest: cpu.map((s) => round((s * 1000) / Math.max(responses, 1), 3)),
+    // The Worker's CPU per request by thread name (threads that ended during the run are missing).
+    workerCpuMsPerRequestByThread: Object.fromEntries(
+      Object.entries(threadCpu)
+        .map(([thread, seconds]) => [thread, round(((seconds - (threadCpuBefore[thread] ?? 0)) * 1000) / Math.max(responses, 1), 3)])
+        .filter(([, ms]) => ms > 0),
+    ),
     serverCpuUtilisation: cpu.map((s) => round(s / seconds, 2)),
     loadGeneratorCpuUtilisation: round((loadCpu.user + loadCpu.system) / 1e6 / seconds, 2),
     peakOpenDatabases,
