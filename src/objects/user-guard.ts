@@ -301,6 +301,7 @@ export class UserGuard extends DurableObject<Env> {
       const guard = newGuard();
       if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
       const account = { version: 1, user, guard };
+      await this.makeAlarmTable();
       await this.commit(account, "now");
       return { ok: true, user: publicAccount(account) };
     });
@@ -543,6 +544,17 @@ export class UserGuard extends DurableObject<Env> {
     this.saveGuard();
     if (replicate === "now") return this.replicateNow(next.user.id);
     return this.scheduleNext();
+  }
+
+  /**
+   * The runtime makes its alarm table at an object's first `setAlarm`, and that schema change makes
+   * SQLite compile again every statement the object runs next. A user's first alarm is set by the
+   * password step of their first login, so the code step paid for it; made with the account, it is
+   * paid once, by the creation (and an import of the user).
+   */
+  private async makeAlarmTable(): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + LOGIN_REPLICA_DELAY_MS);
+    await this.ctx.storage.deleteAlarm();
   }
 
   private saveGuard(): void {

@@ -261,6 +261,18 @@ describe("POST /api/two-factor/login", () => {
     expect(await version(user.id)).toBe(before + 1);
   });
 
+  it("changes no schema in a user's first login: the alarm table is made with the account", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const schema = () =>
+      runInDurableObject(userGuardOf(user.id), (_instance, state) => state.storage.sql.exec("SELECT name FROM sqlite_master ORDER BY name").toArray());
+    const created = await schema();
+    expect(created.map((row) => row.name)).toContain("_cf_METADATA");
+    await runInDurableObject(userGuardOf(user.id), async (_instance, state) => expect(await state.storage.getAlarm()).toBeNull());
+    const twoFactorId = await startTwoFactorLogin(user);
+    expect((await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) })).status).toBe(200);
+    expect(await schema()).toEqual(created);
+  });
+
   it("writes a wrong code once, and nothing when the client resends the same wrong code at once (a 421 retry)", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const twoFactorId = await startTwoFactorLogin(user);
