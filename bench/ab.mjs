@@ -9,13 +9,12 @@
 // (absolute --outdir: wrangler resolves a relative one against the config's directory).
 // Each build gets its own workerd with 900 × rounds imported 2FA users; each round logs in 900 of
 // them (→ 242) and completes those logins (→ 200); the median round per build is printed.
-import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import { load, pool } from "./lib/load.mjs";
+import { load } from "./lib/load.mjs";
 import { fileURLToPath } from "node:url";
 import { cleanupAll, randomSecrets, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
-import { codeRequest, fakeTwilioIntegration, loginRequest, PASSWORD, phoneOf } from "./lib/requests.mjs";
-import { newSecret } from "./lib/totp.mjs";
+import { importTwoFactorUsers, twoFactorUsers } from "./lib/users.mjs";
+import { codeRequest, fakeTwilioIntegration, loginRequest } from "./lib/requests.mjs";
 
 const { values, positionals: builds } = parseArgs({
   allowPositionals: true,
@@ -29,8 +28,6 @@ if (builds.length < 2) {
 }
 
 try {
-  const salt = randomBytes(32);
-  const hash = pbkdf2Sync(PASSWORD, salt, 24_000, 32, "sha256").toString("base64");
   const setups = [];
   const twilio = values.send ? await startFakeTwilio(fileURLToPath(new URL("..", import.meta.url))) : null;
   for (const [i, scriptPath] of builds.entries()) {
@@ -45,42 +42,13 @@ try {
       bindings: { ...secrets, PASSWORD_FACTOR: "24000", SMS_MAX_PER_HOUR: "1000000" },
     });
     const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
-    const users = Array.from({ length: PER_ROUND * ROUNDS }, (_, n) => ({
-      id: crypto.randomUUID(),
-      email: `ab${n}@example.com`,
-      phone: phoneOf(n),
-      last: -1,
-      ...newSecret(),
-    }));
+    const users = twoFactorUsers(PER_ROUND * ROUNDS, { prefix: "ab" });
     if (twilio) {
       const body = JSON.stringify(fakeTwilioIntegration(twilio.url));
       const response = await fetch(`${worker.url}/api/integration`, { method: "PUT", headers, body });
       if (response.status !== 200) throw new Error(`configure Twilio in ${label}: HTTP ${response.status}`);
     }
-    const chunks = [];
-    for (let n = 0; n < users.length; n += 100) chunks.push(users.slice(n, n + 100));
-    await pool(chunks, 1, async (chunk) => {
-      await waitForOpenDatabases(worker.pid, 2000, 60_000);
-      const response = await fetch(`${worker.url}/api/user/import`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({
-          users: chunk.map((u) => ({
-            id: u.id,
-            email: u.email,
-            password: hash,
-            salt: salt.toString("base64"),
-            factor: 24_000,
-            twoFactorEnabled: true,
-            twoFactorDelivery: "None",
-            twoFactorSecret: u.secret,
-            mobilePhone: u.phone,
-          })),
-        }),
-      });
-      if (response.status !== 200) throw new Error(`import into ${label}: HTTP ${response.status}\n${worker.lines.slice(-5).join("\n")}`);
-      await response.arrayBuffer();
-    });
+    await importTwoFactorUsers({ url: worker.url, headers, pid: worker.pid, users });
     setups.push({ label, scriptPath, worker, headers, users });
   }
 

@@ -13,7 +13,7 @@
 // Raw results: bench/results/latest.json. Every process started here is stopped by PID at the end,
 // on error and on Ctrl-C.
 import { execFileSync } from "node:child_process";
-import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { load, pool, round } from "./lib/load.mjs";
 import {
+  buildWorker,
   cleanupAll,
   memoryOf,
   openSqliteDatabases,
@@ -34,6 +35,7 @@ import {
 } from "./lib/servers.mjs";
 import { APPLICATION_ID, codeRequest, END_USER_IP, fakeTwilioIntegration, loginRequest, PASSWORD, phoneOf } from "./lib/requests.mjs";
 import { checkAgainstOtplib, hotp, newSecret, PERIOD_MS, stepAt } from "./lib/totp.mjs";
+import { importTwoFactorUsers, PASSWORD_FACTOR, twoFactorUsers } from "./lib/users.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
@@ -82,8 +84,6 @@ if (LOGIN_REQUESTS > TWO_FACTOR_USERS) throw new Error(`--requests may be at mos
 // previous ones have closed, and the import is paced on the open count.
 const SETTLED_DATABASES = 300;
 const IMPORT_MAX_OPEN_DATABASES = 2_000;
-
-const PASSWORD_FACTOR = 24_000;
 
 const results = {
   startedAt: new Date().toISOString(),
@@ -136,14 +136,11 @@ async function main() {
   }
   if (!PHASES.has("baseline") && !PHASES.has("real")) return finish(t0);
 
-  const buildDir = join(ROOT, "bench/.build/worker");
+  let scriptPath;
   if (PHASES.has("real")) {
     console.log("\n== Build (wrangler deploy --dry-run) ==");
-    await run(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--config", args.config, "--outdir", buildDir], {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
-    });
-    console.log(`  ${args.config} → ${join(buildDir, "index.js")}`);
+    scriptPath = await buildWorker(ROOT, "worker", args.config);
+    console.log(`  ${args.config} → ${scriptPath}`);
   }
 
   console.log(`\n== Start (Miniflare ${STORAGE === "shm" ? "with state on tmpfs" : "with state on disk"}) ==`);
@@ -158,7 +155,7 @@ async function main() {
     const real = await startWorker({
       name: "real",
       storage: STORAGE,
-      scriptPath: join(buildDir, "index.js"),
+      scriptPath,
       durableObjects: WORKER_DURABLE_OBJECTS,
       bindings: {
         ...secrets,
@@ -418,43 +415,16 @@ async function realBenches(real, twilio, secrets, floorRound) {
 
   // ---------------------------------------------------------------- 10× users, imported
   // Before the login rounds, which take the two populations in turn.
-  const scaleUsers = Array.from({ length: PHASES.has("scale") ? SCALE_USERS : 0 }, (_, i) => ({
-    index: USERS + i,
-    email: `scale${i}@example.com`,
-    phone: phoneOf(USERS + i),
-    twoFactor: true,
-    last: -1,
-    id: crypto.randomUUID(),
-    ...newSecret(),
-  }));
+  const scaleUsers = twoFactorUsers(PHASES.has("scale") ? SCALE_USERS : 0, { prefix: "scale", first: USERS });
   if (scaleUsers.length) {
     console.log(`\n== Import ${SCALE_USERS} more users (POST /api/user/import, 100 per request, precomputed PBKDF2 hash, twoFactorSecret set) ==`);
-    const salt = randomBytes(32);
-    const hash = pbkdf2Sync(PASSWORD, salt, PASSWORD_FACTOR, 32, "sha256").toString("base64");
-    const chunks = [];
-    for (let i = 0; i < scaleUsers.length; i += 100) chunks.push(scaleUsers.slice(i, i + 100));
     started = performance.now();
-    let importWaitMs = 0;
-    await pool(chunks, 1, async (chunk) => {
-      importWaitMs += await waitForOpenDatabases(real.pid, IMPORT_MAX_OPEN_DATABASES, 60_000);
-      await expectStatus(
-        api("POST", "/api/user/import", {
-          users: chunk.map((user) => ({
-            id: user.id,
-            email: user.email,
-            mobilePhone: user.phone,
-            password: hash,
-            salt: salt.toString("base64"),
-            factor: PASSWORD_FACTOR,
-            encryptionScheme: "salted-pbkdf2-hmac-sha256",
-            twoFactorEnabled: true,
-            twoFactorDelivery: "None",
-            twoFactorSecret: user.secret,
-          })),
-        }),
-        200,
-        "import",
-      );
+    const importWaitMs = await importTwoFactorUsers({
+      url: real.url,
+      headers: JSON_AUTH,
+      pid: real.pid,
+      users: scaleUsers,
+      maxOpenDatabases: IMPORT_MAX_OPEN_DATABASES,
     });
     const importSeconds = (performance.now() - started) / 1000;
     results.seeding.importUsersPerSecond = round(SCALE_USERS / importSeconds, 1);
@@ -467,8 +437,8 @@ async function realBenches(real, twilio, secrets, floorRound) {
   console.log(
     `\n== Login rounds: ${LOGIN_REQUESTS} logins and their codes per round, ${ROUNDS} rounds${scaleUsers.length ? `, ${USERS} and ${SCALE_USERS} users in turn` : ""} ==`,
   );
-  const twoFactorUsers = users.filter((user) => user.twoFactor);
-  const populations = [{ population: `${USERS}`, usersOfRound: () => twoFactorUsers.slice(0, LOGIN_REQUESTS) }];
+  const enrolledUsers = users.filter((user) => user.twoFactor);
+  const populations = [{ population: `${USERS}`, usersOfRound: () => enrolledUsers.slice(0, LOGIN_REQUESTS) }];
   if (scaleUsers.length) {
     // Spread over the whole population, a different user for every request of every round:
     // request i of round r goes to user ⌊i·M/R⌋ + r.
@@ -480,7 +450,7 @@ async function realBenches(real, twilio, secrets, floorRound) {
 
   // Each request texts a different user, so each goes to its own phone: the per-phone spacing
   // (30 s) and hourly cap (10) are never what is measured, and their defaults stay in force.
-  const sendUsers = twoFactorUsers.slice(0, Math.min(twoFactorUsers.length, LOGIN_REQUESTS));
+  const sendUsers = enrolledUsers.slice(0, Math.min(enrolledUsers.length, LOGIN_REQUESTS));
   let sendIndex = 0;
   await settle(real);
   bench(

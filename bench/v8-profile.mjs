@@ -9,16 +9,24 @@
 // whole run, and µs per request) and writes the profile to bench/results/<endpoint>.cpuprofile (it
 // opens in Chrome DevTools). Sampling costs CPU too: compare profiles with each other, not with
 // `npm run bench`. Takes about a minute.
-import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { load } from "./lib/load.mjs";
-import { cleanupAll, freePort, randomSecrets, run, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
-import { codeRequest, fakeTwilioIntegration, loginRequest, PASSWORD, phoneOf } from "./lib/requests.mjs";
-import { newSecret } from "./lib/totp.mjs";
+import {
+  buildWorker,
+  cleanupAll,
+  freePort,
+  randomSecrets,
+  startFakeTwilio,
+  startWorker,
+  waitForOpenDatabases,
+  WORKER_DURABLE_OBJECTS,
+} from "./lib/servers.mjs";
+import { codeRequest, fakeTwilioIntegration, loginRequest } from "./lib/requests.mjs";
+import { importTwoFactorUsers, twoFactorUsers } from "./lib/users.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
@@ -28,18 +36,14 @@ const USERS = 900;
 if (!["code", "resend", "send"].includes(args.endpoint)) throw new Error("--endpoint is code, resend or send");
 
 try {
-  const buildDir = join(ROOT, "bench/.build/v8-profile");
-  await run(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--config", args.config, "--outdir", buildDir], {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
-  });
+  const scriptPath = await buildWorker(ROOT, "v8-profile", args.config);
   const twilio = await startFakeTwilio(ROOT);
   const secrets = randomSecrets();
   const inspectorPort = await freePort();
   const worker = await startWorker({
     name: "v8-profile",
     storage: "shm",
-    scriptPath: join(buildDir, "index.js"),
+    scriptPath,
     durableObjects: WORKER_DURABLE_OBJECTS,
     inspectorPort,
     // As in bench/run.mjs: the texts of the run are not refused by the hourly caps on all texts and per client address.
@@ -51,29 +55,8 @@ try {
     if (response.status !== 200) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
   };
   await call("PUT", "/api/integration", fakeTwilioIntegration(twilio.url));
-  const salt = randomBytes(32);
-  const hash = pbkdf2Sync(PASSWORD, salt, 24_000, 32, "sha256").toString("base64");
-  const users = Array.from({ length: USERS }, (_, n) => ({
-    id: crypto.randomUUID(),
-    email: `v8-${n}@example.com`,
-    phone: phoneOf(n),
-    last: -1,
-    ...newSecret(),
-  }));
-  for (let n = 0; n < USERS; n += 100) {
-    const imported = users.slice(n, n + 100).map((user) => ({
-      id: user.id,
-      email: user.email,
-      mobilePhone: user.phone,
-      password: hash,
-      salt: salt.toString("base64"),
-      factor: 24_000,
-      twoFactorEnabled: true,
-      twoFactorDelivery: "None",
-      twoFactorSecret: user.secret,
-    }));
-    await call("POST", "/api/user/import", { users: imported });
-  }
+  const users = twoFactorUsers(USERS, { prefix: "v8-" });
+  await importTwoFactorUsers({ url: worker.url, headers, pid: worker.pid, users });
   await waitForOpenDatabases(worker.pid, 300, 60_000);
 
   // The password step first (not profiled) for the endpoints that continue a login.

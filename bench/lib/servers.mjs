@@ -64,6 +64,19 @@ export function tempDirIn(parent, prefix) {
   return dir;
 }
 
+/**
+ * Bundles the Worker as a deploy would (`wrangler deploy --dry-run`, run from `root` with the
+ * wrangler it installed) into `bench/.build/<name>`; answers the bundle's path.
+ */
+export async function buildWorker(root, name, config = join(root, "wrangler.toml")) {
+  const outdir = join(root, "bench/.build", name);
+  await run(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--config", config, "--outdir", outdir], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+  });
+  return join(outdir, "index.js");
+}
+
 /** Runs a command to completion; rejects with its output on a non-zero exit. */
 export function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {

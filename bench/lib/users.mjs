@@ -1,0 +1,57 @@
+// Users with authenticator 2FA for the benchmark scripts, and their import through
+// `POST /api/user/import` (100 per request, one PBKDF2 hash computed here and reused, the TOTP secret
+// set: no enrolment step).
+import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { PASSWORD, phoneOf } from "./requests.mjs";
+import { waitForOpenDatabases } from "./servers.mjs";
+import { newSecret } from "./totp.mjs";
+
+export const PASSWORD_FACTOR = 24_000;
+
+/**
+ * `count` users, numbered from `first` (their emails `${prefix}${n}@example.com`, their phones in
+ * different number ranges): `{ id, email, phone, key, secret, last }`, `last` being the last TOTP
+ * step used (none yet).
+ */
+export function twoFactorUsers(count, { prefix = "bench", first = 0 } = {}) {
+  return Array.from({ length: count }, (_, i) => ({
+    id: crypto.randomUUID(),
+    email: `${prefix}${first + i}@example.com`,
+    phone: phoneOf(first + i),
+    last: -1,
+    ...newSecret(),
+  }));
+}
+
+/**
+ * Imports `users` into the Worker at `url` (`headers` carry the API key). Before each request waits
+ * until the workerd `pid` has at most `maxOpenDatabases` SQLite databases open (each imported user's
+ * object stays open for a few seconds, and local workerd fails past a few thousand). Returns the
+ * milliseconds spent waiting.
+ */
+export async function importTwoFactorUsers({ url, headers, pid, users, maxOpenDatabases = 2_000 }) {
+  const salt = randomBytes(32);
+  const hash = pbkdf2Sync(PASSWORD, salt, PASSWORD_FACTOR, 32, "sha256").toString("base64");
+  let waitedMs = 0;
+  for (let n = 0; n < users.length; n += 100) {
+    waitedMs += await waitForOpenDatabases(pid, maxOpenDatabases, 60_000);
+    const body = JSON.stringify({
+      users: users.slice(n, n + 100).map((user) => ({
+        id: user.id,
+        email: user.email,
+        mobilePhone: user.phone,
+        password: hash,
+        salt: salt.toString("base64"),
+        factor: PASSWORD_FACTOR,
+        encryptionScheme: "salted-pbkdf2-hmac-sha256",
+        twoFactorEnabled: true,
+        twoFactorDelivery: "None",
+        twoFactorSecret: user.secret,
+      })),
+    });
+    const response = await fetch(`${url}/api/user/import`, { method: "POST", headers, body });
+    if (response.status !== 200) throw new Error(`POST /api/user/import: HTTP ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  }
+  return waitedMs;
+}
