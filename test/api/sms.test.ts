@@ -3,6 +3,7 @@
 // must be usable" rule and Twilio not configured. The Worker's fetch goes to the fake Twilio.
 // Every test has its own users and its own phone numbers (555-555-02xx): the per-phone throttle is
 // shared within the file. Clocks are frozen so codes are computed for a known time step.
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
 import {
@@ -206,6 +207,18 @@ describe("Twilio not configured", () => {
     expect(body.generalErrors[0]!.code).toMatch(/^\[\w+\]$/);
     expect(body.generalErrors[0]!.message.length).toBeGreaterThan(0);
     expect(fake.requests).toBe(0);
+  });
+
+  it("texts with the settings this isolate read in the last 5 s, and with a change made elsewhere after that", async () => {
+    freezeClock();
+    expect((await configureTwilio()).status).toBe(200);
+    // Another isolate turns the integration off: here only KV changes.
+    await env.KV.put("v1:integrations", JSON.stringify({ twilio: { enabled: false } }));
+    expect((await sendToPhone("555-555-0211", await newSecret())).status).toBe(200);
+    advanceClock(5);
+    expect((await sendToPhone("555-555-0212", await newSecret())).status).toBe(400);
+    expect(messagesTo(fake, "+15555550211")).toHaveLength(1);
+    expect(messagesTo(fake, "+15555550212")).toHaveLength(0);
   });
 
   it("answers 400 to a {userId} send as well", async () => {

@@ -6,9 +6,10 @@
 //   read (login id → user id) and one call to the user's object, for a 200, a 242 and a wrong
 //   password alike; an unknown login id costs exactly what a known one's wrong password costs.
 // - `POST /api/two-factor/login`: no KV at all, one call to the user's object (the twoFactorId names it).
-// - A TextMessage user's login and `POST /api/two-factor/send/{twoFactorId}` add the Twilio settings
-//   read, one call to the throttle shard of the phone's number range (every per-phone, per-range,
-//   per-country and overall SMS count in one call) and one Twilio request, nothing else. A send with
+// - A TextMessage user's login and `POST /api/two-factor/send/{twoFactorId}` add one call to the
+//   throttle shard of the phone's number range (every per-phone, per-range, per-country and overall
+//   SMS count in one call) and one Twilio request, nothing else: the Twilio settings are the copy
+//   this isolate read or wrote in the last 5 s (one KV read when it is older). A send with
 //   a client address (a resend, or a login whose application sent the user's `ipAddress`) adds one
 //   call to the address's shard: texts per client are counted under a key of their own.
 // - The user's object writes its storage once per call, and only when its state changed: a client
@@ -26,6 +27,7 @@ import { loginIdName } from "../../src/domain/user";
 import { numberRange } from "../../src/domain/sms-guard";
 import { clientThrottle, rangeThrottle } from "../../src/objects/phone-throttle";
 import {
+  call,
   codeFor,
   createTextMessageUser,
   createTwoFactorUserWithoutCode,
@@ -325,14 +327,15 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect((await configureTwilio()).status).toBe(200);
   });
 
-  it("POST /api/login texts the code: index and Twilio settings read, one call to the user's object, one throttle call, one Twilio request", async () => {
+  it("POST /api/login texts the code: index read, one call to the user's object, one throttle call, one Twilio request", async () => {
     const user = await createTextMessageUser("555-555-0701");
     const writes = await watchStorage(user.id);
 
     const { status, meter } = await metered(() => login(user.email, user.password));
 
     expect(status).toBe(242);
-    expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email), TWILIO_SETTINGS_KEY]);
+    // The Twilio settings are this isolate's copy, written a moment ago by configureTwilio.
+    expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email)]);
     expect(meter.kvWrites, "KV writes").toEqual([]);
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["login"]);
     // Every stub made is of this user's object (the second, if any, is only for giving a failed text back).
@@ -352,12 +355,14 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     const twoFactorId = await startTwoFactorLogin(user);
     expect(messagesTo(fake, "+15555550702")).toHaveLength(1);
     advanceClock(31); // the per-phone spacing of texts for one login
+    // This isolate's copy of the Twilio settings is 31 s old now; the Integrations API refreshes it.
+    expect((await call("GET", "/api/integration")).status).toBe(200);
     const writes = await watchStorage(user.id);
 
     const { status, meter } = await metered(() => sendDuringLogin(twoFactorId));
 
     expect(status).toBe(200);
-    expect(meter.kvReads, "KV reads").toEqual([TWILIO_SETTINGS_KEY]);
+    expect(meter.kvReads, "KV reads").toEqual([]);
     expect(meter.kvWrites, "KV writes").toEqual([]);
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
     expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
@@ -368,6 +373,17 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
     expect(messagesTo(fake, "+15555550702")).toHaveLength(2);
     expect(writes).toEqual(["put guard"]);
+  });
+
+  it("a text reads the Twilio settings once when this isolate's copy is 5 s old", async () => {
+    const user = await createTextMessageUser("555-555-0704");
+    advanceClock(5);
+
+    const { status, meter } = await metered(() => login(user.email, user.password));
+
+    expect(status).toBe(242);
+    expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email), TWILIO_SETTINGS_KEY]);
+    expect(messagesTo(fake, "+15555550704")).toHaveLength(1);
   });
 
   it("a resend from a client address adds one call, to the address's shard (texts per client)", async () => {
