@@ -3,6 +3,7 @@
 // are the fallback. Texts use the settings this isolate read at most TWILIO_SETTINGS_CACHE_MS ago,
 // so that a text costs no KV read; the Integrations API always reads and writes KV itself.
 import { decrypt, encrypt } from "../domain/crypto";
+import { IsolateCopy } from "../domain/isolate-copy";
 
 /** What sending needs (src/twilio/client.ts takes this shape). */
 export type TwilioSettings = {
@@ -31,13 +32,11 @@ export const DEFAULT_TWILIO_URL = "https://api.twilio.com";
 /** How long an isolate texts with the settings it read last: a change made through another isolate reaches it within this (plus KV's propagation). */
 export const TWILIO_SETTINGS_CACHE_MS = 5_000;
 
-let recent: { at: number; integration: TwilioIntegration } | null = null;
+const recent = new IsolateCopy<TwilioIntegration>(TWILIO_SETTINGS_CACHE_MS);
 
 /** The stored integration with its token decrypted, or a disabled one when nothing is stored; refreshes this isolate's copy. */
 export async function readTwilioIntegration(env: Env): Promise<TwilioIntegration> {
-  const integration = await readStored(env);
-  recent = { at: Date.now(), integration };
-  return integration;
+  return recent.keep(await readStored(env));
 }
 
 async function readStored(env: Env): Promise<TwilioIntegration> {
@@ -46,12 +45,6 @@ async function readStored(env: Env): Promise<TwilioIntegration> {
   const { authToken, ...rest } = stored.twilio;
   if (!authToken) return rest;
   return { ...rest, authToken: await decryptToken(env, authToken) };
-}
-
-/** The integration as this isolate last read or wrote it, when that was under TWILIO_SETTINGS_CACHE_MS ago. */
-async function recentTwilioIntegration(env: Env): Promise<TwilioIntegration> {
-  const age = recent ? Date.now() - recent.at : Infinity;
-  return age >= 0 && age < TWILIO_SETTINGS_CACHE_MS ? recent!.integration : readTwilioIntegration(env);
 }
 
 /** The last token decrypted by this isolate: a text during login then costs no AES-GCM. */
@@ -66,12 +59,13 @@ export async function writeTwilioIntegration(env: Env, twilio: TwilioIntegration
   const { authToken, ...rest } = twilio;
   const sealed = authToken ? await encrypt(env.ENCRYPTION_KEY, new TextEncoder().encode(authToken), TOKEN_CONTEXT) : undefined;
   await env.KV.put(KEY, JSON.stringify({ twilio: { ...rest, authToken: sealed } } satisfies StoredIntegrations));
-  recent = { at: Date.now(), integration: twilio };
+  recent.keep(twilio);
 }
 
 /** What SMS sending uses: the enabled stored integration, else the TWILIO_* settings, else null. */
 export async function twilioConfig(env: Env): Promise<TwilioSettings | null> {
-  const stored = await recentTwilioIntegration(env);
+  // The integration as this isolate last read or wrote it, when that was under TWILIO_SETTINGS_CACHE_MS ago.
+  const stored = recent.fresh() ?? (await readTwilioIntegration(env));
   const source = stored.enabled
     ? stored
     : {

@@ -5,6 +5,7 @@
 // https://developers.cloudflare.com/kv/concepts/how-kv-works/).
 import { decrypt, encrypt } from "../domain/crypto";
 import type { EventType } from "../domain/events";
+import { IsolateCopy } from "../domain/isolate-copy";
 
 /** What an operator sets (FusionAuth's field names); the signing key is separate and write-only. */
 export type WebhookSettings = {
@@ -32,24 +33,21 @@ export const MAX_WEBHOOKS = 20;
 /** How long an isolate answers "which webhooks are there" from memory. */
 export const WEBHOOK_CACHE_MS = 5_000;
 
-let cache: { at: number; webhooks: StoredWebhook[] } | null = null;
+const recent = new IsolateCopy<StoredWebhook[]>(WEBHOOK_CACHE_MS);
 
 /** The webhooks as stored now (the API's reads); refreshes this isolate's copy. */
 export async function readWebhooks(kv: KVNamespace): Promise<StoredWebhook[]> {
-  const webhooks = (await kv.get<StoredWebhook[]>(KEY, "json")) ?? [];
-  cache = { at: Date.now(), webhooks };
-  return webhooks;
+  return recent.keep((await kv.get<StoredWebhook[]>(KEY, "json")) ?? []);
 }
 
-/** The webhooks as this isolate last read them, when that was under WEBHOOK_CACHE_MS ago (event emission and delivery). */
+/** The webhooks as this isolate last read or wrote them, when that was under WEBHOOK_CACHE_MS ago (event emission and delivery). */
 export async function recentWebhooks(kv: KVNamespace): Promise<StoredWebhook[]> {
-  const age = cache ? Date.now() - cache.at : Infinity;
-  return age >= 0 && age < WEBHOOK_CACHE_MS ? cache!.webhooks : readWebhooks(kv);
+  return recent.fresh() ?? readWebhooks(kv);
 }
 
 export async function writeWebhooks(kv: KVNamespace, webhooks: StoredWebhook[]): Promise<void> {
   await kv.put(KEY, JSON.stringify(webhooks));
-  cache = { at: Date.now(), webhooks };
+  recent.keep(webhooks);
 }
 
 const keyContext = (webhookId: string) => `webhooks.${webhookId}.signingKey`;
