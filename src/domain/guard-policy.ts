@@ -71,7 +71,12 @@ export type Guard = Counters & {
   challenges: Record<string, Challenge>;
   /** Kept with the guard, not the record: a login then rewrites only the small guard state. */
   lastLoginInstant?: number;
+  /** Which login records the object holds (src/objects/login-records.ts), saved with the guard state. */
+  loginRecords?: LoginRecordIndex;
 };
+
+/** Login records `first` … `next - 1` exist, the one at `first` made at `oldest`. */
+export type LoginRecordIndex = { first: number; next: number; oldest?: number };
 
 /** Everything one user is: the record and the guard state, versioned for the KV replica. */
 export type Account = { version: number; user: UserRecord; guard: Guard };

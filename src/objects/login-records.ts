@@ -7,8 +7,10 @@
 // each object is its own SQLite database, so a SQL statement is compiled again by every object that
 // runs it, and a login runs it once in an object it has just opened. The key-value calls use
 // statements the runtime has already prepared (`perf` put SQLite at about a sixth of the code
-// step's CPU above its floor).
+// step's CPU above its floor). Which entries exist is part of the guard state, so that a login writes
+// its record and the guard state, and nothing else.
 import type { Config } from "../domain/config";
+import type { LoginRecordIndex } from "../domain/guard-policy";
 
 export type LoginRecord = { instant: number; applicationId?: string; ipAddress?: string; loginId?: string; metaData?: string };
 
@@ -16,10 +18,6 @@ export type LoginRecordQuery = { applicationId?: string; start?: number; end?: n
 
 const DAY_MS = 86_400_000;
 
-/** Which entries exist: sequence numbers `first` … `next - 1`, the one at `first` made at `oldest`. */
-type Index = { first: number; next: number; oldest?: number };
-
-const INDEX = "login-records";
 const PREFIX = "login-record:";
 /** Zero-padded, so that keys list in the order the logins were recorded. */
 const keyOf = (sequence: number) => `${PREFIX}${String(sequence).padStart(12, "0")}`;
@@ -30,9 +28,12 @@ export class LoginRecords {
     private readonly limits: Config["loginRecords"],
   ) {}
 
-  /** Records a login and drops what falls outside the limits; runs inside the caller's write. */
-  add(record: LoginRecord): void {
-    const index = this.storage.kv.get<Index>(INDEX) ?? { first: 0, next: 0 };
+  /**
+   * Records a login after those of `held`, drops what falls outside the limits, and answers the
+   * index to save with the guard state in the same write (the caller's synchronous turn).
+   */
+  add(record: LoginRecord, held: LoginRecordIndex = { first: 0, next: 0 }): LoginRecordIndex {
+    const index = { ...held };
     if (index.first === index.next) index.oldest = record.instant;
     this.storage.kv.put(keyOf(index.next++), record);
     const cutoff = record.instant - this.limits.retentionDays * DAY_MS;
@@ -40,7 +41,7 @@ export class LoginRecords {
       this.storage.kv.delete(keyOf(index.first++));
       index.oldest = this.storage.kv.get<LoginRecord>(keyOf(index.first))?.instant;
     }
-    this.storage.kv.put(INDEX, index);
+    return index;
   }
 
   /** The records matching `query`, newest first, and how many match in all. */

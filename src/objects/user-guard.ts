@@ -161,7 +161,7 @@ export class UserGuard extends DurableObject<Env> {
     }
     let next = decision.next ?? this.account;
     if (!verdict.twoFactorRequired) {
-      this.recordLogin(nowMs, { ...attempt.details, loginId: attempt.loginId });
+      next = this.recordLogin(next, nowMs, { ...attempt.details, loginId: attempt.loginId });
       await this.commit(next, "later");
       return { outcome: "authenticated", user: publicAccount(next) };
     }
@@ -193,8 +193,9 @@ export class UserGuard extends DurableObject<Env> {
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
     if (!this.account || this.account.user.twoFactorSecret !== account.user.twoFactorSecret) return { outcome: "not-found" };
 
-    const { next, outcome } = completeChallenge(this.account, challengeKey, submitted, trustHash, nowMs, this.config);
-    if (outcome.outcome === "accepted") this.recordLogin(nowMs, challenge);
+    const completed = completeChallenge(this.account, challengeKey, submitted, trustHash, nowMs, this.config);
+    const { outcome } = completed;
+    const next = completed.next && outcome.outcome === "accepted" ? this.recordLogin(completed.next, nowMs, challenge) : completed.next;
     // A used recovery code changes the count the record shows: the replica follows at once.
     if (next) await this.commit(next, outcome.outcome !== "accepted" ? "none" : outcome.recoveryCode ? "now" : "later");
     if (outcome.outcome === "invalid-code") return { outcome: "invalid-code", nextCodeAt: outcome.nextCodeAt, locked: outcome.locked };
@@ -466,10 +467,11 @@ export class UserGuard extends DurableObject<Env> {
     return { outcome: "wrong-password" };
   }
 
-  /** Records a successful login; written with the state change that follows it. */
-  private recordLogin(nowMs: number, details: Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "loginId">): void {
+  /** Records a successful login: `next` with the records' new index, to be committed in the same turn. */
+  private recordLogin(next: Account, nowMs: number, details: Pick<Challenge, "applicationId" | "ipAddress" | "metaData" | "loginId">): Account {
     const { applicationId, ipAddress, metaData, loginId } = details;
-    this.logins.add({ instant: nowMs, applicationId, ipAddress, metaData, loginId });
+    const loginRecords = this.logins.add({ instant: nowMs, applicationId, ipAddress, metaData, loginId }, next.guard.loginRecords);
+    return { ...next, guard: { ...next.guard, loginRecords } };
   }
 
   /** A submitted code: the TOTP step it matches, and its stored form if it is shaped like a recovery code. */

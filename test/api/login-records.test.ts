@@ -117,12 +117,14 @@ describe("LoginRecords storage", () => {
   const ownTables = (sql: SqlStorage) =>
     sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").toArray();
 
-  it("keeps records as entries of the object's key-value storage, with no SQL table of its own", async () => {
+  it("keeps records as entries of the object's key-value storage, indexed in the guard state, with no SQL table of its own", async () => {
     const user = await createUser();
-    expect((await login(user.email, user.password)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await login(user.email, user.password)).status).toBe(200);
     await runInDurableObject(userGuardOf(user.id), (_instance, state) => {
       expect(ownTables(state.storage.sql)).toEqual([]);
-      expect(Array.from(state.storage.kv.list({ prefix: "login-record:" }))).toHaveLength(1);
+      const keys = Array.from(state.storage.kv.list(), ([key]) => key);
+      expect(keys.sort()).toEqual(["guard", "login-record:000000000000", "login-record:000000000001", "user"]);
+      expect(state.storage.kv.get<{ guard: { loginRecords?: object } }>("guard")?.guard.loginRecords).toMatchObject({ first: 0, next: 2 });
     });
   });
 });
@@ -134,14 +136,16 @@ describe("LoginRecords limits", () => {
       const records = new LoginRecords(state.storage, { maxPerUser: 3, retentionDays: 1 });
       const day = 86_400_000;
       const now = 10 * day;
-      for (let i = 0; i < 5; i++) records.add({ instant: now + i, loginId: `login-${i}` });
+      let index = records.add({ instant: now, loginId: "login-0" });
+      for (let i = 1; i < 5; i++) index = records.add({ instant: now + i, loginId: `login-${i}` }, index);
+      expect(index).toEqual({ first: 2, next: 5, oldest: now + 2 });
       const page = { startRow: 0, numberOfResults: 25 };
       expect(records.search(page, now + 5)).toEqual({
         logins: ["login-4", "login-3", "login-2"].map((loginId, i) => ({ instant: now + 4 - i, loginId })),
         total: 3,
       });
       // A day later one more login: the old ones fall out of the retention when it is recorded.
-      records.add({ instant: now + day + 10, loginId: "later" });
+      expect(records.add({ instant: now + day + 10, loginId: "later" }, index)).toEqual({ first: 5, next: 6, oldest: now + day + 10 });
       expect(records.search(page, now + day + 10).logins.map((record) => record.loginId)).toEqual(["later"]);
       expect(Array.from(state.storage.kv.list({ prefix: "login-record:" }))).toHaveLength(1);
     });
@@ -152,8 +156,9 @@ describe("LoginRecords limits", () => {
     await runInDurableObject(userGuardOf(user.id), (_instance, state) => {
       const records = new LoginRecords(state.storage, { maxPerUser: 10, retentionDays: 1 });
       const now = 86_400_000;
-      for (const loginId of ["first", "second"]) records.add({ instant: now, loginId });
-      records.add({ instant: now - 1, loginId: "earlier" });
+      let index = records.add({ instant: now, loginId: "first" });
+      index = records.add({ instant: now, loginId: "second" }, index);
+      records.add({ instant: now - 1, loginId: "earlier" }, index);
       expect(records.search({ startRow: 0, numberOfResults: 25 }, now).logins.map((record) => record.loginId)).toEqual(["second", "first", "earlier"]);
     });
   });

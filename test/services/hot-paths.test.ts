@@ -144,8 +144,8 @@ const indexKey = async (loginId: string) => `v1:${await loginIdName(loginId)}`;
 
 const TWILIO_SETTINGS_KEY = "v1:integrations";
 
-/** A user's first successful login: its login record, the records' index, the guard state. */
-const SUCCESSFUL_LOGIN_WRITES = ["put login-record:000000000000", "put login-records", "put guard"];
+/** A user's first successful login: its login record, then the guard state (which carries the records' index). */
+const SUCCESSFUL_LOGIN_WRITES = ["put login-record:000000000000", "put guard"];
 
 /** What the object of `userId` writes to its storage from now on (put and delete, by key). */
 async function watchStorage(userId: string): Promise<string[]> {
