@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark suite (`npm run bench`). See bench/README.md for what each number means.
 //
-//   npm run bench [-- --users 1000 --scale-users 10000 --requests 900 --rounds 5 --duration 5 --connections 32 --storage shm]
+//   npm run bench [-- --users 1000 --scale-users 10000 --requests 900 --rounds 5 --duration 5 --connections 32 --storage shm --no-pin]
 //
 // 1. Micro-benchmark of TOTP verification in Node (bench/totp-micro.mjs).
 // 2. Builds the Worker once (`wrangler deploy --dry-run`) and runs it, and the reference Worker
@@ -23,8 +23,10 @@ import { load, pool, round } from "./lib/load.mjs";
 import {
   buildWorker,
   cleanupAll,
+  cpuPlan,
   memoryOf,
   openSqliteDatabases,
+  pinToCpu,
   randomSecrets,
   run,
   startFakeTwilio,
@@ -49,6 +51,8 @@ const { values: args } = parseArgs({
     storage: { type: "string", default: "shm" },
     out: { type: "string", default: join(ROOT, "bench/results/latest.json") },
     quick: { type: "boolean", default: false },
+    // Leaves every process free to run on any CPU (see PIN below).
+    "no-pin": { type: "boolean", default: false },
     // To measure a change to src/ without touching the tree: copy it under bench/scratch/ (so
     // node_modules resolve), patch the copy, and pass the copy's wrangler.toml
     // (e.g. --config bench/scratch/variant/wrangler.toml --only real,scale).
@@ -85,6 +89,11 @@ if (LOGIN_REQUESTS > TWO_FACTOR_USERS) throw new Error(`--requests may be at mos
 const SETTLED_DATABASES = 300;
 const IMPORT_MAX_OPEN_DATABASES = 2_000;
 
+// The Workers on a CPU of their own, the load generator and the fake Twilio on another (bench/README
+// "CPU pinning"): on a two-core machine, unpinned, they trade cores mid-round and the same round's
+// CPU per request varied by up to 1.8×.
+const PIN = args["no-pin"] ? null : cpuPlan();
+
 const results = {
   startedAt: new Date().toISOString(),
   source: gitDescribe(),
@@ -101,6 +110,7 @@ const results = {
     durationSeconds: DURATION,
     connections: CONNECTIONS,
     storage: STORAGE,
+    pinnedCpus: PIN,
     passwordFactor: PASSWORD_FACTOR,
   },
   micro: null,
@@ -124,6 +134,8 @@ function gitDescribe() {
 
 async function main() {
   const t0 = performance.now();
+  // Children started from here on (the fake Twilio, workerd) inherit this; each Worker is moved after it starts.
+  if (PIN) pinToCpu(process.pid, PIN.load);
   checkAgainstOtplib();
 
   if (PHASES.has("micro")) {
@@ -144,10 +156,12 @@ async function main() {
   }
 
   console.log(`\n== Start (Miniflare ${STORAGE === "shm" ? "with state on tmpfs" : "with state on disk"}) ==`);
+  console.log(PIN ? `  Workers pinned to CPU ${PIN.workers}, load generator and fake Twilio to CPU ${PIN.load}` : "  nothing pinned");
   const baseline = PHASES.has("baseline")
     ? await startWorker({ name: "baseline", storage: STORAGE, scriptPath: join(ROOT, "bench/baseline/worker.mjs"), durableObjects: { COUNTER: "Counter" } })
     : null;
   if (baseline) console.log(`  baseline ${baseline.url} (workerd pid ${baseline.pid})`);
+  if (baseline && PIN) pinToCpu(baseline.pid, PIN.workers);
   const floorRound = baseline ? await baselineBenches(baseline) : null;
   if (PHASES.has("real")) {
     const twilio = await startFakeTwilio(ROOT);
@@ -170,6 +184,7 @@ async function main() {
         SMS_MAX_PER_IP_PER_HOUR: "1000000",
       },
     });
+    if (PIN) pinToCpu(real.pid, PIN.workers);
     console.log(`  real ${real.url} (workerd pid ${real.pid}), fake Twilio ${twilio.url} (pid ${twilio.pid})`);
     await realBenches(real, twilio, secrets, floorRound);
   } else if (floorRound) {

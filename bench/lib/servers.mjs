@@ -2,11 +2,11 @@
 // dry-run deploy), Miniflare instances (workerd children of this process, no wrangler dev proxy)
 // and the fake Twilio. Every process started here is tracked by PID and stopped by PID, on
 // success, on error and on SIGINT/SIGTERM.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 
@@ -257,6 +257,23 @@ export async function startFakeTwilio(root) {
     child.once("exit", (code) => reject(new Error(`fake Twilio exited ${code}:\n${output}`)));
   });
   return { url, pid: child.pid, stop };
+}
+
+/**
+ * Where the processes run when pinned (bench/README "CPU pinning"): the Workers on the last CPU, the
+ * load generator and the fake Twilio on the first. Null when the machine has one CPU or no `taskset`
+ * (util-linux): then nothing is pinned.
+ */
+export function cpuPlan() {
+  const count = cpus().length;
+  if (count < 2 || spawnSync("taskset", ["--version"]).status !== 0) return null;
+  return { workers: count - 1, load: 0 };
+}
+
+/** Pins every thread of process `pid` to `cpu`; the threads and children it starts later inherit it. */
+export function pinToCpu(pid, cpu) {
+  const result = spawnSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(cpu), String(pid)], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`taskset ${cpu} ${pid}: ${result.stderr.trim()}`);
 }
 
 /** Fresh random secrets in the formats the Worker expects (README Configuration). */
