@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { load } from "./lib/load.mjs";
 import { fileURLToPath } from "node:url";
-import { cleanupAll, randomSecrets, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
+import { cleanupAll, pinLoadGenerator, randomSecrets, startFakeTwilio, startWorker, waitForOpenDatabases, WORKER_DURABLE_OBJECTS } from "./lib/servers.mjs";
 import { importTwoFactorUsers, twoFactorUsers } from "./lib/users.mjs";
 import { codeRequest, fakeTwilioIntegration, loginRequest } from "./lib/requests.mjs";
 
@@ -26,6 +26,9 @@ if (builds.length < 2) {
   console.error("usage: node bench/ab.mjs <a/index.js> <b/index.js> [...] [--rounds 3] [--send]");
   process.exit(2);
 }
+
+// Pinned as bench/run.mjs pins (bench/README "CPU pinning"): this process and its children on one CPU, the Workers on another.
+const PIN = pinLoadGenerator();
 
 try {
   const setups = [];
@@ -41,6 +44,7 @@ try {
       // The hourly cap on all texts raised as in bench/run.mjs.
       bindings: { ...secrets, PASSWORD_FACTOR: "24000", SMS_MAX_PER_HOUR: "1000000" },
     });
+    PIN?.pinWorker(worker.pid);
     const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
     const users = twoFactorUsers(PER_ROUND * ROUNDS, { prefix: "ab" });
     if (twilio) {

@@ -20,6 +20,7 @@ import {
   cleanupAll,
   onCleanup,
   openSqliteDatabases,
+  pinLoadGenerator,
   randomSecrets,
   startWorker,
   tempDir,
@@ -38,6 +39,9 @@ if (spawnSync("perf", ["--version"]).status !== 0) {
   process.exit(2);
 }
 
+// Pinned as bench/run.mjs pins (bench/README "CPU pinning"): this process and its children on one CPU, the Workers on another.
+const PIN = pinLoadGenerator();
+
 try {
   const scriptPath = await buildWorker(ROOT, "perf-profile");
   const baseline = await startWorker({
@@ -46,6 +50,7 @@ try {
     scriptPath: join(ROOT, "bench/baseline/worker.mjs"),
     durableObjects: { COUNTER: "Counter" },
   });
+  PIN?.pinWorker(baseline.pid);
   const secrets = randomSecrets();
   const real = await startWorker({
     name: "real",
@@ -54,6 +59,7 @@ try {
     durableObjects: WORKER_DURABLE_OBJECTS,
     bindings: { ...secrets, PASSWORD_FACTOR: String(PASSWORD_FACTOR) },
   });
+  PIN?.pinWorker(real.pid);
   const headers = { Authorization: secrets.API_KEYS, "Content-Type": "application/json" };
   const users = twoFactorUsers(PER_ROUND * ROUNDS, { prefix: "perf" });
   await importTwoFactorUsers({ url: real.url, headers, pid: real.pid, users });

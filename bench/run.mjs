@@ -23,10 +23,9 @@ import { load, pool, round } from "./lib/load.mjs";
 import {
   buildWorker,
   cleanupAll,
-  cpuPlan,
   memoryOf,
   openSqliteDatabases,
-  pinToCpu,
+  pinLoadGenerator,
   randomSecrets,
   run,
   startFakeTwilio,
@@ -92,7 +91,7 @@ const IMPORT_MAX_OPEN_DATABASES = 2_000;
 // The Workers on a CPU of their own, the load generator and the fake Twilio on another (bench/README
 // "CPU pinning"): on a two-core machine, unpinned, they trade cores mid-round and the same round's
 // CPU per request varied by up to 1.8×.
-const PIN = args["no-pin"] ? null : cpuPlan();
+const PIN = pinLoadGenerator(!args["no-pin"]);
 
 const results = {
   startedAt: new Date().toISOString(),
@@ -110,7 +109,7 @@ const results = {
     durationSeconds: DURATION,
     connections: CONNECTIONS,
     storage: STORAGE,
-    pinnedCpus: PIN,
+    pinnedCpus: PIN && { workers: PIN.workers, load: PIN.load },
     passwordFactor: PASSWORD_FACTOR,
   },
   micro: null,
@@ -134,8 +133,6 @@ function gitDescribe() {
 
 async function main() {
   const t0 = performance.now();
-  // Children started from here on (the fake Twilio, workerd) inherit this; each Worker is moved after it starts.
-  if (PIN) pinToCpu(process.pid, PIN.load);
   checkAgainstOtplib();
 
   if (PHASES.has("micro")) {
@@ -161,7 +158,7 @@ async function main() {
     ? await startWorker({ name: "baseline", storage: STORAGE, scriptPath: join(ROOT, "bench/baseline/worker.mjs"), durableObjects: { COUNTER: "Counter" } })
     : null;
   if (baseline) console.log(`  baseline ${baseline.url} (workerd pid ${baseline.pid})`);
-  if (baseline && PIN) pinToCpu(baseline.pid, PIN.workers);
+  if (baseline) PIN?.pinWorker(baseline.pid);
   const floorRound = baseline ? await baselineBenches(baseline) : null;
   if (PHASES.has("real")) {
     const twilio = await startFakeTwilio(ROOT);
@@ -184,7 +181,7 @@ async function main() {
         SMS_MAX_PER_IP_PER_HOUR: "1000000",
       },
     });
-    if (PIN) pinToCpu(real.pid, PIN.workers);
+    PIN?.pinWorker(real.pid);
     console.log(`  real ${real.url} (workerd pid ${real.pid}), fake Twilio ${twilio.url} (pid ${twilio.pid})`);
     await realBenches(real, twilio, secrets, floorRound);
   } else if (floorRound) {

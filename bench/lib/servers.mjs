@@ -260,18 +260,21 @@ export async function startFakeTwilio(root) {
 }
 
 /**
- * Where the processes run when pinned (bench/README "CPU pinning"): the Workers on the last CPU, the
- * load generator and the fake Twilio on the first. Null when the machine has one CPU or no `taskset`
- * (util-linux): then nothing is pinned.
+ * Pins this process (autocannon runs in it; the fake Twilio and workerd, its children, inherit it)
+ * to the first CPU and answers `{ workers, load, pinWorker(pid) }`, which moves a started Worker's
+ * workerd to the last CPU. Null, and nothing pinned, when `enabled` is false, the machine has one
+ * CPU or util-linux's `taskset` is missing. Why: bench/README.md "CPU pinning".
  */
-export function cpuPlan() {
+export function pinLoadGenerator(enabled = true) {
   const count = cpus().length;
-  if (count < 2 || spawnSync("taskset", ["--version"]).status !== 0) return null;
-  return { workers: count - 1, load: 0 };
+  if (!enabled || count < 2 || spawnSync("taskset", ["--version"]).status !== 0) return null;
+  const plan = { workers: count - 1, load: 0 };
+  pinToCpu(process.pid, plan.load);
+  return { ...plan, pinWorker: (pid) => pinToCpu(pid, plan.workers) };
 }
 
 /** Pins every thread of process `pid` to `cpu`; the threads and children it starts later inherit it. */
-export function pinToCpu(pid, cpu) {
+function pinToCpu(pid, cpu) {
   const result = spawnSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(cpu), String(pid)], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`taskset ${cpu} ${pid}: ${result.stderr.trim()}`);
 }
