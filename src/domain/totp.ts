@@ -10,9 +10,14 @@ export function timeStep(nowMs: number): number {
 /** When time step `step` begins (ms): from then on an authenticator shows its code. */
 export const stepStart = (step: number): number => step * 1000 * TOTP_PERIOD_SECONDS;
 
-function importHmacKey(key: Uint8Array): Promise<CryptoKey> {
+/** A TOTP secret as its raw bytes, or imported once with `importTotpKey` by a caller that checks many codes. */
+export type TotpKey = Uint8Array | CryptoKey;
+
+export function importTotpKey(key: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
 }
+
+const hmacKeyOf = (key: TotpKey): CryptoKey | Promise<CryptoKey> => (key instanceof CryptoKey ? key : importTotpKey(key));
 
 async function codeAt(hmacKey: CryptoKey, counter: number, digits: number): Promise<string> {
   if (!Number.isSafeInteger(counter) || counter < 0) throw new RangeError(`invalid HOTP counter: ${counter}`);
@@ -26,8 +31,8 @@ async function codeAt(hmacKey: CryptoKey, counter: number, digits: number): Prom
   return String(binary % 10 ** digits).padStart(digits, "0");
 }
 
-export async function hotp(key: Uint8Array, counter: number, digits = CODE_DIGITS): Promise<string> {
-  return codeAt(await importHmacKey(key), counter, digits);
+export async function hotp(key: TotpKey, counter: number, digits = CODE_DIGITS): Promise<string> {
+  return codeAt(await hmacKeyOf(key), counter, digits);
 }
 
 export function totpCode(key: Uint8Array, nowMs: number): Promise<string> {
@@ -46,9 +51,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 // Every candidate is computed and compared, even after a match, so timing does
 // not reveal which step matched. The first matching step in `steps` wins.
-export async function findMatchingStepIn(key: Uint8Array, code: string, steps: number[]): Promise<number | null> {
+export async function findMatchingStepIn(key: TotpKey, code: string, steps: number[]): Promise<number | null> {
   if (!CODE_PATTERN.test(code)) return null;
-  const hmacKey = await importHmacKey(key);
+  const hmacKey = await hmacKeyOf(key);
   const candidates = await Promise.all(steps.map((step) => codeAt(hmacKey, step, CODE_DIGITS)));
   let match: number | null = null;
   for (let i = 0; i < steps.length; i++) {

@@ -6,7 +6,9 @@
 import { deriveKey } from "./crypto";
 import { decodeBase64Url, encodeBase64Url, randomBytes } from "./encoding";
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+// 43 characters carry 258 bits, 2 more than the 32 bytes: only the canonical spelling is accepted,
+// the one whose last character leaves those 2 bits zero (RFC 4648 §3.5).
+const ID_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const keys = new Map<string, Promise<CryptoKey>>();
 
 function idKey(setting: string | undefined): Promise<CryptoKey> {
@@ -47,9 +49,7 @@ export async function sealTwoFactorId(setting: string | undefined, userId: strin
 /** The user and challenge key an id names, or null when it cannot be one of ours. */
 export async function openTwoFactorId(setting: string | undefined, twoFactorId: string): Promise<{ userId: string; challengeKey: string } | null> {
   if (!ID_PATTERN.test(twoFactorId)) return null;
-  const bytes = decodeBase64Url(twoFactorId);
-  // Only the canonical spelling: the last character's two unused bits must be zero.
-  if (!bytes || bytes.length !== 32 || encodeBase64Url(bytes) !== twoFactorId) return null;
+  const bytes = decodeBase64Url(twoFactorId)!;
   const r = bytes.subarray(0, 16);
   const userId = uuidText(await ctr(setting, r.slice(), bytes.subarray(16)));
   return { userId, challengeKey: encodeBase64Url(r) };

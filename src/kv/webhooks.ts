@@ -40,9 +40,12 @@ export async function readWebhooks(kv: KVNamespace): Promise<StoredWebhook[]> {
   return recent.keep((await kv.get<StoredWebhook[]>(KEY, "json")) ?? []);
 }
 
+/** This isolate's copy of the webhooks, when it was read or written under WEBHOOK_CACHE_MS ago; else undefined. */
+export const freshWebhooks = (): StoredWebhook[] | undefined => recent.fresh();
+
 /** The webhooks as this isolate last read or wrote them, when that was under WEBHOOK_CACHE_MS ago (event emission and delivery). */
 export async function recentWebhooks(kv: KVNamespace): Promise<StoredWebhook[]> {
-  return recent.fresh() ?? readWebhooks(kv);
+  return freshWebhooks() ?? readWebhooks(kv);
 }
 
 export async function writeWebhooks(kv: KVNamespace, webhooks: StoredWebhook[]): Promise<void> {

@@ -47,7 +47,7 @@ import {
 } from "../domain/guard-policy";
 import { normalizeRecoveryCode, recoveryCodeHash } from "../domain/recovery-codes";
 import { dummyPasswordHash, verifyPassword, type PasswordHash } from "../domain/password";
-import { findMatchingStepIn, hotp } from "../domain/totp";
+import { findMatchingStepIn, hotp, importTotpKey } from "../domain/totp";
 import { newChallengeKey } from "../domain/two-factor-id";
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
 import { loginIdName, loginIdsOf, sameLoginId, secretContext, type LoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
@@ -119,7 +119,7 @@ export class UserGuard extends DurableObject<Env> {
   private readonly logins: LoginRecords;
   private replicaDueAt: number | null;
   private alarmAt: number | null = null;
-  private secretKey: { ciphertext: string; key: Uint8Array } | null = null;
+  private secretKey: { ciphertext: string; key: CryptoKey } | null = null;
   /** Whose replica this object writes (kept after a delete, to remove it). */
   private userId: string | null;
 
@@ -484,18 +484,21 @@ export class UserGuard extends DurableObject<Env> {
   private async matchingStep(account: Account, code: string, nowMs: number): Promise<number | null> {
     const ciphertext = account.user.twoFactorSecret;
     if (!ciphertext) return null;
-    if (this.secretKey?.ciphertext !== ciphertext) {
-      this.secretKey = { ciphertext, key: await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(account.user.id)) };
-    }
-    return findMatchingStepIn(this.secretKey.key, code, acceptableSteps(nowMs, account.guard.smsCodes));
+    return findMatchingStepIn(await this.totpKey(account.user.id, ciphertext), code, acceptableSteps(nowMs, account.guard.smsCodes));
   }
 
   private async textFor(account: Account, step: number): Promise<TextedCode> {
-    const ciphertext = account.user.twoFactorSecret!;
-    const key =
-      this.secretKey?.ciphertext === ciphertext ? this.secretKey.key : await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(account.user.id));
-    this.secretKey = { ciphertext, key };
+    const key = await this.totpKey(account.user.id, account.user.twoFactorSecret!);
     return { phone: account.user.mobilePhone!, code: await hotp(key, step), step };
+  }
+
+  /** The TOTP key of the enrolment `ciphertext`, decrypted and imported once while the object stays in memory. */
+  private async totpKey(userId: string, ciphertext: string): Promise<CryptoKey> {
+    if (this.secretKey?.ciphertext !== ciphertext) {
+      const secret = await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(userId));
+      this.secretKey = { ciphertext, key: await importTotpKey(secret) };
+    }
+    return this.secretKey.key;
   }
 
   /** Claims the `wanted` login ids that `held` lacks; on a conflict releases what it took. */

@@ -2,7 +2,7 @@ import { afterEach, describe, it, expect, vi } from "vitest";
 import { hotp as otplibHotp } from "otplib";
 import { KeyEncodings } from "otplib/core";
 import { randomBytes } from "../../src/domain/encoding";
-import { TOTP_PERIOD_SECONDS, constantTimeEqual, findMatchingStep, findMatchingStepIn, hotp, timeStep, totpCode } from "../../src/domain/totp";
+import { TOTP_PERIOD_SECONDS, constantTimeEqual, findMatchingStep, findMatchingStepIn, hotp, importTotpKey, timeStep, totpCode } from "../../src/domain/totp";
 
 const RFC_KEY = new TextEncoder().encode("12345678901234567890");
 
@@ -53,6 +53,17 @@ describe("hotp", () => {
     for (const counter of [-1, 1.5, Number.NaN, 2 ** 53]) {
       await expect(hotp(RFC_KEY, counter)).rejects.toThrow(RangeError);
     }
+  });
+});
+
+describe("a key imported once", () => {
+  it("gives the same codes and matches as the raw bytes, without importing the key again", async () => {
+    const imported = await importTotpKey(RFC_KEY);
+    const importKey = vi.spyOn(crypto.subtle, "importKey");
+    for (let counter = 0; counter < 10; counter++) expect(await hotp(imported, counter)).toBe(await oracle(RFC_KEY, counter));
+    expect(await findMatchingStepIn(imported, await oracle(RFC_KEY, 7), [8, 7, 6])).toBe(7);
+    expect(await findMatchingStepIn(imported, await oracle(RFC_KEY, 9), [8, 7, 6])).toBeNull();
+    expect(importKey).not.toHaveBeenCalled();
   });
 });
 

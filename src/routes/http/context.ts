@@ -14,11 +14,10 @@ export type AppEnv = {
    * `tenantId` is the `X-FusionAuth-TenantId` header, checked, when the client sent one. `background`
    * runs work the response must not wait for (enqueueing events).
    */
-  Variables: { auth: Auth; config: Config; requestId: string; tenantId?: string; background: Pick<ExecutionContext, "waitUntil"> };
+  Variables: { auth: Auth; config: Config; tenantId?: string; background: Pick<ExecutionContext, "waitUntil"> };
 };
 
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("requestId", crypto.randomUUID());
   c.set("config", readConfig(c.env));
   const tenantId = c.req.header("X-FusionAuth-TenantId");
   if (tenantId) c.set("tenantId", idParam("X-FusionAuth-TenantId", tenantId));
@@ -27,7 +26,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const inline: Promise<unknown>[] = [];
   c.set("background", executionContextOf(c) ?? { waitUntil: (promise) => void inline.push(promise) });
   await next();
-  await Promise.all(inline);
+  if (inline.length) await Promise.all(inline);
 });
 
 function executionContextOf(c: Context<AppEnv>): AppEnv["Variables"]["background"] | undefined {

@@ -81,9 +81,10 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof Failure) return problemResponse(error.problem);
   // Hono's own 4xx (e.g. a body that is not JSON) would otherwise be plain text.
   if (error instanceof HTTPException && error.status < 500) return json(generalErrors("invalid", error.message), error.status);
-  const requestId = c.get("requestId");
+  // Made here, not for every request: only this answer and its log line carry it.
+  const requestId = crypto.randomUUID();
   console.error(JSON.stringify({ event: "request.failed", requestId, method: c.req.method, route: routePath(c), error: describe(error) }));
-  return empty(500, { "X-Request-Id": requestId ?? "" });
+  return empty(500, { "X-Request-Id": requestId });
 }
 
 /**

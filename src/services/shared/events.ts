@@ -1,10 +1,11 @@
 // Emitting an event: one queue message per subscribed webhook (src/services/webhook-delivery.ts delivers
 // them), sent after the response through the request's `waitUntil`, so a login never waits for it.
 // Nothing is sent when no webhook subscribes to the type; which webhooks exist is read at most once per
-// isolate every few seconds (src/kv/webhooks.ts). A failure to enqueue is logged, never the request's.
+// isolate every few seconds (src/kv/webhooks.ts), and while that copy is fresh an event nobody
+// subscribes to starts no background work at all. A failure to enqueue is logged, never the request's.
 import { env as workerEnv, waitUntil } from "cloudflare:workers";
-import { newEvent, type EventInput, type EventMessage } from "../../domain/events";
-import { recentWebhooks } from "../../kv/webhooks";
+import { newEvent, type EventInput, type EventMessage, type EventType } from "../../domain/events";
+import { freshWebhooks, recentWebhooks, type StoredWebhook } from "../../kv/webhooks";
 
 /** Where work that must not delay the response runs: the request's ExecutionContext. */
 export type Background = Pick<ExecutionContext, "waitUntil">;
@@ -14,7 +15,7 @@ export type Background = Pick<ExecutionContext, "waitUntil">;
  * e.g. `emit(env, background, { type: "user.two-factor.recovery-code.used", userId, info: { remaining } })`.
  */
 export function emit(env: Env, background: Background, input: EventInput): void {
-  background.waitUntil(enqueue(env, input, Date.now()));
+  if (mayHaveSubscribers(input.type)) background.waitUntil(enqueue(env, input, Date.now()));
 }
 
 /**
@@ -24,12 +25,20 @@ export function emit(env: Env, background: Background, input: EventInput): void 
  * https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
  */
 export function emitFromRequest(input: EventInput): void {
-  waitUntil(enqueue(workerEnv, input, Date.now()));
+  if (mayHaveSubscribers(input.type)) waitUntil(enqueue(workerEnv, input, Date.now()));
+}
+
+const subscribersOf = (webhooks: StoredWebhook[], type: EventType) => webhooks.filter((webhook) => webhook.eventsEnabled[type] === true);
+
+/** False only when this isolate's fresh copy of the webhooks says nobody subscribes to `type`. */
+function mayHaveSubscribers(type: EventType): boolean {
+  const known = freshWebhooks();
+  return !known || subscribersOf(known, type).length > 0;
 }
 
 async function enqueue(env: Env, input: EventInput, nowMs: number): Promise<void> {
   try {
-    const subscribers = (await recentWebhooks(env.KV)).filter((webhook) => webhook.eventsEnabled[input.type] === true);
+    const subscribers = subscribersOf(await recentWebhooks(env.KV), input.type);
     if (!subscribers.length) return;
     const event = newEvent(input, nowMs);
     await env.EVENTS.sendBatch(subscribers.map((webhook) => ({ body: { webhookId: webhook.id, event } satisfies EventMessage, contentType: "json" })));
