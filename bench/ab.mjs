@@ -9,6 +9,9 @@
 // (absolute --outdir: wrangler resolves a relative one against the config's directory).
 // Each build gets its own workerd with 900 × rounds imported 2FA users; each round logs in 900 of
 // them (→ 242) and completes those logins (→ 200); the median round per build is printed.
+// Each login leaves its object an alarm five minutes later (the pending login's expiry, the replica
+// write): a run longer than that gets those alarms in later rounds, charged to whichever build's round
+// is running (bench/README.md, "The framework's share of the code step").
 import { parseArgs } from "node:util";
 import { load } from "./lib/load.mjs";
 import { fileURLToPath } from "node:url";
