@@ -5,13 +5,17 @@
 //
 //   src/index.ts            wiring: may import anything
 //   src/routes/*.ts         HTTP edge: src/routes/http/**, src/services/**, src/domain/** (not other routes)
-//   src/routes/http/**      shared route helpers: each other and src/domain/**
-//   src/services/**         orchestration: src/services/shared/**, src/objects/**, src/kv/**, src/twilio/**,
-//                           src/domain/** (services stay independent of each other; never routes)
-//   src/objects/**          Durable Objects: src/kv/** (an object writes its KV replica) and src/domain/**
-//   src/kv/**, src/twilio/**   src/domain/** only
-//   (objects, kv and twilio files do not import each other, not even `import type`, except objects -> kv)
-//   src/domain/**           pure: src/domain/** only, and neither hono nor cloudflare:workers
+//   src/routes/http/**      shared route helpers: each other, the request scope (src/services/shared/scope.ts),
+//                           src/crypto/** (API keys, JWTs) and src/domain/**
+//   src/services/**         use cases: src/services/shared/**, src/objects/**, src/kv/**, src/sms/**,
+//                           src/crypto/**, src/domain/** (services stay independent of each other; never routes)
+//   src/objects/**          Durable Objects: src/kv/** (an object writes its KV replica), src/crypto/**, src/domain/**
+//   src/kv/**               src/crypto/** and src/domain/**
+//   src/sms/**              src/domain/** only
+//   src/crypto/**           Web Crypto primitives: each other and src/domain/**
+//   (objects, kv and sms files do not import each other, not even `import type`, except objects -> kv)
+//   src/domain/**           pure: src/domain/** only; no hono, no cloudflare:workers, no Web Crypto,
+//                           clock, randomness or module state (no top-level `let`, Map, Set or WeakMap)
 //
 // Each zone lists what a layer MAY import; everything else under src/ is off limits to it (type-only
 // imports included). An import that cannot be resolved to a file is not checked by this rule.
@@ -84,15 +88,24 @@ export default defineConfig(
               ["routes/http", "services", "domain"],
               "Routes may import src/routes/http, src/services and src/domain only.",
             ),
-            layer(["src/routes/http/**"], ["routes/http", "domain"], "Route helpers (src/routes/http) may import each other and src/domain only."),
+            layer(
+              ["src/routes/http/**"],
+              ["routes/http", "services/shared/scope.ts", "crypto", "domain"],
+              "Route helpers (src/routes/http) may import each other, the request scope (src/services/shared/scope.ts), src/crypto and src/domain only.",
+            ),
             layer(
               ["src/services/**"],
-              ["services/shared", "objects", "kv", "twilio", "domain"],
-              "Services may import src/services/shared, src/objects, src/kv, src/twilio and src/domain only (not other services, not routes).",
+              ["services/shared", "objects", "kv", "sms", "crypto", "domain"],
+              "Services may import src/services/shared, src/objects, src/kv, src/sms, src/crypto and src/domain only (not other services, not routes).",
             ),
-            layer(["src/objects/**"], ["objects", "kv", "domain"], "Durable Objects may import each other's helpers, src/kv and src/domain only."),
-            layer(["src/kv/**"], ["domain"], "KV repositories may import src/domain only."),
-            layer(["src/twilio/**"], ["domain"], "The Twilio client may import src/domain only."),
+            layer(
+              ["src/objects/**"],
+              ["objects", "kv", "crypto", "domain"],
+              "Durable Objects may import each other's helpers, src/kv, src/crypto and src/domain only.",
+            ),
+            layer(["src/kv/**"], ["kv", "crypto", "domain"], "KV repositories may import each other, src/crypto and src/domain only."),
+            layer(["src/sms/**"], ["sms", "domain"], "The SMS adapters may import each other and src/domain only."),
+            layer(["src/crypto/**"], ["crypto", "domain"], "src/crypto may import itself and src/domain only."),
             layer(["src/domain/**"], ["domain"], "src/domain is pure: it may import src/domain only."),
           ],
         },
@@ -102,6 +115,26 @@ export default defineConfig(
   {
     files: ["src/domain/**"],
     rules: {
+      "no-restricted-globals": [
+        "error",
+        { name: "crypto", message: "src/domain is pure: Web Crypto lives in src/crypto." },
+        { name: "Date", message: "src/domain is pure: take the time (ms) as an argument." },
+        { name: "fetch", message: "src/domain is pure: no I/O." },
+        { name: "caches", message: "src/domain is pure: no I/O." },
+      ],
+      "no-restricted-properties": ["error", { object: "Math", property: "random", message: "src/domain is pure: randomness comes from src/crypto/random.ts." }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "Program > VariableDeclaration[kind='let'], Program > ExportNamedDeclaration > VariableDeclaration[kind='let']",
+          message: "src/domain keeps no module state.",
+        },
+        {
+          selector:
+            ":matches(Program > VariableDeclaration, Program > ExportNamedDeclaration > VariableDeclaration) > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet)$/]",
+          message: "src/domain keeps no module state (a cache belongs to the adapter that needs it).",
+        },
+      ],
       "no-restricted-imports": [
         "error",
         {

@@ -6,8 +6,8 @@ import { expect, vi } from "vitest";
 import app from "../src/index";
 import type { Account, Challenge } from "../src/domain/guard-policy";
 import { keyFromSecret } from "../src/domain/secret";
-import { openTwoFactorId } from "../src/domain/two-factor-id";
-import { totpCode } from "../src/domain/totp";
+import { openTwoFactorId } from "../src/crypto/two-factor-id";
+import { totpCode } from "../src/crypto/totp";
 
 export const API_KEY = "test-api-key";
 export const JWT_SIGNING_KEY = "test-jwt-signing-key-0123456789abcdef";

@@ -2,7 +2,43 @@ import { MAX_PBKDF2_FACTOR } from "./password";
 import { NUMBER_CLASSES, type DestinationPolicy } from "./sms-guard";
 
 // Every tunable named once, with FusionAuth's defaults. Read from Worker vars so operators can
-// change them without a code change; invalid values fall back to the default.
+// change them without a code change; invalid values fall back to the default. src/kv/config.ts
+// reads them from the Worker's env.
+
+/** The Worker vars the config is read from (all optional strings). */
+export type ConfigVars = Partial<
+  Record<
+    | "DEFAULT_PHONE_REGION"
+    | "FAILED_AUTH_ACTION_DURATION_SECONDS"
+    | "FAILED_AUTH_RESET_COUNT_SECONDS"
+    | "FAILED_AUTH_TOO_MANY_ATTEMPTS"
+    | "JWT_ISSUER"
+    | "JWT_TTL_SECONDS"
+    | "LOGIN_RECORDS_MAX_PER_USER"
+    | "LOGIN_RECORDS_RETENTION_DAYS"
+    | "LOGIN_REQUIRES_API_KEY"
+    | "PASSWORD_FACTOR"
+    | "SMART_LOCKOUT_NETWORK_MEMORY_SECONDS"
+    | "SMS_ALLOWED_COUNTRIES"
+    | "SMS_ALLOW_UNASSIGNED_NUMBERS"
+    | "SMS_BODY_TEMPLATE"
+    | "SMS_CODE_TTL_SECONDS"
+    | "SMS_MAX_PER_CHALLENGE"
+    | "SMS_MAX_PER_COUNTRY_PER_HOUR"
+    | "SMS_MAX_PER_HOUR"
+    | "SMS_MAX_PER_IP_PER_HOUR"
+    | "SMS_MAX_PER_PHONE_PER_HOUR"
+    | "SMS_MAX_PER_RANGE_PER_HOUR"
+    | "SMS_MIN_INTERVAL_SECONDS"
+    | "SMS_REFUSED_NUMBER_TYPES"
+    | "TWO_FACTOR_ID_TTL_SECONDS"
+    | "TWO_FACTOR_LOCKOUT_FAILURES"
+    | "TWO_FACTOR_LOCKOUT_SECONDS"
+    | "TWO_FACTOR_TRUST_ID_TTL_SECONDS"
+    | "LOGIN_REPLICA_DELAY_SECONDS",
+    string
+  >
+>;
 
 export type Config = {
   loginRequiresApiKey: boolean;
@@ -16,6 +52,8 @@ export type Config = {
   failedAuthentication: { tooManyAttempts: number; resetCountSeconds: number; actionDurationSeconds: number };
   /** How long a network the user logged in from stays familiar. */
   smartLockout: { networkMemorySeconds: number };
+  /** How soon the KV replica follows a change that only moved the last login instant (KV takes one write per key per second). */
+  loginReplicaDelaySeconds: number;
   /** Login records kept per user: at most `maxPerUser`, none older than `retentionDays`. */
   loginRecords: { maxPerUser: number; retentionDays: number };
   defaultPhoneRegion: string;
@@ -51,6 +89,7 @@ export const DEFAULTS = {
   resetCountSeconds: 60,
   actionDurationSeconds: 180,
   smartLockoutNetworkMemorySeconds: 30 * 86_400,
+  loginReplicaDelaySeconds: 300,
   loginRecordsMaxPerUser: 100,
   loginRecordsRetentionDays: 90,
   defaultPhoneRegion: "US",
@@ -70,16 +109,7 @@ function positiveInt(value: string | undefined, fallback: number): number {
   return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback;
 }
 
-/** Read once per `env` object: it holds the Worker's vars, which do not change while an isolate lives. */
-const configs = new WeakMap<Env, Config>();
-
-export function readConfig(env: Env): Config {
-  let config = configs.get(env);
-  if (!config) configs.set(env, (config = parseConfig(env)));
-  return config;
-}
-
-function parseConfig(env: Env): Config {
+export function parseConfig(env: ConfigVars): Config {
   const defaultPhoneRegion = env.DEFAULT_PHONE_REGION || DEFAULTS.defaultPhoneRegion;
   return {
     loginRequiresApiKey: env.LOGIN_REQUIRES_API_KEY !== "false",
@@ -100,6 +130,7 @@ function parseConfig(env: Env): Config {
       actionDurationSeconds: positiveInt(env.FAILED_AUTH_ACTION_DURATION_SECONDS, DEFAULTS.actionDurationSeconds),
     },
     smartLockout: { networkMemorySeconds: positiveInt(env.SMART_LOCKOUT_NETWORK_MEMORY_SECONDS, DEFAULTS.smartLockoutNetworkMemorySeconds) },
+    loginReplicaDelaySeconds: positiveInt(env.LOGIN_REPLICA_DELAY_SECONDS, DEFAULTS.loginReplicaDelaySeconds),
     loginRecords: {
       maxPerUser: positiveInt(env.LOGIN_RECORDS_MAX_PER_USER, DEFAULTS.loginRecordsMaxPerUser),
       retentionDays: positiveInt(env.LOGIN_RECORDS_RETENTION_DAYS, DEFAULTS.loginRecordsRetentionDays),
@@ -128,7 +159,7 @@ const listed = (value: string | undefined) =>
  * `none`. `SMS_MAX_PER_COUNTRY_PER_HOUR`: a number for every country not named, and `CC:number`
  * entries; the default region's country may use the whole `SMS_MAX_PER_HOUR` unless named.
  */
-function smsGuard(env: Env, defaultPhoneRegion: string): Config["sms"]["guard"] {
+function smsGuard(env: ConfigVars, defaultPhoneRegion: string): Config["sms"]["guard"] {
   const home = defaultPhoneRegion.trim().toUpperCase();
   const maxPerHour = positiveInt(env.SMS_MAX_PER_HOUR, DEFAULTS.smsMaxPerHour);
   const countries = listed(env.SMS_ALLOWED_COUNTRIES).map((entry) => entry.toUpperCase());

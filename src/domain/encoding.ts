@@ -6,10 +6,11 @@ const BASE64_VALUES = valuesOf(BASE64_ALPHABET);
 const BASE64URL_VALUES = valuesOf(BASE64URL_ALPHABET);
 // Lower case gets its own entries rather than upper-casing the input, because
 // toUpperCase() maps some non-ASCII letters (e.g. "ı" → "I") onto the alphabet.
-const BASE32_VALUES = new Map([...valuesOf(BASE32_ALPHABET), ...valuesOf(BASE32_ALPHABET.toLowerCase())]);
+const BASE32_VALUES = valuesOf(BASE32_ALPHABET, BASE32_ALPHABET.toLowerCase());
 
-function valuesOf(alphabet: string): Map<string, number> {
-  return new Map([...alphabet].map((char, index) => [char, index]));
+/** Each character of the alphabets → its index in its alphabet (a fixed lookup table). */
+function valuesOf(...alphabets: string[]): ReadonlyMap<string, number> {
+  return new Map(alphabets.flatMap((alphabet) => [...alphabet].map((char, index) => [char, index] as const)));
 }
 
 function encodeBits(bytes: Uint8Array, alphabet: string, bitsPerChar: number): string {
@@ -33,7 +34,7 @@ function encodeBits(bytes: Uint8Array, alphabet: string, bitsPerChar: number): s
 // Unused low bits of the last character are ignored rather than rejected, as
 // Java's Base64 decoder (used by FusionAuth) does. A remainder of a whole
 // character or more means the text was truncated, so it is rejected.
-function decodeBits(text: string, values: Map<string, number>, bitsPerChar: number): Uint8Array | null {
+function decodeBits(text: string, values: ReadonlyMap<string, number>, bitsPerChar: number): Uint8Array | null {
   const out = new Uint8Array(Math.floor((text.length * bitsPerChar) / 8));
   let length = 0;
   let buffer = 0;
@@ -81,8 +82,4 @@ export function encodeBase32(bytes: Uint8Array): string {
 // screens, which group characters with spaces and may show either case.
 export function decodeBase32(text: string): Uint8Array | null {
   return decodeBits(text.replaceAll(" ", "").replace(/=+$/, ""), BASE32_VALUES, 5);
-}
-
-export function randomBytes(length: number): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(length));
 }

@@ -115,12 +115,13 @@ export function eventUser(user: PublicUser): EventUser {
   return visible;
 }
 
-export function newEvent(input: EventInput, nowMs: number): WebhookEvent {
+/** The event `input` describes, with its id (a random UUID) and time. */
+export function newEvent(input: EventInput, id: string, nowMs: number): WebhookEvent {
   const { type, user, userId, applicationId, ipAddress, info } = input;
   const subject = user?.id ?? userId;
   return {
     type,
-    id: crypto.randomUUID(),
+    id,
     createInstant: nowMs,
     ...(subject && { userId: subject }),
     ...(user && { user: eventUser(user) }),

@@ -370,7 +370,7 @@ export function releaseSend(account: Account, key: string | undefined, step: num
 }
 
 /** A code as submitted: the TOTP step it matched (or null), and its recovery-code hash when it has that shape. */
-export type SubmittedCode = { code: string; step: number | null; recoveryHash?: string };
+export type SubmittedCode = { code: string; step: number | null; recoveryHashes?: string[] };
 
 export type CodeVerdict =
   /** `recoveryCode`: a recovery code was used up. */
@@ -389,13 +389,13 @@ export type CodeVerdict =
  * enrolment does neither, since a user fumbling a new authenticator must not lock their own login.
  */
 function acceptCode(next: Account, submitted: SubmittedCode, nowMs: number, config: Config, guarded: boolean, familiar = false): CodeVerdict {
-  const { code, step, recoveryHash } = submitted;
+  const { code, step, recoveryHashes } = submitted;
   const guard = next.guard;
   const counters = countersFor(guard, familiar);
   const prevented = guarded ? prevention(counters, nowMs) : null;
   if (prevented) return { outcome: "prevented", prevention: prevented };
   // A recovery code is single use: it leaves the set as it is accepted (one decision, one write).
-  const recoveryIndex = guarded && recoveryHash !== undefined ? guard.recoveryCodes.indexOf(recoveryHash) : -1;
+  const recoveryIndex = guarded && recoveryHashes ? guard.recoveryCodes.findIndex((stored) => recoveryHashes.includes(stored)) : -1;
   if (recoveryIndex >= 0) {
     guard.recoveryCodes = guard.recoveryCodes.filter((_, index) => index !== recoveryIndex);
     counters.consecutiveCodeFailures = 0;

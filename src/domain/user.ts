@@ -1,6 +1,5 @@
 // The FusionAuth user as this service keeps it. The whole record lives in the user's Durable Object
 // (src/objects/user-guard.ts); KV holds a replica of its public part.
-import { sha256Hex } from "./compare";
 import type { PasswordHash } from "./password";
 
 export type TwoFactorDelivery = "None" | "TextMessage";
@@ -67,11 +66,3 @@ export const loginIdsOf = (user: Pick<UserRecord, "email" | "username">): LoginI
 export const normalizeLoginId = (loginId: string) => loginId.normalize("NFKC").trim().toLowerCase();
 
 export const sameLoginId = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && normalizeLoginId(a) === normalizeLoginId(b);
-
-/**
- * A login id as a fixed-length name: any input makes a valid KV key (at most 512 bytes, well-formed
- * UTF-8) and Durable Object name, and keys do not spell out people's emails.
- */
-export async function loginIdName(loginId: string): Promise<string> {
-  return `login:${await sha256Hex(normalizeLoginId(loginId))}`;
-}

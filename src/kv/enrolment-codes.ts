@@ -1,6 +1,6 @@
 // Codes the enable helper (`POST /api/two-factor/send {mobilePhone, secret}`) texted, remembered
 // by a hash of the secret so a slow SMS still enables 2FA. The secret itself is not stored.
-import { sha256Hex } from "../domain/compare";
+import { sha256Hex } from "../crypto/compare";
 import { encodeBase64 } from "../domain/encoding";
 import type { SentCode } from "../domain/guard-policy";
 

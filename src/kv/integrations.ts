@@ -2,8 +2,8 @@
 // token AES-GCM encrypted. When no enabled integration is stored, the Worker vars/secrets TWILIO_*
 // are the fallback. Texts use the settings this isolate read at most TWILIO_SETTINGS_CACHE_MS ago,
 // so that a text costs no KV read; the Integrations API always reads and writes KV itself.
-import { decrypt, encrypt } from "../domain/crypto";
-import { IsolateCopy } from "../domain/isolate-copy";
+import { decrypt, encrypt } from "../crypto/keyring";
+import { IsolateCopy } from "./isolate-copy";
 
 /** What sending needs (src/twilio/client.ts takes this shape). */
 export type TwilioSettings = {

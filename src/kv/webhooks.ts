@@ -3,9 +3,9 @@
 // Emitting an event reads the list at most once per isolate every few seconds; a change made through
 // the API reaches this isolate at once, and others within seconds plus KV's propagation (up to a minute,
 // https://developers.cloudflare.com/kv/concepts/how-kv-works/).
-import { decrypt, encrypt } from "../domain/crypto";
+import { decrypt, encrypt } from "../crypto/keyring";
 import type { EventType } from "../domain/events";
-import { IsolateCopy } from "../domain/isolate-copy";
+import { IsolateCopy } from "./isolate-copy";
 
 /** What an operator sets (FusionAuth's field names); the signing key is separate and write-only. */
 export type WebhookSettings = {

@@ -16,7 +16,7 @@
 // Each shard also keeps, per clock hour and country, how many texts went out and how many were
 // refused and why, for 48 hours: the operators' report sums the shards.
 import { DurableObject } from "cloudflare:workers";
-import { sha256Hex } from "../domain/compare";
+import { sha256Hex } from "../crypto/compare";
 import {
   addFigures,
   budgetShare,

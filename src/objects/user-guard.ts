@@ -7,10 +7,11 @@
 // cannot interleave inside a decision. Changes to the record itself (User API, enable, disable)
 // also run one at a time, each starting from the state the previous one left.
 import { DurableObject } from "cloudflare:workers";
-import { readConfig, type Config } from "../domain/config";
-import { sha256Hex } from "../domain/compare";
-import { decrypt, encrypt } from "../domain/crypto";
-import { encodeBase64Url, randomBytes } from "../domain/encoding";
+import { type Config } from "../domain/config";
+import { readConfig } from "../kv/config";
+import { sha256Hex } from "../crypto/compare";
+import { openTwoFactorKey, sealTwoFactorKey } from "../crypto/keyring";
+import { randomToken } from "../crypto/random";
 import { capture, tooManySendsProblem, twoFactorNotEnabled, type FieldProblem, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
 import {
   acceptableSteps,
@@ -45,12 +46,15 @@ import {
   type SubmittedCode,
   type TrustedDeviceView,
 } from "../domain/guard-policy";
-import { normalizeRecoveryCode, recoveryCodeHash } from "../domain/recovery-codes";
-import { dummyPasswordHash, verifyPassword, type PasswordHash } from "../domain/password";
-import { findMatchingStepIn, hotp, importTotpKey } from "../domain/totp";
-import { newChallengeKey } from "../domain/two-factor-id";
+import { recoveryCodeHashes } from "../crypto/recovery-codes";
+import { dummyPasswordHash, type PasswordHash } from "../domain/password";
+import { verifyPassword } from "../crypto/password";
+import { findMatchingStepIn, hotp, importTotpKey } from "../crypto/totp";
+import { newChallengeKey } from "../crypto/two-factor-id";
+import { loginIdName } from "../crypto/login-id-name";
+import { newTotpSecret } from "../crypto/random";
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
-import { loginIdName, loginIdsOf, sameLoginId, secretContext, type LoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
+import { loginIdsOf, sameLoginId, type LoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { userReplicas } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
 import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-records";
@@ -189,7 +193,7 @@ export class UserGuard extends DurableObject<Env> {
       return { outcome: "not-found" };
     }
     const submitted = await this.submittedCode(account, code, nowMs);
-    const trustId = trustComputer ? encodeBase64Url(randomBytes(32)) : undefined;
+    const trustId = trustComputer ? randomToken(32) : undefined;
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
     if (!this.account || this.account.user.twoFactorSecret !== account.user.twoFactorSecret) return { outcome: "not-found" };
 
@@ -240,7 +244,7 @@ export class UserGuard extends DurableObject<Env> {
       const account = this.accountFor(caller);
       if (!account) return notFound;
       const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, smsCodes));
-      const secret = await encrypt(this.env.ENCRYPTION_KEY, key, secretContext(account.user.id));
+      const secret = await sealTwoFactorKey(this.env.ENCRYPTION_KEY, account.user.id, key);
       const { next, outcome } = enableTwoFactor(this.account!, { code, step }, { delivery, secret }, nowMs, this.config);
       if (next) await this.commit(next, "now");
       switch (outcome.outcome) {
@@ -329,7 +333,8 @@ export class UserGuard extends DurableObject<Env> {
       const checked = await capture(async () => {
         requireLoginId(user);
         checkDataSize(user);
-        await applyTwoFactor(this.env.ENCRYPTION_KEY, user, account.user, input);
+        const key = applyTwoFactor(user, account.user, input, newTotpSecret().secret);
+        if (key) user.twoFactorSecret = await sealTwoFactorKey(this.env.ENCRYPTION_KEY, user.id, key);
       });
       if (!checked.ok) return checked;
       const before = loginIdsOf(account.user);
@@ -476,8 +481,8 @@ export class UserGuard extends DurableObject<Env> {
 
   /** A submitted code: the TOTP step it matches, and its stored form if it is shaped like a recovery code. */
   private async submittedCode(account: Account, code: string, nowMs: number): Promise<SubmittedCode> {
-    const recovery = normalizeRecoveryCode(code);
-    if (recovery) return { code, step: null, recoveryHash: await recoveryCodeHash(this.env.ENCRYPTION_KEY, account.user.id, recovery) };
+    const recoveryHashes = await recoveryCodeHashes(this.env.ENCRYPTION_KEY, account.user.id, code);
+    if (recoveryHashes) return { code, step: null, recoveryHashes };
     return { code, step: await this.matchingStep(account, code, nowMs) };
   }
 
@@ -495,7 +500,7 @@ export class UserGuard extends DurableObject<Env> {
   /** The TOTP key of the enrolment `ciphertext`, decrypted and imported once while the object stays in memory. */
   private async totpKey(userId: string, ciphertext: string): Promise<CryptoKey> {
     if (this.secretKey?.ciphertext !== ciphertext) {
-      const secret = await decrypt(this.env.ENCRYPTION_KEY, ciphertext, secretContext(userId));
+      const secret = await openTwoFactorKey(this.env.ENCRYPTION_KEY, userId, ciphertext);
       this.secretKey = { ciphertext, key: await importTotpKey(secret) };
     }
     return this.secretKey.key;

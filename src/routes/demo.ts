@@ -52,7 +52,7 @@ async function asset(c: Context<AppEnv>, file: string): Promise<Response> {
   const response = new Response(found.body, { headers: { ...HEADERS, "Content-Type": contentType } });
   if (file !== "index.html") return response;
   // The issuer names the account in authenticator apps; HTMLRewriter escapes the attribute.
-  const issuer = c.var.config.jwtIssuer;
+  const issuer = c.var.scope.config.jwtIssuer;
   return new HTMLRewriter().on("body", { element: (body) => void body.setAttribute("data-issuer", issuer) }).transform(response);
 }
 

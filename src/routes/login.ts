@@ -37,7 +37,7 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated, nowMs: n
   return c.json(body, 200);
 }
 
-const loginAuth = (c: Context<AppEnv>, next: () => Promise<void>) => (c.var.config.loginRequiresApiKey ? requireApiKey(c, next) : next());
+const loginAuth = (c: Context<AppEnv>, next: () => Promise<void>) => (c.var.scope.config.loginRequiresApiKey ? requireApiKey(c, next) : next());
 
 export const loginRoutes = new Hono<AppEnv>()
   .post("/login", loginAuth, async (c) => {
@@ -45,7 +45,7 @@ export const loginRoutes = new Hono<AppEnv>()
     const now = Date.now();
     const result = await passwordLogin(
       c.env,
-      c.var.config,
+      c.var.scope.config,
       {
         loginId: request.loginId,
         password: request.password,
@@ -57,7 +57,7 @@ export const loginRoutes = new Hono<AppEnv>()
         noJWT: request.noJWT ?? undefined,
       },
       now,
-      c.var.background,
+      c.var.scope.background,
     );
     if (result.kind === "two-factor") return c.json({ twoFactorId: result.twoFactorId }, 242 as 200);
     return loginSucceeded(c, result, now);
@@ -67,10 +67,10 @@ export const loginRoutes = new Hono<AppEnv>()
     const now = Date.now();
     const login = await twoFactorLogin(
       c.env,
-      c.var.config,
+      c.var.scope.config,
       { twoFactorId: request.twoFactorId, code: request.code, trustComputer: request.trustComputer ?? false, ipAddress: endUserIp(c, request.ipAddress) },
       now,
-      c.var.background,
+      c.var.scope.background,
     );
     // The token is the password step's: its applicationId (the JWT `aud`) and noJWT, kept with the
     // pending login. This call needs no API key, so whoever holds the twoFactorId and a code may not

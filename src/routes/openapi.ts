@@ -11,7 +11,6 @@ import { EVENT_TYPES } from "../domain/events";
 import { RECOVERY_CODE_COUNT } from "../domain/recovery-codes";
 import { REFUSAL_REASONS } from "../domain/sms-guard";
 import type { PublicUser } from "../domain/user";
-import { fusionAuthId } from "../domain/user-input";
 import type { AppEnv } from "./http/context";
 import {
   enableRequest,
@@ -26,7 +25,7 @@ import {
   userRequest,
   webhookRequest,
 } from "./http/requests";
-import { codeField } from "./http/validate";
+import { codeField, fusionAuthId } from "./http/validate";
 
 // Only OpenAPIHono's registry and generator are used: its `openapi()` routes would validate with
 // their own 400 bodies, so the routes stay plain Hono handlers.

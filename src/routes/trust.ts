@@ -26,6 +26,6 @@ export const trustRoutes = new Hono<AppEnv>()
   .get("/user/two-factor/trust/:userId?", requireApiKeyOrJwt, async (c) => c.json({ devices: await listTrustedDevices(c.env, target(c), Date.now()) }))
   .delete("/user/two-factor/trust/:userId?", requireApiKeyOrJwt, async (c) => {
     const { deviceId } = check(trustRevokeQuery, { deviceId: c.req.query("deviceId") });
-    await revokeTrustedDevices(c.env, target(c), deviceId, Date.now(), c.var.background);
+    await revokeTrustedDevices(c.env, target(c), deviceId, Date.now(), c.var.scope.background);
     return empty();
   });

@@ -3,9 +3,9 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { invalidField } from "../domain/failures";
-import { generateSecret, keyFromBase32, keyFromSecret } from "../domain/secret";
+import { keyFromBase32, keyFromSecret } from "../domain/secret";
 import { resendLoginCode } from "../services/login";
-import { disableTwoFactor, enableTwoFactor, textEnrolmentCode, textUserCode } from "../services/two-factor";
+import { disableTwoFactor, enableTwoFactor, newSecret, textEnrolmentCode, textUserCode } from "../services/two-factor";
 import { requireApiKeyOrJwt } from "./http/auth";
 import { connectingIp } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
@@ -33,34 +33,34 @@ function keyFromRequest(request: z.output<typeof enableRequest>): Uint8Array {
 async function enable(c: Context<AppEnv>): Promise<Response> {
   const user = target(c);
   const request = await readJson(c, enableRequest);
-  await enableTwoFactor(c.env, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" }, Date.now(), c.var.background);
+  await enableTwoFactor(c.env, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" }, Date.now(), c.var.scope.background);
   return empty();
 }
 
 async function disable(c: Context<AppEnv>): Promise<Response> {
   const user = target(c);
   const { code } = check(z.object({ code: codeField }), { code: c.req.query("code") });
-  await disableTwoFactor(c.env, user, code, Date.now(), c.var.background);
+  await disableTwoFactor(c.env, user, code, Date.now(), c.var.scope.background);
   return empty();
 }
 
 export const twoFactorRoutes = new Hono<AppEnv>()
-  .get("/two-factor/secret", requireApiKeyOrJwt, (c) => c.json(generateSecret()))
+  .get("/two-factor/secret", requireApiKeyOrJwt, (c) => c.json(newSecret()))
   .post("/two-factor/send", requireApiKeyOrJwt, async (c) => {
     const request = await readJson(c, sendRequest);
     if (c.var.auth.kind === "apiKey" && request.mobilePhone) {
       if (!request.secret) throw invalidField("secret", "blank", "The [secret] is required with [mobilePhone].");
-      await textEnrolmentCode(c.env, c.var.config, request.mobilePhone, secretKey(request.secret));
+      await textEnrolmentCode(c.env, c.var.scope.config, request.mobilePhone, secretKey(request.secret));
     } else if (c.var.auth.kind === "apiKey" && !request.userId) {
       throw invalidField("userId", "blank", "Send either [userId], or [mobilePhone] and [secret].");
     } else {
-      await textUserCode(c.env, c.var.config, target(c, request.userId));
+      await textUserCode(c.env, c.var.scope.config, target(c, request.userId));
     }
     return empty();
   })
   // During login, without authentication: the twoFactorId is the credential.
   .post("/two-factor/send/:twoFactorId", async (c) => {
-    await resendLoginCode(c.env, c.var.config, c.req.param("twoFactorId"), connectingIp(c));
+    await resendLoginCode(c.env, c.var.scope.config, c.req.param("twoFactorId"), connectingIp(c));
     return empty();
   })
   // FusionAuth documents POST; its tutorials use PUT. Both work.

@@ -9,7 +9,9 @@ import { fail, Failure, type FieldProblem } from "../domain/failures";
 import { PBKDF2_SCHEME } from "../domain/password";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import { normalizeLoginId, type UserRecord } from "../domain/user";
-import { hashRecoveryCodes } from "../domain/recovery-codes";
+import { hashRecoveryCodes } from "../crypto/recovery-codes";
+import { sealTwoFactorKey } from "../crypto/keyring";
+import { newTotpSecret } from "../crypto/random";
 import { checkMobilePhone, importUsers, type ImportedUser } from "../services/accounts";
 import { requireApiKey } from "./http/auth";
 import type { AppEnv } from "./http/context";
@@ -59,7 +61,8 @@ async function toImport(env: Env, config: Config, request: ImportRequest, index:
     requireLoginId(user);
     checkDataSize(user);
     checkMobilePhone(config, user.mobilePhone);
-    await applyTwoFactor(env.ENCRYPTION_KEY, user, undefined, input);
+    const key = applyTwoFactor(user, undefined, input, newTotpSecret().secret);
+    if (key) user.twoFactorSecret = await sealTwoFactorKey(env.ENCRYPTION_KEY, user.id, key);
     return { user, recoveryCodes: await recoveryCodes(env, user, input.twoFactorRecoveryCodes ?? [], index, errors) };
   } catch (error) {
     if (!(error instanceof Failure) || error.problem.kind !== "invalid") throw error;
@@ -95,7 +98,7 @@ function findDuplicates(users: UserRecord[], errors: ImportErrors): void {
 export const userImportRoutes = new Hono<AppEnv>().post("/user/import", requireApiKey, async (c) => {
   const request = await readJson(c, importRequest);
   const errors = new ImportErrors();
-  const imports = (await Promise.all(request.users.map((_, index) => toImport(c.env, c.var.config, request, index, errors)))) as ImportedUser[];
+  const imports = (await Promise.all(request.users.map((_, index) => toImport(c.env, c.var.scope.config, request, index, errors)))) as ImportedUser[];
   errors.throwIfAny();
   findDuplicates(
     imports.map(({ user }) => user),

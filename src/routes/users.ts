@@ -2,7 +2,9 @@
 // write-only; the legacy 2FA fields follow FusionAuth's rules before 1.26.
 import { Hono } from "hono";
 import { fail, invalidField } from "../domain/failures";
-import { hashPassword } from "../domain/password";
+import { hashPassword } from "../crypto/password";
+import { sealTwoFactorKey } from "../crypto/keyring";
+import { newTotpSecret } from "../crypto/random";
 import { applyProfile, applyTwoFactor, checkDataSize, DEFAULT_TENANT_ID, requireLoginId } from "../domain/user-input";
 import type { UserRecord } from "../domain/user";
 import { checkMobilePhone, createUser, deleteUser, findUser, getUser, unlockUser, updateUser } from "../services/accounts";
@@ -22,7 +24,7 @@ export const userRoutes = new Hono<AppEnv>()
     const userId = c.req.param("userId") ? idParam("userId", c.req.param("userId")) : crypto.randomUUID();
     const { user: input } = await readJson(c, userRequest);
     if (!input.password) throw invalidField("user.password", "blank", "The [user.password] property is required.");
-    checkMobilePhone(c.var.config, input.mobilePhone);
+    checkMobilePhone(c.var.scope.config, input.mobilePhone);
     const now = Date.now();
     const user: UserRecord = {
       id: userId,
@@ -34,17 +36,18 @@ export const userRoutes = new Hono<AppEnv>()
       insertInstant: now,
       lastUpdateInstant: now,
       passwordLastUpdateInstant: now,
-      password: await hashPassword(input.password, c.var.config.passwordFactor),
+      password: await hashPassword(input.password, c.var.scope.config.passwordFactor),
       twoFactorEnabled: false,
       twoFactorDelivery: "None",
     };
     applyProfile(user, input, true);
     requireLoginId(user);
     checkDataSize(user);
-    await applyTwoFactor(c.env.ENCRYPTION_KEY, user, undefined, input);
+    const key = applyTwoFactor(user, undefined, input, newTotpSecret().secret);
+    if (key) user.twoFactorSecret = await sealTwoFactorKey(c.env.ENCRYPTION_KEY, user.id, key);
     const created = await createUser(c.env, user);
     // The User API's create and delete announce themselves; an import (FusionAuth: no user.create) does not.
-    emit(c.env, c.var.background, { type: "user.create", user: created, info: {} });
+    emit(c.env, c.var.scope.background, { type: "user.create", user: created, info: {} });
     return c.json({ user: created });
   })
   .get("/user/:userId", requireApiKey, async (c) => c.json({ user: found(await getUser(c.env, idParam("userId", c.req.param("userId")))) }))
@@ -59,8 +62,8 @@ export const userRoutes = new Hono<AppEnv>()
   .on(["PUT", "PATCH"], "/user/:userId", requireApiKey, async (c) => {
     const userId = idParam("userId", c.req.param("userId"));
     const { user: input } = await readJson(c, userRequest);
-    checkMobilePhone(c.var.config, input.mobilePhone);
-    return c.json({ user: await updateUser(c.env, c.var.config, userId, input, c.req.method === "PUT", Date.now(), c.var.background) });
+    checkMobilePhone(c.var.scope.config, input.mobilePhone);
+    return c.json({ user: await updateUser(c.env, c.var.scope.config, userId, input, c.req.method === "PUT", Date.now(), c.var.scope.background) });
   })
   // Lifts every login lock of the user: an explicit admin call for what FusionAuth does by cancelling
   // the Prevent Login user action.
@@ -70,6 +73,6 @@ export const userRoutes = new Hono<AppEnv>()
   })
   .delete("/user/:userId", requireApiKey, async (c) => {
     const deleted = await deleteUser(c.env, idParam("userId", c.req.param("userId")));
-    emit(c.env, c.var.background, { type: "user.delete", user: deleted, info: {} });
+    emit(c.env, c.var.scope.background, { type: "user.delete", user: deleted, info: {} });
     return new Response(null, { status: 200 });
   });

@@ -2,13 +2,14 @@
 // and its login-id claims; reads come from the KV replica it keeps.
 import type { Config } from "../domain/config";
 import { fail, invalidField, unwrap, type FieldProblem } from "../domain/failures";
-import { hashPassword } from "../domain/password";
+import { hashPassword } from "../crypto/password";
+import { loginIdName } from "../crypto/login-id-name";
 import { eventUser, twoFactorMethod, type TrustRevocationReason } from "../domain/events";
 import type { UserInput } from "../domain/user-input";
-import { loginIdName, sameLoginId, type PublicUser, type UserRecord } from "../domain/user";
+import { sameLoginId, type PublicUser, type UserRecord } from "../domain/user";
 import { loginIndex, userReplicas } from "../kv/users";
 import { userGuard } from "../objects/user-guard";
-import { normalizePhone } from "../twilio/phone";
+import { normalizePhone } from "../sms/phone";
 import { emit, type Background } from "./shared/events";
 
 /**

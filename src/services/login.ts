@@ -4,10 +4,11 @@
 import type { Config } from "../domain/config";
 import type { LoginFailureReason } from "../domain/events";
 import { fail, Failure, unwrap, type LoginPrevention } from "../domain/failures";
-import { normalizeRecoveryCode } from "../domain/recovery-codes";
-import { openTwoFactorId, sealTwoFactorId } from "../domain/two-factor-id";
+import { foldRecoveryCode } from "../domain/recovery-codes";
+import { openTwoFactorId, sealTwoFactorId } from "../crypto/two-factor-id";
 import { networkOf } from "../domain/network";
-import { loginIdName, type PublicUser } from "../domain/user";
+import type { PublicUser } from "../domain/user";
+import { loginIdName } from "../crypto/login-id-name";
 import { loginIndex } from "../kv/users";
 import { decoyGuard, userGuard, type TextedCode, type UserGuardStub } from "../objects/user-guard";
 import { emit, type Background } from "./shared/events";
@@ -173,7 +174,7 @@ export async function twoFactorLogin(
       throw fail({ kind: "prevented", prevention: result.prevention });
     case "invalid-code": {
       // A wrong code shaped like a recovery code was tried as one (the object checked it against those).
-      const reason = normalizeRecoveryCode(request.code) ? "recovery-code" : "two-factor-code";
+      const reason = foldRecoveryCode(request.code) ? "recovery-code" : "two-factor-code";
       loginFailed(env, background, subject, reason, result.locked);
       throw fail({ kind: "invalid-code", nextCodeAt: result.nextCodeAt });
     }

@@ -1,6 +1,6 @@
 // Recovery codes (FusionAuth 1.26+ shape): a new set of ten replaces the last; the codes are shown
 // once, in this answer, and kept only as keyed hashes in the user's object.
-import { hashRecoveryCodes, newRecoveryCodes } from "../domain/recovery-codes";
+import { hashRecoveryCodes, newRecoveryCodes } from "../crypto/recovery-codes";
 import { userGuard } from "../objects/user-guard";
 import { unwrapFor, type Target } from "./shared/target";
 

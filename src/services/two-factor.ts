@@ -1,7 +1,9 @@
 // The legacy two-factor API's operations on a user: enable, disable, and texting a code (to a
 // user, during a login, or to a phone being enrolled). Each is one call to the user's object.
 import type { Config } from "../domain/config";
-import { hotp, timeStep } from "../domain/totp";
+import { timeStep } from "../domain/totp";
+import { hotp } from "../crypto/totp";
+import { newTotpSecret } from "../crypto/random";
 import { twoFactorMethod } from "../domain/events";
 import type { TwoFactorDelivery } from "../domain/user";
 import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../kv/enrolment-codes";
@@ -9,6 +11,9 @@ import { userGuard, type Disabled } from "../objects/user-guard";
 import { emit, type Background } from "./shared/events";
 import { requireTwilio, textCode } from "./shared/sms";
 import { unwrapFor, type Target } from "./shared/target";
+
+/** A new secret for an authenticator app (`GET /api/two-factor/secret`). */
+export const newSecret = () => newTotpSecret();
 
 export async function enableTwoFactor(
   env: Env,

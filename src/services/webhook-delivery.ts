@@ -11,7 +11,8 @@
 // whose consumer logs it and keeps it in KV (GET /api/webhook/dead-letters). Delivery is at least
 // once: receivers de-duplicate by the event id.
 import type { EventMessage } from "../domain/events";
-import { SIGNATURE_HEADER, signBody } from "../domain/webhook-signature";
+import { SIGNATURE_HEADER } from "../domain/webhook-signature";
+import { signBody } from "../crypto/webhook-signature";
 import { keepDeadLetter } from "../kv/webhook-dead-letters";
 import { recentWebhooks, signingKeyOf, type StoredWebhook } from "../kv/webhooks";
 

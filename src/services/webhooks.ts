@@ -1,7 +1,7 @@
 // The Webhook API's operations (FusionAuth `/api/webhook`). The signing key is write-only: generated
 // when the create does not give one and answered once, by the create; stored encrypted.
 import { fail, invalidField } from "../domain/failures";
-import { generateSigningKey } from "../domain/webhook-signature";
+import { newSigningKey } from "../crypto/webhook-signature";
 import { listDeadLetters, type DeadLetter } from "../kv/webhook-dead-letters";
 import { MAX_WEBHOOKS, readWebhooks, sealSigningKey, writeWebhooks, type StoredWebhook, type Webhook, type WebhookSettings } from "../kv/webhooks";
 
@@ -23,7 +23,7 @@ export async function createWebhook(env: Env, id: string, settings: WebhookSetti
   const webhooks = await readWebhooks(env.KV);
   if (webhooks.some((stored) => stored.id === id)) throw invalidField("webhookId", "duplicate", `A Webhook with Id = [${id}] already exists.`);
   if (webhooks.length >= MAX_WEBHOOKS) throw invalidField("webhook", "tooMany", `At most ${MAX_WEBHOOKS} webhooks can be configured.`);
-  const key = signingKey ?? generateSigningKey();
+  const key = signingKey ?? newSigningKey();
   const webhook: StoredWebhook = {
     ...settings,
     id,

@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding";
-import { totpCode } from "../../src/domain/totp";
+import { totpCode } from "../../src/crypto/totp";
 import {
   call,
   codeFor,

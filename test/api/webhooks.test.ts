@@ -7,7 +7,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { decrypt } from "../../src/domain/crypto";
+import { decrypt } from "../../src/crypto/keyring";
 import { newEvent, type EventMessage } from "../../src/domain/events";
 import worker from "../../src/index";
 import { DEAD_LETTER_QUEUE, retryDelaySeconds } from "../../src/services/webhook-delivery";
@@ -206,6 +206,7 @@ describe("delivery (the queue consumer)", () => {
     webhookId,
     event: newEvent(
       { type: "user.login.success", userId: crypto.randomUUID(), ipAddress: "203.0.113.9", info: { authenticationType: "PASSWORD", twoFactor: "code" } },
+      crypto.randomUUID(),
       Date.now(),
     ),
   });

@@ -9,7 +9,7 @@
 //   login for actionDuration) and its Login API (242 + twoFactorId, 421 for a wrong code, trust ids),
 //   https://fusionauth.io/docs/v1/tech/apis/login and https://fusionauth.io/docs/v1/tech/apis/tenants.
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, readConfig, type Config } from "../../src/domain/config";
+import { DEFAULTS, parseConfig, type Config } from "../../src/domain/config";
 import {
   acceptableSteps,
   completeChallenge,
@@ -42,7 +42,7 @@ const STEP = timeStep(T0);
 /** A trusted device issued an hour before T0 that expires at `expiresAt`. */
 const device = (expiresAt: number): TrustedDevice => ({ issuedAt: T0 - 3600 * SECOND, lastUsedAt: T0 - 3600 * SECOND, expiresAt });
 
-const config: Config = readConfig({} as Env);
+const config: Config = parseConfig({});
 
 const withConfig = (change: (copy: Config) => void): Config => {
   const copy = structuredClone(config);

@@ -1,7 +1,8 @@
 // normalizeLoginId, the one form in which login ids are compared: NFKC (UAX #15) then lower case.
 // Checked in workerd, whose ICU decides in production.
 import { describe, expect, it } from "vitest";
-import { loginIdName, normalizeLoginId, sameLoginId } from "../../src/domain/user";
+import { normalizeLoginId, sameLoginId } from "../../src/domain/user";
+import { loginIdName } from "../../src/crypto/login-id-name";
 
 describe("normalizeLoginId", () => {
   it.each([

@@ -1,68 +1,61 @@
-// Recovery codes (src/domain/recovery-codes.ts): FusionAuth 1.26's ten single-use codes, here
-// 10 RFC 4648 Base32 characters (50 bits) each, typed in any case, width or grouping, kept only as
-// a keyed hash bound to the user.
+// Recovery codes' shape (src/domain/recovery-codes.ts): Crockford Base32, typed in any case, width
+// or grouping, lookalike letters read as the digits they resemble; earlier RFC 4648 codes still named.
 import { describe, expect, it } from "vitest";
-import { hashRecoveryCodes, newRecoveryCodes, normalizeRecoveryCode, RECOVERY_CODE_COUNT, recoveryCodeHash } from "../../src/domain/recovery-codes";
+import { foldRecoveryCode, formatRecoveryCode, storedFormsOf } from "../../src/domain/recovery-codes";
 
-const KEY = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-const OTHER_KEY = "k2:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
-const USER = "7c0d6a8e-5d2f-4a8b-9a51-0c6f1f1f0001";
-
-describe("newRecoveryCodes", () => {
-  it("gives ten codes of two groups of five Base32 characters, all different", () => {
-    const codes = newRecoveryCodes();
-    expect(codes).toHaveLength(RECOVERY_CODE_COUNT);
-    for (const code of codes) expect(code).toMatch(/^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
-    expect(new Set(codes).size).toBe(RECOVERY_CODE_COUNT);
+describe("formatRecoveryCode", () => {
+  it("reads the first 50 of 56 random bits as ten Crockford Base32 characters in two groups", () => {
+    expect(formatRecoveryCode(new Uint8Array(7))).toBe("00000-00000");
+    expect(formatRecoveryCode(new Uint8Array(7).fill(0xff))).toBe("ZZZZZ-ZZZZZ");
+    // 00001 00010 00011 … 01010 (1, 2, 3, … 10) and six unused zero bits
+    expect(formatRecoveryCode(Uint8Array.from([0x08, 0x86, 0x42, 0x98, 0xe8, 0x4a, 0x80]))).toBe("12345-6789A");
   });
 
-  it("uses every Base32 character in every position (the 50 bits are not biased toward a subset)", () => {
-    const seen = Array.from({ length: 10 }, () => new Set<string>());
-    for (let round = 0; round < 200; round++) {
-      for (const code of newRecoveryCodes()) [...code.replace("-", "")].forEach((character, position) => seen[position]!.add(character));
-    }
-    // 2,000 draws per position: a missing character of 32 would have probability (31/32)^2000 ≈ 1e-28.
-    for (const characters of seen) expect(characters.size).toBe(32);
+  it("never uses I, L, O or U", () => {
+    for (let byte = 0; byte < 256; byte++) expect(formatRecoveryCode(new Uint8Array(7).fill(byte))).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
   });
 });
 
-describe("normalizeRecoveryCode", () => {
+describe("foldRecoveryCode", () => {
   it.each([
-    ["ABCDE-FGH23", "ABCDEFGH23"],
-    ["abcde-fgh23", "ABCDEFGH23"],
-    ["abcdefgh23", "ABCDEFGH23"],
-    ["  ABCDE FGH23 ", "ABCDEFGH23"],
-    ["ABCDE.FGH23", "ABCDEFGH23"],
-    ["ABCDE_FGH23", "ABCDEFGH23"],
-    ["ABCDE\u2013FGH23", "ABCDEFGH23"], // en dash, as word processors turn "-" into
-    ["ＡＢＣＤＥ－ＦＧＨ２３", "ABCDEFGH23"], // fullwidth, as some phone keyboards type
-  ])("reads %j as %s", (typed, stored) => {
-    expect(normalizeRecoveryCode(typed)).toBe(stored);
+    ["7K2QD-M0XW9", "7K2QDM0XW9"],
+    ["7k2qd-m0xw9", "7K2QDM0XW9"],
+    ["  7K2QD M0XW9 ", "7K2QDM0XW9"],
+    ["7K2QD.M0XW9", "7K2QDM0XW9"],
+    ["7K2QD_M0XW9", "7K2QDM0XW9"],
+    ["7K2QD\u2013M0XW9", "7K2QDM0XW9"], // en dash, as word processors turn "-" into
+    ["７Ｋ２ＱＤ－Ｍ０ＸＷ９", "7K2QDM0XW9"], // fullwidth, as some phone keyboards type
+    ["7K2QD-MOXW9", "7K2QDM0XW9"], // O for 0
+    ["QLZXO-F7VAC", "Q1ZX0F7VAC"], // an earlier code: L and O read as 1 and 0
+    ["Q1ZX0-F7VAC", "Q1ZX0F7VAC"],
+    ["qizxo-f7vac", "Q1ZX0F7VAC"],
+  ])("reads %j as %s", (typed, folded) => {
+    expect(foldRecoveryCode(typed)).toBe(folded);
   });
 
   it.each([
     ["a six-digit TOTP code", "123456"],
-    ["a digit outside Base32 (0, 1, 8, 9)", "ABCDE-FGH21"],
-    ["one character short", "ABCDE-FGH2"],
-    ["one character long", "ABCDE-FGH234"],
-    ["a letter outside ASCII", "ÀBCDE-FGH23"],
+    ["one character short", "7K2QD-M0XW"],
+    ["one character long", "7K2QD-M0XW99"],
+    ["a letter outside ASCII", "ÀK2QD-M0XW9"],
+    ["a symbol", "7K2QD-M0XW*"],
     ["nothing", ""],
   ])("refuses %s", (_what, typed) => {
-    expect(normalizeRecoveryCode(typed)).toBeNull();
+    expect(foldRecoveryCode(typed)).toBeNull();
   });
 });
 
-describe("recoveryCodeHash", () => {
-  it("is the same for every spelling of a code, and differs per user and per key", async () => {
-    const hash = await recoveryCodeHash(KEY, USER, "ABCDEFGH23");
-    expect(hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await hashRecoveryCodes(KEY, USER, ["abcde fgh23", "ABCDE-FGH23"])).toEqual([hash, hash]);
-    expect(await recoveryCodeHash(KEY, "7c0d6a8e-5d2f-4a8b-9a51-0c6f1f1f0002", "ABCDEFGH23")).not.toBe(hash);
-    expect(await recoveryCodeHash(OTHER_KEY, USER, "ABCDEFGH23")).not.toBe(hash);
+describe("storedFormsOf", () => {
+  it("names the folded form and every RFC 4648 spelling an earlier code may have had", () => {
+    expect(storedFormsOf("Q1ZX0F7VAC").sort()).toEqual(["Q1ZX0F7VAC", "QIZXOF7VAC", "QLZXOF7VAC"].sort());
   });
 
-  it("hashes a set only when every code in it is a recovery code", async () => {
-    expect(await hashRecoveryCodes(KEY, USER, ["ABCDE-FGH23", "123456"])).toBeNull();
-    expect(await hashRecoveryCodes(KEY, USER, [])).toEqual([]);
+  it("names no earlier spelling for what RFC 4648 cannot spell (8, 9)", () => {
+    expect(storedFormsOf("7K2QDM0XW9")).toEqual(["7K2QDM0XW9"]);
+  });
+
+  it("tries every I/L choice for up to four 1s, and all-I or all-L beyond", () => {
+    expect(storedFormsOf("1111AAAAAA")).toHaveLength(1 + 16);
+    expect(storedFormsOf("11111AAAAA").sort()).toEqual(["11111AAAAA", "IIIIIAAAAA", "LLLLLAAAAA"].sort());
   });
 });

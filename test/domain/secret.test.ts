@@ -1,8 +1,10 @@
 import { describe, it, expect } from "vitest";
 import { hotp as otplibHotp } from "otplib";
 import { decodeBase64, encodeBase32 } from "../../src/domain/encoding";
-import { MIN_SECRET_BYTES, describeKey, generateSecret, keyFromBase32, keyFromSecret } from "../../src/domain/secret";
-import { findMatchingStep, hotp, timeStep, totpCode } from "../../src/domain/totp";
+import { MIN_SECRET_BYTES, describeKey, keyFromBase32, keyFromSecret, secretFrom } from "../../src/domain/secret";
+import { newTotpSecret } from "../../src/crypto/random";
+import { timeStep } from "../../src/domain/totp";
+import { findMatchingStep, hotp, totpCode } from "../../src/crypto/totp";
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 const seconds = (value: number) => value * 1000;
@@ -13,10 +15,10 @@ function keyOf(secret: string): Uint8Array {
   return key;
 }
 
-describe("generateSecret", () => {
+describe("newTotpSecret", () => {
   it("returns 20 standard Base64 characters that decode to a 15-byte key", () => {
     for (let i = 0; i < 100; i++) {
-      const { secret } = generateSecret();
+      const { secret } = newTotpSecret();
       expect(secret).toMatch(/^[A-Za-z0-9+/]{20}$/);
       expect(keyFromSecret(secret)).toHaveLength(15);
     }
@@ -24,7 +26,7 @@ describe("generateSecret", () => {
 
   it("returns the unpadded Base32 of the decoded key, which round-trips", () => {
     for (let i = 0; i < 100; i++) {
-      const { secret, secretBase32Encoded } = generateSecret();
+      const { secret, secretBase32Encoded } = newTotpSecret();
       const key = keyOf(secret);
       expect(secretBase32Encoded).toMatch(/^[A-Z2-7]{24}$/);
       expect(secretBase32Encoded).toBe(encodeBase32(key));
@@ -33,13 +35,21 @@ describe("generateSecret", () => {
   });
 
   it("is described the same way by describeKey", () => {
-    const generated = generateSecret();
+    const generated = newTotpSecret();
     expect(describeKey(keyOf(generated.secret))).toEqual(generated);
   });
 
   it("returns 1000 distinct secrets", () => {
-    const secrets = new Set(Array.from({ length: 1000 }, () => generateSecret().secret));
+    const secrets = new Set(Array.from({ length: 1000 }, () => newTotpSecret().secret));
     expect(secrets.size).toBe(1000);
+  });
+});
+
+describe("secretFrom", () => {
+  it("drops the first Base64 character of the random bytes and keeps twenty", () => {
+    const random = Uint8Array.from({ length: 20 }, (_, index) => index);
+    // Base64 of 00 01 02 … 13 is "AAECAwQFBgcICQoLDA0ODxAREhM="; the secret is characters 1–20.
+    expect(secretFrom(random).secret).toBe("AECAwQFBgcICQoLDA0OD");
   });
 });
 
@@ -159,7 +169,7 @@ describe("FusionAuth compatibility", () => {
   });
 
   it("gives a generated secret a key that verifies its own current code", async () => {
-    const { secret, secretBase32Encoded } = generateSecret();
+    const { secret, secretBase32Encoded } = newTotpSecret();
     const nowMs = Date.now();
     const code = await totpCode(keyOf(secret), nowMs);
     expect(await findMatchingStep(keyFromBase32(secretBase32Encoded)!, code, nowMs)).toBe(timeStep(nowMs));

@@ -4,7 +4,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeBase32, decodeBase64, decodeBase64Url, encodeBase32, encodeBase64, encodeBase64Url } from "../../src/domain/encoding";
-import { findMatchingStep, hotp, timeStep, totpCode } from "../../src/domain/totp";
+import { timeStep } from "../../src/domain/totp";
+import { findMatchingStep, hotp, totpCode } from "../../src/crypto/totp";
 import { SEED } from "./support";
 
 const bytes = fc.uint8Array({ maxLength: 300 });

@@ -5,8 +5,9 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { encodeBase64, randomBytes } from "../../src/domain/encoding";
-import { hashPassword } from "../../src/domain/password";
+import { encodeBase64 } from "../../src/domain/encoding";
+import { randomBytes } from "../../src/crypto/random";
+import { hashPassword } from "../../src/crypto/password";
 import {
   badUuid,
   bodies,

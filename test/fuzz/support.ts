@@ -8,8 +8,8 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, expect, vi } from "vitest";
 import app from "../../src/index";
-import { generateSecret } from "../../src/domain/secret";
-import { loginIdName } from "../../src/domain/user";
+import { newTotpSecret } from "../../src/crypto/random";
+import { loginIdName } from "../../src/crypto/login-id-name";
 import { openApiDocument } from "../../src/routes/openapi";
 import { API_KEY } from "../helpers";
 
@@ -191,7 +191,7 @@ export function shaped(shape: Shape): fc.Arbitrary<Entries> {
 
 // ---- The User object (shared by the User and Import APIs) ----
 
-const SECRET = generateSecret().secret;
+const SECRET = newTotpSecret().secret;
 let emails = 0;
 /** A fresh, valid email every time (not shrinkable, which is fine for a unique marker). */
 export const freshEmail = fc.constant(null).map(() => `fuzz-${++emails}-${crypto.randomUUID().slice(0, 8)}@example.com`);

@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { decodeBase64Url, encodeBase64Url } from "../../src/domain/encoding";
 import { issueAccessToken } from "../../src/routes/http/jwt";
 import { keyFromSecret } from "../../src/domain/secret";
-import { hotp, timeStep } from "../../src/domain/totp";
-import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/domain/two-factor-id";
+import { timeStep } from "../../src/domain/totp";
+import { hotp } from "../../src/crypto/totp";
+import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/crypto/two-factor-id";
 import app from "../../src/index";
 import { openApiDocument } from "../../src/routes/openapi";
 import {

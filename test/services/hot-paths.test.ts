@@ -23,7 +23,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { loginIdName } from "../../src/domain/user";
+import { loginIdName } from "../../src/crypto/login-id-name";
 import { numberRange } from "../../src/domain/sms-guard";
 import { clientThrottle, rangeThrottle } from "../../src/objects/phone-throttle";
 import {

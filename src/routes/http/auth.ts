@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { secretsEqual } from "../../domain/compare";
+import { secretsEqual } from "../../crypto/compare";
 import { fail } from "../../domain/failures";
 import { verifyAccessToken } from "./jwt";
 import type { AppEnv, Auth } from "./context";
@@ -27,7 +27,7 @@ async function authenticate(c: Context<AppEnv>, allowJwt: boolean): Promise<Auth
   if (!allowJwt) return null;
   const token = header ? JWT_SCHEME.exec(header)?.[1] : getCookie(c, "access_token");
   if (!token || !c.env.JWT_SIGNING_KEY) return null;
-  const verified = await verifyAccessToken(token, c.env.JWT_SIGNING_KEY, c.var.config.jwtIssuer);
+  const verified = await verifyAccessToken(token, c.env.JWT_SIGNING_KEY, c.var.scope.config.jwtIssuer);
   return verified ? { kind: "jwt", ...verified } : null;
 }
 

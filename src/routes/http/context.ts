@@ -2,7 +2,7 @@
 // values they put on the context.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { readConfig, type Config } from "../../domain/config";
+import { newScope, type Scope } from "../../services/shared/scope";
 import { idParam } from "./validate";
 
 /** `issuedAt` (s) lets a user re-created with the same id refuse tokens issued to the old one. */
@@ -10,26 +10,22 @@ export type Auth = { kind: "apiKey" } | { kind: "jwt"; userId: string; issuedAt:
 
 export type AppEnv = {
   Bindings: Env;
-  /**
-   * `tenantId` is the `X-FusionAuth-TenantId` header, checked, when the client sent one. `background`
-   * runs work the response must not wait for (enqueueing events).
-   */
-  Variables: { auth: Auth; config: Config; tenantId?: string; background: Pick<ExecutionContext, "waitUntil"> };
+  /** `scope`: the request's bindings, settings, time and background work; `tenantId`: the `X-FusionAuth-TenantId` header, checked, when the client sent one. */
+  Variables: { auth: Auth; scope: Scope; tenantId?: string };
 };
 
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("config", readConfig(c.env));
   const tenantId = c.req.header("X-FusionAuth-TenantId");
   if (tenantId) c.set("tenantId", idParam("X-FusionAuth-TenantId", tenantId));
   // The request's waitUntil. `app.request` without an execution context (the workerd tests) has none:
   // there the work is awaited before the response is returned, so a test sees its outcome.
   const inline: Promise<unknown>[] = [];
-  c.set("background", executionContextOf(c) ?? { waitUntil: (promise) => void inline.push(promise) });
+  c.set("scope", newScope(c.env, executionContextOf(c) ?? { waitUntil: (promise) => void inline.push(promise) }));
   await next();
   if (inline.length) await Promise.all(inline);
 });
 
-function executionContextOf(c: Context<AppEnv>): AppEnv["Variables"]["background"] | undefined {
+function executionContextOf(c: Context<AppEnv>): Scope["background"] | undefined {
   try {
     return c.executionCtx;
   } catch {

@@ -4,9 +4,63 @@ import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
 import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
-import { fusionAuthId, twoFactorDelivery, userFields } from "../../domain/user-input";
+import { TWO_FACTOR_DELIVERIES, type UserInput } from "../../domain/user-input";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../domain/password";
+import type { TwoFactorDelivery } from "../../domain/user";
 import { MIN_SIGNING_KEY_BYTES, SIGNATURE_HEADER } from "../../domain/webhook-signature";
-import { codeField } from "./validate";
+import { codeField, fusionAuthId } from "./validate";
+
+// No white space, control, format (e.g. bidi overrides) or lone surrogate characters: login ids are
+// shown to people and used as lookup keys.
+const EMAIL = /^[^\s@\p{C}]+@[^\s@\p{C}]+\.[^\s@\p{C}]+$/u;
+const USERNAME = /^[^\p{C}]+$/u;
+const text = (max: number) => z.string().trim().max(max);
+
+/**
+ * FusionAuth's `TwoFactorDelivery`, always answered as its name. `@fusionauth/typescript-client`
+ * before 1.19 declared it as a numeric TypeScript enum (`None = 0`, `TextMessage = 1`) and so sent
+ * `0` / `1`, which FusionAuth's Java server (Jackson reading an enum by ordinal) took as
+ * `None` / `TextMessage`. Any other number, a numeric string or a boolean is refused.
+ */
+export const twoFactorDelivery = z
+  .union([z.enum(TWO_FACTOR_DELIVERIES), z.literal(0), z.literal(1)])
+  .transform((delivery): TwoFactorDelivery => (typeof delivery === "number" ? TWO_FACTOR_DELIVERIES[delivery] : delivery))
+  .describe("`None` or `TextMessage`; the numbers `0` and `1` (clients before 1.19) mean the same. Answered as the name.");
+
+const userFields = z.object({
+  email: text(254).regex(EMAIL).nullish(),
+  username: text(191).min(1).regex(USERNAME).nullish(),
+  password: z
+    .string()
+    .min(MIN_PASSWORD_LENGTH, `[tooShort]The [user.password] must be at least ${MIN_PASSWORD_LENGTH} characters.`)
+    .max(MAX_PASSWORD_LENGTH, `[tooLong]The [user.password] must be at most ${MAX_PASSWORD_LENGTH} characters.`)
+    .nullish(),
+  mobilePhone: text(64)
+    .nullish()
+    .describe(
+      "A number a text can reach: E.164 once normalised (`555-555-5555` is read in `DEFAULT_PHONE_REGION`), else `[invalid]user.mobilePhone`. Stored as given.",
+    ),
+  firstName: text(255).nullish(),
+  middleName: text(255).nullish(),
+  lastName: text(255).nullish(),
+  fullName: text(255).nullish(),
+  birthDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullish(),
+  imageUrl: z.url().max(2048).nullish(),
+  timezone: text(64).nullish(),
+  preferredLanguages: z.array(text(32)).max(20).nullish(),
+  data: z.record(z.string(), z.unknown()).nullish(),
+  active: z.boolean().nullish(),
+  verified: z.boolean().nullish(),
+  passwordChangeRequired: z.boolean().nullish(),
+  expiry: z.number().int().positive().nullish(),
+  tenantId: fusionAuthId.nullish(),
+  twoFactorEnabled: z.boolean().nullish(),
+  twoFactorDelivery: twoFactorDelivery.nullish(),
+  twoFactorSecret: z.string().max(256).nullish(),
+});
 
 const loginOptions = {
   applicationId: fusionAuthId.nullish(),
@@ -53,7 +107,7 @@ export const sendRequest = z.object({
 });
 
 /** FusionAuth User API: create, replace, merge. */
-export const userRequest = z.object({ user: userFields });
+export const userRequest = z.object({ user: userFields satisfies z.ZodType<UserInput> });
 
 /** Each user costs a few Durable Object calls and KV writes; this keeps a request inside Workers' per-invocation limits. */
 export const MAX_IMPORT_USERS = 100;

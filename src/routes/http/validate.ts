@@ -4,9 +4,12 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { fail, generalFailure, type FieldProblem } from "../../domain/failures";
-import { fusionAuthId } from "../../domain/user-input";
 
-export { fusionAuthId };
+/**
+ * FusionAuth ids: any 8-4-4-4-12 hex string (Java's UUID.fromString accepts non-RFC-4122 ids such
+ * as `10000000-0000-0002-0000-000000000001`), normalised to lower case so one id is one record.
+ */
+export const fusionAuthId = z.guid().transform((id) => id.toLowerCase());
 
 /** A verification code as typed: checked for its shape by the TOTP code, not here. */
 export const codeField = z.string().trim().min(1).max(16);

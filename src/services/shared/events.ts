@@ -5,6 +5,7 @@
 // subscribes to starts no background work at all. A failure to enqueue is logged, never the request's.
 import { env as workerEnv, waitUntil } from "cloudflare:workers";
 import { newEvent, type EventInput, type EventMessage, type EventType } from "../../domain/events";
+import { randomId } from "../../crypto/random";
 import { freshWebhooks, recentWebhooks, type StoredWebhook } from "../../kv/webhooks";
 
 /** Where work that must not delay the response runs: the request's ExecutionContext. */
@@ -40,7 +41,7 @@ async function enqueue(env: Env, input: EventInput, nowMs: number): Promise<void
   try {
     const subscribers = subscribersOf(await recentWebhooks(env.KV), input.type);
     if (!subscribers.length) return;
-    const event = newEvent(input, nowMs);
+    const event = newEvent(input, randomId(), nowMs);
     await env.EVENTS.sendBatch(subscribers.map((webhook) => ({ body: { webhookId: webhook.id, event } satisfies EventMessage, contentType: "json" })));
   } catch (error) {
     console.error(JSON.stringify({ event: "event.enqueue.failed", type: input.type, error: error instanceof Error ? error.name : "non-error thrown" }));

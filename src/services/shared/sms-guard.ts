@@ -9,7 +9,7 @@ import type { Config } from "../../domain/config";
 import { Failure, generalFailure, invalidField, tooManySends } from "../../domain/failures";
 import { checkDestination, clientKey, maskedRange, type NumberClass, type RefusalReason } from "../../domain/sms-guard";
 import { clientThrottle, rangeShard, rangeThrottle, type Send } from "../../objects/phone-throttle";
-import { readPhone } from "../../twilio/phone";
+import { readPhone } from "../../sms/phone";
 import { emitFromRequest } from "./events";
 
 /** A text as the guard sees it. */

@@ -3,7 +3,7 @@
 import type { Config } from "../../domain/config";
 import { generalFailure } from "../../domain/failures";
 import { twilioConfig, type TwilioSettings } from "../../kv/integrations";
-import { sendSms } from "../../twilio/client";
+import { sendSms } from "../../sms/twilio";
 import { admitText, type TextRequest } from "./sms-guard";
 
 /** The Twilio settings, or a clear 400 before any code is made. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizePhone } from "../../src/twilio/phone";
+import { normalizePhone } from "../../src/sms/phone";
 
 describe("normalizePhone", () => {
   it.each([

@@ -1,6 +1,6 @@
 // The copy an isolate keeps of a KV value (the webhooks list, the Twilio settings) for a few seconds.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { IsolateCopy } from "../../src/domain/isolate-copy";
+import { IsolateCopy } from "../../src/kv/isolate-copy";
 
 afterEach(() => vi.useRealTimers());
 

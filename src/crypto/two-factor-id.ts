@@ -3,8 +3,9 @@
 // the last 16 are the user id encrypted with AES-CTR under a key derived from ENCRYPTION_KEY, with R
 // as the counter block. So an id routes to its user's object with no lookup, does not reveal the user
 // id, and an altered or forged id decrypts to an object that holds no such challenge (404).
-import { deriveKey } from "./crypto";
-import { decodeBase64Url, encodeBase64Url, randomBytes } from "./encoding";
+import { decodeBase64Url, encodeBase64Url } from "../domain/encoding";
+import { deriveKey } from "./keyring";
+import { randomToken } from "./random";
 
 // 43 characters carry 258 bits, 2 more than the 32 bytes: only the canonical spelling is accepted,
 // the one whose last character leaves those 2 bits zero (RFC 4648 §3.5).
@@ -34,7 +35,7 @@ async function ctr(setting: string | undefined, counter: Uint8Array, data: Uint8
 }
 
 /** A fresh challenge key R: 16 CSPRNG bytes, Base64URL. */
-export const newChallengeKey = () => encodeBase64Url(randomBytes(16));
+export const newChallengeKey = () => randomToken(16);
 
 /** The twoFactorId for challenge `challengeKey` of user `userId` (a lower-case GUID). */
 export async function sealTwoFactorId(setting: string | undefined, userId: string, challengeKey: string): Promise<string> {

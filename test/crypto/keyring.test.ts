@@ -3,7 +3,7 @@
 // associated data.
 import { describe, expect, it } from "vitest";
 import { encodeBase64 } from "../../src/domain/encoding";
-import { decrypt, encrypt } from "../../src/domain/crypto";
+import { decrypt, encrypt } from "../../src/crypto/keyring";
 
 const keyOf = (fill: number) => encodeBase64(new Uint8Array(32).map((_, i) => (fill + i) & 0xff));
 const KEY_A = keyOf(1);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { sendSms, type TwilioConfig, type TwilioOptions } from "../../src/twilio/client";
+import { sendSms, type TwilioConfig, type TwilioOptions } from "../../src/sms/twilio";
 import { createFakeTwilio, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
 
 const fake = createFakeTwilio();

@@ -1,7 +1,8 @@
 // Worker vars become the Config once per env object: a request does not parse them again, and a
 // different env (another deployment's vars) is read afresh.
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, readConfig } from "../../src/domain/config";
+import { DEFAULTS } from "../../src/domain/config";
+import { readConfig } from "../../src/kv/config";
 
 describe("readConfig", () => {
   it("reads an env once and answers the same Config for it, and reads another env afresh", () => {

@@ -2,7 +2,7 @@
 // gives back the user and R; anything that is not the canonical Base64URL of 32 bytes opens to null.
 import { describe, expect, it } from "vitest";
 import { decodeBase64Url, encodeBase64Url } from "../../src/domain/encoding";
-import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/domain/two-factor-id";
+import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/crypto/two-factor-id";
 
 const KEY = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const USER_ID = "00000000-0000-4000-8000-000000000abc";

@@ -3,7 +3,9 @@
 // encrypts, all of them decrypt, so keys rotate by prepending a new one. The key id travels with
 // each ciphertext, and `context` (e.g. the user id) is bound as associated data so a ciphertext
 // cannot be replayed under another record.
-import { decodeBase64, decodeBase64Url, encodeBase64Url, randomBytes } from "./encoding";
+import { decodeBase64, decodeBase64Url, encodeBase64Url } from "../domain/encoding";
+import { secretContext } from "../domain/user";
+import { randomBytes } from "./random";
 
 type Keyring = { current: string; keys: Map<string, CryptoKey>; derivation: CryptoKey };
 
@@ -69,3 +71,9 @@ export async function deriveKey(
   const { derivation } = await loadKeyring(setting);
   return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(info) }, derivation, algorithm, false, usages);
 }
+
+/** A TOTP key encrypted for user `userId`'s record (`twoFactorSecret`), bound to that user. */
+export const sealTwoFactorKey = (setting: string | undefined, userId: string, key: Uint8Array) => encrypt(setting, key, secretContext(userId));
+
+/** The TOTP key of user `userId`'s `twoFactorSecret`. */
+export const openTwoFactorKey = (setting: string | undefined, userId: string, sealed: string) => decrypt(setting, sealed, secretContext(userId));

@@ -4,7 +4,8 @@
 //   python3 -c "import hashlib,base64;print(base64.b64encode(hashlib.pbkdf2_hmac('sha256',b'password',
 //     base64.b64decode('c2VjcmV0LXNhbHQtZm9yLXRlc3RzLTEyMzQ1Ng=='),24000)).decode())"
 import { describe, expect, it } from "vitest";
-import { hashPassword, MAX_PBKDF2_FACTOR, PBKDF2_SCHEME, verifyPassword } from "../../src/domain/password";
+import { MAX_PBKDF2_FACTOR, PBKDF2_SCHEME } from "../../src/domain/password";
+import { hashPassword, verifyPassword } from "../../src/crypto/password";
 
 const VECTOR = {
   encryptionScheme: "salted-pbkdf2-hmac-sha256" as const,
