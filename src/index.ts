@@ -37,6 +37,8 @@ const app = new Hono<AppEnv>()
     }),
   )
   .get("/api/status", (c) => c.json({ status: "ok" }))
+  // A person who opens the server's address learns where to go.
+  .get("/", (c) => c.json({ status: "/api/status", openapi: "/api/openapi.json", demo: "/demo (when DEMO_ENABLED is true)" }))
   // Before the two-factor routes, whose `/user/two-factor/:userId` would take `recovery-code` and `trust` for ids.
   .route("/api", recoveryCodeRoutes)
   .route("/api", trustRoutes)

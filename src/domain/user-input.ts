@@ -115,3 +115,19 @@ export function applyProfile(user: UserRecord, input: UserInput, replace: boolea
     if (typeof input[flag] === "boolean") user[flag] = input[flag];
   }
 }
+
+/** One user of an Import API body (FusionAuth `POST /api/user/import`): a UserInput with its stored password hash. */
+export type ImportedUserInput = Omit<UserInput, "password"> & {
+  id?: string | null;
+  /** The Base64 hash. */
+  password: string;
+  salt?: string | null;
+  factor?: number | null;
+  encryptionScheme?: string | null;
+  insertInstant?: number | null;
+  passwordLastUpdateInstant?: number | null;
+  /** Recovery codes to keep (as the user has them, e.g. from FusionAuth 1.26+); hashed on the way in. */
+  twoFactorRecoveryCodes?: string[] | null;
+};
+
+export type ImportInput = { users: ImportedUserInput[]; encryptionScheme?: string | null; factor?: number | null };

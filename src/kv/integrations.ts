@@ -3,31 +3,13 @@
 // are the fallback. Texts use the settings this isolate read at most TWILIO_SETTINGS_CACHE_MS ago,
 // so that a text costs no KV read; the Integrations API always reads and writes KV itself.
 import { decrypt, encrypt } from "../crypto/keyring";
+import { DEFAULT_TWILIO_URL, type TwilioIntegration, type TwilioSettings } from "../domain/integrations";
 import { IsolateCopy } from "./isolate-copy";
-
-/** What sending needs (src/twilio/client.ts takes this shape). */
-export type TwilioSettings = {
-  accountSID: string;
-  authToken: string;
-  fromPhoneNumber?: string;
-  messagingServiceSid?: string;
-  url: string;
-};
-
-export type TwilioIntegration = {
-  enabled: boolean;
-  accountSID?: string;
-  authToken?: string;
-  fromPhoneNumber?: string;
-  messagingServiceSid?: string;
-  url?: string;
-};
 
 type StoredIntegrations = { twilio: Omit<TwilioIntegration, "authToken"> & { authToken?: string /* ciphertext */ } };
 
 const KEY = "v1:integrations";
 const TOKEN_CONTEXT = "integrations.twilio.authToken";
-export const DEFAULT_TWILIO_URL = "https://api.twilio.com";
 
 /** How long an isolate texts with the settings it read last: a change made through another isolate reaches it within this (plus KV's propagation). */
 export const TWILIO_SETTINGS_CACHE_MS = 5_000;

@@ -9,5 +9,5 @@ import { check } from "./http/validate";
 
 export const loginRecordRoutes = new Hono<AppEnv>().get("/system/login-record/search", requireApiKey, async (c) => {
   const { userId, ...query } = check(loginRecordSearchQuery, c.req.query());
-  return c.json(await searchLoginRecords(c.env, userId, query, Date.now()));
+  return c.json(await searchLoginRecords(c.var.scope, userId, query));
 });

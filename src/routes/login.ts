@@ -15,8 +15,8 @@ const TRUST_COOKIE = "fusionauth.trust";
 const cookie = { httpOnly: true, secure: true, sameSite: "Lax", path: "/" } as const;
 
 /** The 200 of both login steps: the user, a JWT unless `noJWT`, and the trust id when one was issued. */
-async function loginSucceeded(c: Context<AppEnv>, login: Authenticated, nowMs: number): Promise<Response> {
-  const { config } = c.var;
+async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise<Response> {
+  const { config, now } = c.var.scope;
   const body: Record<string, unknown> = { user: login.user };
   if (!login.noJWT) {
     if (!c.env.JWT_SIGNING_KEY) throw new Error("JWT_SIGNING_KEY is not configured");
@@ -25,7 +25,7 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated, nowMs: n
       issuer: config.jwtIssuer,
       ttlSeconds: config.jwtTtlSeconds,
       applicationId: login.applicationId,
-      nowMs,
+      nowMs: now,
     });
     body.token = token;
     setCookie(c, "access_token", token, { ...cookie, maxAge: config.jwtTtlSeconds });
@@ -42,39 +42,30 @@ const loginAuth = (c: Context<AppEnv>, next: () => Promise<void>) => (c.var.scop
 export const loginRoutes = new Hono<AppEnv>()
   .post("/login", loginAuth, async (c) => {
     const request = await readJson(c, loginRequest);
-    const now = Date.now();
-    const result = await passwordLogin(
-      c.env,
-      c.var.scope.config,
-      {
-        loginId: request.loginId,
-        password: request.password,
-        trustId: getCookie(c, TRUST_COOKIE) ?? request.twoFactorTrustId ?? undefined,
-        applicationId: request.applicationId ?? undefined,
-        ipAddress: endUserIp(c, request.ipAddress) ?? connectingIp(c),
-        textClientIp: endUserIp(c, request.ipAddress),
-        metaData: request.metaData ?? undefined,
-        noJWT: request.noJWT ?? undefined,
-      },
-      now,
-      c.var.scope.background,
-    );
+    const result = await passwordLogin(c.var.scope, {
+      loginId: request.loginId,
+      password: request.password,
+      trustId: getCookie(c, TRUST_COOKIE) ?? request.twoFactorTrustId ?? undefined,
+      applicationId: request.applicationId ?? undefined,
+      ipAddress: endUserIp(c, request.ipAddress) ?? connectingIp(c),
+      textClientIp: endUserIp(c, request.ipAddress),
+      metaData: request.metaData ?? undefined,
+      noJWT: request.noJWT ?? undefined,
+    });
     if (result.kind === "two-factor") return c.json({ twoFactorId: result.twoFactorId }, 242 as 200);
-    return loginSucceeded(c, result, now);
+    return loginSucceeded(c, result);
   })
   .post("/two-factor/login", async (c) => {
     const request = await readJson(c, twoFactorLoginRequest);
-    const now = Date.now();
-    const login = await twoFactorLogin(
-      c.env,
-      c.var.scope.config,
-      { twoFactorId: request.twoFactorId, code: request.code, trustComputer: request.trustComputer ?? false, ipAddress: endUserIp(c, request.ipAddress) },
-      now,
-      c.var.scope.background,
-    );
+    const login = await twoFactorLogin(c.var.scope, {
+      twoFactorId: request.twoFactorId,
+      code: request.code,
+      trustComputer: request.trustComputer ?? false,
+      ipAddress: endUserIp(c, request.ipAddress),
+    });
     // The token is the password step's: its applicationId (the JWT `aud`) and noJWT, kept with the
     // pending login. This call needs no API key, so whoever holds the twoFactorId and a code may not
     // pick another audience or ask for a token the API-key caller declined; this step's
     // `applicationId` and `noJWT` are accepted (FusionAuth documents them as optional) and ignored.
-    return loginSucceeded(c, login, now);
+    return loginSucceeded(c, login);
   });

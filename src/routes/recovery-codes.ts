@@ -8,5 +8,5 @@ import type { AppEnv } from "./http/context";
 import { target } from "./http/target";
 
 export const recoveryCodeRoutes = new Hono<AppEnv>().post("/user/two-factor/recovery-code/:userId?", requireApiKeyOrJwt, async (c) =>
-  c.json({ recoveryCodes: await generateRecoveryCodes(c.env, target(c)) }),
+  c.json({ recoveryCodes: await generateRecoveryCodes(c.var.scope, target(c)) }),
 );

@@ -12,8 +12,8 @@ const DAY_MS = 86_400_000;
 
 export const smsReportRoutes = new Hono<AppEnv>().get("/system/sms-report", requireApiKey, async (c) => {
   const query = check(smsReportQuery, c.req.query());
-  const end = query.end ?? Date.now();
+  const end = query.end ?? c.var.scope.now;
   const start = query.start ?? end - DAY_MS;
   if (start > end) throw invalidField("start", "invalid", "The [start] must not be after [end].");
-  return c.json(await smsReport(c.env, start, end));
+  return c.json(await smsReport(c.var.scope, start, end));
 });

@@ -18,14 +18,14 @@ export const trustRoutes = new Hono<AppEnv>()
   .get("/two-factor/status/:twoFactorTrustId", requireApiKey, async (c) => {
     const { twoFactorTrustId } = check(trustIdParam, { twoFactorTrustId: c.req.param("twoFactorTrustId") });
     const userId = idParam("userId", c.req.query("userId"));
-    const { trusted, device } = await trustStatus(c.env, userId, twoFactorTrustId, Date.now());
+    const { trusted, device } = await trustStatus(c.var.scope, userId, twoFactorTrustId);
     if (!trusted) return c.json({ trusts: [] }, 242 as 200);
     const trusts = device ? [{ applicationId: device.applicationId, startInstant: device.issuedInstant, expiration: device.expirationInstant }] : [];
     return c.json({ trusts, twoFactorTrustId });
   })
-  .get("/user/two-factor/trust/:userId?", requireApiKeyOrJwt, async (c) => c.json({ devices: await listTrustedDevices(c.env, target(c), Date.now()) }))
+  .get("/user/two-factor/trust/:userId?", requireApiKeyOrJwt, async (c) => c.json({ devices: await listTrustedDevices(c.var.scope, target(c)) }))
   .delete("/user/two-factor/trust/:userId?", requireApiKeyOrJwt, async (c) => {
     const { deviceId } = check(trustRevokeQuery, { deviceId: c.req.query("deviceId") });
-    await revokeTrustedDevices(c.env, target(c), deviceId, Date.now(), c.var.scope.background);
+    await revokeTrustedDevices(c.var.scope, target(c), deviceId);
     return empty();
   });

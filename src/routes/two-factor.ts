@@ -33,14 +33,14 @@ function keyFromRequest(request: z.output<typeof enableRequest>): Uint8Array {
 async function enable(c: Context<AppEnv>): Promise<Response> {
   const user = target(c);
   const request = await readJson(c, enableRequest);
-  await enableTwoFactor(c.env, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" }, Date.now(), c.var.scope.background);
+  await enableTwoFactor(c.var.scope, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" });
   return empty();
 }
 
 async function disable(c: Context<AppEnv>): Promise<Response> {
   const user = target(c);
   const { code } = check(z.object({ code: codeField }), { code: c.req.query("code") });
-  await disableTwoFactor(c.env, user, code, Date.now(), c.var.scope.background);
+  await disableTwoFactor(c.var.scope, user, code);
   return empty();
 }
 
@@ -50,17 +50,17 @@ export const twoFactorRoutes = new Hono<AppEnv>()
     const request = await readJson(c, sendRequest);
     if (c.var.auth.kind === "apiKey" && request.mobilePhone) {
       if (!request.secret) throw invalidField("secret", "blank", "The [secret] is required with [mobilePhone].");
-      await textEnrolmentCode(c.env, c.var.scope.config, request.mobilePhone, secretKey(request.secret));
+      await textEnrolmentCode(c.var.scope, request.mobilePhone, secretKey(request.secret));
     } else if (c.var.auth.kind === "apiKey" && !request.userId) {
       throw invalidField("userId", "blank", "Send either [userId], or [mobilePhone] and [secret].");
     } else {
-      await textUserCode(c.env, c.var.scope.config, target(c, request.userId));
+      await textUserCode(c.var.scope, target(c, request.userId));
     }
     return empty();
   })
   // During login, without authentication: the twoFactorId is the credential.
   .post("/two-factor/send/:twoFactorId", async (c) => {
-    await resendLoginCode(c.env, c.var.scope.config, c.req.param("twoFactorId"), connectingIp(c));
+    await resendLoginCode(c.var.scope, c.req.param("twoFactorId"), connectingIp(c));
     return empty();
   })
   // FusionAuth documents POST; its tutorials use PUT. Both work.

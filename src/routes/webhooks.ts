@@ -27,24 +27,24 @@ function settingsOf(input: WebhookInput): { settings: WebhookSettings; signingKe
 }
 
 export const webhookRoutes = new Hono<AppEnv>()
-  .get("/webhook/dead-letters", requireApiKey, async (c) => c.json({ deadLetters: await deadLetters(c.env) }))
+  .get("/webhook/dead-letters", requireApiKey, async (c) => c.json({ deadLetters: await deadLetters(c.var.scope) }))
   .post("/webhook/:webhookId?", requireApiKey, async (c) => {
-    const id = c.req.param("webhookId") ? idParam("webhookId", c.req.param("webhookId")) : crypto.randomUUID();
+    const id = c.req.param("webhookId") ? idParam("webhookId", c.req.param("webhookId")) : undefined;
     const { settings, signingKey } = settingsOf((await readJson(c, webhookRequest)).webhook);
-    return c.json({ webhook: await createWebhook(c.env, id, settings, signingKey, Date.now()) });
+    return c.json({ webhook: await createWebhook(c.var.scope, id, settings, signingKey) });
   })
-  .get("/webhook", requireApiKey, async (c) => c.json({ webhooks: await listWebhooks(c.env) }))
+  .get("/webhook", requireApiKey, async (c) => c.json({ webhooks: await listWebhooks(c.var.scope) }))
   .get("/webhook/:webhookId", requireApiKey, async (c) => {
-    const webhook = await getWebhook(c.env, idParam("webhookId", c.req.param("webhookId")));
+    const webhook = await getWebhook(c.var.scope, idParam("webhookId", c.req.param("webhookId")));
     if (!webhook) throw fail({ kind: "not-found" });
     return c.json({ webhook });
   })
   .put("/webhook/:webhookId", requireApiKey, async (c) => {
     const id = idParam("webhookId", c.req.param("webhookId"));
     const { settings, signingKey } = settingsOf((await readJson(c, webhookRequest)).webhook);
-    return c.json({ webhook: await replaceWebhook(c.env, id, settings, signingKey, Date.now()) });
+    return c.json({ webhook: await replaceWebhook(c.var.scope, id, settings, signingKey) });
   })
   .delete("/webhook/:webhookId", requireApiKey, async (c) => {
-    await deleteWebhook(c.env, idParam("webhookId", c.req.param("webhookId")));
+    await deleteWebhook(c.var.scope, idParam("webhookId", c.req.param("webhookId")));
     return empty();
   });

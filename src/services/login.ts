@@ -1,7 +1,6 @@
 // The Login API's two steps (FusionAuth `POST /api/login` and `POST /api/two-factor/login`). Each
 // step is one call to the user's Durable Object, which decides everything: the password step also
 // needs one KV read (login id → user id), and for a TextMessage user the SMS guard and Twilio.
-import type { Config } from "../domain/config";
 import type { LoginFailureReason } from "../domain/events";
 import { fail, Failure, unwrap, type LoginPrevention } from "../domain/failures";
 import { foldRecoveryCode } from "../domain/recovery-codes";
@@ -11,7 +10,8 @@ import type { PublicUser } from "../domain/user";
 import { loginIdName } from "../crypto/login-id-name";
 import { loginIndex } from "../kv/users";
 import { decoyGuard, userGuard, type TextedCode, type UserGuardStub } from "../objects/user-guard";
-import { emit, type Background } from "./shared/events";
+import { emit } from "./shared/events";
+import type { Scope } from "./shared/scope";
 import { requireTwilio, textCode } from "./shared/sms";
 
 export type LoginRequest = {
@@ -35,13 +35,14 @@ export type LoginResult = ({ kind: "authenticated" } & Authenticated) | { kind: 
 type LoginSubject = { userId: string; applicationId?: string; ipAddress?: string };
 
 /** A refused login step: user.login.failed, and user.action when this refusal locked login. */
-function loginFailed(env: Env, background: Background, subject: LoginSubject, reason: LoginFailureReason, locked?: LoginPrevention) {
-  emit(env, background, { type: "user.login.failed", ...subject, info: { reason } });
-  if (locked) emit(env, background, { type: "user.action", ...subject, info: { action: "prevent-login", reason: locked.reason, expiry: locked.until } });
+function loginFailed(scope: Scope, subject: LoginSubject, reason: LoginFailureReason, locked?: LoginPrevention) {
+  emit(scope, { type: "user.login.failed", ...subject, info: { reason } });
+  if (locked) emit(scope, { type: "user.action", ...subject, info: { action: "prevent-login", reason: locked.reason, expiry: locked.until } });
 }
 
-/** The password step: authenticated, or a pending two-factor login (242). Its events go out through `background`. */
-export async function passwordLogin(env: Env, config: Config, request: LoginRequest, nowMs: number, background: Background): Promise<LoginResult> {
+/** The password step: authenticated, or a pending two-factor login (242). */
+export async function passwordLogin(scope: Scope, request: LoginRequest): Promise<LoginResult> {
+  const { env } = scope;
   const name = await loginIdName(request.loginId);
   const userId = await loginIndex(env.KV).userIdFor(name);
   // An unknown login id gets the same work from an object of its own (see UserGuard.login).
@@ -57,15 +58,15 @@ export async function passwordLogin(env: Env, config: Config, request: LoginRequ
       noJWT: request.noJWT ?? false,
     },
     network: networkOf(request.ipAddress),
-    nowMs,
+    nowMs: scope.now,
   });
   const subject = userId ? { userId, applicationId: request.applicationId, ipAddress: request.ipAddress } : null;
   switch (result.outcome) {
     case "wrong-password":
-      if (subject) loginFailed(env, background, subject, "password", result.locked);
+      if (subject) loginFailed(scope, subject, "password", result.locked);
       throw fail({ kind: "not-found" });
     case "prevented":
-      if (subject) loginFailed(env, background, subject, "locked");
+      if (subject) loginFailed(scope, subject, "locked");
       throw fail({ kind: "prevented", prevention: result.prevention });
     case "expired":
     case "inactive":
@@ -73,12 +74,12 @@ export async function passwordLogin(env: Env, config: Config, request: LoginRequ
     case "authenticated": {
       // With 2FA enabled, only a trusted device skips the code.
       const twoFactor = result.user.twoFactorEnabled ? "trusted" : "not-enabled";
-      emit(env, background, { type: "user.login.success", user: result.user, ...subject, info: { authenticationType: "PASSWORD", twoFactor } });
+      emit(scope, { type: "user.login.success", user: result.user, ...subject, info: { authenticationType: "PASSWORD", twoFactor } });
       return { kind: "authenticated", user: result.user, applicationId: request.applicationId, noJWT: request.noJWT ?? false };
     }
     case "challenge": {
       const twoFactorId = await sealTwoFactorId(env.ENCRYPTION_KEY, userId!, result.challengeKey);
-      if (result.text) await textLoginCode(env, config, guard, userId!, result.challengeKey, result.text, request.textClientIp);
+      if (result.text) await textLoginCode(scope, guard, userId!, result.challengeKey, result.text, request.textClientIp);
       return { kind: "two-factor", twoFactorId };
     }
   }
@@ -86,8 +87,7 @@ export async function passwordLogin(env: Env, config: Config, request: LoginRequ
 
 /** FusionAuth texts a TextMessage user's code during login; the 242 stands when the text fails. */
 async function textLoginCode(
-  env: Env,
-  config: Config,
+  scope: Scope,
   guard: UserGuardStub,
   userId: string,
   challengeKey: string,
@@ -95,7 +95,7 @@ async function textLoginCode(
   clientIp: string | undefined,
 ): Promise<void> {
   try {
-    await textChallengeCode(env, config, guard, userId, challengeKey, text, clientIp);
+    await textChallengeCode(scope, guard, userId, challengeKey, text, clientIp);
   } catch (error) {
     // The kind only: Twilio's messages can name the phone number.
     const reason = error instanceof Failure ? error.problem.kind : "unexpected";
@@ -104,17 +104,16 @@ async function textLoginCode(
 }
 
 /** `POST /api/two-factor/send/{twoFactorId}`: another text of the code for a pending login, asked for by `clientIp`. */
-export async function resendLoginCode(env: Env, config: Config, twoFactorId: string, clientIp?: string): Promise<void> {
-  const { userId, challengeKey } = await pendingLogin(env, twoFactorId);
-  const guard = userGuard(env, userId);
-  const { text } = unwrap(await guard.textChallenge(challengeKey, Date.now()));
-  await textChallengeCode(env, config, guard, userId, challengeKey, text, clientIp);
+export async function resendLoginCode(scope: Scope, twoFactorId: string, clientIp?: string): Promise<void> {
+  const { userId, challengeKey } = await pendingLogin(scope.env, twoFactorId);
+  const guard = userGuard(scope.env, userId);
+  const { text } = unwrap(await guard.textChallenge(challengeKey, scope.now));
+  await textChallengeCode(scope, guard, userId, challengeKey, text, clientIp);
 }
 
 /** Texts a code reserved for the pending login `challengeKey`, giving the reservation back on failure. */
 async function textChallengeCode(
-  env: Env,
-  config: Config,
+  scope: Scope,
   guard: UserGuardStub,
   userId: string,
   challengeKey: string,
@@ -122,12 +121,12 @@ async function textChallengeCode(
   clientIp: string | undefined,
 ): Promise<void> {
   const release = (withdrawCode: boolean) => guard.releaseText(challengeKey, text.step, withdrawCode);
-  const twilio = await requireTwilio(env).catch(async (error: unknown) => {
+  const twilio = await requireTwilio(scope.env).catch(async (error: unknown) => {
     await release(true);
     throw error;
   });
   // One purpose per user for login texts: back-to-back logins or resends are spaced like resends.
-  await textCode(env, config, twilio, { phone: text.phone, phoneField: "user.mobilePhone", purpose: `login:${userId}`, code: text.code, clientIp }, release);
+  await textCode(scope, twilio, { phone: text.phone, phoneField: "user.mobilePhone", purpose: `login:${userId}`, code: text.code, clientIp }, release);
 }
 
 /** The pending login a `twoFactorId` names, or 404 for anything that cannot be one of ours. */
@@ -137,22 +136,19 @@ async function pendingLogin(env: Env, twoFactorId: string): Promise<{ userId: st
   return opened;
 }
 
-/** The second step: the code for a pending login, from `ipAddress`. Its events go out through `background`. */
+/** The second step: the code for a pending login, from `ipAddress`. */
 export async function twoFactorLogin(
-  env: Env,
-  config: Config,
+  scope: Scope,
   request: { twoFactorId: string; code: string; trustComputer: boolean; ipAddress?: string },
-  nowMs: number,
-  background: Background,
 ): Promise<Authenticated> {
-  const { userId, challengeKey } = await pendingLogin(env, request.twoFactorId);
-  const result = await userGuard(env, userId).completeLogin(challengeKey, request.code, request.trustComputer, nowMs);
+  const { userId, challengeKey } = await pendingLogin(scope.env, request.twoFactorId);
+  const result = await userGuard(scope.env, userId).completeLogin(challengeKey, request.code, request.trustComputer, scope.now);
   const subject = { userId, ipAddress: request.ipAddress };
   switch (result.outcome) {
     case "accepted": {
       const { user, applicationId, trustId } = result;
       const twoFactor = result.recoveryCode ? "recovery-code" : "code";
-      emit(env, background, {
+      emit(scope, {
         type: "user.login.success",
         user,
         applicationId,
@@ -161,21 +157,21 @@ export async function twoFactorLogin(
       });
       if (result.recoveryCode) {
         const remaining = user.twoFactorRecoveryCodesRemaining ?? 0;
-        emit(env, background, { type: "user.two-factor.recovery-code.used", ...subject, applicationId, info: { remaining } });
+        emit(scope, { type: "user.two-factor.recovery-code.used", ...subject, applicationId, info: { remaining } });
       }
       if (trustId) {
-        const expiry = nowMs + config.twoFactorTrustIdTtlSeconds * 1000;
-        emit(env, background, { type: "user.trust.issued", ...subject, applicationId, info: { expiry } });
+        const expiry = scope.now + scope.config.twoFactorTrustIdTtlSeconds * 1000;
+        emit(scope, { type: "user.trust.issued", ...subject, applicationId, info: { expiry } });
       }
       return { user, applicationId, noJWT: result.noJWT, trustId };
     }
     case "prevented":
-      loginFailed(env, background, subject, "locked");
+      loginFailed(scope, subject, "locked");
       throw fail({ kind: "prevented", prevention: result.prevention });
     case "invalid-code": {
       // A wrong code shaped like a recovery code was tried as one (the object checked it against those).
       const reason = foldRecoveryCode(request.code) ? "recovery-code" : "two-factor-code";
-      loginFailed(env, background, subject, reason, result.locked);
+      loginFailed(scope, subject, reason, result.locked);
       throw fail({ kind: "invalid-code", nextCodeAt: result.nextCodeAt });
     }
     default:

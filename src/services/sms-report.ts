@@ -3,12 +3,13 @@
 // the report asks every shard once and adds them up.
 import { addFigures, hourOf, noFigures, type CountryFigures, type HourlyFigures } from "../domain/sms-guard";
 import { allPhoneThrottles } from "../objects/phone-throttle";
+import type { Scope } from "./shared/scope";
 
 /** `hourlyCounts` oldest first (`interval`: hours since the epoch, as FusionAuth's reports count), and their sum. */
 export type SmsReport = { hourlyCounts: HourlyFigures[]; total: CountryFigures };
 
 /** The figures of the clock hours from the one holding `startMs` to the one holding `endMs`. */
-export async function smsReport(env: Env, startMs: number, endMs: number): Promise<SmsReport> {
+export async function smsReport({ env }: Scope, startMs: number, endMs: number): Promise<SmsReport> {
   const shards = await Promise.all(allPhoneThrottles(env).map((shard) => shard.figures(hourOf(startMs), hourOf(endMs))));
   const rows = new Map<string, HourlyFigures>();
   for (const { interval, country, ...figures } of shards.flat()) {

@@ -4,23 +4,24 @@
 import { unwrap } from "../domain/failures";
 import type { TrustedDeviceView } from "../domain/guard-policy";
 import { userGuard } from "../objects/user-guard";
-import { emit, type Background } from "./shared/events";
+import { emit } from "./shared/events";
+import type { Scope } from "./shared/scope";
 import { unwrapFor, type Target } from "./shared/target";
 
 export type TrustStatus = { trusted: boolean; device: TrustedDeviceView | null };
 
-export async function trustStatus(env: Env, userId: string, trustId: string, nowMs: number): Promise<TrustStatus> {
-  const { trusted, device } = unwrap(await userGuard(env, userId).trustStatus(trustId, nowMs));
+export async function trustStatus(scope: Scope, userId: string, trustId: string): Promise<TrustStatus> {
+  const { trusted, device } = unwrap(await userGuard(scope.env, userId).trustStatus(trustId, scope.now));
   return { trusted, device };
 }
 
-export async function listTrustedDevices(env: Env, target: Target, nowMs: number): Promise<TrustedDeviceView[]> {
-  return unwrapFor(target, await userGuard(env, target.userId).listTrust(target, nowMs)).devices;
+export async function listTrustedDevices(scope: Scope, target: Target): Promise<TrustedDeviceView[]> {
+  return unwrapFor(target, await userGuard(scope.env, target.userId).listTrust(target, scope.now)).devices;
 }
 
 /** Revokes the device `deviceId`, or every device; answers how many were revoked (user.trust.revoked when any). */
-export async function revokeTrustedDevices(env: Env, target: Target, deviceId: string | undefined, nowMs: number, background: Background): Promise<number> {
-  const { revoked } = unwrapFor(target, await userGuard(env, target.userId).revokeTrust(target, deviceId, nowMs));
-  if (revoked) emit(env, background, { type: "user.trust.revoked", userId: target.userId, info: { reason: "api", count: revoked } });
+export async function revokeTrustedDevices(scope: Scope, target: Target, deviceId: string | undefined): Promise<number> {
+  const { revoked } = unwrapFor(target, await userGuard(scope.env, target.userId).revokeTrust(target, deviceId, scope.now));
+  if (revoked) emit(scope, { type: "user.trust.revoked", userId: target.userId, info: { reason: "api", count: revoked } });
   return revoked;
 }

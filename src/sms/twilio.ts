@@ -2,13 +2,7 @@
 // Everything comes in as arguments so the caller decides where secrets live;
 // nothing here logs, because the request carries the auth token and the code.
 
-export type TwilioConfig = {
-  accountSID: string;
-  authToken: string;
-  fromPhoneNumber?: string;
-  messagingServiceSid?: string;
-  url: string;
-};
+import type { TwilioSettings } from "../domain/integrations";
 
 export type SmsMessage = { to: string; body: string; validityPeriodSeconds?: number };
 
@@ -38,7 +32,7 @@ type Attempt = { result: SmsResult; retryable: boolean };
  * when the first hit rate limiting, a 5xx, a network error or a timeout, so
  * the worst case is about 2 × timeoutMs + retryDelayMs.
  */
-export async function sendSms(config: TwilioConfig, message: SmsMessage, options: TwilioOptions = {}): Promise<SmsResult> {
+export async function sendSms(config: TwilioSettings, message: SmsMessage, options: TwilioOptions = {}): Promise<SmsResult> {
   // Wrapped so the global fetch is never called with a foreign `this`.
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -61,7 +55,7 @@ export async function sendSms(config: TwilioConfig, message: SmsMessage, options
   return (await attempt(doFetch, url, init, timeoutMs)).result;
 }
 
-function formBody(config: TwilioConfig, message: SmsMessage): string {
+function formBody(config: TwilioSettings, message: SmsMessage): string {
   const form = new URLSearchParams();
   form.set("To", message.to);
   // Twilio picks the sender from the service when one is given.

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import type { EventMessage } from "../../src/domain/events";
 import { WEBHOOK_CACHE_MS, writeWebhooks, type StoredWebhook } from "../../src/kv/webhooks";
 import { emit } from "../../src/services/shared/events";
+import { newScope } from "../../src/services/shared/scope";
 
 let sent: EventMessage[] = [];
 
@@ -48,7 +49,7 @@ const recoveryCodeUsed = (userId: string) => ({ type: "user.two-factor.recovery-
 it("starts no background work for an event no webhook subscribes to, while the isolate's copy is fresh", async () => {
   await writeWebhooks(env.KV, [subscribedTo("user.trust.issued")]);
   const background = recordingBackground();
-  emit(env, background, recoveryCodeUsed(crypto.randomUUID()));
+  emit(newScope(env, background), recoveryCodeUsed(crypto.randomUUID()));
   expect(background.started).toHaveLength(0);
   expect(sent).toHaveLength(0);
 });
@@ -58,7 +59,7 @@ it("enqueues an event a webhook subscribes to, one message per subscriber", asyn
   await writeWebhooks(env.KV, webhooks);
   const background = recordingBackground();
   const userId = crypto.randomUUID();
-  emit(env, background, recoveryCodeUsed(userId));
+  emit(newScope(env, background), recoveryCodeUsed(userId));
   expect(background.started).toHaveLength(1);
   await Promise.all(background.started);
   expect(sent.map((message) => message.webhookId)).toEqual([webhooks[0]!.id, webhooks[1]!.id]);
@@ -73,12 +74,12 @@ it("reads a stale copy again: a subscriber that another isolate added gets the e
   await env.KV.put("v1:webhooks", JSON.stringify([subscriber]));
 
   const fresh = recordingBackground();
-  emit(env, fresh, recoveryCodeUsed(crypto.randomUUID()));
+  emit(newScope(env, fresh), recoveryCodeUsed(crypto.randomUUID()));
   expect(fresh.started).toHaveLength(0);
 
   vi.setSystemTime(Date.now() + WEBHOOK_CACHE_MS);
   const stale = recordingBackground();
-  emit(env, stale, recoveryCodeUsed(crypto.randomUUID()));
+  emit(newScope(env, stale), recoveryCodeUsed(crypto.randomUUID()));
   expect(stale.started).toHaveLength(1);
   await Promise.all(stale.started);
   expect(sent.map((message) => message.webhookId)).toEqual([subscriber.id]);

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { sendSms, type TwilioConfig, type TwilioOptions } from "../../src/sms/twilio";
+import { sendSms, type TwilioOptions } from "../../src/sms/twilio";
+import type { TwilioSettings } from "../../src/domain/integrations";
 import { createFakeTwilio, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
 
 const fake = createFakeTwilio();
 
-const config: TwilioConfig = {
+const config: TwilioSettings = {
   accountSID: DEFAULT_ACCOUNT_SID,
   authToken: DEFAULT_AUTH_TOKEN,
   fromPhoneNumber: "+15005550006",

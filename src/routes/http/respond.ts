@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
+import { randomId } from "../../crypto/random";
 import { Failure, type LoginPrevention, type Problem } from "../../domain/failures";
 import type { AppEnv } from "./context";
 
@@ -16,7 +17,7 @@ const json = (body: unknown, status: number, headers: Record<string, string> = {
 const PREVENT_LOGIN_ACTION_ID = "00000000-0000-0000-0000-000000000042";
 
 /** FusionAuth answers 409 with the user actions that prevent login. */
-function loginPrevented({ until, reason }: LoginPrevention): Response {
+function loginPrevented({ until, reason }: LoginPrevention, nowMs: number): Response {
   const text = {
     password: { reason: "Too many failed login attempts", reasonCode: "failed_authentication" },
     "two-factor": { reason: "Too many failed two-factor codes", reasonCode: "failed_two_factor" },
@@ -30,7 +31,7 @@ function loginPrevented({ until, reason }: LoginPrevention): Response {
     reason: text.reason,
     reasonCode: text.reasonCode,
   };
-  return json({ actions: [action] }, 409, { "Retry-After": String(Math.max(1, Math.ceil((until - Date.now()) / 1000))) });
+  return json({ actions: [action] }, 409, { "Retry-After": String(Math.max(1, Math.ceil((until - nowMs) / 1000))) });
 }
 
 /**
@@ -38,12 +39,13 @@ function loginPrevented({ until, reason }: LoginPrevention): Response {
  * already used (RFC 6238 §5.2) says so in headers, with the seconds until the authenticator shows
  * a newer one, so a user can be told to wait rather than that their code is wrong.
  */
-const usedCode = (nextCodeAt: number) =>
-  empty(421, { "X-Two-Factor-Reason": "CodeAlreadyUsed", "X-Two-Factor-Next-Code-In": String(Math.max(1, Math.ceil((nextCodeAt - Date.now()) / 1000))) });
+const usedCode = (nextCodeAt: number, nowMs: number) =>
+  empty(421, { "X-Two-Factor-Reason": "CodeAlreadyUsed", "X-Two-Factor-Next-Code-In": String(Math.max(1, Math.ceil((nextCodeAt - nowMs) / 1000))) });
 
 const generalErrors = (name: string, message: string) => ({ generalErrors: [{ code: `[${name}]`, message }] });
 
-export function problemResponse(problem: Problem): Response {
+/** FusionAuth's answer to `problem`; `nowMs` (the request's time) for its Retry-After headers. */
+function problemResponse(problem: Problem, nowMs: number): Response {
   switch (problem.kind) {
     case "invalid": {
       const fieldErrors: Record<string, Array<{ code: string; message: string }>> = {};
@@ -57,7 +59,7 @@ export function problemResponse(problem: Problem): Response {
     case "too-large":
       return json(generalErrors("TooLarge", problem.message), 413);
     case "prevented":
-      return loginPrevented(problem.prevention);
+      return loginPrevented(problem.prevention, nowMs);
     case "unauthorized":
       return empty(401);
     case "not-found":
@@ -65,7 +67,7 @@ export function problemResponse(problem: Problem): Response {
     case "expired":
       return empty(410);
     case "invalid-code":
-      return problem.nextCodeAt === undefined ? empty(421) : usedCode(problem.nextCodeAt);
+      return problem.nextCodeAt === undefined ? empty(421) : usedCode(problem.nextCodeAt, nowMs);
     case "inactive":
       return empty(423);
   }
@@ -78,11 +80,12 @@ export function problemResponse(problem: Problem): Response {
  * codes, trust ids) is not logged at all.
  */
 export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
-  if (error instanceof Failure) return problemResponse(error.problem);
+  // The scope is missing only when the request failed before it was made.
+  if (error instanceof Failure) return problemResponse(error.problem, c.var.scope?.now ?? Date.now());
   // Hono's own 4xx (e.g. a body that is not JSON) would otherwise be plain text.
   if (error instanceof HTTPException && error.status < 500) return json(generalErrors("invalid", error.message), error.status);
   // Made here, not for every request: only this answer and its log line carry it.
-  const requestId = crypto.randomUUID();
+  const requestId = randomId();
   console.error(JSON.stringify({ event: "request.failed", requestId, method: c.req.method, route: routePath(c), error: describe(error) }));
   return empty(500, { "X-Request-Id": requestId });
 }

@@ -3,30 +3,17 @@
 // Nothing is sent when no webhook subscribes to the type; which webhooks exist is read at most once per
 // isolate every few seconds (src/kv/webhooks.ts), and while that copy is fresh an event nobody
 // subscribes to starts no background work at all. A failure to enqueue is logged, never the request's.
-import { env as workerEnv, waitUntil } from "cloudflare:workers";
-import { newEvent, type EventInput, type EventMessage, type EventType } from "../../domain/events";
 import { randomId } from "../../crypto/random";
+import { newEvent, type EventInput, type EventMessage, type EventType } from "../../domain/events";
 import { freshWebhooks, recentWebhooks, type StoredWebhook } from "../../kv/webhooks";
-
-/** Where work that must not delay the response runs: the request's ExecutionContext. */
-export type Background = Pick<ExecutionContext, "waitUntil">;
+import type { Scope } from "./scope";
 
 /**
  * Emits `input` (see src/domain/events.ts for every type and what it carries). Typed per event type:
- * e.g. `emit(env, background, { type: "user.two-factor.recovery-code.used", userId, info: { remaining } })`.
+ * e.g. `emit(scope, { type: "user.two-factor.recovery-code.used", userId, info: { remaining } })`.
  */
-export function emit(env: Env, background: Background, input: EventInput): void {
-  if (mayHaveSubscribers(input.type)) background.waitUntil(enqueue(env, input, Date.now()));
-}
-
-/**
- * `emit` for code that is handed neither `env` nor the request's context (the SMS guard's refusal
- * report): the Worker's bindings and the current request's `waitUntil`, as `cloudflare:workers`
- * exports them (https://developers.cloudflare.com/workers/runtime-apis/bindings/#importing-env-as-a-global,
- * https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
- */
-export function emitFromRequest(input: EventInput): void {
-  if (mayHaveSubscribers(input.type)) waitUntil(enqueue(workerEnv, input, Date.now()));
+export function emit(scope: Scope, input: EventInput): void {
+  if (mayHaveSubscribers(input.type)) scope.background.waitUntil(enqueue(scope.env, input, scope.now));
 }
 
 const subscribersOf = (webhooks: StoredWebhook[], type: EventType) => webhooks.filter((webhook) => webhook.eventsEnabled[type] === true);

@@ -5,12 +5,12 @@
 // send with a client address (that address's shard). A refusal gives back what was taken, is logged
 // as one JSON line (the country and the masked range, never the number) and is counted for the
 // operators' report.
-import type { Config } from "../../domain/config";
 import { Failure, generalFailure, invalidField, tooManySends } from "../../domain/failures";
 import { checkDestination, clientKey, maskedRange, type NumberClass, type RefusalReason } from "../../domain/sms-guard";
 import { clientThrottle, rangeShard, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../sms/phone";
-import { emitFromRequest } from "./events";
+import { emit } from "./events";
+import type { Scope } from "./scope";
 
 /** A text as the guard sees it. */
 export type TextRequest = {
@@ -31,14 +31,15 @@ export type TextRequest = {
 export type Refusal = { reason: RefusalReason; country: string; range?: string; numberClass?: NumberClass };
 
 /** Lets a text go to `request.phone` and answers its E.164 form; throws the refusal's Failure otherwise. */
-export async function admitText(env: Env, config: Config, request: TextRequest, nowMs: number): Promise<string> {
+export async function admitText(scope: Scope, request: TextRequest): Promise<string> {
+  const { env, config, now: nowMs } = scope;
   const { guard } = config.sms;
   const destination = checkDestination(readPhone(request.phone, config.defaultPhoneRegion), guard);
   if (!destination.ok) {
     const { reason, country, range, numberClass } = destination;
     // Things that are not phone numbers have no range: their refusals are counted in one shard.
     await (await rangeThrottle(env, range ?? "")).countRefusal(country, reason, nowMs);
-    throw refused(request, { reason, country, range, numberClass });
+    throw refused(scope, request, { reason, country, range, numberClass });
   }
   const { e164, country, range } = destination;
   const { throttle, shard } = await rangeShard(env, range);
@@ -58,13 +59,13 @@ export async function admitText(env: Env, config: Config, request: TextRequest, 
     },
   };
   const permit = await throttle.acquire(send);
-  if (!permit.allowed) throw refused(request, { reason: permit.reason, country, range }, permit.retryAfterSeconds);
+  if (!permit.allowed) throw refused(scope, request, { reason: permit.reason, country, range }, permit.retryAfterSeconds);
   const client = clientKey(request.clientIp);
   if (client) {
     const admitted = await (await clientThrottle(env, client)).acquireForClient(client, country, nowMs, guard.maxPerIpPerHour);
     if (!admitted.allowed) {
       await throttle.release(send);
-      throw refused(request, { reason: admitted.reason, country, range }, admitted.retryAfterSeconds);
+      throw refused(scope, request, { reason: admitted.reason, country, range }, admitted.retryAfterSeconds);
     }
   }
   return e164;
@@ -74,13 +75,13 @@ export async function admitText(env: Env, config: Config, request: TextRequest, 
  * The one place a refusal is reported: one `sms.refused` line (the purpose's kind, not the user),
  * and the Failure the caller answers with.
  */
-function refused(request: TextRequest, refusal: Refusal, retryAfterSeconds?: number): Failure {
+function refused(scope: Scope, request: TextRequest, refusal: Refusal, retryAfterSeconds?: number): Failure {
   const { reason, country, range, numberClass } = refusal;
   const purpose = request.purpose.split(":", 1)[0];
   const masked = range && maskedRange(range);
   console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: masked, numberClass, purpose }));
   // The same facts as the line for webhooks (never the number).
-  emitFromRequest({ type: "sms.refused", info: { reason, country, purpose: purpose!, ...(masked && { range: masked }), ...(numberClass && { numberClass }) } });
+  emit(scope, { type: "sms.refused", info: { reason, country, purpose: purpose!, ...(masked && { range: masked }), ...(numberClass && { numberClass }) } });
   switch (reason) {
     case "invalid":
       return invalidField(request.phoneField, "invalid", `The [${request.phoneField}] is not a phone number.`);

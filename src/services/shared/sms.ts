@@ -1,10 +1,11 @@
 // Texting a two-factor code: the toll-fraud guard and its limits (./sms-guard.ts), the Twilio call,
 // and Twilio's answer turned into failures. Logs carry the message SID, never the code or the phone.
-import type { Config } from "../../domain/config";
 import { generalFailure } from "../../domain/failures";
-import { twilioConfig, type TwilioSettings } from "../../kv/integrations";
+import type { TwilioSettings } from "../../domain/integrations";
+import { twilioConfig } from "../../kv/integrations";
 import { sendSms } from "../../sms/twilio";
 import { admitText, type TextRequest } from "./sms-guard";
+import type { Scope } from "./scope";
 
 /** The Twilio settings, or a clear 400 before any code is made. */
 export async function requireTwilio(env: Env): Promise<TwilioSettings> {
@@ -20,8 +21,9 @@ export type Text = TextRequest & { code: string };
  * back what was reserved for it; `withdrawCode` is true when the code surely never reached anyone
  * (after a timeout or a 5xx the text may still arrive, so the code stays acceptable).
  */
-export async function textCode(env: Env, config: Config, twilio: TwilioSettings, text: Text, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
-  const to = await admitText(env, config, text, Date.now()).catch(async (error: unknown) => {
+export async function textCode(scope: Scope, twilio: TwilioSettings, text: Text, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
+  const { config } = scope;
+  const to = await admitText(scope, text).catch(async (error: unknown) => {
     await release(true);
     throw error;
   });

@@ -1,0 +1,127 @@
+// The Import API (FusionAuth `POST /api/user/import`): users with their existing password hashes
+// and legacy 2FA secrets, so nobody re-enrols when moving off FusionAuth. All or nothing: a
+// duplicate or invalid user fails the whole request and nothing is kept.
+import { loginIdName } from "../crypto/login-id-name";
+import { randomId } from "../crypto/random";
+import { hashRecoveryCodes } from "../crypto/recovery-codes";
+import { decodeBase64 } from "../domain/encoding";
+import { fail, Failure, type FieldProblem } from "../domain/failures";
+import { PBKDF2_SCHEME } from "../domain/password";
+import { normalizeLoginId, type UserRecord } from "../domain/user";
+import { DEFAULT_TENANT_ID, type ImportInput } from "../domain/user-input";
+import { loginIndex, userReplicas } from "../kv/users";
+import { createAccount, deleteAccount, newUserRecord } from "./shared/accounts";
+import type { Scope } from "./shared/scope";
+
+/** FusionAuth's default PBKDF2 factor, for imports that name none. */
+const DEFAULT_FACTOR = 24_000;
+
+/** Each created user costs a few Durable Object calls; batches keep a request within Workers' limits. */
+const PARALLEL_CREATES = 8;
+
+type ImportedUser = { user: UserRecord; recoveryCodes: string[] };
+
+class ImportErrors {
+  private readonly errors: FieldProblem[] = [];
+  add(field: string, type: string, message: string): void {
+    this.errors.push({ field, type, message });
+  }
+  /** Re-keys a shared user rule's `user.x` errors to `users.N.x`. */
+  addFrom(index: number, problems: FieldProblem[]): void {
+    for (const problem of problems) this.errors.push({ ...problem, field: problem.field.replace(/^user\./, `users.${index}.`) });
+  }
+  throwIfAny(): void {
+    if (this.errors.length) throw fail({ kind: "invalid", errors: this.errors });
+  }
+}
+
+/**
+ * Imports users all or nothing: every user is checked and duplicates within the request and against
+ * stored users are reported together first, then each user is created by its object, whose claims
+ * are the real check; a failure part-way (e.g. a concurrent create taking an email) deletes the users
+ * already created.
+ */
+export async function importUsers(scope: Scope, request: ImportInput): Promise<void> {
+  const errors = new ImportErrors();
+  const imports = (await Promise.all(request.users.map((_, index) => toImport(scope, request, index, errors)))) as ImportedUser[];
+  errors.throwIfAny();
+  const users = imports.map(({ user }) => user);
+  findDuplicates(users, errors);
+  errors.throwIfAny();
+  const stored = (await Promise.all(users.map((user, index) => storedDuplicates(scope, user, index)))).flat();
+  if (stored.length) throw fail({ kind: "invalid", errors: stored });
+  const created: UserRecord[] = [];
+  try {
+    for (let start = 0; start < imports.length; start += PARALLEL_CREATES) {
+      const batch = imports.slice(start, start + PARALLEL_CREATES);
+      const results = await Promise.allSettled(batch.map(({ user, recoveryCodes }) => createAccount(scope, user, recoveryCodes)));
+      results.forEach((result, index) => result.status === "fulfilled" && created.push(batch[index]!.user));
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+      if (failure) throw failure.reason;
+    }
+  } catch (error) {
+    await Promise.all(created.map((user) => deleteAccount(scope, user.id)));
+    throw error;
+  }
+}
+
+async function toImport(scope: Scope, request: ImportInput, index: number, errors: ImportErrors): Promise<ImportedUser | null> {
+  const input = request.users[index]!;
+  const scheme = input.encryptionScheme ?? request.encryptionScheme ?? PBKDF2_SCHEME;
+  const factor = input.factor ?? request.factor ?? DEFAULT_FACTOR;
+  if (scheme !== PBKDF2_SCHEME) errors.add(`users.${index}.encryptionScheme`, "invalid", `Only [${PBKDF2_SCHEME}] password hashes can be imported.`);
+  if (!input.salt || !decodeBase64(input.salt)) errors.add(`users.${index}.salt`, "invalid", "The salt must be Base64.");
+  if (!decodeBase64(input.password)) errors.add(`users.${index}.password`, "invalid", "The password must be the Base64 hash.");
+  const { password: _hash, ...profile } = input;
+  try {
+    const user = await newUserRecord(scope, profile, {
+      id: input.id ?? randomId(),
+      tenantId: input.tenantId ?? DEFAULT_TENANT_ID,
+      password: { encryptionScheme: PBKDF2_SCHEME, factor, salt: input.salt ?? "", hash: input.password },
+      insertInstant: input.insertInstant ?? scope.now,
+      passwordLastUpdateInstant: input.passwordLastUpdateInstant ?? scope.now,
+    });
+    return { user, recoveryCodes: await recoveryCodes(scope, user, input.twoFactorRecoveryCodes ?? [], index, errors) };
+  } catch (error) {
+    if (!(error instanceof Failure) || error.problem.kind !== "invalid") throw error;
+    errors.addFrom(index, error.problem.errors);
+    return null;
+  }
+}
+
+/** The stored forms of a user's recovery codes; they need 2FA enabled and must each be a recovery code. */
+async function recoveryCodes(scope: Scope, user: UserRecord, codes: string[], index: number, errors: ImportErrors): Promise<string[]> {
+  if (!codes.length) return [];
+  const field = `users.${index}.twoFactorRecoveryCodes`;
+  if (!user.twoFactorEnabled) errors.add(field, "invalid", "Recovery codes need [twoFactorEnabled] and a [twoFactorSecret].");
+  const hashes = await hashRecoveryCodes(scope.env.ENCRYPTION_KEY, user.id, codes);
+  if (!hashes) errors.add(field, "invalid", "Each recovery code must be 10 Base32 characters (Crockford's or RFC 4648's), grouped or not.");
+  return hashes ?? [];
+}
+
+/** Duplicates within the request, reported together before anything is written. */
+function findDuplicates(users: UserRecord[], errors: ImportErrors): void {
+  const seen = new Set<string>();
+  users.forEach((user, index) => {
+    for (const kind of ["id", "email", "username"] as const) {
+      const value = user[kind];
+      // Emails and usernames are one namespace of login ids.
+      const key = value && (kind === "id" ? `id:${value.toLowerCase()}` : `login:${normalizeLoginId(value)}`);
+      if (key && seen.has(key)) errors.add(`users.${index}.${kind}`, "duplicate", `The ${kind} [${value}] appears more than once in the request.`);
+      if (key) seen.add(key);
+    }
+  });
+}
+
+/** Duplicates against stored users, read from the replica (the objects' claims decide in the end). */
+async function storedDuplicates(scope: Scope, user: UserRecord, index: number): Promise<FieldProblem[]> {
+  const problems: FieldProblem[] = [];
+  const duplicate = (kind: string, value: string) =>
+    problems.push({ field: `users.${index}.${kind}`, type: "duplicate", message: `A User with ${kind} = [${value}] already exists.` });
+  if (await userReplicas(scope.env.KV).get(user.id)) duplicate("id", user.id);
+  for (const kind of ["email", "username"] as const) {
+    const value = user[kind];
+    if (value && (await loginIndex(scope.env.KV).userIdFor(await loginIdName(value)))) duplicate(kind, value);
+  }
+  return problems;
+}
