@@ -1,12 +1,9 @@
 // Small request helpers shared by the API tests. Every test creates its own users, so tests do not
 // depend on each other or on order (storage is shared within a file).
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import app from "../src/index";
-import type { Account, Challenge } from "../src/domain/guard-policy";
 import { keyFromSecret } from "../src/domain/secret";
-import { openTwoFactorId } from "../src/crypto/two-factor-id";
 import { totpCode } from "../src/crypto/totp";
 
 export const API_KEY = "test-api-key";
@@ -129,49 +126,6 @@ export async function accessToken(user: { email: string; password: string }): Pr
 export async function jsonBody<T = Record<string, any>>(response: Response): Promise<T> {
   expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
   return (await response.json()) as T;
-}
-
-export const userGuardOf = (userId: string) => env.USER_GUARD.get(env.USER_GUARD.idFromName(userId));
-
-/** The account as UserGuard stores it: the record under "user", the guard state and version under "guard". */
-export function storedAccount(state: DurableObjectState): Account {
-  const { version, guard } = state.storage.kv.get<{ version: number; guard: Account["guard"] }>("guard")!;
-  return { version, user: state.storage.kv.get<Account["user"]>("user")!, guard };
-}
-
-/** A user's stored account (record and guard state), as its Durable Object keeps it. */
-export function readAccount(userId: string): Promise<Account> {
-  return runInDurableObject(userGuardOf(userId), (_instance, state) => storedAccount(state));
-}
-
-/** Edits a user's stored account. UserGuard loads it once and then works on its in-memory copy, so both change. */
-export function editAccount(userId: string, edit: (account: Account) => void): Promise<void> {
-  return runInDurableObject(userGuardOf(userId), (instance, state) => {
-    const cached = (instance as unknown as { account: Account }).account;
-    edit(cached);
-    state.storage.kv.put("user", cached.user);
-    state.storage.kv.put("guard", { version: cached.version, guard: cached.guard });
-  });
-}
-
-/** The user a twoFactorId routes to and the key its challenge is kept under. */
-export async function challengeOf(twoFactorId: string): Promise<{ userId: string; key: string; stub: ReturnType<typeof userGuardOf> }> {
-  const opened = (await openTwoFactorId(env.ENCRYPTION_KEY, twoFactorId))!;
-  return { userId: opened.userId, key: opened.challengeKey, stub: userGuardOf(opened.userId) };
-}
-
-/** The pending login a twoFactorId names, or undefined once it is gone. */
-export async function readChallenge(twoFactorId: string): Promise<Challenge | undefined> {
-  const { userId, key } = await challengeOf(twoFactorId);
-  return (await readAccount(userId)).guard.challenges[key];
-}
-
-/** Moves a pending challenge's expiry into the past without running the alarm. */
-export async function expireChallenge(twoFactorId: string): Promise<void> {
-  const { userId, key } = await challengeOf(twoFactorId);
-  await editAccount(userId, (account) => {
-    account.guard.challenges[key]!.expiresAt = Date.now() - 1_000;
-  });
 }
 
 /** A completed two-factor login with `trustComputer: true` (uses the current step's code). */

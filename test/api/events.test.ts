@@ -19,12 +19,12 @@ import {
   jsonBody,
   login,
   newSecret,
-  readAccount,
   startTwoFactorLogin,
   trustedLogin,
   twoFactorLogin,
   wrongCode,
 } from "../helpers";
+import { readAccount } from "../storage";
 import { configureTwilio, installFakeTwilio } from "../twilio-fake";
 
 let webhookId: string;

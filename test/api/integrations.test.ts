@@ -6,8 +6,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
 import { call, emptyResponse, jsonBody, newSecret } from "../helpers";
 import { configureTwilio, FAKE_TWILIO_URL, FROM_NUMBER, installFakeTwilio, messagesTo, sendToPhone } from "../twilio-fake";
+import { kvKeys } from "../storage";
 
-const STORE_KEY = "v1:integrations";
+const STORE_KEY = kvKeys.integrations;
 const TWILIO = "integrations.twilio";
 
 afterEach(() => {

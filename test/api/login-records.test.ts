@@ -3,18 +3,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LoginRecords } from "../../src/objects/login-records";
-import {
-  call,
-  codeFor,
-  createTwoFactorUserWithoutCode,
-  createUser,
-  jsonBody,
-  login,
-  startTwoFactorLogin,
-  twoFactorLogin,
-  userGuardOf,
-  wrongCode,
-} from "../helpers";
+import { call, codeFor, createTwoFactorUserWithoutCode, createUser, jsonBody, login, startTwoFactorLogin, twoFactorLogin, wrongCode } from "../helpers";
+import { userGuardOf, objectKeys, storedGuard } from "../storage";
 
 const APP = "3c219e58-ed0e-4b18-ad48-f4f92793ae32";
 const OTHER_APP = "c50329fa-93e5-4618-8d9f-73d0ab069a23";
@@ -123,8 +113,10 @@ describe("LoginRecords storage", () => {
     await runInDurableObject(userGuardOf(user.id), (_instance, state) => {
       expect(ownTables(state.storage.sql)).toEqual([]);
       const keys = Array.from(state.storage.kv.list(), ([key]) => key);
-      expect(keys.sort()).toEqual(["guard", "login-record:000000000000", "login-record:000000000001", "user"]);
-      expect(state.storage.kv.get<{ guard: { loginRecords?: object } }>("guard")?.guard.loginRecords).toMatchObject({ first: 0, next: 2 });
+      expect(keys.sort()).toEqual(
+        [objectKeys.guard, `${objectKeys.loginRecordPrefix}000000000000`, `${objectKeys.loginRecordPrefix}000000000001`, objectKeys.user].sort(),
+      );
+      expect(storedGuard(state)?.guard.loginRecords).toMatchObject({ first: 0, next: 2 });
     });
   });
 });
@@ -147,7 +139,7 @@ describe("LoginRecords limits", () => {
       // A day later one more login: the old ones fall out of the retention when it is recorded.
       expect(records.add({ instant: now + day + 10, loginId: "later" }, index)).toEqual({ first: 5, next: 6, oldest: now + day + 10 });
       expect(records.search(page, now + day + 10).logins.map((record) => record.loginId)).toEqual(["later"]);
-      expect(Array.from(state.storage.kv.list({ prefix: "login-record:" }))).toHaveLength(1);
+      expect(Array.from(state.storage.kv.list({ prefix: objectKeys.loginRecordPrefix }))).toHaveLength(1);
     });
   });
 

@@ -7,7 +7,8 @@ import { env } from "cloudflare:workers";
 import { verify } from "hono/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import app from "../../src/index";
-import { call, createUser, emptyResponse, JWT_SIGNING_KEY, login, uniqueEmail, userGuardOf } from "../helpers";
+import { call, createUser, emptyResponse, JWT_SIGNING_KEY, login, uniqueEmail } from "../helpers";
+import { userGuardOf, storedGuard } from "../storage";
 
 const EMPTY = { contentType: null, body: "" };
 const PASSWORD = "correct horse battery";
@@ -145,7 +146,7 @@ describe("a successful login", () => {
     expect(fetched.user.lastLoginInstant).toBe(body.user.lastLoginInstant);
     // Written once: nothing is due any more, and no alarm comes back for it.
     await runInDurableObject(userGuardOf(user.id), async (_instance, state) => {
-      expect(state.storage.kv.get<{ replicaDueAt?: number }>("guard")!.replicaDueAt).toBeUndefined();
+      expect(storedGuard(state)!.replicaDueAt).toBeUndefined();
       expect(await state.storage.getAlarm()).toBeNull();
     });
   });

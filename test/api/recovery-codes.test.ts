@@ -10,13 +10,17 @@ import {
   createUser,
   jsonBody,
   login,
-  readAccount,
   startTwoFactorLogin,
   trustedLogin,
   twoFactorLogin,
 } from "../helpers";
+import { editAccount, readAccount } from "../storage";
+import { env } from "cloudflare:workers";
+import { deriveKey } from "../../src/crypto/keyring";
+import { encodeBase64Url } from "../../src/domain/encoding";
 
-const RECOVERY_CODE = /^[A-Z2-7]{5}-[A-Z2-7]{5}$/;
+/** Crockford's Base32: no I, L, O or U. */
+const RECOVERY_CODE = /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/;
 
 async function generate(userId: string): Promise<string[]> {
   const response = await call("POST", `/api/user/two-factor/recovery-code/${userId}`);
@@ -85,6 +89,28 @@ describe("logging in with a recovery code", () => {
     expect(again.status).toBe(421);
     // Not a TOTP code that was used: nothing says "wait for the next one".
     expect(again.headers.get("X-Two-Factor-Reason")).toBeNull();
+  });
+
+  it("reads letters people confuse with digits as those digits (O for 0; I or L for 1)", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const codes = await generate(user.id);
+    const withZero = codes.find((code) => code.includes("0"));
+    const withOne = codes.find((code) => code.includes("1"));
+    for (const typed of [withZero?.replaceAll("0", "O"), withOne?.replaceAll("1", "l")].filter((code) => code !== undefined)) {
+      expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: typed })).status, typed).toBe(200);
+    }
+  });
+
+  it("still accepts a code issued in RFC 4648's Base32 before, typed with lookalikes (Q1ZX0-F7VAC for QLZXO-F7VAC)", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    await generate(user.id);
+    const key = await deriveKey(env.ENCRYPTION_KEY, "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+    const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${user.id}:QLZXOF7VAC`));
+    await editAccount(user.id, (account) => {
+      account.guard.recoveryCodes = [encodeBase64Url(new Uint8Array(mac))];
+    });
+    expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: "Q1ZX0-F7VAC" })).status).toBe(200);
+    expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: "QLZXO-F7VAC" })).status).toBe(421);
   });
 
   it("ignores case, width and separators", async () => {

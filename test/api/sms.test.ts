@@ -34,6 +34,7 @@ import {
   sendToPhone,
   type FakeTwilioServer,
 } from "../twilio-fake";
+import { kvKeys } from "../storage";
 
 const EMPTY_200 = { status: 200, contentType: null, body: "" };
 const SMS_BODY = /^Two Factor Code: (\d{6})$/;
@@ -213,7 +214,7 @@ describe("Twilio not configured", () => {
     freezeClock();
     expect((await configureTwilio()).status).toBe(200);
     // Another isolate turns the integration off: here only KV changes.
-    await env.KV.put("v1:integrations", JSON.stringify({ twilio: { enabled: false } }));
+    await env.KV.put(kvKeys.integrations, JSON.stringify({ twilio: { enabled: false } }));
     expect((await sendToPhone("555-555-0211", await newSecret())).status).toBe(200);
     advanceClock(5);
     expect((await sendToPhone("555-555-0212", await newSecret())).status).toBe(400);

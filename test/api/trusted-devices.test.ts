@@ -8,13 +8,13 @@ import {
   codeFor,
   createTwoFactorUserWithoutCode,
   createUser,
-  editAccount,
   jsonBody,
   login,
   startTwoFactorLogin,
   trustedLogin,
   twoFactorLogin,
 } from "../helpers";
+import { editAccount } from "../storage";
 
 type Device = { id: string; applicationId?: string; issuedInstant: number; lastUsedInstant: number; expirationInstant: number };
 

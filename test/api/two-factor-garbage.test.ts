@@ -3,7 +3,8 @@
 // a FusionAuth Errors body. Kept in its own file and bounded to a few hundred requests: requests through
 // `exports.default.fetch` get slower as a file sends more of them (≈2 ms at first, ≈100 ms after 600).
 import { describe, expect, it } from "vitest";
-import { call, createTwoFactorUserWithoutCode, createUser, readAccount, startTwoFactorLogin, wrongCode } from "../helpers";
+import { call, createTwoFactorUserWithoutCode, createUser, startTwoFactorLogin, wrongCode } from "../helpers";
+import { readAccount } from "../storage";
 
 const GARBAGE_VALUES: unknown[] = [123, 1.5, true, null, [], ["123456"], {}, "", " ", "x".repeat(100_000), "\u0000\u0001", "😀".repeat(500)];
 const RAW_BODIES = ["not json", "{", "null", "[]", '"text"', "123", '{"__proto__":{"polluted":1}}', "[".repeat(50_000), "a=b&c=d", "x".repeat(1_100_000)];

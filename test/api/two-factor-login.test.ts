@@ -12,15 +12,10 @@ import {
   createTwoFactorUser,
   createTwoFactorUserWithoutCode,
   createUser,
-  editAccount,
   emptyResponse,
-  expireChallenge,
   jsonBody,
   login,
-  challengeOf,
   newSecret,
-  readAccount,
-  readChallenge,
   setCookies,
   startTwoFactorLogin,
   STEP_MS,
@@ -29,6 +24,7 @@ import {
   twoFactorLogin,
   wrongCode,
 } from "../helpers";
+import { editAccount, expireChallenge, challengeOf, readAccount, readChallenge } from "../storage";
 
 const EMPTY = { contentType: null, body: "" };
 

@@ -8,17 +8,16 @@ import {
   codeFor,
   createTwoFactorUserWithoutCode,
   createUser,
-  editAccount,
   emptyResponse,
   jsonBody,
   login,
   newSecret,
-  readAccount,
   setCookies,
   startTwoFactorLogin,
   trustedLogin,
   twoFactorLogin,
 } from "../helpers";
+import { editAccount, readAccount, kvKeys } from "../storage";
 
 const EMPTY = { contentType: null, body: "" };
 
@@ -93,7 +92,7 @@ describe("trusted computers", () => {
 });
 
 describe("consistency with a stale KV replica", () => {
-  const userKey = (id: string) => `v1:user:${id}`;
+  const userKey = kvKeys.user;
 
   it("still requires 2FA when KV still holds the record from before the enable", async () => {
     const user = await createUser();

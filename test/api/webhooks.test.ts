@@ -12,6 +12,7 @@ import { newEvent, type EventMessage } from "../../src/domain/events";
 import worker from "../../src/index";
 import { DEAD_LETTER_QUEUE, retryDelaySeconds } from "../../src/services/webhook-delivery";
 import { call, captureConsole } from "../helpers";
+import { kvKeys } from "../storage";
 
 type WebhookBody = {
   id: string;
@@ -62,7 +63,7 @@ describe("POST /api/webhook", () => {
     const signingKey = "a-signing-key-of-at-least-32-bytes-0123456789";
     const { body } = await create({ url: RECEIVER, signatureConfiguration: { enabled: true, signingKey } });
     expect(body.webhook.signatureConfiguration.signingKey).toBe(signingKey);
-    const raw = (await env.KV.get("v1:webhooks"))!;
+    const raw = (await env.KV.get(kvKeys.webhooks))!;
     expect(raw).not.toContain(signingKey);
     const stored = (JSON.parse(raw) as { id: string; sealedSigningKey: string }[]).find((webhook) => webhook.id === body.webhook.id)!;
     const opened = new TextDecoder().decode(await decrypt(env.ENCRYPTION_KEY, stored.sealedSigningKey, `webhooks.${stored.id}.signingKey`));
@@ -113,11 +114,11 @@ describe("validation", () => {
   ] as const;
 
   it.each(invalid)("refuses %s with a FusionAuth field error and stores nothing", async (_name, webhook, code) => {
-    const before = await env.KV.get("v1:webhooks");
+    const before = await env.KV.get(kvKeys.webhooks);
     const { status, body } = await create(webhook);
     expect(status).toBe(400);
     expect(Object.values(body.fieldErrors ?? {}).flatMap((errors) => errors.map((error) => error.code))).toContain(code);
-    expect(await env.KV.get("v1:webhooks")).toBe(before);
+    expect(await env.KV.get(kvKeys.webhooks)).toBe(before);
   });
 
   it("refuses more than 20 headers", async () => {
@@ -160,7 +161,7 @@ describe("GET, PUT and DELETE /api/webhook/{id}", () => {
       lastUpdateInstant: expect.any(Number),
     });
     const sealed = async () =>
-      (JSON.parse((await env.KV.get("v1:webhooks"))!) as { id: string; sealedSigningKey: string }[]).find((w) => w.id === id)!.sealedSigningKey;
+      (JSON.parse((await env.KV.get(kvKeys.webhooks))!) as { id: string; sealedSigningKey: string }[]).find((w) => w.id === id)!.sealedSigningKey;
     const kept = await sealed();
     await call("PUT", `/api/webhook/${id}`, { body: { webhook: { url: RECEIVER } } });
     expect(await sealed()).toBe(kept);

@@ -11,11 +11,11 @@ import {
   createUser,
   login,
   newSecret,
-  readAccount,
   startTwoFactorLogin,
   STEP_MS,
   twoFactorLogin,
 } from "../helpers";
+import { readAccount } from "../storage";
 
 afterEach(() => {
   vi.useRealTimers();

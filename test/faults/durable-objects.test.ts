@@ -14,17 +14,14 @@ import {
   createTwoFactorUserWithoutCode,
   createUser,
   emptyResponse,
-  expireChallenge,
   failingNamespace,
   login,
-  challengeOf,
   newSecret,
-  readAccount,
   startTwoFactorLogin,
-  storedAccount,
   twoFactorLogin,
   uniqueEmail,
 } from "../helpers";
+import { expireChallenge, challengeOf, readAccount, storedAccount } from "../storage";
 
 const PASSWORD = "correct horse battery";
 

@@ -15,11 +15,11 @@ import {
   emptyResponse,
   login,
   newSecret,
-  readAccount,
   startTwoFactorLogin,
   twoFactorLogin,
   uniqueEmail,
 } from "../helpers";
+import { readAccount } from "../storage";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PASSWORD = "correct horse battery";

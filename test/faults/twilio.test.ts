@@ -7,19 +7,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { keyFromSecret } from "../../src/domain/secret";
 import { readEnrolmentCodes } from "../../src/kv/enrolment-codes";
-import {
-  advanceClock,
-  call,
-  captureConsole,
-  createTextMessageUser,
-  freezeClock,
-  jsonBody,
-  login,
-  newSecret,
-  readAccount,
-  readChallenge,
-  twoFactorLogin,
-} from "../helpers";
+import { advanceClock, call, captureConsole, createTextMessageUser, freezeClock, jsonBody, login, newSecret, twoFactorLogin } from "../helpers";
+import { readAccount, readChallenge } from "../storage";
 import { configureTwilio, installFaultyTwilio, lastCodeTo, pushFailure, sendDuringLogin, sendToPhone, type TwilioFault } from "../twilio-fake";
 
 let twilio: ReturnType<typeof installFaultyTwilio>;

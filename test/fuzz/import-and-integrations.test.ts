@@ -24,6 +24,7 @@ import {
   userFields,
   type Shape,
 } from "./support";
+import { kvKeys } from "../storage";
 
 const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/);
 let hash: { salt: string; hash: string };
@@ -102,7 +103,7 @@ describe("changing the Twilio integration with hostile bodies", () => {
   it("answers the configuration or a FusionAuth 4xx, never returns the auth token, and a refused change keeps what was stored", async () => {
     // Nothing in this file may reach a real Twilio, whatever the fuzzer configures.
     vi.spyOn(globalThis, "fetch").mockRejectedValue(new Error("no network in fuzz tests"));
-    const stored = () => env.KV.get("v1:integrations");
+    const stored = () => env.KV.get(kvKeys.integrations);
     const current = async () => (await send({ method: "GET", path: "/api/integration" })).text();
     await fc.assert(
       fc.asyncProperty(fc.constantFrom("PUT", "PATCH"), bodies({ integrations: { twilio } }), contentType, async (method, body, type) => {

@@ -3,7 +3,8 @@
 // password, and no refused completion consumes a time step or hands out a token.
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { createTwoFactorUserWithoutCode, createUser, readAccount, startTwoFactorLogin } from "../helpers";
+import { createTwoFactorUserWithoutCode, createUser, startTwoFactorLogin } from "../helpers";
+import { readAccount } from "../storage";
 import {
   badUuid,
   bodies,

@@ -12,6 +12,7 @@ import { newTotpSecret } from "../../src/crypto/random";
 import { loginIdName } from "../../src/crypto/login-id-name";
 import { openApiDocument } from "../../src/routes/openapi";
 import { API_KEY } from "../helpers";
+import { kvKeys } from "../storage";
 
 /** Fixed so a failure replays; fast-check prints the seed and the shrunk counterexample. */
 export const SEED = 20_260_425;
@@ -374,7 +375,7 @@ export async function countUsers(): Promise<number> {
   let count = 0;
   let cursor: string | undefined;
   do {
-    const page = await env.KV.list({ prefix: "v1:user:", cursor });
+    const page = await env.KV.list({ prefix: kvKeys.userPrefix, cursor });
     count += page.keys.length;
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);

@@ -12,19 +12,19 @@ import {
   jsonBody,
   login,
   newSecret,
-  readAccount,
   startTwoFactorLogin,
   STEP_MS,
   twoFactorLogin,
   uniqueEmail,
 } from "../helpers";
+import { readAccount, kvKeys } from "../storage";
 
 const EMPTY = { contentType: null, body: "" };
 
 afterEach(() => {
   vi.useRealTimers();
 });
-const replicaKey = (userId: string) => `v1:user:${userId}`;
+const replicaKey = kvKeys.user;
 
 describe("a pending login", () => {
   const changes = {

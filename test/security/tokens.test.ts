@@ -26,8 +26,8 @@ import {
   startTwoFactorLogin,
   STEP_MS,
   twoFactorLogin,
-  userGuardOf,
 } from "../helpers";
+import { userGuardOf } from "../storage";
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
 const EMPTY_401 = { status: 401, contentType: null, body: "" };

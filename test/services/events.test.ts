@@ -8,6 +8,7 @@ import type { EventMessage } from "../../src/domain/events";
 import { WEBHOOK_CACHE_MS, writeWebhooks, type StoredWebhook } from "../../src/kv/webhooks";
 import { emit } from "../../src/services/shared/events";
 import { newScope } from "../../src/services/shared/scope";
+import { kvKeys } from "../storage";
 
 let sent: EventMessage[] = [];
 
@@ -71,7 +72,7 @@ it("reads a stale copy again: a subscriber that another isolate added gets the e
   await writeWebhooks(env.KV, []);
   const subscriber = subscribedTo("user.two-factor.recovery-code.used");
   // As another isolate writes it: KV changes, this isolate's copy does not.
-  await env.KV.put("v1:webhooks", JSON.stringify([subscriber]));
+  await env.KV.put(kvKeys.webhooks, JSON.stringify([subscriber]));
 
   const fresh = recordingBackground();
   emit(newScope(env, fresh), recoveryCodeUsed(crypto.randomUUID()));

@@ -23,7 +23,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { loginIdName } from "../../src/crypto/login-id-name";
 import { numberRange } from "../../src/domain/sms-guard";
 import { clientThrottle, rangeThrottle } from "../../src/objects/phone-throttle";
 import {
@@ -35,13 +34,12 @@ import {
   freezeClock,
   advanceClock,
   login,
-  readAccount,
   startTwoFactorLogin,
   twoFactorLogin,
   uniqueEmail,
-  userGuardOf,
   wrongCode,
 } from "../helpers";
+import { readAccount, userGuardOf, kvKeys } from "../storage";
 import { configureTwilio, FAKE_TWILIO_URL, installFakeTwilio, messagesTo, sendDuringLogin, type FakeTwilioServer } from "../twilio-fake";
 
 const BINDINGS = ["USER_GUARD", "IDENTIFIER_CLAIM", "PHONE_THROTTLE"] as const;
@@ -140,9 +138,9 @@ const throttleOf = async (phone: string) => (await rangeThrottle(env, numberRang
 const userObject = (userId: string) => env.USER_GUARD.idFromName(userId).toString();
 
 /** The KV key of a login id's index entry (login id → user id). */
-const indexKey = async (loginId: string) => `v1:${await loginIdName(loginId)}`;
+const indexKey = kvKeys.loginIndex;
 
-const TWILIO_SETTINGS_KEY = "v1:integrations";
+const TWILIO_SETTINGS_KEY = kvKeys.integrations;
 
 /** A user's first successful login: its login record, then the guard state (which carries the records' index). */
 const SUCCESSFUL_LOGIN_WRITES = ["put login-record:000000000000", "put guard"];
