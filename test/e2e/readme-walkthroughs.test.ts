@@ -1,8 +1,9 @@
 // The README's walk-throughs, run as written: the ```sh block after each `<!-- walkthrough: NAME -->`
 // marker in README.md, read from the README itself so it cannot drift from what works. Each block
-// runs twice in a row, with bash (stopping at the first failing command), against the e2e project's
-// `wrangler dev` and fake Twilio (test/e2e/global-setup.ts): the second run meets the first run's
-// users, phone throttles and used codes, as a reader who runs a block again does. The blocks take
+// runs twice in a row, with bash, against the e2e project's `wrangler dev` and fake Twilio
+// (test/e2e/global-setup.ts): the second run meets the first run's users, phone throttles and used
+// codes, as a reader who runs a block again does. A block stops at its first failing step by itself
+// (`set -euo pipefail` in a subshell) and says why on stderr, which a failure here shows. The blocks take
 // URL, KEY and TWILIO from the environment when they are set (`URL=${URL:-http://127.0.0.1:8787}`),
 // which is how they reach these servers; nothing in them is rewritten. A `# → …` line is what the
 // commands above it print, in order; `…` stands for anything within one line. The SMS block picks a
@@ -86,6 +87,16 @@ describe("the README's walk-throughs", () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stop at the first step that fails and say why", async () => {
+    for (const block of blocks) {
+      const result = await runBlock(block.script, { ...servers, KEY: "not-an-api-key" });
+      const context = `${block.name}: exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+      expect(result.code, context).not.toBe(0);
+      expect(result.stderr, context).toMatch(/^stopped: (POST|PUT) http:\/\/\S+ answered 401, not 200/m);
+      expect(result.stdout, context).toBe("");
     }
   });
 
