@@ -24,14 +24,15 @@ export function twoFactorUsers(count, { prefix = "bench", first = 0 } = {}) {
 }
 
 /**
- * Imports `users` into the Worker at `url` (`headers` carry the API key). Before each request waits
- * until the workerd `pid` has at most `maxOpenDatabases` SQLite databases open (each imported user's
- * object stays open for a few seconds, and local workerd fails past a few thousand). Returns the
- * milliseconds spent waiting.
+ * Imports `users` into the Worker at `url` (`headers` carry the API key), their password hashed with
+ * PBKDF2 at `factor` iterations (their logins check it at that factor, whatever the Worker's
+ * PASSWORD_FACTOR). Before each request waits until the workerd `pid` has at most
+ * `maxOpenDatabases` SQLite databases open (each imported user's object stays open for a few
+ * seconds, and local workerd fails past a few thousand). Returns the milliseconds spent waiting.
  */
-export async function importTwoFactorUsers({ url, headers, pid, users, maxOpenDatabases = 2_000 }) {
+export async function importTwoFactorUsers({ url, headers, pid, users, maxOpenDatabases = 2_000, factor = PASSWORD_FACTOR }) {
   const salt = randomBytes(32);
-  const hash = pbkdf2Sync(PASSWORD, salt, PASSWORD_FACTOR, 32, "sha256").toString("base64");
+  const hash = pbkdf2Sync(PASSWORD, salt, factor, 32, "sha256").toString("base64");
   let waitedMs = 0;
   for (let n = 0; n < users.length; n += 100) {
     waitedMs += await waitForOpenDatabases(pid, maxOpenDatabases, 60_000);
@@ -42,7 +43,7 @@ export async function importTwoFactorUsers({ url, headers, pid, users, maxOpenDa
         mobilePhone: user.phone,
         password: hash,
         salt: salt.toString("base64"),
-        factor: PASSWORD_FACTOR,
+        factor,
         encryptionScheme: "salted-pbkdf2-hmac-sha256",
         twoFactorEnabled: true,
         twoFactorDelivery: "None",

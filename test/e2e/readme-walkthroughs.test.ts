@@ -1,12 +1,14 @@
-// The README's walk-throughs, run as written: the ```sh block after each `<!-- walkthrough: NAME -->`
-// marker in README.md, read from the README itself so it cannot drift from what works. Each block
-// runs twice in a row, with bash (stopping at the first failing command), against the e2e project's
+// The documentation's walk-throughs, run as written: the ```sh block after each `<!-- walkthrough: NAME -->`
+// marker in README.md and in the docs pages listed in PAGES, read from the pages themselves so they
+// cannot drift from what works. Each block runs twice in a row, with bash, against the e2e project's
 // `wrangler dev` and fake Twilio (test/e2e/global-setup.ts): the second run meets the first run's
-// users, phone throttles and used codes, as a reader who runs a block again does. The blocks take
-// URL, KEY and TWILIO from the environment when they are set (`URL=${URL:-http://127.0.0.1:8787}`),
-// which is how they reach these servers; nothing in them is rewritten. A `# → …` line is what the
-// commands above it print, in order; `…` stands for anything within one line. The SMS block picks a
-// new phone number each second, so runs start in different seconds, as a reader's do.
+// users, phone throttles and used codes, as a reader who runs a block again does. A block stops at
+// its first failing step by itself (`set -euo pipefail` in a subshell) and says why on stderr, which
+// the failure message shows. The blocks take URL, KEY and TWILIO from the environment when they are
+// set (`URL=${URL:-http://127.0.0.1:8787}`), which is how they reach these servers; nothing in them is
+// rewritten. A `# → …` line is what the commands above it print, in order; `…` stands for anything
+// within one line. The SMS block picks a new phone number each second, so runs start in different
+// seconds, as a reader's do.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,19 +18,23 @@ import { describe, expect, it } from "vitest";
 import { e2e } from "./support";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+/** Where walk-throughs are, in the order a reader meets them. */
+const PAGES = ["README.md", "docs/recovery-and-trust.md", "docs/events-and-webhooks.md"];
 const MARKED_BLOCK = /^<!-- walkthrough: ([\w-]+) -->\n\n```sh\n([\s\S]*?)^```$/gm;
 const OUTPUT = /^# → (.*)$/gm;
 const run = promisify(execFile);
 
-type Walkthrough = { name: string; script: string; outputs: RegExp[] };
+type Walkthrough = { name: string; page: string; script: string; outputs: RegExp[] };
 
 function walkthroughs(): Walkthrough[] {
-  return [...README.matchAll(MARKED_BLOCK)].map(([, name, script]) => ({
-    name: name!,
-    script: script!,
-    outputs: [...script!.matchAll(OUTPUT)].map(([, shown]) => new RegExp(shown!.split("…").map(escapeRegExp).join(".*?"))),
-  }));
+  return PAGES.flatMap((page) =>
+    [...readFileSync(join(ROOT, page), "utf8").matchAll(MARKED_BLOCK)].map(([, name, script]) => ({
+      name: name!,
+      page,
+      script: script!,
+      outputs: [...script!.matchAll(OUTPUT)].map(([, shown]) => new RegExp(shown!.split("…").map(escapeRegExp).join(".*?"))),
+    })),
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,9 +68,14 @@ function expectOutputs(stdout: string, outputs: RegExp[], context: string): void
 const blocks = walkthroughs();
 const servers = { URL: e2e.baseUrl, KEY: e2e.apiKey, TWILIO: e2e.fakeTwilioUrl };
 
-describe("the README's walk-throughs", () => {
-  it("marks the authenticator and the SMS walk-through, each with documented outputs", () => {
-    expect(blocks.map((block) => block.name)).toEqual(["authenticator", "sms"]);
+describe("the documentation's walk-throughs", () => {
+  it("marks the authenticator, SMS, lost-phone and webhook walk-throughs, each with documented outputs", () => {
+    expect(blocks.map((block) => `${block.page}: ${block.name}`)).toEqual([
+      "README.md: authenticator",
+      "README.md: sms",
+      "docs/recovery-and-trust.md: lost-phone",
+      "docs/events-and-webhooks.md: webhooks",
+    ]);
     for (const block of blocks) expect(block.outputs.length, block.name).toBeGreaterThanOrEqual(3);
   });
 
@@ -86,6 +97,16 @@ describe("the README's walk-throughs", () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stop at the first step that fails and say why", async () => {
+    for (const block of blocks) {
+      const result = await runBlock(block.script, { ...servers, KEY: "not-an-api-key" });
+      const context = `${block.name}: exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+      expect(result.code, context).not.toBe(0);
+      expect(result.stderr, context).toMatch(/^stopped: (POST|PUT) http:\/\/\S+ answered 401, not 200/m);
+      expect(result.stdout, context).toBe("");
     }
   });
 
