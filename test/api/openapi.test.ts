@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import app from "../../src/index";
 import { MAX_IMPORT_USERS } from "../../src/routes/http/requests";
-import { openApiDocument } from "../../src/routes/openapi";
+import { openApiDocument } from "../../src/routes/http/openapi-document";
 import { call } from "../helpers";
 
 /**
