@@ -12,6 +12,7 @@ import { openApiRoutes } from "./routes/openapi";
 import { empty, errorResponse } from "./routes/http/respond";
 import { recoveryCodeRoutes } from "./routes/recovery-codes";
 import { smsReportRoutes } from "./routes/sms-report";
+import { statusRoutes } from "./routes/status";
 import { trustRoutes } from "./routes/trust";
 import { twoFactorRoutes } from "./routes/two-factor";
 import { userImportRoutes } from "./routes/user-import";
@@ -36,7 +37,7 @@ const app = new Hono<AppEnv>()
       },
     }),
   )
-  .get("/api/status", (c) => c.json({ status: "ok" }))
+  .route("/api", statusRoutes)
   // A person who opens the server's address learns where to go.
   .get("/", (c) => c.json({ status: "/api/status", openapi: "/api/openapi.json", demo: "/demo (when DEMO_ENABLED is true)" }))
   // Before the two-factor routes, whose `/user/two-factor/:userId` would take `recovery-code` and `trust` for ids.

@@ -3,11 +3,11 @@
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { passwordLogin, twoFactorLogin, type Authenticated } from "../services/login";
-import { requireApiKey } from "./http/auth";
 import { connectingIp, endUserIp } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
+import { endpoint } from "./http/endpoint";
 import { issueAccessToken } from "./http/jwt";
-import { loginRequest, twoFactorLoginRequest } from "./http/requests";
+import { loginRequest, tenantHeader, twoFactorLoginRequest } from "./http/requests";
 import { readJson } from "./http/validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
@@ -37,10 +37,28 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise
   return c.json(body, 200);
 }
 
-const loginAuth = (c: Context<AppEnv>, next: () => Promise<void>) => (c.var.scope.config.loginRequiresApiKey ? requireApiKey(c, next) : next());
+export const loginRoutes = new Hono<AppEnv>();
 
-export const loginRoutes = new Hono<AppEnv>()
-  .post("/login", loginAuth, async (c) => {
+endpoint(
+  loginRoutes,
+  {
+    method: "post",
+    path: "/login",
+    summary: "Log in",
+    security: "login",
+    headers: tenantHeader,
+    body: loginRequest,
+    responses: {
+      200: "loggedIn",
+      242: "twoFactorRequired",
+      400: "errors",
+      404: "wrongPassword",
+      409: "prevented",
+      410: "userExpired",
+      423: "userDeactivated",
+    },
+  },
+  async (c) => {
     const request = await readJson(c, loginRequest);
     const result = await passwordLogin(c.var.scope, {
       loginId: request.loginId,
@@ -54,8 +72,20 @@ export const loginRoutes = new Hono<AppEnv>()
     });
     if (result.kind === "two-factor") return c.json({ twoFactorId: result.twoFactorId }, 242 as 200);
     return loginSucceeded(c, result);
-  })
-  .post("/two-factor/login", async (c) => {
+  },
+);
+
+endpoint(
+  loginRoutes,
+  {
+    method: "post",
+    path: "/two-factor/login",
+    summary: "Complete a two-factor login",
+    security: "none",
+    body: twoFactorLoginRequest,
+    responses: { 200: "twoFactorLoggedIn", 400: "errors", 404: "unknownTwoFactorId", 409: "prevented", 410: "userExpired", 421: "invalidCode" },
+  },
+  async (c) => {
     const request = await readJson(c, twoFactorLoginRequest);
     const login = await twoFactorLogin(c.var.scope, {
       twoFactorId: request.twoFactorId,
@@ -68,4 +98,5 @@ export const loginRoutes = new Hono<AppEnv>()
     // pick another audience or ask for a token the API-key caller declined; this step's
     // `applicationId` and `noJWT` are accepted (FusionAuth documents them as optional) and ignored.
     return loginSucceeded(c, login);
-  });
+  },
+);

@@ -3,10 +3,20 @@
 // new set of ten, replacing the last. They are accepted as `code` wherever a 2FA code is.
 import { Hono } from "hono";
 import { generateRecoveryCodes } from "../services/recovery-codes";
-import { requireApiKeyOrJwt } from "./http/auth";
 import type { AppEnv } from "./http/context";
+import { endpoint } from "./http/endpoint";
 import { target } from "./http/target";
 
-export const recoveryCodeRoutes = new Hono<AppEnv>().post("/user/two-factor/recovery-code/:userId?", requireApiKeyOrJwt, async (c) =>
-  c.json({ recoveryCodes: await generateRecoveryCodes(c.var.scope, target(c)) }),
+export const recoveryCodeRoutes = new Hono<AppEnv>();
+
+endpoint(
+  recoveryCodeRoutes,
+  {
+    method: "post",
+    path: "/user/two-factor/recovery-code/:userId?",
+    summary: "Generate recovery codes for a user with 2FA enabled, by id (API key) or the JWT's user; they replace the previous set",
+    security: "apiKeyOrJwt",
+    responses: { 200: "recoveryCodes", 400: "errors", 404: "notFound" },
+  },
+  async (c) => c.json({ recoveryCodes: await generateRecoveryCodes(c.var.scope, target(c)) }),
 );

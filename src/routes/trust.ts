@@ -5,27 +5,62 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { listTrustedDevices, revokeTrustedDevices, trustStatus } from "../services/trust";
-import { requireApiKey, requireApiKeyOrJwt } from "./http/auth";
 import type { AppEnv } from "./http/context";
+import { endpoint } from "./http/endpoint";
 import { empty } from "./http/respond";
-import { trustRevokeQuery } from "./http/requests";
+import { trustRevokeQuery, trustStatusQuery } from "./http/requests";
 import { target } from "./http/target";
-import { check, idParam } from "./http/validate";
+import { check } from "./http/validate";
 
 const trustIdParam = z.object({ twoFactorTrustId: z.string().min(1).max(128) });
 
-export const trustRoutes = new Hono<AppEnv>()
-  .get("/two-factor/status/:twoFactorTrustId", requireApiKey, async (c) => {
+export const trustRoutes = new Hono<AppEnv>();
+
+endpoint(
+  trustRoutes,
+  {
+    method: "get",
+    path: "/two-factor/status/:twoFactorTrustId",
+    summary: "Whether a login with this trust id would skip the second factor",
+    security: "apiKey",
+    query: trustStatusQuery,
+    responses: { 200: "trusted", 242: "challengeNeeded", 400: "errors", 404: "notFound" },
+  },
+  async (c) => {
     const { twoFactorTrustId } = check(trustIdParam, { twoFactorTrustId: c.req.param("twoFactorTrustId") });
-    const userId = idParam("userId", c.req.query("userId"));
+    const { userId } = check(trustStatusQuery, { userId: c.req.query("userId") });
     const { trusted, device } = await trustStatus(c.var.scope, userId, twoFactorTrustId);
     if (!trusted) return c.json({ trusts: [] }, 242 as 200);
     const trusts = device ? [{ applicationId: device.applicationId, startInstant: device.issuedInstant, expiration: device.expirationInstant }] : [];
     return c.json({ trusts, twoFactorTrustId });
-  })
-  .get("/user/two-factor/trust/:userId?", requireApiKeyOrJwt, async (c) => c.json({ devices: await listTrustedDevices(c.var.scope, target(c)) }))
-  .delete("/user/two-factor/trust/:userId?", requireApiKeyOrJwt, async (c) => {
+  },
+);
+
+endpoint(
+  trustRoutes,
+  {
+    method: "get",
+    path: "/user/two-factor/trust/:userId?",
+    summary: "List the user's trusted devices (never their trust ids)",
+    security: "apiKeyOrJwt",
+    responses: { 200: "trustedDevices", 400: "errors", 404: "notFound" },
+  },
+  async (c) => c.json({ devices: await listTrustedDevices(c.var.scope, target(c)) }),
+);
+
+endpoint(
+  trustRoutes,
+  {
+    method: "delete",
+    path: "/user/two-factor/trust/:userId?",
+    summary: "Revoke one trusted device (deviceId), or all of them",
+    security: "apiKeyOrJwt",
+    query: trustRevokeQuery,
+    responses: { 200: "ok", 400: "errors", 404: "notFound" },
+  },
+  async (c) => {
     const { deviceId } = check(trustRevokeQuery, { deviceId: c.req.query("deviceId") });
     await revokeTrustedDevices(c.var.scope, target(c), deviceId);
     return empty();
-  });
+  },
+);

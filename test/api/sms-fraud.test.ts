@@ -11,7 +11,7 @@
 // are refused, as in production, and a test changes a setting for its requests with `vars`.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HOUR_MS, hourOf } from "../../src/domain/sms-guard";
-import { openApiDocument } from "../../src/routes/openapi";
+import { openApiDocument } from "../../src/routes/http/openapi-document";
 import { accessToken, call, captureConsole, createTextMessageUser, createUser, jsonBody, newSecret } from "../helpers";
 import { messagesTo, secondsToNextHour, smsHourOfItsOwn, type FakeTwilioServer } from "../twilio-fake";
 

@@ -2,7 +2,7 @@
 // side is in two-factor-login.test.ts and two-factor-trust.test.ts, garbage input in two-factor-garbage.test.ts.
 // Every test makes its own users; codes are computed right before they are sent.
 import { describe, expect, it } from "vitest";
-import { openApiDocument } from "../../src/routes/openapi";
+import { openApiDocument } from "../../src/routes/http/openapi-document";
 import {
   accessToken,
   call,

@@ -3,7 +3,7 @@
 // bodies: never a 500, and every answer keeps FusionAuth's contract.
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { openApiDocument } from "../../src/routes/openapi";
+import { openApiDocument } from "../../src/routes/http/openapi-document";
 import { API_KEY } from "../helpers";
 import { bodies, checkNoPrototypePollution, contentType, contractProblem, pathPart, runs, send } from "./support";
 

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, expect, vi } from "vitest";
 import app from "../../src/index";
 import { newTotpSecret } from "../../src/crypto/random";
 import { loginIdName } from "../../src/crypto/login-id-name";
-import { openApiDocument } from "../../src/routes/openapi";
+import { openApiDocument } from "../../src/routes/http/openapi-document";
 import { API_KEY } from "../helpers";
 import { kvKeys } from "../storage";
 

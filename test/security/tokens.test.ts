@@ -12,7 +12,7 @@ import { timeStep } from "../../src/domain/totp";
 import { hotp } from "../../src/crypto/totp";
 import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/crypto/two-factor-id";
 import app from "../../src/index";
-import { openApiDocument } from "../../src/routes/openapi";
+import { openApiDocument } from "../../src/routes/http/openapi-document";
 import {
   API_KEY,
   call,

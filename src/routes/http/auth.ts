@@ -42,3 +42,6 @@ function requireAuth(allowJwt: boolean) {
 
 export const requireApiKey = requireAuth(false);
 export const requireApiKeyOrJwt = requireAuth(true);
+
+/** `POST /api/login`: an API key, unless LOGIN_REQUIRES_API_KEY is false. */
+export const loginAuth = createMiddleware<AppEnv>((c, next) => (c.var.scope.config.loginRequiresApiKey ? requireApiKey(c, next) : next()));

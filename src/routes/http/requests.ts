@@ -1,5 +1,6 @@
-// The JSON request bodies of the API as zod schemas: the routes validate with them (readJson) and
-// src/routes/openapi.ts generates the OpenAPI description from them, so the two cannot disagree.
+// The JSON request bodies, queries and headers of the API as zod schemas: the routes validate with
+// them (readJson, check) and declare them (./endpoint.ts), and the OpenAPI description is generated
+// from the declarations (./openapi-document.ts), so the two cannot disagree.
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
@@ -179,6 +180,18 @@ export const smsReportQuery = z.object({
   start: queryInteger.optional().describe("Earliest instant (ms); default: 24 hours before `end`. Figures are kept 48 hours."),
   end: queryInteger.optional().describe("Latest instant (ms); default: now."),
 });
+
+/** Disable two-factor authentication (`DELETE /api/user/two-factor[/{userId}]`). */
+export const disableQuery = z.object({ code: codeField.describe("A current code, or one of the user's recovery codes.") });
+
+/** Retrieve a user by one login id (`GET /api/user`, API key); the first one given counts. */
+export const userLookupQuery = z.object({ email: z.string().optional(), username: z.string().optional(), loginId: z.string().optional() });
+
+/** Whether a trust id would skip the second factor for this user (`GET /api/two-factor/status/{twoFactorTrustId}`). */
+export const trustStatusQuery = z.object({ userId: fusionAuthId });
+
+/** FusionAuth's `X-FusionAuth-TenantId` header, checked for every request (./context.ts). */
+export const tenantHeader = z.object({ "X-FusionAuth-TenantId": fusionAuthId.optional() });
 
 /** A trusted device to revoke (`deviceId` from the device list); without it, all of them. */
 export const trustRevokeQuery = z.object({
