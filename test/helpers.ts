@@ -69,7 +69,7 @@ export async function startTwoFactorLogin(user: { email: string; password: strin
   return ((await response.json()) as { twoFactorId: string }).twoFactorId;
 }
 
-// ---- Two-factor test helpers (added for test/api/two-factor*.test.ts) ----
+// ---- Two-factor logins ----
 
 /** A response "with an empty body": no content type and no bytes. */
 export async function emptyResponse(response: Response): Promise<{ status: number; contentType: string | null; body: string }> {
@@ -141,7 +141,7 @@ export function setCookies(response: Response): string[] {
   return (response.headers as unknown as { getSetCookie(): string[] }).getSetCookie();
 }
 
-// ---- Clock helpers (added for test/api/sms*.test.ts) ----
+// ---- The clock ----
 
 /**
  * Freezes `Date` (Worker and Durable Objects share the test isolate) 10 s into the next TOTP time
@@ -172,7 +172,7 @@ export async function createTextMessageUser(mobilePhone: string) {
   return { ...user, secret };
 }
 
-// ---- Fault-injection and log-capture helpers (added for test/faults and test/security) ----
+// ---- Faults and logs ----
 
 function logText(arg: unknown): string {
   if (typeof arg === "string") return arg;
