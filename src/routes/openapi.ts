@@ -5,9 +5,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
+import { openApiDocument } from "./http/openapi-document";
 
 export const openApiRoutes = new Hono<AppEnv>();
 
 endpoint(openApiRoutes, { method: "get", path: "/openapi.json", summary: "This document", security: "none", responses: { 200: "document" } }, async (c) =>
-  c.json((await import("./http/openapi-document")).openApiDocument()),
+  c.json(openApiDocument()),
 );

@@ -2,8 +2,10 @@
 // (@hono/zod-openapi, https://github.com/honojs/middleware/tree/main/packages/zod-openapi) from the
 // routes' own declarations (./endpoint.ts): their paths, security, and the zod schemas they validate
 // with (./requests.ts). Only the responses, which the code builds without zod, are described here,
-// by name. This module is imported dynamically by that route alone, so none of it (these schemas,
-// the registry) runs when the Worker starts or in any other request. A test checks that the
+// by name. Its schemas and the registry are built on the document's first request (`schemas()`,
+// `describe()`), so none of it runs when the Worker starts or in any other request. (A dynamic
+// import would defer this module too, but esbuild then wraps every module it imports and start-up
+// costs more.) A test checks that the
 // document lists exactly the app's routes with the security and status codes they answer with, and
 // that it validates against the OpenAPI 3.1 schema.
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
@@ -16,223 +18,227 @@ import { endpoints, type Endpoint, type Security } from "./endpoint";
 import { enableRequest, importRequest, integrationRequest, loginRequest, sendRequest, twoFactorLoginRequest, userRequest, webhookRequest } from "./requests";
 import { fusionAuthId } from "./validate";
 
-// Request bodies: the validation schemas themselves, named.
-const requestBodies = new Map<z.ZodType, z.ZodType>(
-  (
-    [
-      [loginRequest, "LoginRequest"],
-      [twoFactorLoginRequest, "TwoFactorLoginRequest"],
-      [enableRequest, "TwoFactorRequest"],
-      [sendRequest, "TwoFactorSendRequest"],
-      [userRequest, "UserRequest"],
-      [importRequest, "ImportRequest"],
-      [integrationRequest, "IntegrationRequest"],
-      [webhookRequest, "WebhookRequest"],
-    ] as const
-  ).map(([schema, id]) => [schema, schema.meta({ id })]),
-);
+/** Everything only the document needs, built on its first request. */
+function schemas() {
+  // Request bodies: the validation schemas themselves, named.
+  const requestBodies = new Map<z.ZodType, z.ZodType>(
+    (
+      [
+        [loginRequest, "LoginRequest"],
+        [twoFactorLoginRequest, "TwoFactorLoginRequest"],
+        [enableRequest, "TwoFactorRequest"],
+        [sendRequest, "TwoFactorSendRequest"],
+        [userRequest, "UserRequest"],
+        [importRequest, "ImportRequest"],
+        [integrationRequest, "IntegrationRequest"],
+        [webhookRequest, "WebhookRequest"],
+      ] as const
+    ).map(([schema, id]) => [schema, schema.meta({ id })]),
+  );
 
-/** Path parameters, by name. */
-const pathParameters: Record<string, z.ZodType> = {
-  userId: fusionAuthId.describe("The user's id."),
-  webhookId: fusionAuthId.describe("The webhook's id."),
-  twoFactorId: z.string().describe("From the 242 login response."),
-  twoFactorTrustId: z.string(),
-};
+  /** Path parameters, by name. */
+  const pathParameters: Record<string, z.ZodType> = {
+    userId: fusionAuthId.describe("The user's id."),
+    webhookId: fusionAuthId.describe("The webhook's id."),
+    twoFactorId: z.string().describe("From the 242 login response."),
+    twoFactorTrustId: z.string(),
+  };
 
-// Responses (./respond.ts and the handlers build them).
-const error = z.object({ code: z.string(), message: z.string() }).meta({ id: "Error" });
-const errors = z.object({ fieldErrors: z.record(z.string(), z.array(error)).optional(), generalErrors: z.array(error).optional() }).meta({ id: "Errors" });
-const action = z.object({
-  actionId: z.string(),
-  expiry: z.number().int(),
-  localizedName: z.string(),
-  localizedReason: z.string(),
-  name: z.string(),
-  reason: z.string(),
-  reasonCode: z.string(),
-});
-const loginPrevented = z.object({ actions: z.array(action) }).meta({ id: "LoginPrevented" });
-const text = z.string().optional();
-const instant = z.number().int();
-/** The user in every answer that carries one (user, login, webhook event). */
-const user = z
-  .object({
-    id: z.guid(),
-    tenantId: z.guid(),
-    email: text,
-    username: text,
-    mobilePhone: text,
-    firstName: text,
-    middleName: text,
-    lastName: text,
-    fullName: text,
-    birthDate: text,
-    imageUrl: text,
-    timezone: text,
-    preferredLanguages: z.array(z.string()).optional(),
-    data: z.record(z.string(), z.unknown()).optional(),
-    active: z.boolean(),
-    verified: z.boolean(),
-    passwordChangeRequired: z.boolean(),
-    twoFactorEnabled: z.boolean(),
-    twoFactorDelivery: z.enum(["None", "TextMessage"]),
-    expiry: instant.optional(),
-    insertInstant: instant,
-    lastUpdateInstant: instant,
-    lastLoginInstant: instant.optional(),
-    passwordLastUpdateInstant: instant,
-    twoFactorRecoveryCodesRemaining: z.number().int().optional().describe("While 2FA is enabled: how many unused recovery codes the user has."),
-  })
-  .meta({ id: "User", description: "The user as returned: `password` and `twoFactorSecret` are write-only." }) satisfies z.ZodType<PublicUser>;
-const loginResponse = z.object({ token: text, twoFactorId: text, twoFactorTrustId: text, user: user.optional() }).meta({ id: "LoginResponse" });
-const recoveryCodesResponse = z
-  .object({
-    recoveryCodes: z
-      .array(z.string())
-      .length(RECOVERY_CODE_COUNT)
-      .describe("Shown this once: ten single-use codes (`ABCDE-FGH23`), replacing any earlier set."),
-  })
-  .meta({ id: "RecoveryCodesResponse" });
-const trustStatusResponse = z
-  .object({
-    trusts: z.array(z.object({ applicationId: fusionAuthId.optional(), startInstant: instant, expiration: instant })),
-    twoFactorTrustId: text,
-  })
-  .meta({ id: "TwoFactorStatusResponse" });
-const trustedDevices = z
-  .object({
-    devices: z.array(
-      z.object({
-        id: z.string().describe("Names the device for revocation; it is not a trust id."),
-        applicationId: fusionAuthId.optional(),
-        issuedInstant: instant,
-        lastUsedInstant: instant,
-        expirationInstant: instant,
+  // Responses (./respond.ts and the handlers build them).
+  const error = z.object({ code: z.string(), message: z.string() }).meta({ id: "Error" });
+  const errors = z.object({ fieldErrors: z.record(z.string(), z.array(error)).optional(), generalErrors: z.array(error).optional() }).meta({ id: "Errors" });
+  const action = z.object({
+    actionId: z.string(),
+    expiry: z.number().int(),
+    localizedName: z.string(),
+    localizedReason: z.string(),
+    name: z.string(),
+    reason: z.string(),
+    reasonCode: z.string(),
+  });
+  const loginPrevented = z.object({ actions: z.array(action) }).meta({ id: "LoginPrevented" });
+  const text = z.string().optional();
+  const instant = z.number().int();
+  /** The user in every answer that carries one (user, login, webhook event). */
+  const user = z
+    .object({
+      id: z.guid(),
+      tenantId: z.guid(),
+      email: text,
+      username: text,
+      mobilePhone: text,
+      firstName: text,
+      middleName: text,
+      lastName: text,
+      fullName: text,
+      birthDate: text,
+      imageUrl: text,
+      timezone: text,
+      preferredLanguages: z.array(z.string()).optional(),
+      data: z.record(z.string(), z.unknown()).optional(),
+      active: z.boolean(),
+      verified: z.boolean(),
+      passwordChangeRequired: z.boolean(),
+      twoFactorEnabled: z.boolean(),
+      twoFactorDelivery: z.enum(["None", "TextMessage"]),
+      expiry: instant.optional(),
+      insertInstant: instant,
+      lastUpdateInstant: instant,
+      lastLoginInstant: instant.optional(),
+      passwordLastUpdateInstant: instant,
+      twoFactorRecoveryCodesRemaining: z.number().int().optional().describe("While 2FA is enabled: how many unused recovery codes the user has."),
+    })
+    .meta({ id: "User", description: "The user as returned: `password` and `twoFactorSecret` are write-only." }) satisfies z.ZodType<PublicUser>;
+  const loginResponse = z.object({ token: text, twoFactorId: text, twoFactorTrustId: text, user: user.optional() }).meta({ id: "LoginResponse" });
+  const recoveryCodesResponse = z
+    .object({
+      recoveryCodes: z
+        .array(z.string())
+        .length(RECOVERY_CODE_COUNT)
+        .describe("Shown this once: ten single-use codes (`ABCDE-FGH23`), replacing any earlier set."),
+    })
+    .meta({ id: "RecoveryCodesResponse" });
+  const trustStatusResponse = z
+    .object({
+      trusts: z.array(z.object({ applicationId: fusionAuthId.optional(), startInstant: instant, expiration: instant })),
+      twoFactorTrustId: text,
+    })
+    .meta({ id: "TwoFactorStatusResponse" });
+  const trustedDevices = z
+    .object({
+      devices: z.array(
+        z.object({
+          id: z.string().describe("Names the device for revocation; it is not a trust id."),
+          applicationId: fusionAuthId.optional(),
+          issuedInstant: instant,
+          lastUsedInstant: instant,
+          expirationInstant: instant,
+        }),
+      ),
+    })
+    .meta({ id: "TrustedDevices" });
+  const loginRecords = z
+    .object({
+      logins: z.array(
+        z.object({
+          userId: fusionAuthId,
+          applicationId: fusionAuthId.optional(),
+          instant,
+          ipAddress: text,
+          loginId: text,
+          metaData: z.record(z.string(), z.unknown()).optional(),
+        }),
+      ),
+      total: z.number().int(),
+    })
+    .meta({ id: "LoginRecordSearchResponse" });
+  const smsFigures = {
+    sent: z.number().int().describe("Texts handed to Twilio."),
+    refused: z.partialRecord(z.enum(REFUSAL_REASONS), z.number().int()).describe("Texts refused, by the guard that refused them."),
+  };
+  const smsReportResponse = z
+    .object({
+      hourlyCounts: z.array(
+        z.object({
+          interval: z.number().int().describe("The clock hour (UTC), as hours since the epoch."),
+          country: z.string().describe("The destination's ISO region; `+<calling code>` for a number without one; `unknown` for what is not a phone number."),
+          ...smsFigures,
+        }),
+      ),
+      total: z.object(smsFigures),
+    })
+    .meta({ id: "SmsReportResponse" });
+  const secretResponse = z.object({ secret: z.string(), secretBase32Encoded: z.string() }).meta({ id: "SecretResponse" });
+  const webhook = webhookRequest.shape.webhook
+    .extend({
+      id: z.guid(),
+      insertInstant: instant,
+      lastUpdateInstant: instant,
+      signatureConfiguration: z.object({
+        enabled: z.boolean(),
+        signingKey: z.string().optional().describe("Only in the answer to the create: the key is write-only."),
       }),
-    ),
-  })
-  .meta({ id: "TrustedDevices" });
-const loginRecords = z
-  .object({
-    logins: z.array(
-      z.object({
-        userId: fusionAuthId,
-        applicationId: fusionAuthId.optional(),
-        instant,
-        ipAddress: text,
-        loginId: text,
-        metaData: z.record(z.string(), z.unknown()).optional(),
-      }),
-    ),
-    total: z.number().int(),
-  })
-  .meta({ id: "LoginRecordSearchResponse" });
-const smsFigures = {
-  sent: z.number().int().describe("Texts handed to Twilio."),
-  refused: z.partialRecord(z.enum(REFUSAL_REASONS), z.number().int()).describe("Texts refused, by the guard that refused them."),
-};
-const smsReportResponse = z
-  .object({
-    hourlyCounts: z.array(
-      z.object({
-        interval: z.number().int().describe("The clock hour (UTC), as hours since the epoch."),
-        country: z.string().describe("The destination's ISO region; `+<calling code>` for a number without one; `unknown` for what is not a phone number."),
-        ...smsFigures,
-      }),
-    ),
-    total: z.object(smsFigures),
-  })
-  .meta({ id: "SmsReportResponse" });
-const secretResponse = z.object({ secret: z.string(), secretBase32Encoded: z.string() }).meta({ id: "SecretResponse" });
-const webhook = webhookRequest.shape.webhook
-  .extend({
-    id: z.guid(),
-    insertInstant: instant,
-    lastUpdateInstant: instant,
-    signatureConfiguration: z.object({
-      enabled: z.boolean(),
-      signingKey: z.string().optional().describe("Only in the answer to the create: the key is write-only."),
-    }),
-  })
-  .meta({ id: "Webhook" });
-// The events the Webhook API delivers (src/domain/events.ts).
-const webhookEvent = z
-  .object({
-    type: z.enum(EVENT_TYPES),
-    id: z.guid().describe("The same on every delivery of the event: de-duplicate by it."),
-    createInstant: instant,
-    userId: z.guid().optional(),
-    user: user.omit({ data: true }).optional(),
-    applicationId: z.guid().optional(),
-    ipAddress: text,
-    info: z.record(z.string(), z.unknown()).describe("What the type adds; see the README's events table."),
-  })
-  .meta({ id: "WebhookEvent", description: 'Delivered as `{"event": …}`, signed in the X-FusionAuth-Signature-JWT header.' });
-const deadLetter = z.object({ webhookId: z.guid(), event: webhookEvent, deadInstant: instant });
+    })
+    .meta({ id: "Webhook" });
+  // The events the Webhook API delivers (src/domain/events.ts).
+  const webhookEvent = z
+    .object({
+      type: z.enum(EVENT_TYPES),
+      id: z.guid().describe("The same on every delivery of the event: de-duplicate by it."),
+      createInstant: instant,
+      userId: z.guid().optional(),
+      user: user.omit({ data: true }).optional(),
+      applicationId: z.guid().optional(),
+      ipAddress: text,
+      info: z.record(z.string(), z.unknown()).describe("What the type adds; see the README's events table."),
+    })
+    .meta({ id: "WebhookEvent", description: 'Delivered as `{"event": …}`, signed in the X-FusionAuth-Signature-JWT header.' });
+  const deadLetter = z.object({ webhookId: z.guid(), event: webhookEvent, deadInstant: instant });
 
-const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
-const empty = (description: string) => ({ description });
+  const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
+  const empty = (description: string) => ({ description });
 
-/** The responses a declaration names (`responses: { 200: "user", … }`). */
-const responses = {
-  ok: empty("Success. Empty body, no content type."),
-  errors: json(errors, "The request was invalid: FusionAuth `Errors` JSON."),
-  unauthorized: empty("Missing or wrong API key / JWT. Empty body."),
-  notFound: empty("Not found. Empty body."),
-  invalidCode: {
-    description: "The `code` is not valid. Empty body.",
-    headers: z.object({
-      "X-Two-Factor-Reason": z
-        .enum(["CodeAlreadyUsed"])
-        .optional()
-        .meta({ description: "`CodeAlreadyUsed` when the code was right but its time step was already used (RFC 6238 §5.2); absent for a wrong code." }),
-      "X-Two-Factor-Next-Code-In": z
-        .int()
-        .min(1)
-        .optional()
-        .meta({ description: "With `CodeAlreadyUsed`: seconds until the authenticator shows a code that will be accepted." }),
-    }),
-  },
-  prevented: json(loginPrevented, "Login is prevented (too many failures); the body holds the prevent-login action."),
-  tooMany: {
-    ...json(
+  /** The responses a declaration names (`responses: { 200: "user", … }`). */
+  const responses = {
+    ok: empty("Success. Empty body, no content type."),
+    errors: json(errors, "The request was invalid: FusionAuth `Errors` JSON."),
+    unauthorized: empty("Missing or wrong API key / JWT. Empty body."),
+    notFound: empty("Not found. Empty body."),
+    invalidCode: {
+      description: "The `code` is not valid. Empty body.",
+      headers: z.object({
+        "X-Two-Factor-Reason": z
+          .enum(["CodeAlreadyUsed"])
+          .optional()
+          .meta({ description: "`CodeAlreadyUsed` when the code was right but its time step was already used (RFC 6238 §5.2); absent for a wrong code." }),
+        "X-Two-Factor-Next-Code-In": z
+          .int()
+          .min(1)
+          .optional()
+          .meta({ description: "With `CodeAlreadyUsed`: seconds until the authenticator shows a code that will be accepted." }),
+      }),
+    },
+    prevented: json(loginPrevented, "Login is prevented (too many failures); the body holds the prevent-login action."),
+    tooMany: {
+      ...json(
+        errors,
+        "`[TooManyRequests]`: too many codes sent. One of the SMS limits is spent: the phone's (30 s between texts for one purpose, 10 an hour), the login's (5 texts), or the toll-fraud guard's hourly caps per number range, per client address, per destination country and overall.",
+      ),
+      headers: z.object({ "Retry-After": z.int().min(1).meta({ description: "Seconds until the limit that refused has room again." }) }),
+    },
+    smsErrors: json(
       errors,
-      "`[TooManyRequests]`: too many codes sent. One of the SMS limits is spent: the phone's (30 s between texts for one purpose, 10 an hour), the login's (5 texts), or the toll-fraud guard's hourly caps per number range, per client address, per destination country and overall.",
+      "The request was invalid (FusionAuth `Errors` JSON), or the SMS toll-fraud guard refused the destination before any text: `[invalid]mobilePhone` or `[invalid]user.mobilePhone` (not a phone number, or in no assigned range), `[PhoneNumberTypeNotAllowed]` (premium-rate, shared-cost, satellite or non-geographic number), `[PhoneCountryNotAllowed]` (a country outside `SMS_ALLOWED_COUNTRIES`). Also `[TwilioNotConfigured]` and `[PushTwoFactorFailed]`.",
     ),
-    headers: z.object({ "Retry-After": z.int().min(1).meta({ description: "Seconds until the limit that refused has room again." }) }),
-  },
-  smsErrors: json(
-    errors,
-    "The request was invalid (FusionAuth `Errors` JSON), or the SMS toll-fraud guard refused the destination before any text: `[invalid]mobilePhone` or `[invalid]user.mobilePhone` (not a phone number, or in no assigned range), `[PhoneNumberTypeNotAllowed]` (premium-rate, shared-cost, satellite or non-geographic number), `[PhoneCountryNotAllowed]` (a country outside `SMS_ALLOWED_COUNTRIES`). Also `[TwilioNotConfigured]` and `[PushTwoFactorFailed]`.",
-  ),
-  status: json(z.object({ status: z.literal("ok") }), "Up."),
-  document: json(z.looseObject({ openapi: z.string() }), "OpenAPI 3.1."),
-  secret: json(secretResponse, "A new secret and its Base32 form."),
-  loggedIn: json(loginResponse, "Logged in."),
-  twoFactorLoggedIn: json(loginResponse, "Logged in; `twoFactorTrustId` when trustComputer was set."),
-  twoFactorRequired: json(
-    loginResponse,
-    "Password accepted; complete with POST /api/two-factor/login and the twoFactorId. A TextMessage user is texted a code, unless Twilio or the SMS toll-fraud guard refuses it: the 242 stands, and a resend (POST /api/two-factor/send/{twoFactorId}) answers why.",
-  ),
-  wrongPassword: empty("Unknown login id or wrong password. Empty body."),
-  unknownTwoFactorId: empty("Unknown, expired or used twoFactorId. Empty body."),
-  userExpired: empty("The user has expired. Empty body."),
-  userDeactivated: empty("The user is deactivated. Empty body."),
-  recoveryCodes: json(recoveryCodesResponse, "The new codes."),
-  trusted: json(trustStatusResponse, "No challenge needed: the trust id is valid for the user (or the user has no 2FA)."),
-  challengeNeeded: json(trustStatusResponse, "A two-factor challenge would be needed."),
-  trustedDevices: json(trustedDevices, "Valid trusted devices, most recently used first."),
-  loginRecords: json(loginRecords, "The page asked for, and the number of matches."),
-  smsReport: json(smsReportResponse, "Oldest hour first, and the total."),
-  user: json(z.object({ user }).meta({ id: "UserResponse" }), "The user."),
-  integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the auth token is never returned)."),
-  webhook: json(z.object({ webhook }).meta({ id: "WebhookResponse" }), "The webhook."),
-  webhooks: json(z.object({ webhooks: z.array(webhook) }), "The webhooks."),
-  deadLetters: json(z.object({ deadLetters: z.array(deadLetter) }), "Dead letters, oldest first."),
-} satisfies Record<string, RouteConfig["responses"][string]>;
+    status: json(z.object({ status: z.literal("ok") }), "Up."),
+    document: json(z.looseObject({ openapi: z.string() }), "OpenAPI 3.1."),
+    secret: json(secretResponse, "A new secret and its Base32 form."),
+    loggedIn: json(loginResponse, "Logged in."),
+    twoFactorLoggedIn: json(loginResponse, "Logged in; `twoFactorTrustId` when trustComputer was set."),
+    twoFactorRequired: json(
+      loginResponse,
+      "Password accepted; complete with POST /api/two-factor/login and the twoFactorId. A TextMessage user is texted a code, unless Twilio or the SMS toll-fraud guard refuses it: the 242 stands, and a resend (POST /api/two-factor/send/{twoFactorId}) answers why.",
+    ),
+    wrongPassword: empty("Unknown login id or wrong password. Empty body."),
+    unknownTwoFactorId: empty("Unknown, expired or used twoFactorId. Empty body."),
+    userExpired: empty("The user has expired. Empty body."),
+    userDeactivated: empty("The user is deactivated. Empty body."),
+    recoveryCodes: json(recoveryCodesResponse, "The new codes."),
+    trusted: json(trustStatusResponse, "No challenge needed: the trust id is valid for the user (or the user has no 2FA)."),
+    challengeNeeded: json(trustStatusResponse, "A two-factor challenge would be needed."),
+    trustedDevices: json(trustedDevices, "Valid trusted devices, most recently used first."),
+    loginRecords: json(loginRecords, "The page asked for, and the number of matches."),
+    smsReport: json(smsReportResponse, "Oldest hour first, and the total."),
+    user: json(z.object({ user }).meta({ id: "UserResponse" }), "The user."),
+    integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the auth token is never returned)."),
+    webhook: json(z.object({ webhook }).meta({ id: "WebhookResponse" }), "The webhook."),
+    webhooks: json(z.object({ webhooks: z.array(webhook) }), "The webhooks."),
+    deadLetters: json(z.object({ deadLetters: z.array(deadLetter) }), "Dead letters, oldest first."),
+  } satisfies Record<string, RouteConfig["responses"][string]>;
+  return { requestBodies, pathParameters, responses };
+}
 
-export type ResponseName = keyof typeof responses;
+export type ResponseName = keyof ReturnType<typeof schemas>["responses"];
 
 const securities: Record<Security, RouteConfig["security"]> = {
   none: [],
@@ -242,7 +248,7 @@ const securities: Record<Security, RouteConfig["security"]> = {
 };
 
 /** One operation per method and path of the declaration (`:name?` is two paths). */
-function operations(endpoint: Endpoint): RouteConfig[] {
+function operations({ requestBodies, pathParameters, responses }: ReturnType<typeof schemas>, endpoint: Endpoint): RouteConfig[] {
   const optional = /\/:\w+\?$/.exec(endpoint.path);
   const paths = optional ? [endpoint.path.slice(0, optional.index), endpoint.path.slice(0, -1)] : [endpoint.path];
   const documented: Partial<Record<number, ResponseName>> = { ...(endpoint.security !== "none" && { 401: "unauthorized" }), ...endpoint.responses };
@@ -250,7 +256,7 @@ function operations(endpoint: Endpoint): RouteConfig[] {
     paths.map((path): RouteConfig => {
       const names = [...path.matchAll(/:(\w+)/g)].map(([, name]) => name!);
       const request: RouteConfig["request"] = {
-        ...(names.length > 0 && { params: z.object(Object.fromEntries(names.map((name) => [name, pathParameter(name)]))) }),
+        ...(names.length > 0 && { params: z.object(Object.fromEntries(names.map((name) => [name, pathParameter(pathParameters, name)]))) }),
         ...(endpoint.query && { query: endpoint.query }),
         ...(endpoint.headers && { headers: endpoint.headers }),
         ...(endpoint.body && {
@@ -270,7 +276,7 @@ function operations(endpoint: Endpoint): RouteConfig[] {
   );
 }
 
-function pathParameter(name: string): z.ZodType {
+function pathParameter(pathParameters: Record<string, z.ZodType>, name: string): z.ZodType {
   const schema = pathParameters[name];
   if (!schema) throw new Error(`No OpenAPI schema for the path parameter ${name}`);
   return schema;
@@ -286,7 +292,8 @@ function describe() {
   registry.registerComponent("securitySchemes", "ApiKey", { type: "apiKey", in: "header", name: "Authorization" });
   registry.registerComponent("securitySchemes", "JWT", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   registry.registerComponent("securitySchemes", "AccessTokenCookie", { type: "apiKey", in: "cookie", name: "access_token" });
-  for (const operation of endpoints.flatMap(operations)) registry.registerPath(operation);
+  const built = schemas();
+  for (const operation of endpoints.flatMap((endpoint) => operations(built, endpoint))) registry.registerPath(operation);
   return generator.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
