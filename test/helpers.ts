@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import app from "../src/index";
-import type { Account, Challenge } from "../src/domain/guard-policy";
+import type { Account, Challenge } from "../src/domain/account";
 import { keyFromSecret } from "../src/domain/secret";
 import { openTwoFactorId } from "../src/crypto/two-factor-id";
 import { totpCode } from "../src/crypto/totp";

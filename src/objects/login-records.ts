@@ -10,7 +10,7 @@
 // step's CPU above its floor). Which entries exist is part of the guard state, so that a login writes
 // its record and the guard state, and nothing else.
 import type { Config } from "../domain/config";
-import type { LoginRecordIndex } from "../domain/guard-policy";
+import type { LoginRecordIndex } from "../domain/account";
 
 export type LoginRecord = { instant: number; applicationId?: string; ipAddress?: string; loginId?: string; metaData?: string };
 

@@ -1,6 +1,7 @@
 // One object per user: the owner of the whole account (profile, password hash, access, 2FA
-// enrolment, pending logins, replay guard, lockouts, trust ids). Every change is decided by
-// src/domain/guard-policy.ts and saved here in one write; the KV replica follows each commit.
+// enrolment, pending logins, replay guard, lockouts, trust ids). Every change is decided by the
+// modules of src/domain (lockout, trust, codes, challenges, login, enrolment) and saved here in one
+// write; the KV replica follows each commit.
 //
 // Each method finishes its slow work (PBKDF2, decryption, HMACs, calls to other objects) first and
 // then reads, decides and writes with no await in between, so concurrent requests for one user
@@ -13,39 +14,13 @@ import { sha256Hex } from "../crypto/compare";
 import { openTwoFactorKey, sealTwoFactorKey } from "../crypto/keyring";
 import { randomToken } from "../crypto/random";
 import { capture, tooManySendsProblem, twoFactorNotEnabled, type FieldProblem, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
-import {
-  acceptableSteps,
-  completeChallenge,
-  decidePassword,
-  disableTwoFactor,
-  enableTwoFactor,
-  liveChallenge,
-  newGuard,
-  nextExpiry,
-  openChallenge,
-  passwordPrevention,
-  pruneChallenges,
-  recordPasswordFailure,
-  releaseSend,
-  replaceRecoveryCodes,
-  replaceUser,
-  reserveChallengeSend,
-  revokeTrust,
-  textStep,
-  trustedDevices,
-  trustStatus,
-  unlock as liftLocks,
-  upgradeGuard,
-  publicAccount,
-  type Account,
-  type Challenge,
-  type ChallengeDetails,
-  type Guard,
-  type PasswordFailures,
-  type SentCode,
-  type SubmittedCode,
-  type TrustedDeviceView,
-} from "../domain/guard-policy";
+import { newGuard, publicAccount, upgradeGuard, type Account, type Challenge, type Guard, type PasswordFailures, type SentCode } from "../domain/account";
+import { liveChallenge, nextExpiry, openChallenge, pruneChallenges, releaseSend, reserveChallengeSend, type ChallengeDetails } from "../domain/challenges";
+import { acceptableSteps, textStep, type SubmittedCode } from "../domain/codes";
+import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser } from "../domain/enrolment";
+import { passwordPrevention, recordPasswordFailure, unlock as liftLocks } from "../domain/lockout";
+import { completeChallenge, decidePassword } from "../domain/login";
+import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
 import { recoveryCodeHashes } from "../crypto/recovery-codes";
 import { dummyPasswordHash, type PasswordHash } from "../domain/password";
 import { verifyPassword } from "../crypto/password";
@@ -612,12 +587,6 @@ export class UserGuard extends DurableObject<Env> {
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
-}
-
-/** How many of the valid trusted devices of `before` are gone in `after` (for user.trust.revoked). */
-function revokedTrustCount(before: Account, after: Account, nowMs: number): number {
-  const kept = new Set(trustedDevices(after.guard, nowMs).map((device) => device.id));
-  return trustedDevices(before.guard, nowMs).filter((device) => !kept.has(device.id)).length;
 }
 
 /** The login ids in `ids` that `others` lacks. */
