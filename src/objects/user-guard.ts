@@ -13,7 +13,8 @@ import { readConfig } from "../kv/config";
 import { sha256Hex } from "../crypto/compare";
 import { openTwoFactorKey, sealTwoFactorKey } from "../crypto/keyring";
 import { randomToken } from "../crypto/random";
-import { capture, tooManySendsProblem, twoFactorNotEnabled, type FieldProblem, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
+import { capture, tooManySendsProblem, twoFactorNotEnabled, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
+import { codeProblem, loginIdTaken, needsPhone, noPhone, notFound, twoFactorAlreadyEnabled, userIdTaken } from "../domain/problems";
 import { newGuard, publicAccount, upgradeGuard, type Account, type Challenge, type Guard, type PasswordFailures, type SentCode } from "../domain/account";
 import { liveChallenge, nextExpiry, openChallenge, pruneChallenges, releaseSend, reserveChallengeSend, type ChallengeDetails } from "../domain/challenges";
 import { acceptableSteps, textStep, type SubmittedCode } from "../domain/codes";
@@ -87,8 +88,7 @@ const DECOY_PREFIX = "decoy:";
  */
 const LOGIN_REPLICA_DELAY_MS = 300_000;
 
-const notFound = { ok: false, problem: { kind: "not-found" } } as const;
-const invalid = (errors: FieldProblem[]): Problem => ({ kind: "invalid", errors });
+const failed = (problem: Problem) => ({ ok: false, problem }) as const;
 
 export class UserGuard extends DurableObject<Env> {
   private account: Account | null;
@@ -185,11 +185,11 @@ export class UserGuard extends DurableObject<Env> {
 
   /** Reserves a text of the code for the pending login `challengeKey` (at most a few per login). */
   async textChallenge(challengeKey: string, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    if (!this.account) return notFound;
+    if (!this.account) return failed(notFound);
     const reserved = reserveChallengeSend(this.account, challengeKey, nowMs, this.config);
-    if (reserved.outcome.outcome === "not-found") return notFound;
+    if (reserved.outcome.outcome === "not-found") return failed(notFound);
     if (reserved.outcome.outcome === "limited") return { ok: false, problem: tooManySendsProblem(reserved.outcome.retryAfterSeconds) };
-    if (!this.account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
+    if (!this.account.user.mobilePhone) return failed(noPhone);
     const texted = textStep(reserved.next!, nowMs, this.config);
     await this.commit(texted.next, "none");
     return { ok: true, text: await this.textFor(texted.next, texted.step) };
@@ -198,9 +198,9 @@ export class UserGuard extends DurableObject<Env> {
   /** Reserves a text of the user's current code (`POST /api/two-factor/send` with a user id or JWT). */
   async textUser(caller: Caller, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
     const account = this.accountFor(caller);
-    if (!account) return notFound;
+    if (!account) return failed(notFound);
     if (!account.user.twoFactorEnabled) return { ok: false, problem: twoFactorNotEnabled };
-    if (!account.user.mobilePhone) return { ok: false, problem: noPhone("user.mobilePhone") };
+    if (!account.user.mobilePhone) return failed(noPhone);
     const texted = textStep(account, nowMs, this.config);
     await this.commit(texted.next, "none");
     return { ok: true, text: await this.textFor(texted.next, texted.step) };
@@ -217,7 +217,7 @@ export class UserGuard extends DurableObject<Env> {
   enable(caller: Caller, key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number, smsCodes: SentCode[]): Promise<Outcome<object>> {
     return this.change(async () => {
       const account = this.accountFor(caller);
-      if (!account) return notFound;
+      if (!account) return failed(notFound);
       const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, smsCodes));
       const secret = await sealTwoFactorKey(this.env.ENCRYPTION_KEY, account.user.id, key);
       const { next, outcome } = enableTwoFactor(this.account!, { code, step }, { delivery, secret }, nowMs, this.config);
@@ -226,19 +226,9 @@ export class UserGuard extends DurableObject<Env> {
         case "accepted":
           return { ok: true };
         case "already-enabled":
-          return {
-            ok: false,
-            problem: {
-              kind: "general",
-              name: "TwoFactorEnabled",
-              message: "Two factor authentication is already enabled for this user. Disable it before enabling it again.",
-            },
-          };
+          return failed(twoFactorAlreadyEnabled);
         case "needs-phone":
-          return {
-            ok: false,
-            problem: invalid([{ field: "user.mobilePhone", type: "blank", message: "The user needs a [mobilePhone] to use TextMessage delivery." }]),
-          };
+          return failed(needsPhone);
         default:
           return { ok: false, problem: codeProblem(outcome) };
       }
@@ -253,7 +243,7 @@ export class UserGuard extends DurableObject<Env> {
   disable(caller: Caller, code: string, nowMs: number): Promise<Outcome<Disabled> | { ok: false; problem: Problem; locked: LoginPrevention }> {
     return this.change(async () => {
       const account = this.accountFor(caller);
-      if (!account) return notFound;
+      if (!account) return failed(notFound);
       if (!account.user.twoFactorEnabled) return { ok: false, problem: twoFactorNotEnabled };
       const submitted = await this.submittedCode(account, code, nowMs);
       const before = this.account!;
@@ -274,8 +264,7 @@ export class UserGuard extends DurableObject<Env> {
   /** Creates the account from a complete record; fails when the id or a login id is taken. `recoveryCodes`: stored forms (import). */
   create(user: UserRecord, recoveryCodes: string[] = []): Promise<Outcome<{ user: PublicUser }>> {
     return this.change(async () => {
-      if (this.account)
-        return { ok: false, problem: invalid([{ field: "userId", type: "duplicate", message: `A User with Id = [${user.id}] already exists.` }]) };
+      if (this.account) return failed(userIdTaken(user.id));
       const claimed = await this.claimLoginIds(user.id, loginIdsOf(user), []);
       if (!claimed.ok) return claimed;
       const guard = newGuard();
@@ -301,7 +290,7 @@ export class UserGuard extends DurableObject<Env> {
   ): Promise<Outcome<{ user: PublicUser; original: PublicUser; trustRevoked: number }>> {
     return this.change(async () => {
       const account = this.account;
-      if (!account) return notFound;
+      if (!account) return failed(notFound);
       const user: UserRecord = { ...account.user, lastUpdateInstant: nowMs };
       applyProfile(user, input, replace);
       if (password) Object.assign(user, { password, passwordLastUpdateInstant: nowMs });
@@ -332,7 +321,7 @@ export class UserGuard extends DurableObject<Env> {
   replaceRecoveryCodes(caller: Caller, hashes: string[]): Promise<Outcome<object>> {
     return this.change(async () => {
       const account = this.accountFor(caller);
-      if (!account) return notFound;
+      if (!account) return failed(notFound);
       const { next, outcome } = replaceRecoveryCodes(account, hashes);
       if (outcome.outcome === "not-enabled") return { ok: false, problem: twoFactorNotEnabled };
       await this.commit(next!, "now");
@@ -344,14 +333,14 @@ export class UserGuard extends DurableObject<Env> {
   async trustStatus(trustId: string, nowMs: number): Promise<Outcome<{ trusted: boolean; device: TrustedDeviceView | null }>> {
     const trustHash = await sha256Hex(trustId);
     const account = this.account;
-    if (!account) return notFound;
+    if (!account) return failed(notFound);
     return { ok: true, ...trustStatus(account, trustHash, nowMs) };
   }
 
   /** The user's trusted devices (never their trust ids). */
   async listTrust(caller: Caller, nowMs: number): Promise<Outcome<{ devices: TrustedDeviceView[] }>> {
     const account = this.accountFor(caller);
-    if (!account) return notFound;
+    if (!account) return failed(notFound);
     return { ok: true, devices: trustedDevices(account.guard, nowMs) };
   }
 
@@ -359,9 +348,9 @@ export class UserGuard extends DurableObject<Env> {
   revokeTrust(caller: Caller, deviceId: string | undefined, nowMs: number): Promise<Outcome<{ revoked: number }>> {
     return this.change(async () => {
       const account = this.accountFor(caller);
-      if (!account) return notFound;
+      if (!account) return failed(notFound);
       const { next, outcome } = revokeTrust(account, deviceId, nowMs);
-      if (outcome.outcome === "not-found") return notFound;
+      if (outcome.outcome === "not-found") return failed(notFound);
       await this.commit(next!, "none");
       return { ok: true, revoked: outcome.count };
     });
@@ -369,14 +358,14 @@ export class UserGuard extends DurableObject<Env> {
 
   /** The user's login records matching `query`, newest first. */
   async searchLogins(query: LoginRecordQuery, nowMs: number): Promise<Outcome<{ logins: LoginRecord[]; total: number }>> {
-    if (!this.account) return notFound;
+    if (!this.account) return failed(notFound);
     return { ok: true, ...this.logins.search(query, nowMs) };
   }
 
   /** Lifts every password and code lock (the admin unlock). */
   unlock(): Promise<Outcome<object>> {
     return this.change(async () => {
-      if (!this.account) return notFound;
+      if (!this.account) return failed(notFound);
       await this.commit(liftLocks(this.account), "none");
       return { ok: true };
     });
@@ -385,7 +374,7 @@ export class UserGuard extends DurableObject<Env> {
   /** Deletes the account in one step: its login ids are freed, its storage and replica removed. Answers the user deleted. */
   remove(): Promise<Outcome<{ user: PublicUser }>> {
     return this.change(async () => {
-      if (!this.account) return notFound;
+      if (!this.account) return failed(notFound);
       const removed = publicAccount(this.account);
       const user = this.account.user;
       await this.releaseLoginIds(user.id, loginIdsOf(user));
@@ -490,8 +479,7 @@ export class UserGuard extends DurableObject<Env> {
         const owner = await this.claimObject(name).claim(name, userId);
         if (owner !== userId) {
           await this.releaseLoginIds(userId, taken);
-          const message = `A User with ${loginId.kind} = [${loginId.value}] already exists.`;
-          return { ok: false, problem: invalid([{ field: `user.${loginId.kind}`, type: "duplicate", message }]) };
+          return failed(loginIdTaken(loginId));
         }
         taken.push(loginId);
       }
@@ -591,15 +579,6 @@ export class UserGuard extends DurableObject<Env> {
 
 /** The login ids in `ids` that `others` lacks. */
 const without = (ids: LoginId[], others: LoginId[]) => ids.filter((id) => !others.some((other) => sameLoginId(other.value, id.value)));
-
-const noPhone = (field: string): Problem => ({
-  kind: "invalid",
-  errors: [{ field, type: "blank", message: `The user has no [mobilePhone] to send a code to.` }],
-});
-
-function codeProblem(verdict: { outcome: "invalid-code"; nextCodeAt?: number } | { outcome: "prevented"; prevention: LoginPrevention }): Problem {
-  return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code", nextCodeAt: verdict.nextCodeAt };
-}
 
 type Methods =
   | "login"
