@@ -147,7 +147,7 @@ export function readAccount(userId: string): Promise<Account> {
 /** Edits a user's stored account. UserGuard loads it once and then works on its in-memory copy, so both change. */
 export function editAccount(userId: string, edit: (account: Account) => void): Promise<void> {
   return runInDurableObject(userGuardOf(userId), (instance, state) => {
-    const cached = (instance as unknown as { account: Account }).account;
+    const cached = (instance as unknown as { store: { account: Account } }).store.account;
     edit(cached);
     state.storage.kv.put("user", cached.user);
     state.storage.kv.put("guard", { version: cached.version, guard: cached.guard });

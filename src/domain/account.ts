@@ -62,7 +62,7 @@ export type Guard = Counters & {
   challenges: Record<string, Challenge>;
   /** Kept with the guard, not the record: a login then rewrites only the small guard state. */
   lastLoginInstant?: number;
-  /** Which login records the object holds (src/objects/login-records.ts), saved with the guard state. */
+  /** Which login records the object holds (src/objects/user/login-records.ts), saved with the guard state. */
   loginRecords?: LoginRecordIndex;
 };
 
@@ -111,4 +111,10 @@ export const keepIf = <O>(next: Account, changed: boolean, outcome: O): Decision
 export function publicAccount(account: Account): PublicUser {
   const user = publicUser(account.user, account.guard.lastLoginInstant);
   return account.user.twoFactorEnabled ? { ...user, twoFactorRecoveryCodesRemaining: account.guard.recoveryCodes.length } : user;
+}
+
+/** The account, unless a JWT issued at `issuedAt` (s) names an earlier user with this id (a re-created user rejects it). */
+export function accountFor(account: Account | null, issuedAt: number | undefined): Account | null {
+  if (!account || issuedAt === undefined) return account;
+  return issuedAt >= Math.floor(account.user.insertInstant / 1000) ? account : null;
 }

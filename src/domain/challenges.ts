@@ -3,6 +3,7 @@
 // allowed a few texts of their code.
 import type { Config } from "./config";
 import { draft, type Account, type Challenge, type Decision } from "./account";
+import { textStep } from "./codes";
 
 const MAX_PENDING_LOGINS = 20;
 
@@ -71,4 +72,15 @@ export function releaseSend(account: Account, key: string | undefined, step: num
   if (challenge && challenge.smsSends > 0) challenge.smsSends -= 1;
   if (withdrawCode) next.guard.smsCodes = next.guard.smsCodes.filter((sent) => sent.step !== step);
   return next;
+}
+
+/**
+ * Opens a pending login for the password step; a TextMessage user's also reserves its first text
+ * (FusionAuth texts the code as part of the login) and answers the step to text.
+ */
+export function startChallenge(account: Account, key: string, details: ChallengeDetails, nowMs: number, config: Config): { next: Account; step?: number } {
+  const next = openChallenge(account, key, details, nowMs, config);
+  if (next.user.twoFactorDelivery !== "TextMessage" || !next.user.mobilePhone) return { next };
+  const reserved = reserveChallengeSend(next, key, nowMs, config);
+  return textStep(reserved.next ?? next, nowMs, config);
 }

@@ -65,6 +65,12 @@ export function recordPasswordFailure(password: PasswordFailures, nowMs: number,
   return { failures, lockedUntil: password.lockedUntil };
 }
 
+/** When `password` is as good as new: its lock has ended and its last failure no longer counts. */
+export function failuresExpiry(password: PasswordFailures, config: Config): number {
+  const lastFailure = password.failures.length ? Math.max(...password.failures) : 0;
+  return Math.max(password.lockedUntil, lastFailure + config.failedAuthentication.resetCountSeconds * 1000);
+}
+
 /**
  * Counts a wrong code (one that matched no acceptable step) on a draft's `counters`: every
  * `failuresPerLock` in a row lock login, for twice as long each time. A retry is not counted.
