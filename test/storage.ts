@@ -5,7 +5,7 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { loginIdName } from "../src/crypto/login-id-name";
 import { openTwoFactorId } from "../src/crypto/two-factor-id";
-import type { Account, Challenge } from "../src/domain/guard-policy";
+import type { Account, Challenge } from "../src/domain/account";
 
 /** The KV keys (src/kv/*.ts). */
 export const kvKeys = {

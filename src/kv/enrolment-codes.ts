@@ -2,7 +2,7 @@
 // by a hash of the secret so a slow SMS still enables 2FA. The secret itself is not stored.
 import { sha256Hex } from "../crypto/compare";
 import { encodeBase64 } from "../domain/encoding";
-import type { SentCode } from "../domain/guard-policy";
+import type { SentCode } from "../domain/account";
 
 const MIN_KV_TTL_SECONDS = 60;
 

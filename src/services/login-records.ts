@@ -2,7 +2,7 @@
 // records live with each user, so a search names its user.
 import { unwrap } from "../domain/failures";
 import { userGuard } from "../objects/user-guard";
-import type { LoginRecordQuery } from "../objects/login-records";
+import type { LoginRecordQuery } from "../objects/user/login-records";
 import type { Scope } from "./shared/scope";
 
 export type LoginRecordView = { userId: string; applicationId?: string; instant: number; ipAddress?: string; loginId?: string; metaData?: unknown };

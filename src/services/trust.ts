@@ -2,7 +2,7 @@
 // (https://fusionauth.io/docs/apis/two-factor#retrieve-two-factor-status), and listing and revoking
 // a user's devices, which are named by an id that cannot be used as a trust id.
 import { unwrap } from "../domain/failures";
-import type { TrustedDeviceView } from "../domain/guard-policy";
+import type { TrustedDeviceView } from "../domain/trust";
 import { userGuard } from "../objects/user-guard";
 import { emit } from "./shared/events";
 import type { Scope } from "./shared/scope";

@@ -49,7 +49,7 @@ export async function updateUser(scope: Scope, userId: string, input: UserInput,
   return user;
 }
 
-/** Why a User API change revoked trusted devices (src/domain/guard-policy.ts replaceUser), the first that applies. */
+/** Why a User API change revoked trusted devices (src/domain/enrolment.ts replaceUser), the first that applies. */
 function trustRevocationReason(user: PublicUser, original: PublicUser): TrustRevocationReason {
   if (original.twoFactorEnabled && !user.twoFactorEnabled) return "two-factor-disabled";
   if (user.passwordLastUpdateInstant !== original.passwordLastUpdateInstant) return "password-changed";

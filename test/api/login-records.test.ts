@@ -2,7 +2,7 @@
 // with a completed second factor, kept in the user's object with a bounded size and retention.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { LoginRecords } from "../../src/objects/login-records";
+import { LoginRecords } from "../../src/objects/user/login-records";
 import { call, codeFor, createTwoFactorUserWithoutCode, createUser, jsonBody, login, startTwoFactorLogin, twoFactorLogin, wrongCode } from "../helpers";
 import { userGuardOf, objectKeys, storedGuard } from "../storage";
 

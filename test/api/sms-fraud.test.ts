@@ -257,7 +257,7 @@ describe("hourly caps", () => {
 
     const { total } = await report();
     expect(total.sent).toBe(fake.messages.length);
-    // The login's sixth send was the login's own limit (src/domain/guard-policy.ts), not the guard's.
+    // The login's sixth send was the login's own limit (src/domain/challenges.ts), not the guard's.
     expect(total.refused).toEqual({ ip: 1 });
   });
 

@@ -5,14 +5,21 @@
 //
 // They are entries of the object's key-value storage (`ctx.storage.kv`), not rows of a SQL table:
 // each object is its own SQLite database, so a SQL statement is compiled again by every object that
-// runs it, and a login runs it once in an object it has just opened. The key-value calls use
-// statements the runtime has already prepared (`perf` put SQLite at about a sixth of the code
-// step's CPU above its floor). Which entries exist is part of the guard state, so that a login writes
-// its record and the guard state, and nothing else.
-import type { Config } from "../domain/config";
-import type { LoginRecordIndex } from "../domain/guard-policy";
+// runs it, while the key-value calls use statements the runtime has already prepared. Which entries
+// exist is part of the guard state, so a login writes its record and the guard state, and nothing else.
+import type { LoginRecordIndex } from "../../domain/account";
+import type { Config } from "../../domain/config";
 
 export type LoginRecord = { instant: number; applicationId?: string; ipAddress?: string; loginId?: string; metaData?: string };
+
+/** The record of a login that passed at `instant`, from the details it came with. */
+export const loginRecordOf = ({ applicationId, ipAddress, metaData, loginId }: Omit<LoginRecord, "instant">, instant: number): LoginRecord => ({
+  instant,
+  applicationId,
+  ipAddress,
+  metaData,
+  loginId,
+});
 
 export type LoginRecordQuery = { applicationId?: string; start?: number; end?: number; startRow: number; numberOfResults: number };
 

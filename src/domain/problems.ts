@@ -1,0 +1,35 @@
+// The FusionAuth errors a user's Durable Object answers with, named once: the object reports these
+// Problems and the HTTP edge (src/routes/http/respond.ts) turns them into status and body.
+import type { FieldProblem, LoginPrevention, Problem } from "./failures";
+import type { LoginId } from "./user";
+
+const invalid = (...errors: FieldProblem[]): Problem => ({ kind: "invalid", errors });
+
+export const notFound: Problem = { kind: "not-found" };
+
+export const userIdTaken = (id: string): Problem => invalid({ field: "userId", type: "duplicate", message: `A User with Id = [${id}] already exists.` });
+
+/** A login id (email or username) another user holds; `field` names it in the request. */
+export const loginIdTaken = ({ kind, value }: LoginId, field = `user.${kind}`): Problem =>
+  invalid({ field, type: "duplicate", message: `A User with ${kind} = [${value}] already exists.` });
+
+export const twoFactorAlreadyEnabled: Problem = {
+  kind: "general",
+  name: "TwoFactorEnabled",
+  message: "Two factor authentication is already enabled for this user. Disable it before enabling it again.",
+};
+
+/** Enabling TextMessage delivery for a user without a mobile phone. */
+export const needsPhone: Problem = invalid({
+  field: "user.mobilePhone",
+  type: "blank",
+  message: "The user needs a [mobilePhone] to use TextMessage delivery.",
+});
+
+/** Texting a code to a user without a mobile phone. */
+export const noPhone: Problem = invalid({ field: "user.mobilePhone", type: "blank", message: "The user has no [mobilePhone] to send a code to." });
+
+/** A code that was refused: wrong or replayed (`nextCodeAt`), or refused unseen while login is locked. */
+export function codeProblem(verdict: { outcome: "invalid-code"; nextCodeAt?: number } | { outcome: "prevented"; prevention: LoginPrevention }): Problem {
+  return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code", nextCodeAt: verdict.nextCodeAt };
+}

@@ -1,0 +1,159 @@
+// The 2FA enrolment (src/domain/enrolment.ts): enable, disable, and the User API's record
+// replacement, which keeps the guard consistent with the record.
+import { describe, expect, it } from "vitest";
+import type { Account } from "../../src/domain/account";
+import { liveChallenge } from "../../src/domain/challenges";
+import { textStep } from "../../src/domain/codes";
+import { disableTwoFactor, enableTwoFactor, replaceUser } from "../../src/domain/enrolment";
+import { stepStart } from "../../src/domain/totp";
+import type { UserRecord } from "../../src/domain/user";
+import { account, changed, config, details, device, noTwoFactor, pure, SECOND, STEP, T0, withChallenge } from "./accounts";
+
+describe("enableTwoFactor", () => {
+  const enrolment = { delivery: "None" as const, secret: "new-sealed-secret" };
+  const enable = (a: Account, step: number | null, nowMs = T0, delivery: "None" | "TextMessage" = "None") =>
+    pure([a], () => enableTwoFactor(a, { code: "654321", step }, { ...enrolment, delivery }, nowMs, config));
+
+  it("refuses when 2FA is already enabled", () => {
+    expect(enable(account(), STEP)).toEqual({ next: null, outcome: { outcome: "already-enabled" } });
+  });
+
+  it("needs a mobile phone for TextMessage delivery", () => {
+    expect(enable(noTwoFactor(), STEP, T0, "TextMessage")).toEqual({ next: null, outcome: { outcome: "needs-phone" } });
+    const withPhone = { ...noTwoFactor(), user: { ...noTwoFactor().user, mobilePhone: "+15555550100" } };
+    const next = changed(enable(withPhone, STEP, T0, "TextMessage"), withPhone);
+    expect(next.user.twoFactorDelivery).toBe("TextMessage");
+  });
+
+  it("never counts wrong enrolment codes toward the lockout, nor honours it", () => {
+    let current = noTwoFactor();
+    for (let attempt = 0; attempt < 12; attempt++) {
+      expect(enable(current, null, T0 + attempt * 11 * SECOND)).toEqual({ next: null, outcome: { outcome: "invalid-code", counted: false } });
+    }
+    // A replayed step proves the secret but is still refused.
+    current = noTwoFactor({ lastAcceptedStep: STEP });
+    expect(enable(current, STEP)).toEqual({ next: null, outcome: { outcome: "invalid-code", counted: false, nextCodeAt: stepStart(STEP + 1) } });
+    // A user whose login is locked by wrong codes can still enrol a new authenticator.
+    const locked = noTwoFactor({ codeLockedUntil: T0 + 100 * SECOND, consecutiveCodeFailures: 5 });
+    expect(enable(locked, STEP).outcome).toEqual({ outcome: "accepted" });
+  });
+
+  it("enables: the code is used up, the generation moves on and pending logins are dropped", () => {
+    const start = noTwoFactor({
+      generation: 2,
+      challenges: { old: { ...details, expiresAt: T0 + 100 * SECOND, generation: 2, passwordChangedAt: 0, failedAttempts: 0, smsSends: 0 } },
+    });
+    const decision = enable(start, STEP, T0 + SECOND);
+    expect(decision.outcome).toEqual({ outcome: "accepted" });
+    const next = changed(decision, start);
+    expect(next.user).toMatchObject({
+      twoFactorEnabled: true,
+      twoFactorDelivery: "None",
+      twoFactorSecret: "new-sealed-secret",
+      lastUpdateInstant: T0 + SECOND,
+    });
+    expect(next.guard.generation).toBe(3);
+    expect(next.guard.challenges).toEqual({});
+    expect(next.guard.lastAcceptedStep).toBe(STEP);
+    expect(next.user).not.toBe(start.user);
+  });
+});
+
+describe("disableTwoFactor", () => {
+  const disable = (a: Account, step: number | null, nowMs = T0, digits = "654321") =>
+    pure([a], () => disableTwoFactor(a, { code: digits, step }, nowMs, config));
+
+  it("refuses when 2FA is not enabled", () => {
+    expect(disable(noTwoFactor(), STEP)).toEqual({ next: null, outcome: { outcome: "not-enabled" } });
+  });
+
+  it("disables: trust ids, pending logins and texted codes are all revoked", () => {
+    const start = textStep(withChallenge(account({}, { trust: { h: device(T0 + 1000 * SECOND) }, generation: 5 })), T0, config).next;
+    const decision = disable(start, STEP + 1, T0 + SECOND);
+    expect(decision.outcome).toEqual({ outcome: "accepted" });
+    const next = changed(decision, start);
+    expect(next.user).toMatchObject({ twoFactorEnabled: false, twoFactorDelivery: "None", lastUpdateInstant: T0 + SECOND });
+    expect(next.user.twoFactorSecret).toBeUndefined();
+    // (toEqual, not toMatchObject: `{}` would match any object.)
+    expect({ generation: next.guard.generation, trust: next.guard.trust, challenges: next.guard.challenges, smsCodes: next.guard.smsCodes }).toEqual({
+      generation: 6,
+      trust: {},
+      challenges: {},
+      smsCodes: [],
+    });
+    expect(next.guard.lastAcceptedStep).toBe(STEP + 1);
+  });
+
+  it("counts a wrong code toward the lockout and is prevented while locked", () => {
+    const start = account();
+    const wrong = disable(start, null);
+    expect(wrong.outcome).toEqual({ outcome: "invalid-code", counted: true });
+    expect(changed(wrong, start).guard.consecutiveCodeFailures).toBe(1);
+    // A replay is refused, uncounted.
+    expect(disable(account({}, { lastAcceptedStep: STEP }), STEP)).toEqual({
+      next: null,
+      outcome: { outcome: "invalid-code", counted: false, nextCodeAt: stepStart(STEP + 1) },
+    });
+    const locked = account({}, { codeLockedUntil: T0 + SECOND });
+    expect(disable(locked, STEP)).toEqual({ next: null, outcome: { outcome: "prevented", prevention: { until: T0 + SECOND, reason: "two-factor" } } });
+  });
+});
+
+describe("replaceUser", () => {
+  const replace = (a: Account, user: UserRecord, nowMs = T0) => pure([a, user], () => replaceUser(a, user, nowMs));
+  const busy = () => withChallenge(account({}, { trust: { h: device(T0 + 1000 * SECOND) }, generation: 3 }));
+
+  it("keeps pending logins and trust ids over a profile change", () => {
+    const start = busy();
+    const next = replace(start, { ...start.user, firstName: "Ada" });
+    expect(next.version).toBe(start.version + 1);
+    expect(next.user.firstName).toBe("Ada");
+    expect(next.guard.generation).toBe(3);
+    expect(Object.keys(next.guard.challenges)).toEqual(["R1"]);
+    expect(next.guard.trust).toEqual({ h: device(T0 + 1000 * SECOND) });
+    expect(liveChallenge(next, "R1", T0)).not.toBeNull();
+  });
+
+  it("ends pending logins and trust ids on a password change", () => {
+    const start = busy();
+    const next = replace(start, { ...start.user, passwordLastUpdateInstant: T0 });
+    expect(next.guard.challenges).toEqual({});
+    expect(next.guard.trust).toEqual({});
+    expect(next.guard.generation).toBe(3);
+  });
+
+  it("ends pending logins and trust ids on a deactivation, not on a reactivation", () => {
+    const start = busy();
+    const off = replace(start, { ...start.user, active: false });
+    expect(off.guard.challenges).toEqual({});
+    expect(off.guard.trust).toEqual({});
+
+    const inactive = { ...start, user: { ...start.user, active: false } };
+    const on = replace(inactive, { ...start.user, active: true });
+    expect(on.guard.trust).toEqual({ h: device(T0 + 1000 * SECOND) });
+  });
+
+  it("moves the generation on and drops pending logins when the enrolment changes", () => {
+    const start = busy();
+    const rekeyed = replace(start, { ...start.user, twoFactorSecret: "another-sealed-secret" });
+    expect(rekeyed.guard.generation).toBe(4);
+    expect(rekeyed.guard.challenges).toEqual({});
+    expect(rekeyed.user.twoFactorSecret).toBe("another-sealed-secret");
+
+    const off = replace(start, { ...start.user, twoFactorEnabled: false, twoFactorSecret: undefined, twoFactorDelivery: "None" });
+    expect(off.guard.generation).toBe(4);
+    expect({ challenges: off.guard.challenges, trust: off.guard.trust, smsCodes: off.guard.smsCodes }).toEqual({ challenges: {}, trust: {}, smsCodes: [] });
+    expect(off.user.twoFactorEnabled).toBe(false);
+
+    const never = noTwoFactor();
+    const on = replace(never, { ...never.user, twoFactorEnabled: true, twoFactorSecret: "s" });
+    expect(on.guard.generation).toBe(1);
+    expect(on.user.twoFactorEnabled).toBe(true);
+  });
+
+  it("stores the record it was given", () => {
+    const start = busy();
+    const user = { ...start.user, lastName: "Lovelace" };
+    expect(replace(start, user).user).toEqual(user);
+  });
+});
