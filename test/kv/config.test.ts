@@ -1,7 +1,7 @@
 // Worker vars become the Config once per env object: a request does not parse them again, and a
 // different env (another deployment's vars) is read afresh.
 import { describe, expect, it } from "vitest";
-import { DEFAULTS } from "../../src/domain/config";
+import { DEFAULTS, parseConfig } from "../../src/domain/config";
 import { readConfig } from "../../src/kv/config";
 
 describe("readConfig", () => {
@@ -14,5 +14,13 @@ describe("readConfig", () => {
     const other = readConfig({ JWT_TTL_SECONDS: "not a number" } as unknown as Env);
     expect(other).not.toBe(config);
     expect(other.jwtTtlSeconds).toBe(DEFAULTS.jwtTtlSeconds);
+  });
+});
+
+describe("parseConfig", () => {
+  it("reads LOGIN_REPLICA_DELAY_SECONDS, five minutes by default", () => {
+    expect(parseConfig({}).loginReplicaDelaySeconds).toBe(300);
+    expect(parseConfig({ LOGIN_REPLICA_DELAY_SECONDS: "3600" }).loginReplicaDelaySeconds).toBe(3600);
+    expect(parseConfig({ LOGIN_REPLICA_DELAY_SECONDS: "-1" }).loginReplicaDelaySeconds).toBe(300);
   });
 });

@@ -11,14 +11,14 @@ import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-r
 
 /**
  * How the guard state is stored: beside the record, with the account's version and when the KV
- * replica must next follow a change (the object is evicted long before LOGIN_REPLICA_DELAY_MS, and
+ * replica must next follow a change (the object is evicted long before the login replica delay, and
  * the alarm that writes the replica then runs in a new one).
  */
 type StoredGuard = { version: number; guard: Guard; replicaDueAt?: number };
 
 /**
  * How the KV replica follows a write: `now` waits for it (the User API's read-your-writes), `later`
- * follows within LOGIN_REPLICA_DELAY_MS (a login's last login instant), `none`: the public record did not change.
+ * follows within `config.loginReplicaDelaySeconds` (a login's last login instant), `none`: the public record did not change.
  */
 export type Replicate = "now" | "later" | "none";
 
@@ -28,9 +28,6 @@ export type Change<O> = Decision<O> & { replicate?: Replicate; loginRecord?: Log
 /** A decision that changes nothing. */
 export const unchanged = <O>(outcome: O): Change<O> => ({ next: null, outcome });
 
-/** KV takes one write per second per key, and a 2FA login's replica write rides on the alarm its pending login set. */
-const LOGIN_REPLICA_DELAY_MS = 300_000;
-
 export class AccountStore {
   private current: Account | null;
   /** Whose replica this store writes (kept after a delete, to remove it). */
@@ -39,6 +36,8 @@ export class AccountStore {
   private alarmAt: number | null = null;
   private readonly replica = new LatestWriter(() => this.writeReplica());
   private readonly logins: LoginRecords;
+  /** KV takes one write per second per key, and a 2FA login's replica write rides on the alarm its pending login set. */
+  private readonly loginReplicaDelayMs: number;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -51,6 +50,7 @@ export class AccountStore {
     this.userId = this.current?.user.id ?? null;
     this.replicaDueAt = guard?.replicaDueAt ?? null;
     this.logins = new LoginRecords(storage, config.loginRecords);
+    this.loginReplicaDelayMs = config.loginReplicaDelaySeconds * 1000;
   }
 
   /** The account as it stands: what slow inputs are computed from. Decisions read theirs in `transact`. */
@@ -79,7 +79,7 @@ export class AccountStore {
    * makes SQLite compile every later statement again, so the account's creation pays it, not a login.
    */
   async prepareAlarms(): Promise<void> {
-    await this.storage.setAlarm(Date.now() + LOGIN_REPLICA_DELAY_MS);
+    await this.storage.setAlarm(Date.now() + this.loginReplicaDelayMs);
     await this.storage.deleteAlarm();
   }
 
@@ -118,7 +118,7 @@ export class AccountStore {
     this.current = next;
     this.userId = next.user.id;
     if (replicate === "now") this.replicaDueAt = null;
-    if (replicate === "later") this.replicaDueAt ??= Date.now() + LOGIN_REPLICA_DELAY_MS;
+    if (replicate === "later") this.replicaDueAt ??= Date.now() + this.loginReplicaDelayMs;
     this.saveGuard();
     if (replicate === "now") return this.replicateNow(next.user.id);
     return this.scheduleNext();
