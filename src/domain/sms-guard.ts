@@ -17,7 +17,7 @@ export type LimitReason = Extract<RefusalReason, "phone" | "range" | "ip" | "cou
 export const NUMBER_CLASSES = ["premium-rate", "shared-cost", "satellite", "non-geographic"] as const;
 export type NumberClass = (typeof NUMBER_CLASSES)[number];
 
-/** What libphonenumber knows about a number (src/twilio/phone.ts reads it). */
+/** What libphonenumber knows about a number (src/sms/phone.ts reads it). */
 export type PhoneFacts = {
   e164: string;
   callingCode: string;

@@ -29,7 +29,7 @@ export type UserRecord = {
   password: PasswordHash;
   twoFactorEnabled: boolean;
   twoFactorDelivery: TwoFactorDelivery;
-  /** AES-GCM ciphertext (src/domain/crypto.ts), bound to the user id. */
+  /** AES-GCM ciphertext (src/crypto/keyring.ts), bound to the user id. */
   twoFactorSecret?: string;
 };
 

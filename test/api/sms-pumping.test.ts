@@ -117,7 +117,7 @@ describe("a pumping run", () => {
 
     await expectCodesFor("+1 206 411 0142", "+12064110142", "203.0.113.200");
     expect(await reportTotal()).toEqual({ sent: DEFAULTS.smsMaxPerRangePerHour + 2, refused: { range: refused.length } });
-  });
+  }, 30_000);
 
   it(`from one client address, towards many ranges, is stopped at ${DEFAULTS.smsMaxPerIpPerHour} texts an hour`, async () => {
     const attacker = "198.51.100.66";
@@ -143,7 +143,7 @@ describe("a pumping run", () => {
 
     await expectCodesFor("+1 206 431 0142", "+12064310142", "198.51.100.67");
     expect(await reportTotal()).toEqual({ sent: DEFAULTS.smsMaxPerIpPerHour + 2, refused: { ip: refused.length + 1 } });
-  });
+  }, 30_000);
 
   it("towards foreign countries and premium-rate or satellite numbers sends nothing at all", async () => {
     const lines = captureConsole();
@@ -166,7 +166,7 @@ describe("a pumping run", () => {
 
     await expectCodesFor("+1 206 440 0142", "+12064400142", "192.0.2.100");
     expect(await reportTotal()).toEqual({ sent: 2, refused: { country: 4 * SENDS_PER_LOGIN, "number-type": 2 * SENDS_PER_LOGIN } });
-  });
+  }, 30_000);
 
   it(`towards a foreign country that is allowed, is stopped at that country's budget (${DEFAULTS.smsMaxPerOtherCountryPerHour} an hour)`, async () => {
     const withGb = { SMS_ALLOWED_COUNTRIES: "US,GB" };

@@ -290,10 +290,12 @@ describe("challenge expiry", () => {
     expect(Math.abs(alarm! - (now + 300_000))).toBeLessThanOrEqual(5_000);
 
     await expireChallenge(twoFactorId);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // A new stub: the edit evicted the object the old one named.
+    const evicted = (await challengeOf(twoFactorId)).stub;
+    expect(await runDurableObjectAlarm(evicted)).toBe(true);
     expect(await readChallenge(twoFactorId)).toBeUndefined();
     expect(await emptyResponse(await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) }))).toEqual({ status: 404, ...EMPTY });
-    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    expect(await runDurableObjectAlarm(evicted)).toBe(false);
   });
 
   it("refuses a challenge past its expiry even before the alarm has run", async () => {

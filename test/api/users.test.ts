@@ -205,7 +205,7 @@ describe("validating a user", () => {
 });
 
 describe("validating a mobile phone", () => {
-  // The rule a send applies (src/twilio/phone.ts): E.164 once normalised, national numbers read in
+  // The rule a send applies (src/sms/phone.ts): E.164 once normalised, national numbers read in
   // DEFAULT_PHONE_REGION (US here); Twilio's test numbers and 555 numbers are possible numbers.
   const NOT_PHONES = ["12", "not a phone", "+1", "555-555-555", "+999999999999999999", "call 555-555-5555 now"];
 
