@@ -6,8 +6,14 @@ import { defineConfig } from "vitest/config";
 // - e2e: Node tests that drive a real `wrangler dev` of this Worker with the official
 //   @fusionauth/typescript-client; test/e2e/global-setup.ts starts and stops the servers.
 // - browser: test/browser/*.test.mjs walk the /demo page in Chromium against another such server.
+// A passing run is quiet: console output of a test (the Worker's console.warn/error JSON lines that
+// tests provoking failures expect) is printed only when that test fails (`silent: "passed-only"`;
+// `--silent=false` shows it all). The servers of the e2e and browser projects log to
+// test-results/<project>/*.log, which their global setup prints only when a test failed.
 export default defineConfig({
   test: {
+    // Read by the reporters from the root config, so it applies to every project.
+    silent: "passed-only",
     projects: [
       {
         plugins: [

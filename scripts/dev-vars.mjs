@@ -1,7 +1,8 @@
 // First-start setup for `npm start`: writes `.dev.vars` with fresh random secrets when it is
-// missing (wrangler dev reads it), and prints the API key to use. Never overwrites an existing file.
+// missing (wrangler dev reads it). Never overwrites an existing file. The API key to use is printed
+// by scripts/start.mjs, on its one line saying where the server is once it answers.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 
 const path = new URL("../.dev.vars", import.meta.url);
 
@@ -21,9 +22,3 @@ if (!existsSync(path)) {
   );
   console.log("Created .dev.vars with fresh development secrets.");
 }
-
-const apiKey = /^API_KEYS=([^,\n]*)/m.exec(readFileSync(path, "utf8"))?.[1];
-console.log(`
-API key: ${apiKey}
-Try:     curl -H "Authorization: ${apiKey}" http://127.0.0.1:8787/api/two-factor/secret
-`);

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 // `npm start`'s server: `wrangler dev --ip 127.0.0.1 --port 8787 --log-level warn`, with its output
 // passed through line by line except for one harmless error report of workerd's (below), which it
-// says once at start-up. Extra arguments go to `wrangler dev` (a given --ip, --port or --log-level
-// replaces the default): `node scripts/start.mjs --port 8788`. The browser tests start their server
-// through this script too (test/e2e/global-setup.ts), and check that it printed no error.
+// says it hides the first time it hides one. Extra arguments go to `wrangler dev` (a given --ip,
+// --port or --log-level replaces the default): `node scripts/start.mjs --port 8788`. The browser
+// tests start their server through this script too (test/e2e/global-setup.ts), and check that it
+// printed no error.
+//
+// Once the server answers GET /api/status it prints one line with where things are:
+//   Serving the API at http://127.0.0.1:8787 (status: /api/status, OpenAPI: /api/openapi.json, demo: /demo); API key: …
+// At --log-level warn wrangler prints no "Ready on" banner of its own. The API key is the first of
+// .dev.vars' API_KEYS (written by scripts/dev-vars.mjs for local use; printed there before this line
+// existed). It is printed only when the server reads .dev.vars: not when an --env-file or an
+// `--var API_KEYS:…` is given, as the tests do, so that their keys stay out of their logs.
 //
 // What is filtered, and why. A wrong or already used 2FA code is answered 421, as FusionAuth does.
 // Browsers treat 421 as "Misdirected Request" (RFC 9110 §15.5.20): Chromium and Firefox resend the
@@ -21,6 +29,9 @@
 // warning with a stack trace. The service does not read `request.cf`
 // (https://developers.cloudflare.com/workers/wrangler/system-environment-variables/).
 import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 
@@ -47,21 +58,25 @@ env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 // Piped output is not a terminal: keep wrangler's colours when ours is one.
 if (process.stdout.isTTY && env.NO_COLOR === undefined) env.FORCE_COLOR ??= "1";
 
-console.log(
-  'Not shown: workerd\'s "Broken pipe" error reports. A browser resends a request answered 421 (a wrong or used code)\n' +
-    "on a new connection and drops the first one; workerd reports the write to the dropped connection as an error. Harmless.\n",
-);
-
 const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
 const child = spawn(process.execPath, [wrangler, ...args], { stdio: ["inherit", "pipe", "pipe"], env });
 
-/** Copies `from` to `to` line by line, dropping workerd's dropped-connection reports. */
+let noticeShown = false;
+
+/** Copies `from` to `to` line by line, dropping workerd's dropped-connection reports (and saying so the first time). */
 function filter(from, to) {
   let inReport = false;
   createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
     const plain = line.replace(ANSI, "");
     if (DROPPED_CONNECTION.test(plain)) {
       inReport = true;
+      if (!noticeShown) {
+        noticeShown = true;
+        to.write(
+          'Not shown: workerd\'s "Broken pipe" error reports. A browser resends a request answered 421 (a wrong or used code)\n' +
+            "on a new connection and drops the first one; workerd reports the write to the dropped connection as an error. Harmless.\n",
+        );
+      }
       return;
     }
     if (inReport && REPORT_TAIL.test(plain)) return;
@@ -81,3 +96,65 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 child.on("exit", (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
 });
+
+/** The value of the last `--flag value` or `--flag=value` in `args`. */
+function valueOf(flag) {
+  let value;
+  args.forEach((arg, i) => {
+    if (arg === flag) value = args[i + 1];
+    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
+  });
+  return value;
+}
+
+/** The first API key of the .dev.vars the server reads, or undefined when it reads none (or its keys came from elsewhere). */
+function devApiKey() {
+  if (isGiven("--env-file") || args.some((arg) => /^(?:--var=)?API_KEYS:/.test(arg))) return undefined;
+  const env = valueOf("--env") ?? valueOf("-e");
+  const file = [env && `../.dev.vars.${env}`, "../.dev.vars"]
+    .filter(Boolean)
+    .map((name) => new URL(name, import.meta.url))
+    .find((url) => existsSync(url));
+  if (!file) return undefined;
+  return /^API_KEYS=([^,\n]*)/m.exec(readFileSync(file, "utf8"))?.[1]?.trim() || undefined;
+}
+
+/** The status of GET `url` (self-signed certificates accepted: wrangler's --local-protocol https), or 0 if no answer. */
+function statusOf(url) {
+  return new Promise((resolve) => {
+    const get = url.startsWith("https:") ? httpsRequest : httpRequest;
+    const req = get(url, { timeout: 2_000, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+    req.end();
+  });
+}
+
+/** Waits for the server to answer /api/status, then says where it is (once). */
+async function announceWhenReady() {
+  const port = Number(valueOf("--port"));
+  if (!Number.isInteger(port) || port <= 0) return; // a port wrangler picks itself: we cannot tell which
+  const ip = valueOf("--ip");
+  const host = ["0.0.0.0", "::", "*"].includes(ip) ? "127.0.0.1" : ip.includes(":") ? `[${ip}]` : ip;
+  const scheme = valueOf("--local-protocol") === "https" ? "https" : "http";
+  const base = `${scheme}://${host}:${port}`;
+  const running = () => child.exitCode === null && child.signalCode === null;
+  // Wrangler takes seconds to start: an answer now comes from another server on that port, which
+  // wrangler will report. Say nothing then, rather than point at the wrong server.
+  if ((await statusOf(`${base}/api/status`)) !== 0) return;
+  const deadline = Date.now() + 180_000;
+  while (running() && Date.now() < deadline) {
+    if ((await statusOf(`${base}/api/status`)) === 200) {
+      if (!running()) return;
+      const demo = (await statusOf(`${base}/demo`)) === 200 ? "demo: /demo" : 'demo: off, DEMO_ENABLED is not "true"';
+      const apiKey = devApiKey();
+      console.log(`Serving the API at ${base} (status: /api/status, OpenAPI: /api/openapi.json, ${demo})` + (apiKey ? `; API key: ${apiKey}` : ""));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+announceWhenReady();

@@ -7,8 +7,11 @@
 // Each server runs in its own process group (`detached: true`); teardown signals the whole group
 // (`kill -<pid>`), so wrangler's workerd children go with it. Server output is kept in
 // test-results/e2e/*.log (test-results/<name>/ for startServers callers) for post-mortems; those
-// logs keep wrangler's request lines. The process helpers are exported for test/e2e/dev-logs.test.ts,
-// which starts a `wrangler dev` of its own with `npm start`'s flags.
+// logs keep wrangler's request lines. A passing run prints none of it; when a test of the project
+// fails (or the run has an unhandled error), teardown prints each log's last lines after vitest's
+// summary, and a server that fails to start has its last lines in the setup error. The process
+// helpers are exported for test/e2e/dev-logs.test.ts, which starts a `wrangler dev` of its own with
+// `npm start`'s flags.
 //
 // How wrangler 4.86 reads `--var NAME:value`: it splits at the first ':' only and keeps the rest
 // verbatim (src/utils/collectKeyValues.ts), so values may contain ':' and '='. The secrets below
@@ -20,12 +23,14 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { TestProject } from "vitest/node";
 import type { E2eContext } from "./context";
 
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
+/** How much of each server log teardown prints when a test failed (the whole log stays in its file). */
+const FAILURE_LOG_LINES = 200;
 const LOOPBACK = "127.0.0.1";
 
 export type Server = { name: string; child: ChildProcess; log: string };
@@ -59,6 +64,7 @@ export async function startServers(
     process.removeListener("exit", killOnExit);
     // Wrangler first: it may still be talking to the fake.
     for (const server of [...servers].reverse()) await stop(server);
+    if (failed(project)) printLogs(name, servers, root);
     rmSync(tempDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
 
@@ -127,6 +133,26 @@ export async function startServers(
     await teardown();
     throw error;
   }
+}
+
+/** Whether a test file of this project failed, or the run had an error outside any test. */
+function failed(project: TestProject): boolean {
+  const { state } = project.vitest;
+  if (state.getUnhandledErrors().length > 0) return true;
+  return state.getTestModules().some((module) => module.project.name === project.name && module.state() === "failed");
+}
+
+/** Prints the end of each server's log, for a run that failed. */
+function printLogs(name: string, servers: Server[], root: string): void {
+  const out = [`\n[${name}] Something failed: the ends of the servers' logs follow (whole logs in test-results/${name}/).`];
+  for (const server of servers) {
+    const lines = readLog(server).replace(/\n$/, "").split("\n");
+    const shown = lines.slice(-FAILURE_LOG_LINES);
+    const extent = shown.length < lines.length ? `last ${shown.length} of ${lines.length} lines` : `${lines.length} line${lines.length === 1 ? "" : "s"}`;
+    out.push(`──── ${server.name}: ${relative(root, server.log)} (${extent}) ────`, ...shown);
+  }
+  out.push(`──── end of the ${name} servers' logs ────\n`);
+  process.stderr.write(`${out.join("\n")}\n`);
 }
 
 export function start(servers: Server[], name: string, command: string, args: string[], options: { cwd: string; log: string }): Server {
