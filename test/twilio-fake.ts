@@ -45,7 +45,7 @@ export function lastCodeTo(fake: ReturnType<typeof createFakeTwilio>, to: string
   return code;
 }
 
-// ---- SMS test helpers (added for test/api/sms*.test.ts and integrations.test.ts) ----
+// ---- SMS ----
 
 export type FakeTwilioServer = ReturnType<typeof createFakeTwilio>;
 
@@ -79,7 +79,7 @@ export function sendDuringLogin(twoFactorId: string, headers: Record<string, str
   return call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, headers: { "Content-Type": "text/plain", ...headers } });
 }
 
-// ---- Twilio fault injection (added for test/faults) ----
+// ---- Twilio faults ----
 
 /** How the fake Twilio behaves: normally, or one of the ways a real one (or the network) fails. */
 export type TwilioFault = "up" | "unreachable" | "throws" | "not-json" | "no-sid";

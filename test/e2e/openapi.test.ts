@@ -1,6 +1,6 @@
 // The served OpenAPI description validates against the OpenAPI 3.1 schema. (It runs here, in Node,
 // because the validator compiles JSON Schemas with `new Function`, which workerd forbids; the
-// route-coverage check is test/api/openapi.test.ts.)
+// route-coverage check is test/routes/openapi.test.ts.)
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { e2e } from "./support";

@@ -1,4 +1,4 @@
-// Twilio faults not covered by test/api/sms-failures.test.ts (which has Twilio's error answers, 429,
+// Twilio faults not covered by test/routes/sms-failures.test.ts (which has Twilio's error answers, 429,
 // 500 and a hung Twilio): the network down (fetch rejects), fetch throwing synchronously, and 201
 // answers without a message SID (not JSON, or JSON without `sid`). Each is a clear 400 in bounded time,
 // never a 500, and a text that did not go out leaves nothing behind: no code kept acceptable, no

@@ -1,4 +1,4 @@
-// Every operation the OpenAPI description lists (which test/api/openapi.test.ts keeps equal to the
+// Every operation the OpenAPI description lists (which test/routes/openapi.test.ts keeps equal to the
 // app's routes) gets hostile path ids, query strings, Authorization / tenant / cookie headers and
 // bodies: never a 500, and every answer keeps FusionAuth's contract.
 import fc from "fast-check";

@@ -1,6 +1,6 @@
 // An unknown login id and a wrong password answer 404 in similar time. In workerd the clock only
 // moves across I/O (a Spectre mitigation), so a measured login time is the time of its KV and Durable
-// Object round trips; PBKDF2 work does not show, and test/api/login.test.ts already checks both paths
+// Object round trips; PBKDF2 work does not show, and test/routes/login.test.ts already checks both paths
 // derive one hash with the same iterations. So: the medians of 31 interleaved logins each, within 20%
 // (plus the clock's 1 ms tick), and the round trips each path makes, counted. Each unknown login id
 // has an object of its own, as each user has: both are touched once before they are timed (a user's

@@ -3,7 +3,7 @@
 // password, hash, 2FA secret, code, recovery code, trust id, twoFactorId or token.
 //
 // One webhook subscribes to every type; the queue's `sendBatch` is replaced by a spy that keeps the
-// messages (test/api/webhooks.test.ts delivers messages through the consumer). `app.request` has no
+// messages (test/routes/webhooks.test.ts delivers messages through the consumer). `app.request` has no
 // execution context, so a request's events are enqueued before it answers; the SMS guard's refusals
 // use the request's `waitUntil` and are awaited with `vi.waitFor`.
 import { env } from "cloudflare:workers";
