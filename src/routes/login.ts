@@ -1,7 +1,7 @@
 // The Login API (`POST /api/login`) and its second step, Complete Two Factor Authentication
 // (`POST /api/two-factor/login`), as FusionAuth documents them.
 import { Hono, type Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { passwordLogin, twoFactorLogin, type Authenticated } from "../services/login";
 import { connectingIp, endUserIp } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
@@ -12,7 +12,12 @@ import { readJson } from "./http/validate";
 
 const TRUST_COOKIE = "fusionauth.trust";
 
-const cookie = { httpOnly: true, secure: true, sameSite: "Lax", path: "/" } as const;
+/**
+ * A login cookie: `value` is a JWT or a trust id, Base64URL and dots only, so it needs no encoding;
+ * the attributes are fixed (RFC 6265 §4.1).
+ */
+const loginCookie = (name: string, value: string, maxAgeSeconds: number) =>
+  `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly; Secure; SameSite=Lax`;
 
 /** The 200 of both login steps: the user, a JWT unless `noJWT`, and the trust id when one was issued. */
 async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise<Response> {
@@ -28,11 +33,11 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise
       nowMs: now,
     });
     body.token = token;
-    setCookie(c, "access_token", token, { ...cookie, maxAge: config.jwtTtlSeconds });
+    c.header("Set-Cookie", loginCookie("access_token", token, config.jwtTtlSeconds), { append: true });
   }
   if (login.trustId) {
     body.twoFactorTrustId = login.trustId;
-    setCookie(c, TRUST_COOKIE, login.trustId, { ...cookie, maxAge: config.twoFactorTrustIdTtlSeconds });
+    c.header("Set-Cookie", loginCookie(TRUST_COOKIE, login.trustId, config.twoFactorTrustIdTtlSeconds), { append: true });
   }
   return c.json(body, 200);
 }
