@@ -484,8 +484,11 @@ function useRecoveryCode(on: boolean, focus = false): void {
 
 onClick(button("use-recovery"), () => useRecoveryCode(!state.recoveryMode, true), failed(messages.loginCode));
 
-/** What people type for `ABCDE-FGH23`: ten Base32 characters, any case, maybe a space or dash between the groups. */
-const RECOVERY_CODE = /^[A-Za-z2-7]{5}[\s-]?[A-Za-z2-7]{5}$/;
+/**
+ * What people type for `7K2QD-M0XW9`: ten letters and digits, any case, maybe a space or dash between
+ * the groups. The server reads lookalikes (O for 0, I or L for 1) and earlier codes' alphabet.
+ */
+const RECOVERY_CODE = /^[A-Za-z0-9]{5}[\s-]?[A-Za-z0-9]{5}$/;
 
 const expired = "This sign-in has expired. Start again.";
 
@@ -494,7 +497,7 @@ onSubmit(
   async () => {
     const recovery = state.recoveryMode;
     const code = recovery ? input("recovery-code").value.trim() : input("login-code").value;
-    if (recovery && !RECOVERY_CODE.test(code)) return messages.recoveryCode.show("error", "Enter a recovery code: ten letters and digits, like ABCDE-FGH23.");
+    if (recovery && !RECOVERY_CODE.test(code)) return messages.recoveryCode.show("error", "Enter a recovery code: ten letters and digits, like 7K2QD-M0XW9.");
     if (!recovery && !sixDigits(code)) return messages.loginCode.show("error", "Enter the 6-digit code.");
     // A recovery code goes in the same `code` field as a six-digit one.
     const body = { twoFactorId: state.twoFactorId, code, trustComputer: input("trust-computer").checked, applicationId: APPLICATION_ID };

@@ -21,7 +21,8 @@ const WIDTHS = [
   { name: "desktop", options: { viewport: { width: 1280, height: 800 } } },
   { name: "phone", options: { viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } },
 ];
-const RECOVERY_CODE = /^[A-Z2-7]{5}-[A-Z2-7]{5}$/;
+/** Crockford's Base32: no I, L, O or U. */
+const RECOVERY_CODE = /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/;
 const ANSI = /\x1b\[[0-9;]*m/g; // eslint-disable-line no-control-regex
 
 /** @type {Promise<import("playwright-core").Browser> | undefined} */

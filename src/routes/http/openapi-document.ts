@@ -95,7 +95,7 @@ function schemas() {
       recoveryCodes: z
         .array(z.string())
         .length(RECOVERY_CODE_COUNT)
-        .describe("Shown this once: ten single-use codes (`ABCDE-FGH23`), replacing any earlier set."),
+        .describe("Shown this once: ten single-use codes (`7K2QD-M0XW9`, Crockford Base32), replacing any earlier set."),
     })
     .meta({ id: "RecoveryCodesResponse" });
   const trustStatusResponse = z
