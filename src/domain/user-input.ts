@@ -55,10 +55,10 @@ const PROFILE_FIELDS = [
 /**
  * Applies the User API's 2FA rules to `user`, which already carries `input`'s profile: the secret and
  * delivery cannot change while 2FA is enabled; `twoFactorEnabled: false` switches it off. Answers the
- * key of a new enrolment, for the caller to encrypt into `twoFactorSecret`; `generatedSecret` is the
- * secret a TextMessage enrolment gets when it names none.
+ * key of a new enrolment, for the caller to encrypt into `twoFactorSecret`; `newSecret` makes the
+ * secret a TextMessage enrolment gets when it names none (randomness is the caller's).
  */
-export function applyTwoFactor(user: UserRecord, previous: UserRecord | undefined, input: UserInput, generatedSecret: string): Uint8Array | null {
+export function applyTwoFactor(user: UserRecord, previous: UserRecord | undefined, input: UserInput, newSecret: () => string): Uint8Array | null {
   if (previous?.twoFactorEnabled) {
     if (input.twoFactorEnabled === false) {
       Object.assign(user, { twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined });
@@ -83,7 +83,7 @@ export function applyTwoFactor(user: UserRecord, previous: UserRecord | undefine
     user.twoFactorEnabled = true;
     user.twoFactorDelivery = input.twoFactorDelivery ?? "None";
     // Since 1.17.0 FusionAuth generates the secret for TextMessage users when it is omitted.
-    const secret = input.twoFactorSecret ?? (user.twoFactorDelivery === "TextMessage" ? generatedSecret : undefined);
+    const secret = input.twoFactorSecret ?? (user.twoFactorDelivery === "TextMessage" ? newSecret() : undefined);
     if (!secret) throw invalidField("user.twoFactorSecret", "blank", "A two factor secret is required when two factor delivery is None.");
     key = keyFromSecret(secret);
     if (!key) throw invalidField("user.twoFactorSecret", "invalid", "The two factor secret must be Base64 and decode to at least 10 bytes.");

@@ -280,7 +280,7 @@ export class UserGuard extends DurableObject<Env> {
       const checked = await capture(async () => {
         requireLoginId(user);
         checkDataSize(user);
-        const key = applyTwoFactor(user, before.user, input, newTotpSecret().secret);
+        const key = applyTwoFactor(user, before.user, input, () => newTotpSecret().secret);
         if (key) user.twoFactorSecret = await sealTwoFactorKey(this.env.ENCRYPTION_KEY, user.id, key);
       });
       if (!checked.ok) return checked;

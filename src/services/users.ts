@@ -21,7 +21,6 @@ import type { Scope } from "./shared/scope";
  */
 export async function createUser(scope: Scope, userId: string | undefined, input: UserInput, tenantHeader?: string): Promise<PublicUser> {
   if (!input.password) throw invalidField("user.password", "blank", "The [user.password] property is required.");
-  checkMobilePhone(scope, input.mobilePhone);
   const password = await hashPassword(input.password, scope.config.passwordFactor);
   const tenantId = tenantHeader ?? input.tenantId ?? DEFAULT_TENANT_ID;
   const created = await createAccount(scope, await newUserRecord(scope, input, { id: userId ?? randomId(), tenantId, password }));

@@ -42,7 +42,7 @@ export async function newUserRecord(
   requireLoginId(user);
   checkDataSize(user);
   checkMobilePhone(scope, user.mobilePhone);
-  const key = applyTwoFactor(user, undefined, input, newTotpSecret().secret);
+  const key = applyTwoFactor(user, undefined, input, () => newTotpSecret().secret);
   if (key) user.twoFactorSecret = await sealTwoFactorKey(scope.env.ENCRYPTION_KEY, user.id, key);
   return user;
 }
