@@ -111,6 +111,36 @@ describe("PATCH /api/integration", () => {
     expect(messages[0]!.from).toBe("+15005550007");
   });
 
+  // The auth token goes where url and accountSID say: moving either without the token again would let an
+  // API-key holder send the stored token to a server of their own.
+  it.each([
+    ["url", { url: "https://collector.example" }],
+    ["accountSID", { accountSID: "AC" + "f".repeat(32) }],
+  ])("refuses to change %s without the auth token again ([blank]integrations.twilio.authToken) and changes nothing", async (_field, change) => {
+    expect((await integration("PUT", fullConfig())).status).toBe(200);
+    for (const method of ["PATCH", "PUT"] as const) {
+      const body = method === "PUT" ? (({ authToken: _token, ...rest }) => rest)(fullConfig(change)) : change;
+      const codes = await fieldErrorCodes(await integration(method, body));
+      expect(codes[`${TWILIO}.authToken`]).toEqual([`[blank]${TWILIO}.authToken`]);
+    }
+    expect((await getTwilio()).twilio).toEqual({ enabled: true, accountSID: DEFAULT_ACCOUNT_SID, fromPhoneNumber: FROM_NUMBER, url: FAKE_TWILIO_URL });
+  });
+
+  it("moves url or accountSID when the auth token comes with it, and a disabled integration drops the token instead", async () => {
+    const fake = installFakeTwilio();
+    expect((await integration("PUT", fullConfig({ url: "https://old.example" }))).status).toBe(200);
+    expect((await integration("PATCH", { url: FAKE_TWILIO_URL, authToken: DEFAULT_AUTH_TOKEN })).status).toBe(200);
+    expect((await sendToPhone("555-555-0154", await newSecret())).status).toBe(200);
+    expect(messagesTo(fake, "+15555550154")).toHaveLength(1);
+
+    // Disabled, the move is allowed but the stored token is gone: enabling again needs it.
+    expect((await integration("PATCH", { enabled: false, url: "https://collector.example" })).status).toBe(200);
+    const stored = await env.KV.get<{ twilio: { authToken?: string } }>(STORE_KEY, "json");
+    expect(stored?.twilio.authToken).toBeUndefined();
+    const codes = await fieldErrorCodes(await integration("PATCH", { enabled: true, url: FAKE_TWILIO_URL }));
+    expect(codes[`${TWILIO}.authToken`]).toEqual([`[blank]${TWILIO}.authToken`]);
+  });
+
   it("answers 401 without an API key", async () => {
     expect((await call("PATCH", "/api/integration", { apiKey: null, body: { integrations: { twilio: { enabled: false } } } })).status).toBe(401);
   });
