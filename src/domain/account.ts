@@ -40,7 +40,14 @@ export type Counters = {
 };
 
 /** A device trusted at a 2FA login ("trust this computer"), kept under the SHA-256 of its trust id. */
-export type TrustedDevice = { issuedAt: number; lastUsedAt: number; expiresAt: number; applicationId?: string };
+export type TrustedDevice = {
+  issuedAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  applicationId?: string;
+  /** Wrong passwords sent with this device's trust id: only they lock it. */
+  password?: PasswordFailures;
+};
 
 /** Login records `first` … `next - 1` exist, the one at `first` made at `oldest`. */
 export type LoginRecordIndex = { first: number; next: number; oldest?: number };

@@ -9,7 +9,8 @@ import { trustedDevice } from "./trust";
 /**
  * Where a login comes from. Familiar: it carries a valid trust id of this user, or comes from a
  * network the user logged in from recently. Failures from unfamiliar sources lock unfamiliar
- * sources only (in the spirit of NIST SP 800-63B §5.2.2 and Azure AD smart lockout).
+ * sources only (in the spirit of NIST SP 800-63B §5.2.2 and Azure AD smart lockout), and a trusted
+ * device counts its own, so a stranger on the owner's network cannot lock the owner's device.
  */
 export type Source = { trustHash?: string; network?: string };
 
@@ -28,11 +29,17 @@ export function passwordPrevention(password: PasswordFailures, nowMs: number): L
 /** The counters a source's failures go to: the guard's own for unfamiliar sources. */
 export const countersFor = (guard: Guard, familiar: boolean): Counters => (familiar ? guard.familiar : guard);
 
+/** What a source's wrong passwords count on and what locks it: its trusted device (which has no code lock), else `countersFor`. */
+export type FailureCounter = Pick<Partial<Counters>, "password" | "codeLockedUntil">;
+
+export const failureCounter = (guard: Guard, source: Source, familiar: boolean, nowMs: number): FailureCounter =>
+  trustedDevice(guard, source.trustHash, nowMs) ?? countersFor(guard, familiar);
+
 /** The lock in force on `counters`, the later of the password and the code lock. */
-export function prevention(counters: Counters, nowMs: number): LoginPrevention | null {
-  const byPassword = passwordPrevention(counters.password, nowMs);
-  if (counters.codeLockedUntil > nowMs && counters.codeLockedUntil >= (byPassword?.until ?? 0))
-    return { until: counters.codeLockedUntil, reason: "two-factor" };
+export function prevention(counters: FailureCounter, nowMs: number): LoginPrevention | null {
+  const byPassword = counters.password ? passwordPrevention(counters.password, nowMs) : null;
+  const codeLockedUntil = counters.codeLockedUntil ?? 0;
+  if (codeLockedUntil > nowMs && codeLockedUntil >= (byPassword?.until ?? 0)) return { until: codeLockedUntil, reason: "two-factor" };
   return byPassword;
 }
 
@@ -54,6 +61,7 @@ export function rememberNetwork(guard: Guard, network: string | undefined, nowMs
 export function unlock(account: Account): Account {
   const next = draft(account);
   Object.assign(next.guard, newCounters(), { lastWrongCode: undefined, familiar: newCounters() });
+  for (const device of Object.values(next.guard.trust)) delete device.password;
   return next;
 }
 

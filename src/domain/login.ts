@@ -2,12 +2,14 @@
 // factor is due) and the code for a pending login (replay guard, attempts, trust this computer).
 import type { Config } from "./config";
 import type { LoginPrevention } from "./failures";
-import { draft, keepIf, type Account, type Decision } from "./account";
+import { draft, keepIf, type Account, type Decision, type PasswordFailures } from "./account";
 import { liveChallenge, pruneChallenges } from "./challenges";
 import { acceptCode, type CodeVerdict, type SubmittedCode } from "./codes";
-import { countersFor, isFamiliar, passwordPrevention, prevention, recordPasswordFailure, rememberNetwork, type Source } from "./lockout";
+import { failureCounter, isFamiliar, passwordPrevention, prevention, recordPasswordFailure, rememberNetwork, type Source } from "./lockout";
 import { trustDevice, trustedDevice } from "./trust";
 import { isExpired } from "./user";
+
+const NO_FAILURES: PasswordFailures = { failures: [], lockedUntil: 0 };
 
 export type PasswordVerdict =
   | { outcome: "prevented"; prevention: LoginPrevention }
@@ -22,13 +24,13 @@ export type PasswordVerdict =
 export function decidePassword(account: Account, passwordMatches: boolean, source: Source, nowMs: number, config: Config): Decision<PasswordVerdict> {
   const { user, guard } = account;
   const familiar = isFamiliar(guard, source, nowMs, config);
-  const prevented = prevention(countersFor(guard, familiar), nowMs);
+  const prevented = prevention(failureCounter(guard, source, familiar, nowMs), nowMs);
   if (prevented) return { next: null, outcome: { outcome: "prevented", prevention: prevented } };
   if (!passwordMatches) {
     const next = draft(account);
-    const counters = countersFor(next.guard, familiar);
-    counters.password = recordPasswordFailure(counters.password, nowMs, config);
-    const locked = passwordPrevention(counters.password, nowMs);
+    const counter = failureCounter(next.guard, source, familiar, nowMs);
+    counter.password = recordPasswordFailure(counter.password ?? NO_FAILURES, nowMs, config);
+    const locked = passwordPrevention(counter.password, nowMs);
     return { next, outcome: locked ? { outcome: "wrong-password", locked } : { outcome: "wrong-password" } };
   }
   if (isExpired(user, nowMs)) return { next: null, outcome: { outcome: "expired" } };
@@ -36,9 +38,10 @@ export function decidePassword(account: Account, passwordMatches: boolean, sourc
   const trusted = trustedDevice(guard, source.trustHash, nowMs) !== null;
   const twoFactorRequired = user.twoFactorEnabled && !trusted;
   const outcome = { outcome: "authenticated", twoFactorRequired, familiar } as const;
-  if (twoFactorRequired && countersFor(guard, familiar).password.failures.length === 0) return { next: null, outcome };
+  if (twoFactorRequired && !failureCounter(guard, source, familiar, nowMs).password?.failures.length) return { next: null, outcome };
   const next = draft(account);
-  countersFor(next.guard, familiar).password.failures = [];
+  const counter = failureCounter(next.guard, source, familiar, nowMs);
+  if (counter.password) counter.password = { ...counter.password, failures: [] };
   if (!twoFactorRequired) {
     next.guard.lastLoginInstant = nowMs;
     rememberNetwork(next.guard, source.network, nowMs);

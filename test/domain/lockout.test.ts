@@ -52,6 +52,32 @@ describe("smart lockout: familiar and unfamiliar sources are counted apart", () 
     expect(decide(state, true, stranger, T0 + 6 * SECOND).outcome.outcome).toBe("authenticated");
   });
 
+  it("keeps a trusted device out of the familiar network's locks: a stranger in the owner's /24 cannot lock it", () => {
+    let state = knownAtHome({ trust: { h1: device(T0 + 600 * SECOND) } });
+    const neighbour = { network: home };
+    for (let i = 0; i < 5; i++) state = changed(decide(state, false, neighbour, T0 + i * SECOND), state);
+    expect(decide(state, true, neighbour, T0 + 6 * SECOND).outcome.outcome).toBe("prevented");
+    expect(decide(state, true, { trustHash: "h1", network: home }, T0 + 6 * SECOND).outcome).toEqual({
+      outcome: "authenticated",
+      twoFactorRequired: false,
+      familiar: true,
+    });
+    // Nor do wrong codes from the network lock the device.
+    state = { ...state, guard: { ...state.guard, familiar: { ...state.guard.familiar, codeLockedUntil: T0 + 1e6 } } };
+    expect(decide(state, true, { trustHash: "h1" }, T0 + 6 * SECOND).outcome.outcome).toBe("authenticated");
+  });
+
+  it("counts wrong passwords with a trust id on that device: they lock it, not the familiar network or other devices", () => {
+    let state = knownAtHome({ trust: { h1: device(T0 + 600 * SECOND), h2: device(T0 + 600 * SECOND) } });
+    for (let i = 0; i < 5; i++) state = changed(decide(state, false, { trustHash: "h1" }, T0 + i * SECOND), state);
+    expect(decide(state, true, { trustHash: "h1" }, T0 + 6 * SECOND).outcome.outcome).toBe("prevented");
+    expect(decide(state, true, { trustHash: "h2" }, T0 + 6 * SECOND).outcome.outcome).toBe("authenticated");
+    expect(decide(state, true, fromHome, T0 + 6 * SECOND).outcome.outcome).toBe("authenticated");
+    expect(decide(state, true, { trustHash: "h1" }, T0 + 200 * SECOND).outcome.outcome).toBe("authenticated");
+    const unlocked = pure([state], () => unlock(state));
+    expect(decide(unlocked, true, { trustHash: "h1" }, T0 + 6 * SECOND).outcome.outcome).toBe("authenticated");
+  });
+
   it("remembers the network of a successful login, and keeps the ten most recent", () => {
     let state = noTwoFactor();
     for (let i = 0; i < 12; i++) state = changed(decide(state, true, { network: `10.0.${i}.0/24` }, T0 + i * SECOND), state);

@@ -66,6 +66,17 @@ describe("a stranger renewing failures", () => {
     expect(owner.status).toBe(200);
   });
 
+  it("cannot keep the owner's trusted device out from the owner's own /24", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const started = await login(user.email, user.password, { ipAddress: HOME });
+    const { twoFactorId } = (await started.json()) as { twoFactorId: string };
+    const trusted = await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret), trustComputer: true });
+    const { twoFactorTrustId } = (await trusted.json()) as { twoFactorTrustId: string };
+    for (let i = 0; i < 5; i++) await attempt(user.email, "guessed password", "198.51.100.99");
+    expect((await attempt(user.email, user.password, "198.51.100.99")).status).toBe(409);
+    expect((await login(user.email, user.password, { ipAddress: HOME, twoFactorTrustId })).status).toBe(200);
+  });
+
   it("who knows the password and locks the second factor from elsewhere, still lets the owner finish 2FA at home", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const first = await login(user.email, user.password, { ipAddress: HOME });
