@@ -86,7 +86,7 @@ endpoint(
     method: "post",
     path: "/two-factor/login",
     summary: "Complete a two-factor login",
-    security: "none",
+    security: "optionalApiKey",
     body: twoFactorLoginRequest,
     responses: { 200: "twoFactorLoggedIn", 400: "errors", 404: "unknownTwoFactorId", 409: "prevented", 410: "userExpired", 421: "invalidCode" },
   },

@@ -95,6 +95,16 @@ describe("the envelope", () => {
     expect(event!.user).not.toHaveProperty("data");
   });
 
+  it("believes the ipAddress of a two-factor login only when it comes with a valid API key, and refuses a wrong key", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const body = async (steps: number) => ({ twoFactorId: await startTwoFactorLogin(user), code: await codeFor(user.secret, steps), ipAddress: "203.0.113.8" });
+    const wrongKey = await twoFactorLogin(await body(0), { Authorization: "not-an-api-key" });
+    expect(wrongKey.status).toBe(401);
+    expect((await call("POST", "/api/two-factor/login", { body: await body(0) })).status).toBe(200);
+    expect((await twoFactorLogin(await body(1))).status).toBe(200);
+    expect(eventsOf(user.id, "user.login.success").map((event) => event.ipAddress)).toEqual(["203.0.113.8", undefined]);
+  });
+
   it("sends nothing for a type no webhook subscribes to", async () => {
     await call("PUT", `/api/webhook/${webhookId}`, { body: { webhook: { url: "https://receiver.example/events", eventsEnabled: { "user.delete": true } } } });
     try {

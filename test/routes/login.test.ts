@@ -210,6 +210,19 @@ describe("LOGIN_REQUIRES_API_KEY", () => {
     expect((await loggedIn(response)).user.id).toBe(user.id);
   });
 
+  it("checks an API key sent anyway: a wrong one is 401, a valid one makes the body's ipAddress the end user's", async () => {
+    const user = await createUser();
+    const open = { LOGIN_REQUIRES_API_KEY: "false" };
+    const body = { loginId: user.email, password: user.password, ipAddress: "203.0.113.44" };
+    const wrongKey = await call("POST", "/api/login", { apiKey: "not-an-api-key", body, vars: open });
+    expect(await emptyResponse(wrongKey)).toEqual({ status: 401, ...EMPTY });
+    expect((await call("POST", "/api/login", { body, vars: open })).status).toBe(200);
+    expect((await call("POST", "/api/login", { apiKey: null, body, vars: open })).status).toBe(200);
+    const records = await call("GET", `/api/system/login-record/search?userId=${user.id}`);
+    const { logins } = (await records.json()) as { logins: Array<{ ipAddress?: string }> };
+    expect(logins.map((record) => record.ipAddress)).toEqual([undefined, "203.0.113.44"]);
+  });
+
   it("still requires the API key when left at true", async () => {
     const user = await createUser();
     const response = await app.request("/api/login", loginInit(user.email, user.password), { ...env, LOGIN_REQUIRES_API_KEY: "true" });

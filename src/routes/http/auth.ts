@@ -43,5 +43,8 @@ function requireAuth(allowJwt: boolean) {
 export const requireApiKey = requireAuth(false);
 export const requireApiKeyOrJwt = requireAuth(true);
 
-/** `POST /api/login`: an API key, unless LOGIN_REQUIRES_API_KEY is false. */
-export const loginAuth = createMiddleware<AppEnv>((c, next) => (c.var.scope.config.loginRequiresApiKey ? requireApiKey(c, next) : next()));
+/** Where an API key is optional: a request may send none, but one it sends must be valid (its body's `ipAddress` is then believed). */
+export const optionalApiKey = createMiddleware<AppEnv>((c, next) => (c.req.header("Authorization")?.trim() ? requireApiKey(c, next) : next()));
+
+/** `POST /api/login`: an API key, unless LOGIN_REQUIRES_API_KEY is false (then optional). */
+export const loginAuth = createMiddleware<AppEnv>((c, next) => (c.var.scope.config.loginRequiresApiKey ? requireApiKey : optionalApiKey)(c, next));

@@ -5,14 +5,17 @@
 // built from the records on the first GET /api/openapi.json; nothing here runs per request.
 import type { Handler, Hono, MiddlewareHandler } from "hono";
 import type { ZodObject, ZodType } from "zod";
-import { loginAuth, requireApiKey, requireApiKeyOrJwt } from "./auth";
+import { loginAuth, optionalApiKey, requireApiKey, requireApiKeyOrJwt } from "./auth";
 import type { AppEnv } from "./context";
 import type { ResponseName } from "./openapi-document";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
-/** `login`: an API key unless LOGIN_REQUIRES_API_KEY is false (documented as an API key). */
-export type Security = "none" | "apiKey" | "apiKeyOrJwt" | "login";
+/**
+ * `optionalApiKey`: none needed, but an `Authorization` header must hold a valid API key. `login`: an
+ * API key, optional when LOGIN_REQUIRES_API_KEY is false (documented as required).
+ */
+export type Security = "none" | "optionalApiKey" | "apiKey" | "apiKeyOrJwt" | "login";
 
 export type Endpoint<P extends string = string> = {
   method: Method | Method[];
@@ -33,6 +36,7 @@ export type Endpoint<P extends string = string> = {
 
 const guards: Record<Security, MiddlewareHandler<AppEnv> | undefined> = {
   none: undefined,
+  optionalApiKey,
   apiKey: requireApiKey,
   apiKeyOrJwt: requireApiKeyOrJwt,
   login: loginAuth,

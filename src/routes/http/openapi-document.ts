@@ -242,6 +242,7 @@ export type ResponseName = keyof ReturnType<typeof schemas>["responses"];
 
 const securities: Record<Security, RouteConfig["security"]> = {
   none: [],
+  optionalApiKey: [{}, { ApiKey: [] }],
   apiKey: [{ ApiKey: [] }],
   apiKeyOrJwt: [{ ApiKey: [] }, { JWT: [] }, { AccessTokenCookie: [] }],
   login: [{ ApiKey: [] }],
