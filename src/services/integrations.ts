@@ -39,7 +39,10 @@ function requireCompleteWhenEnabled(twilio: TwilioIntegration, moved: boolean): 
   const blank = (field: string, message: string) => errors.push({ field: `${FIELD}.${field}`, type: "blank", message });
   if (!twilio.accountSID) blank("accountSID", "The account SID is required when the Twilio integration is enabled.");
   if (!twilio.authToken) {
-    blank("authToken", moved ? "The auth token is required again when [url] or [accountSID] changes." : "The auth token is required when the Twilio integration is enabled.");
+    blank(
+      "authToken",
+      moved ? "The auth token is required again when [url] or [accountSID] changes." : "The auth token is required when the Twilio integration is enabled.",
+    );
   }
   if (!twilio.fromPhoneNumber && !twilio.messagingServiceSid) {
     blank("fromPhoneNumber", "A from phone number or a messaging service SID is required when the Twilio integration is enabled.");

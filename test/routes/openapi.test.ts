@@ -55,8 +55,7 @@ async function answers(caller: { headers?: Record<string, string>; apiKey?: stri
 
 /** Whether `scheme`'s caller gets past the documented security: `{}` (optional) admits callers that send no Authorization header. */
 const allows = (operation: Operation, scheme: string) =>
-  operation.security.length === 0 ||
-  operation.security.some((option) => scheme in option || (Object.keys(option).length === 0 && scheme !== "JWT"));
+  operation.security.length === 0 || operation.security.some((option) => scheme in option || (Object.keys(option).length === 0 && scheme !== "JWT"));
 
 describe("OpenAPI description", () => {
   it("documents every route the app serves, and nothing else", () => {
