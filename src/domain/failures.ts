@@ -20,7 +20,10 @@ export type Problem =
   | { kind: "expired" }
   | { kind: "inactive" }
   | { kind: "too-many"; retryAfterSeconds: number; message: string }
-  | { kind: "too-large"; message: string };
+  | { kind: "too-large"; message: string }
+  /** A request carrying only the access_token cookie from another site, or with a body that is not JSON. */
+  | { kind: "cross-site" }
+  | { kind: "not-json" };
 
 /** A Problem as an exception, for code paths that unwind to the HTTP edge. */
 export class Failure extends Error {

@@ -6,6 +6,7 @@ import { passwordLogin, twoFactorLogin, type Authenticated } from "../services/l
 import { connectingIp, endUserIp } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
+import { fromAnotherSite } from "./http/origin";
 import { issueAccessToken } from "./http/jwt";
 import { loginRequest, tenantHeader, twoFactorLoginRequest } from "./http/requests";
 import { readJson } from "./http/validate";
@@ -19,9 +20,13 @@ const TRUST_COOKIE = "fusionauth.trust";
 const loginCookie = (name: string, value: string, maxAgeSeconds: number) =>
   `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly; Secure; SameSite=Lax`;
 
-/** The 200 of both login steps: the user, a JWT unless `noJWT`, and the trust id when one was issued. */
+/**
+ * The 200 of both login steps: the user, a JWT unless `noJWT`, and the trust id when one was issued;
+ * as cookies too, unless a page of another site called (it could log the browser in as its own user).
+ */
 async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise<Response> {
   const { config, now } = c.var.scope;
+  const setCookies = !fromAnotherSite(c);
   const body: Record<string, unknown> = { user: login.user };
   if (!login.noJWT) {
     if (!c.env.JWT_SIGNING_KEY) throw new Error("JWT_SIGNING_KEY is not configured");
@@ -33,11 +38,11 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise
       nowMs: now,
     });
     body.token = token;
-    c.header("Set-Cookie", loginCookie("access_token", token, config.jwtTtlSeconds), { append: true });
+    if (setCookies) c.header("Set-Cookie", loginCookie("access_token", token, config.jwtTtlSeconds), { append: true });
   }
   if (login.trustId) {
     body.twoFactorTrustId = login.trustId;
-    c.header("Set-Cookie", loginCookie(TRUST_COOKIE, login.trustId, config.twoFactorTrustIdTtlSeconds), { append: true });
+    if (setCookies) c.header("Set-Cookie", loginCookie(TRUST_COOKIE, login.trustId, config.twoFactorTrustIdTtlSeconds), { append: true });
   }
   return c.json(body, 200);
 }

@@ -7,6 +7,7 @@ import { secretsEqual } from "../../crypto/compare";
 import { fail } from "../../domain/failures";
 import { verifyAccessToken } from "./jwt";
 import type { AppEnv, Auth } from "./context";
+import { fromAnotherSite, hasNonJsonBody } from "./origin";
 
 const MAX_AUTHORIZATION_LENGTH = 8192;
 const JWT_SCHEME = /^(?:Bearer|JWT)\s+(\S+)$/i;
@@ -25,10 +26,23 @@ async function authenticate(c: Context<AppEnv>, allowJwt: boolean): Promise<Auth
   if (header && header.length > MAX_AUTHORIZATION_LENGTH) return null;
   if (header && (await isApiKey(c.env, header))) return { kind: "apiKey" };
   if (!allowJwt) return null;
-  const token = header ? JWT_SCHEME.exec(header)?.[1] : getCookie(c, "access_token");
+  const token = header ? JWT_SCHEME.exec(header)?.[1] : cookieToken(c);
   if (!token || !c.env.JWT_SIGNING_KEY) return null;
   const verified = await verifyAccessToken(token, c.env.JWT_SIGNING_KEY, c.var.scope.config.jwtIssuer);
   return verified ? { kind: "jwt", ...verified } : null;
+}
+
+/**
+ * The access_token cookie, which a browser sends with requests that other sites' pages make: it is a
+ * credential only for JSON requests from this service's own origin (a form or a `text/plain` fetch
+ * from elsewhere needs no CORS preflight, https://fetch.spec.whatwg.org/#cors-safelisted-request-header).
+ */
+function cookieToken(c: Context<AppEnv>): string | undefined {
+  const token = getCookie(c, "access_token");
+  if (token === undefined) return undefined;
+  if (fromAnotherSite(c)) throw fail({ kind: "cross-site" });
+  if (hasNonJsonBody(c)) throw fail({ kind: "not-json" });
+  return token;
 }
 
 function requireAuth(allowJwt: boolean) {

@@ -184,6 +184,11 @@ function schemas() {
     errors: json(errors, "The request was invalid: FusionAuth `Errors` JSON."),
     unauthorized: empty("Missing or wrong API key / JWT. Empty body."),
     notFound: empty("Not found. Empty body."),
+    crossSite: json(
+      errors,
+      "`[CrossSiteRequest]`: the access_token cookie was the only credential and the request came from another site's page (its `Origin`, or `Sec-Fetch-Site`).",
+    ),
+    notJson: json(errors, "`[UnsupportedMediaType]`: the access_token cookie was the only credential and the body was not `application/json`."),
     invalidCode: {
       description: "The `code` is not valid. Empty body.",
       headers: z.object({
@@ -252,7 +257,11 @@ const securities: Record<Security, RouteConfig["security"]> = {
 function operations({ requestBodies, pathParameters, responses }: ReturnType<typeof schemas>, endpoint: Endpoint): RouteConfig[] {
   const optional = /\/:\w+\?$/.exec(endpoint.path);
   const paths = optional ? [endpoint.path.slice(0, optional.index), endpoint.path.slice(0, -1)] : [endpoint.path];
-  const documented: Partial<Record<number, ResponseName>> = { ...(endpoint.security !== "none" && { 401: "unauthorized" }), ...endpoint.responses };
+  const documented: Partial<Record<number, ResponseName>> = {
+    ...(endpoint.security !== "none" && { 401: "unauthorized" }),
+    ...(endpoint.security === "apiKeyOrJwt" && { 403: "crossSite", 415: "notJson" }),
+    ...endpoint.responses,
+  };
   return [endpoint.method].flat().flatMap((method) =>
     paths.map((path): RouteConfig => {
       const names = [...path.matchAll(/:(\w+)/g)].map(([, name]) => name!);

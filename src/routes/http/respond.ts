@@ -58,6 +58,10 @@ function problemResponse(problem: Problem, nowMs: number): Response {
       return json(generalErrors("TooManyRequests", problem.message), 429, { "Retry-After": String(problem.retryAfterSeconds) });
     case "too-large":
       return json(generalErrors("TooLarge", problem.message), 413);
+    case "cross-site":
+      return json(generalErrors("CrossSiteRequest", "A request with only the access_token cookie must come from this service's own origin."), 403);
+    case "not-json":
+      return json(generalErrors("UnsupportedMediaType", "A request with only the access_token cookie must send its body as application/json."), 415);
     case "prevented":
       return loginPrevented(problem.prevention, nowMs);
     case "unauthorized":
