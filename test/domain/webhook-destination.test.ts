@@ -99,13 +99,18 @@ describe("webhookUrlProblem", () => {
     expect(webhookUrlProblem(url, false)).toMatch(/./);
   });
 
-  it.each(["http://receiver.example/", "ftp://receiver.example/", "javascript:alert(1)", "not a url", "", "https://user:pass@receiver.example/", "https://user@receiver.example/"])(
-    "refuses %j: only https, without a user name or password",
-    (url) => {
-      expect(allowed(url)).toBe(false);
-      expect(allowed(url, true)).toBe(false);
-    },
-  );
+  it.each([
+    "http://receiver.example/",
+    "ftp://receiver.example/",
+    "javascript:alert(1)",
+    "not a url",
+    "",
+    "https://user:pass@receiver.example/",
+    "https://user@receiver.example/",
+  ])("refuses %j: only https, without a user name or password", (url) => {
+    expect(allowed(url)).toBe(false);
+    expect(allowed(url, true)).toBe(false);
+  });
 
   it.each([
     "http://127.0.0.1:9/",
@@ -123,7 +128,14 @@ describe("webhookUrlProblem", () => {
   });
 
   it("keeps refusing everything else with the development setting", () => {
-    for (const url of ["http://10.0.0.1/", "https://169.254.169.254/", "http://192.168.1.1/", "http://[fe80::1]/", "http://receiver.example/", "https://intranet/"]) {
+    for (const url of [
+      "http://10.0.0.1/",
+      "https://169.254.169.254/",
+      "http://192.168.1.1/",
+      "http://[fe80::1]/",
+      "http://receiver.example/",
+      "https://intranet/",
+    ]) {
       expect(allowed(url, true), url).toBe(false);
     }
     expect(allowed("ws://127.0.0.1/", true)).toBe(false);
@@ -132,12 +144,24 @@ describe("webhookUrlProblem", () => {
 });
 
 describe("headerProblem", () => {
-  it.each(["Connection", "connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "TE", "Trailer", "Trailers", "Transfer-Encoding", "UPGRADE", "Host", "Content-Length", "Expect"])(
-    "refuses the hop-by-hop or framing header %s",
-    (name) => {
-      expect(headerProblem(name)?.type).toBe("invalid");
-    },
-  );
+  it.each([
+    "Connection",
+    "connection",
+    "Keep-Alive",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "Proxy-Connection",
+    "TE",
+    "Trailer",
+    "Trailers",
+    "Transfer-Encoding",
+    "UPGRADE",
+    "Host",
+    "Content-Length",
+    "Expect",
+  ])("refuses the hop-by-hop or framing header %s", (name) => {
+    expect(headerProblem(name)?.type).toBe("invalid");
+  });
 
   it.each(["Content-Type", "content-type", "X-FusionAuth-Signature-JWT"])("reserves %s, which the delivery sets", (name) => {
     expect(headerProblem(name)?.type).toBe("reserved");
@@ -152,7 +176,10 @@ describe("replacedHeaders", () => {
   const stored = { Authorization: "Bearer stored", "X-Empty": "" };
 
   it("keeps a stored value for an empty one towards the same url; new values replace; left out is removed", () => {
-    expect(replacedHeaders({ Authorization: "", "X-New": "n" }, stored, true)).toEqual({ headers: { Authorization: "Bearer stored", "X-New": "n" }, missing: [] });
+    expect(replacedHeaders({ Authorization: "", "X-New": "n" }, stored, true)).toEqual({
+      headers: { Authorization: "Bearer stored", "X-New": "n" },
+      missing: [],
+    });
     expect(replacedHeaders({ Authorization: "Bearer new" }, stored, true)).toEqual({ headers: { Authorization: "Bearer new" }, missing: [] });
     expect(replacedHeaders({}, stored, true)).toEqual({ headers: {}, missing: [] });
   });

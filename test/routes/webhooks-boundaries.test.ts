@@ -70,7 +70,14 @@ describe("the url: public https hosts only", () => {
   });
 
   it("takes loopback hosts, over http too, only with WEBHOOK_ALLOW_LOOPBACK=true (local development)", async () => {
-    for (const url of ["http://127.0.0.1:8787/hooks", "http://127.1/", "http://2130706433/", "http://[::1]:9000/", "http://localhost:3000/", "https://127.0.0.1/"]) {
+    for (const url of [
+      "http://127.0.0.1:8787/hooks",
+      "http://127.1/",
+      "http://2130706433/",
+      "http://[::1]:9000/",
+      "http://localhost:3000/",
+      "https://127.0.0.1/",
+    ]) {
       expect((await create({ url })).status, url).toBe(400);
       const { status, body } = await create({ url }, "/api/webhook", LOOPBACK_ALLOWED);
       expect(status, url).toBe(200);
@@ -79,7 +86,13 @@ describe("the url: public https hosts only", () => {
   });
 
   it("keeps refusing every other non-public host with WEBHOOK_ALLOW_LOOPBACK=true", async () => {
-    for (const url of ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "https://192.168.1.1/", "http://[fe80::1]/", "http://receiver.example/"]) {
+    for (const url of [
+      "http://169.254.169.254/latest/meta-data/",
+      "http://10.0.0.1/",
+      "https://192.168.1.1/",
+      "http://[fe80::1]/",
+      "http://receiver.example/",
+    ]) {
       const { status, body } = await create({ url }, "/api/webhook", LOOPBACK_ALLOWED);
       expect(status, url).toBe(400);
       expect(errorCodes(body)).toEqual(["[invalid]webhook.url"]);
@@ -96,14 +109,22 @@ describe("headers: none that belongs to the connection", () => {
     expect(await storedWebhooks()).toEqual(before);
   });
 
-  it.each(["Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "transfer-encoding", "Host", "Content-Length", "Expect"])(
-    "refuses %s",
-    async (name) => {
-      const { status, body } = await create({ url: RECEIVER, headers: { [name]: "x" } });
-      expect(status).toBe(400);
-      expect(errorCodes(body)).toEqual([`[invalid]webhook.headers.${name}`]);
-    },
-  );
+  it.each([
+    "Keep-Alive",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "TE",
+    "Trailer",
+    "Transfer-Encoding",
+    "transfer-encoding",
+    "Host",
+    "Content-Length",
+    "Expect",
+  ])("refuses %s", async (name) => {
+    const { status, body } = await create({ url: RECEIVER, headers: { [name]: "x" } });
+    expect(status).toBe(400);
+    expect(errorCodes(body)).toEqual([`[invalid]webhook.headers.${name}`]);
+  });
 });
 
 describe("header values: write-only, encrypted at rest", () => {
@@ -157,7 +178,11 @@ describe("header values: write-only, encrypted at rest", () => {
     expect(errorCodes(moved.body)).toEqual(["[blank]webhook.headers.Authorization"]);
     expect(await storedWebhooks()).toEqual(before);
 
-    const given = await put(webhook.id, { url: "https://elsewhere.example/hooks", eventsEnabled: { "user.login.success": true }, headers: { Authorization: "Bearer new" } });
+    const given = await put(webhook.id, {
+      url: "https://elsewhere.example/hooks",
+      eventsEnabled: { "user.login.success": true },
+      headers: { Authorization: "Bearer new" },
+    });
     expect(given.status).toBe(200);
     const received = receiver("https://elsewhere.example/hooks");
     await consume(message(webhook.id));
