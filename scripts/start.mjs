@@ -13,6 +13,9 @@
 // existed). It is printed only when the server reads .dev.vars: not when an --env-file or an
 // `--var API_KEYS:…` is given, as the tests do, so that their keys stay out of their logs.
 //
+// It also passes `--var WEBHOOK_ALLOW_LOOPBACK:true` (webhooks to a receiver on this machine) unless
+// an argument or the .dev.vars it reads sets that variable: see the comment where it is added.
+//
 // What is filtered, and why. A wrong or already used 2FA code is answered 421, as FusionAuth does.
 // Browsers treat 421 as "Misdirected Request" (RFC 9110 §15.5.20): Chromium and Firefox resend the
 // request once on a new connection and drop the one the 421 came on (the Fetch standard's
