@@ -67,7 +67,8 @@ export function webhookUrlProblem(url: string, allowLoopback: boolean): string |
     return "The url is not a URL.";
   }
   if (parsed.username || parsed.password) return "The url may not carry a user name or password: send a credential in a header.";
-  const host = hostKind(parsed.hostname.replace(/\.$/, ""));
+  // A name may end in dots (`localhost..` is one the parser keeps): the same host without them.
+  const host = hostKind(parsed.hostname.replace(/\.+$/, ""));
   if (host === "loopback") {
     if (!allowLoopback) return "The url is a loopback address, allowed only when WEBHOOK_ALLOW_LOOPBACK is true (local development).";
     return ["http:", "https:"].includes(parsed.protocol) ? undefined : "The url must be http or https.";
