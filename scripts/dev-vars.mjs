@@ -16,6 +16,7 @@ if (!existsSync(path)) {
       `JWT_SIGNING_KEY=${randomBytes(32).toString("base64url")}`,
       `ENCRYPTION_KEY=dev1:${randomBytes(32).toString("base64")}`,
       "DEMO_ENABLED=true", // the /demo page; wrangler.toml keeps it off for deploys
+      "WEBHOOK_ALLOW_LOOPBACK=true", // webhooks to a receiver on this machine; off unless set
       "",
     ].join("\n"),
     { mode: 0o600 },

@@ -13,6 +13,9 @@
 // existed). It is printed only when the server reads .dev.vars: not when an --env-file or an
 // `--var API_KEYS:…` is given, as the tests do, so that their keys stay out of their logs.
 //
+// It also passes `--var WEBHOOK_ALLOW_LOOPBACK:true` (webhooks to a receiver on this machine) unless
+// an argument or the .dev.vars it reads sets that variable: see the comment where it is added.
+//
 // What is filtered, and why. A wrong or already used 2FA code is answered 421, as FusionAuth does.
 // Browsers treat 421 as "Misdirected Request" (RFC 9110 §15.5.20): Chromium and Firefox resend the
 // request once on a new connection and drop the one the 421 came on (the Fetch standard's
@@ -51,7 +54,13 @@ const REPORT_TAIL = /^\s*$|^\s+(?:stack: )?\S*workerd@[0-9a-f]+/;
 
 const given = process.argv.slice(2);
 const isGiven = (flag) => given.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
-const args = ["dev", ...DEFAULTS.filter(([flag]) => !isGiven(flag)).flat(), ...given];
+const givesVar = (name) => given.some((arg) => arg.startsWith(`${name}:`) || arg.startsWith(`--var=${name}:`));
+const base = ["dev", ...DEFAULTS.filter(([flag]) => !isGiven(flag)).flat(), ...given];
+// Webhooks to a receiver on this machine (docs/events-and-webhooks.md) need WEBHOOK_ALLOW_LOOPBACK,
+// which deploys leave off. scripts/dev-vars.mjs writes it into new .dev.vars files; for one written
+// before it existed it is passed here, unless an argument or the .dev.vars file sets it.
+const loopback = givesVar("WEBHOOK_ALLOW_LOOPBACK") || devVar("WEBHOOK_ALLOW_LOOPBACK") !== undefined ? [] : ["--var", "WEBHOOK_ALLOW_LOOPBACK:true"];
+const args = [...base, ...loopback];
 
 const env = { ...process.env };
 env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
@@ -97,26 +106,32 @@ child.on("exit", (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
 });
 
-/** The value of the last `--flag value` or `--flag=value` in `args`. */
+/** The value of the last `--flag value` or `--flag=value` in wrangler's arguments. */
 function valueOf(flag) {
   let value;
-  args.forEach((arg, i) => {
-    if (arg === flag) value = args[i + 1];
+  base.forEach((arg, i) => {
+    if (arg === flag) value = base[i + 1];
     else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
   });
   return value;
 }
 
-/** The first API key of the .dev.vars the server reads, or undefined when it reads none (or its keys came from elsewhere). */
-function devApiKey() {
-  if (isGiven("--env-file") || args.some((arg) => /^(?:--var=)?API_KEYS:/.test(arg))) return undefined;
+/** Variable `name` of the .dev.vars the server reads, or undefined when it reads none (an --env-file is given) or the file has no such line. */
+function devVar(name) {
+  if (isGiven("--env-file")) return undefined;
   const env = valueOf("--env") ?? valueOf("-e");
   const file = [env && `../.dev.vars.${env}`, "../.dev.vars"]
     .filter(Boolean)
-    .map((name) => new URL(name, import.meta.url))
+    .map((path) => new URL(path, import.meta.url))
     .find((url) => existsSync(url));
   if (!file) return undefined;
-  return /^API_KEYS=([^,\n]*)/m.exec(readFileSync(file, "utf8"))?.[1]?.trim() || undefined;
+  return new RegExp(`^${name}=(.*)$`, "m").exec(readFileSync(file, "utf8"))?.[1]?.trim();
+}
+
+/** The first API key of the .dev.vars the server reads, or undefined when it reads none (or its keys came from elsewhere). */
+function devApiKey() {
+  if (givesVar("API_KEYS")) return undefined;
+  return devVar("API_KEYS")?.split(",")[0]?.trim() || undefined;
 }
 
 /** The status of GET `url` (self-signed certificates accepted: wrangler's --local-protocol https), or 0 if no answer. */

@@ -37,5 +37,6 @@ declare namespace Cloudflare {
     TWILIO_MESSAGING_SERVICE_SID?: string;
     TWILIO_URL?: string;
     WEBHOOK_RETRY_BASE_SECONDS?: string;
+    WEBHOOK_ALLOW_LOOPBACK?: string;
   }
 }

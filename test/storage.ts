@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { loginIdName } from "../src/crypto/login-id-name";
 import { openTwoFactorId } from "../src/crypto/two-factor-id";
 import type { Account, Challenge } from "../src/domain/account";
+import { readWebhooks, type StoredWebhook } from "../src/kv/webhooks";
 
 /** The KV keys (src/kv/*.ts). */
 export const kvKeys = {
@@ -69,4 +70,15 @@ export async function expireChallenge(twoFactorId: string): Promise<void> {
   await editAccount(userId, (account) => {
     account.guard.challenges[key]!.expiresAt = Date.now() - 1_000;
   });
+}
+
+/** The webhooks as KV keeps them (one document). */
+export const storedWebhooks = async (): Promise<StoredWebhook[]> => (await env.KV.get<StoredWebhook[]>(kvKeys.webhooks, "json")) ?? [];
+
+/** Edits the stored webhooks, then reads them back so that this isolate's copy (which deliveries use) is the edited one. */
+export async function editStoredWebhooks(edit: (webhooks: StoredWebhook[]) => void): Promise<void> {
+  const webhooks = await storedWebhooks();
+  edit(webhooks);
+  await env.KV.put(kvKeys.webhooks, JSON.stringify(webhooks));
+  await readWebhooks(env.KV);
 }

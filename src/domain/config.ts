@@ -35,7 +35,8 @@ export type ConfigVars = Partial<
     | "TWO_FACTOR_LOCKOUT_FAILURES"
     | "TWO_FACTOR_LOCKOUT_SECONDS"
     | "TWO_FACTOR_TRUST_ID_TTL_SECONDS"
-    | "LOGIN_REPLICA_DELAY_SECONDS",
+    | "LOGIN_REPLICA_DELAY_SECONDS"
+    | "WEBHOOK_ALLOW_LOOPBACK",
     string
   >
 >;
@@ -73,6 +74,8 @@ export type Config = {
       maxPerCountryPerHour: { byCountry: Record<string, number>; otherCountries: number };
     };
   };
+  /** Webhooks may post to loopback hosts, over http too (local development only; src/domain/webhook-destination.ts). */
+  webhookAllowLoopback: boolean;
 };
 
 export const DEFAULTS = {
@@ -144,6 +147,7 @@ export function parseConfig(env: ConfigVars): Config {
       maxPerPhonePerHour: positiveInt(env.SMS_MAX_PER_PHONE_PER_HOUR, DEFAULTS.smsMaxPerPhonePerHour),
       guard: smsGuard(env, defaultPhoneRegion),
     },
+    webhookAllowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === "true",
   };
 }
 

@@ -1,13 +1,16 @@
 // The webhooks (FusionAuth Webhook API) in KV, as one document: they are configuration, written by an
-// operator and read on every event. Each signing key is AES-GCM encrypted, bound to its webhook.
+// operator and read on every event. Each signing key is AES-GCM encrypted, bound to its webhook, and
+// so is each header's value (a header often carries the receiver's credential), bound to the
+// webhook and the header's name.
 // Emitting an event reads the list at most once per isolate every few seconds; a change made through
 // the API reaches this isolate at once, and others within seconds plus KV's propagation (up to a minute,
 // https://developers.cloudflare.com/kv/concepts/how-kv-works/).
 import { decrypt, encrypt } from "../crypto/keyring";
 import type { EventType } from "../domain/events";
+import { MAX_WEBHOOK_HEADERS } from "../domain/webhook-destination";
 import { IsolateCopy } from "./isolate-copy";
 
-/** What an operator sets (FusionAuth's field names); the signing key is separate and write-only. */
+/** What an operator sets (FusionAuth's field names); the signing key is separate and write-only, and so are the headers' values. */
 export type WebhookSettings = {
   url: string;
   eventsEnabled: Partial<Record<EventType, boolean>>;
@@ -21,8 +24,12 @@ export type WebhookSettings = {
 
 export type Webhook = WebhookSettings & { id: string; insertInstant: number; lastUpdateInstant: number };
 
-/** As stored: with the signing key sealed. */
-export type StoredWebhook = Webhook & { sealedSigningKey: string };
+/**
+ * As stored: the signing key and the headers' values sealed. Webhooks stored before header values
+ * were sealed have them in plain text (`headers`): read as they are, sealed when the list is next
+ * written (`withSealedHeaders`).
+ */
+export type StoredWebhook = Omit<Webhook, "headers"> & { sealedSigningKey: string; sealedHeaders?: Record<string, string>; headers?: Record<string, string> };
 
 const KEY = "v1:webhooks";
 /**
@@ -54,20 +61,51 @@ export async function writeWebhooks(kv: KVNamespace, webhooks: StoredWebhook[]):
 }
 
 const keyContext = (webhookId: string) => `webhooks.${webhookId}.signingKey`;
+const headerContext = (webhookId: string, name: string) => `webhooks.${webhookId}.headers.${name}`;
 
-export function sealSigningKey(encryptionKey: string | undefined, webhookId: string, signingKey: string): Promise<string> {
-  return encrypt(encryptionKey, new TextEncoder().encode(signingKey), keyContext(webhookId));
+const seal = (encryptionKey: string | undefined, text: string, context: string) => encrypt(encryptionKey, new TextEncoder().encode(text), context);
+
+/** Values this isolate has decrypted, by context and sealed form: deliveries then cost no AES-GCM. */
+const opened = new Map<string, string>();
+
+async function open(encryptionKey: string | undefined, sealed: string, context: string): Promise<string> {
+  const cacheKey = `${context} ${sealed}`;
+  let value = opened.get(cacheKey);
+  if (value === undefined) {
+    value = new TextDecoder().decode(await decrypt(encryptionKey, sealed, context));
+    if (opened.size >= MAX_WEBHOOKS * (MAX_WEBHOOK_HEADERS + 1)) opened.clear();
+    opened.set(cacheKey, value);
+  }
+  return value;
 }
 
-/** Signing keys this isolate has decrypted, by their sealed form: deliveries then cost no AES-GCM. */
-const signingKeys = new Map<string, string>();
+export const sealSigningKey = (encryptionKey: string | undefined, webhookId: string, signingKey: string): Promise<string> =>
+  seal(encryptionKey, signingKey, keyContext(webhookId));
 
-export async function signingKeyOf(encryptionKey: string | undefined, webhook: StoredWebhook): Promise<string> {
-  let key = signingKeys.get(webhook.sealedSigningKey);
-  if (key === undefined) {
-    key = new TextDecoder().decode(await decrypt(encryptionKey, webhook.sealedSigningKey, keyContext(webhook.id)));
-    if (signingKeys.size >= MAX_WEBHOOKS) signingKeys.clear();
-    signingKeys.set(webhook.sealedSigningKey, key);
-  }
-  return key;
+export const signingKeyOf = (encryptionKey: string | undefined, webhook: StoredWebhook): Promise<string> =>
+  open(encryptionKey, webhook.sealedSigningKey, keyContext(webhook.id));
+
+/** Each header's value sealed, bound to webhook `webhookId` and the header's name. */
+export async function sealHeaders(encryptionKey: string | undefined, webhookId: string, headers: Record<string, string>): Promise<Record<string, string>> {
+  const sealed = Object.entries(headers).map(async ([name, value]) => [name, await seal(encryptionKey, value, headerContext(webhookId, name))] as const);
+  return Object.fromEntries(await Promise.all(sealed));
+}
+
+/** A webhook's headers with their values: opened, or as stored in plain text before values were sealed. */
+export async function headersOf(encryptionKey: string | undefined, webhook: StoredWebhook): Promise<Record<string, string>> {
+  if (!webhook.sealedHeaders) return webhook.headers ?? {};
+  const headers = Object.entries(webhook.sealedHeaders).map(
+    async ([name, sealed]) => [name, await open(encryptionKey, sealed, headerContext(webhook.id, name))] as const,
+  );
+  return Object.fromEntries(await Promise.all(headers));
+}
+
+/** The names of a webhook's headers (their values are write-only). */
+export const headerNamesOf = (webhook: StoredWebhook): string[] => Object.keys(webhook.sealedHeaders ?? webhook.headers ?? {});
+
+/** `webhook` with header values stored in plain text (before they were sealed) sealed. */
+export async function withSealedHeaders(encryptionKey: string | undefined, webhook: StoredWebhook): Promise<StoredWebhook> {
+  if (!webhook.headers) return webhook;
+  const { headers, ...rest } = webhook;
+  return { ...rest, sealedHeaders: await sealHeaders(encryptionKey, webhook.id, headers) };
 }

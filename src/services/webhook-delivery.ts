@@ -9,12 +9,16 @@
 // in wrangler.toml the last attempt comes about 50 minutes after the first; then Queues moves the
 // message to the dead-letter queue (https://developers.cloudflare.com/queues/configuration/dead-letter-queues/),
 // whose consumer logs it and keeps it in KV (GET /api/webhook/dead-letters). Delivery is at least
-// once: receivers de-duplicate by the event id.
+// once: receivers de-duplicate by the event id. The url and headers are checked again at each
+// delivery (src/domain/webhook-destination.ts), for webhooks stored before those rules: a url now
+// refused is not fetched, and a header that belongs to the connection is left out.
 import type { EventMessage } from "../domain/events";
+import { headerProblem, webhookUrlProblem } from "../domain/webhook-destination";
 import { SIGNATURE_HEADER } from "../domain/webhook-signature";
 import { signBody } from "../crypto/webhook-signature";
 import { keepDeadLetter } from "../kv/webhook-dead-letters";
-import { recentWebhooks, signingKeyOf, type StoredWebhook } from "../kv/webhooks";
+import { headersOf, recentWebhooks, signingKeyOf, type StoredWebhook } from "../kv/webhooks";
+import { readConfig } from "../kv/config";
 
 /** The dead-letter queue's name, as in wrangler.toml: its batches are kept, not delivered. */
 export const DEAD_LETTER_QUEUE = "legacy-two-factor-events-dead";
@@ -52,6 +56,12 @@ async function deliver(env: Env, webhooks: StoredWebhook[], message: Message<Eve
     console.log(JSON.stringify({ event: "webhook.dropped", ...line }));
     return message.ack();
   }
+  const refusal = webhookUrlProblem(webhook.url, readConfig(env).webhookAllowLoopback);
+  if (refusal) {
+    // A retry would meet the same rule: the event is dropped, and the line says why (not the url).
+    console.warn(JSON.stringify({ event: "webhook.refused", ...line, reason: refusal }));
+    return message.ack();
+  }
   const attempt = await post(env, webhook, JSON.stringify({ event }));
   if (attempt.ok) {
     console.log(JSON.stringify({ event: "webhook.delivered", ...line }));
@@ -65,7 +75,8 @@ async function deliver(env: Env, webhooks: StoredWebhook[], message: Message<Eve
 
 async function post(env: Env, webhook: StoredWebhook, text: string): Promise<Attempt> {
   const body = new TextEncoder().encode(text);
-  const headers = new Headers(webhook.headers);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(await headersOf(env.ENCRYPTION_KEY, webhook))) if (!headerProblem(name)) headers.append(name, value);
   headers.set("Content-Type", "application/json");
   if (webhook.signatureConfiguration.enabled) headers.set(SIGNATURE_HEADER, await signBody(body, await signingKeyOf(env.ENCRYPTION_KEY, webhook), Date.now()));
   try {

@@ -120,6 +120,9 @@ export async function startServers(
         // waits for a retry to reach a receiver that was down.
         "--var",
         "WEBHOOK_RETRY_BASE_SECONDS:1",
+        // The receivers of test/e2e/webhooks.test.ts and of the webhook walk-through listen on 127.0.0.1.
+        "--var",
+        "WEBHOOK_ALLOW_LOOPBACK:true",
         ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
         "--show-interactive-dev-session=false",
       ],

@@ -3,10 +3,15 @@
 // signs them (https://fusionauth.io/docs/extend/events-and-webhooks/signing), and verified here with
 // node:crypto. A receiver that is down when the first attempt comes gets the event from a retry once
 // it is up: global-setup.ts runs the server with WEBHOOK_RETRY_BASE_SECONDS=1, so retries come after
-// 1 s, 2 s, 4 s … instead of 10 s, 20 s, 40 s ….
+// 1 s, 2 s, 4 s … instead of 10 s, 20 s, 40 s …, and with WEBHOOK_ALLOW_LOOPBACK=true, which lets
+// webhooks reach 127.0.0.1 and nothing else that is not public. The verifiers docs/events-and-webhooks.md
+// gives (its Web Crypto function and its walk-through's receiver), run as written, refuse a
+// delivery signed more than 5 minutes ago: a captured delivery cannot be replayed later.
+import { execFile } from "node:child_process";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TwoFactorDelivery } from "@fusionauth/typescript-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -233,5 +238,91 @@ describe("a receiver that is down for a while", () => {
     const events = await late.waitFor(user.id, ["user.create", "user.login.success"]);
     expect(events.find((event) => event.type === "user.login.success")!.info).toEqual({ authenticationType: "PASSWORD", twoFactor: "not-enabled" });
     for (const delivery of late.deliveries) expect(verifyDelivery(delivery, webhook.signingKey)).toBe(true);
+  });
+});
+
+describe("the server's rules, with WEBHOOK_ALLOW_LOOPBACK=true", () => {
+  it.each(["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "https://192.168.0.1/", "http://[fd00::1]/"])(
+    "refuses %s: loopback is the only non-public host the development setting allows",
+    async (url) => {
+      const response = await raw("POST", "/api/webhook", { headers: { Authorization: e2e.apiKey }, body: { webhook: { url } } });
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ fieldErrors: { "webhook.url": [{ code: "[invalid]webhook.url" }] } });
+    },
+  );
+
+  it("never answers a header's value", async () => {
+    const token = `Bearer ${"e2e-receiver-token-".repeat(2)}`;
+    const created = await raw("POST", "/api/webhook", {
+      headers: { Authorization: e2e.apiKey },
+      body: { webhook: { url: "https://receiver.example/hooks", headers: { Authorization: token } } },
+    });
+    expect(created.status).toBe(200);
+    const { id } = (JSON.parse(created.body) as { webhook: { id: string } }).webhook;
+    webhookIds.push(id);
+    const listed = await raw("GET", "/api/webhook", { headers: { Authorization: e2e.apiKey } });
+    expect(created.body + listed.body).not.toContain(token);
+    expect((JSON.parse(created.body) as { webhook: { headers: unknown } }).webhook.headers).toEqual({ Authorization: "" });
+  });
+});
+
+describe("the documented verifiers (docs/events-and-webhooks.md), run as written", () => {
+  const DOC = readFileSync(join(import.meta.dirname, "..", "..", "docs", "events-and-webhooks.md"), "utf8");
+  const KEY = "a-receiver-shared-signing-key-0123456789";
+  const USER_ID = "00000000-0000-4000-8000-000000000024";
+  const body = Buffer.from(JSON.stringify({ event: { type: "user.login.success", id: "e", userId: USER_ID, user: { email: "replay@example.com" } } }));
+
+  /** The X-FusionAuth-Signature-JWT FusionAuth would send for `body`, signed `ageSeconds` ago. */
+  function signature(ageSeconds: number): string {
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const claims = { iat: Math.floor(Date.now() / 1000) - ageSeconds, request_body_sha256: createHash("sha256").update(body).digest("base64") };
+    const signed = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+    return `${signed}.${createHmac("sha256", KEY).update(signed).digest("base64url")}`;
+  }
+
+  it("the Web Crypto function refuses a delivery signed over 5 minutes ago (or ahead)", async () => {
+    const code = /## Verifying a signature[\s\S]*?```js\n([\s\S]*?)```/.exec(DOC)![1]!;
+    const verify = new Function(`${code}; return verifyFusionAuthSignature;`)() as (jwt: string, body: Uint8Array, key: string) => Promise<boolean>;
+    expect(await verify(signature(2), body, KEY)).toBe(true);
+    expect(await verify(signature(2), body, "another-signing-key-0123456789abcdef")).toBe(false);
+    expect(await verify(signature(6 * 60), body, KEY)).toBe(false);
+    expect(await verify(signature(24 * 3600), body, KEY)).toBe(false);
+    expect(await verify(signature(-6 * 60), body, KEY)).toBe(false);
+  });
+
+  it("the walk-through's receiver answers 401 to a delivery signed over 5 minutes ago, and 200 to a fresh one", async () => {
+    const script = /cat > "\$DIR\/receiver\.mjs" <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(DOC)![1]!;
+    const dir = mkdtempSync(join(tmpdir(), "webhook-receiver-"));
+    try {
+      writeFileSync(join(dir, "receiver.mjs"), script);
+      /** Starts the receiver, posts one delivery signed `ageSeconds` ago; answers the status and how the receiver ended. */
+      const deliver = async (ageSeconds: number) => {
+        const portFile = join(dir, `port-${ageSeconds}`);
+        const ended = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          execFile(
+            process.execPath,
+            [join(dir, "receiver.mjs")],
+            { env: { ...process.env, SIGNING_KEY: KEY, USER_ID, PORT_FILE: portFile }, timeout: 20_000 },
+            (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
+          );
+        });
+        for (const deadline = Date.now() + 10_000; !existsSync(portFile) || !readFileSync(portFile, "utf8");) {
+          if (Date.now() > deadline) throw new Error("the receiver did not start");
+          await sleep(50);
+        }
+        const response = await fetch(`http://127.0.0.1:${readFileSync(portFile, "utf8")}/`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-FusionAuth-Signature-JWT": signature(ageSeconds) },
+          body,
+        });
+        return { status: response.status, ...(await ended) };
+      };
+      const replayed = await deliver(6 * 60);
+      expect(replayed).toMatchObject({ status: 401, code: 1 });
+      const fresh = await deliver(1);
+      expect(fresh).toMatchObject({ status: 200, code: 0, stdout: "verified user.login.success of replay@example.com\n" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

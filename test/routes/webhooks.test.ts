@@ -4,35 +4,14 @@
 // `createMessageBatch`: a receiver verifies the X-FusionAuth-Signature-JWT with the webhook's key;
 // failures, timeouts and redirects are retried with the documented backoff; the dead-letter queue's
 // consumer keeps what no retry delivered.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { decrypt } from "../../src/crypto/keyring";
-import { newEvent, type EventMessage } from "../../src/domain/events";
-import worker from "../../src/index";
+import type { EventMessage } from "../../src/domain/events";
 import { DEAD_LETTER_QUEUE, retryDelaySeconds } from "../../src/services/webhook-delivery";
 import { call, captureConsole } from "../helpers";
 import { kvKeys } from "../storage";
-
-type WebhookBody = {
-  id: string;
-  url: string;
-  eventsEnabled: Record<string, boolean>;
-  headers: Record<string, string>;
-  connectTimeout: number;
-  readTimeout: number;
-  description?: string;
-  signatureConfiguration: { enabled: boolean; signingKey?: string };
-  insertInstant: number;
-  lastUpdateInstant: number;
-};
-
-async function create(webhook: Record<string, unknown>, path = "/api/webhook") {
-  const response = await call("POST", path, { body: { webhook } });
-  return { status: response.status, body: (await response.json()) as { webhook: WebhookBody; fieldErrors?: Record<string, { code: string }[]> } };
-}
-
-const RECEIVER = "https://receiver.example/hooks";
+import { consume, create, deliveringWebhook, EVENTS_QUEUE, message, RECEIVER, receiver, SIGNING_KEY, type WebhookBody } from "./webhooks-support";
 
 describe("POST /api/webhook", () => {
   it("creates a webhook with FusionAuth's timeout defaults and a generated 256-bit signing key, answered once", async () => {
@@ -144,14 +123,14 @@ describe("GET, PUT and DELETE /api/webhook/{id}", () => {
     expect(JSON.stringify(listed)).not.toContain(signatureConfiguration.signingKey);
 
     const replaced = await call("PUT", `/api/webhook/${id}`, {
-      body: { webhook: { url: "http://127.0.0.1:9/other", eventsEnabled: { "user.delete": true }, readTimeout: 500 } },
+      body: { webhook: { url: "https://other-receiver.example/other", eventsEnabled: { "user.delete": true }, readTimeout: 500 } },
     });
     expect(replaced.status).toBe(200);
     const { webhook } = (await replaced.json()) as { webhook: WebhookBody };
     // PUT replaces: what the body leaves out is back to its default.
     expect(webhook).toEqual({
       id,
-      url: "http://127.0.0.1:9/other",
+      url: "https://other-receiver.example/other",
       eventsEnabled: { "user.delete": true },
       headers: {},
       connectTimeout: 1000,
@@ -182,67 +161,9 @@ describe("GET, PUT and DELETE /api/webhook/{id}", () => {
 });
 
 describe("delivery (the queue consumer)", () => {
-  const EVENTS_QUEUE = "legacy-two-factor-events";
-  const SIGNING_KEY = "a-receiver-shared-signing-key-0123456789";
-
   afterEach(() => {
     vi.restoreAllMocks();
   });
-
-  /** A webhook subscribed to user.login.success at its own receiver URL. */
-  async function deliveringWebhook(settings: Record<string, unknown> = {}) {
-    const url = `https://receiver.example/deliveries/${crypto.randomUUID()}`;
-    const { status, body } = await create({
-      url,
-      eventsEnabled: { "user.login.success": true },
-      headers: { Authorization: "Bearer receiver-token" },
-      signatureConfiguration: { enabled: true, signingKey: SIGNING_KEY },
-      ...settings,
-    });
-    expect(status).toBe(200);
-    return { id: body.webhook.id, url };
-  }
-
-  const message = (webhookId: string): EventMessage => ({
-    webhookId,
-    event: newEvent(
-      { type: "user.login.success", userId: crypto.randomUUID(), ipAddress: "203.0.113.9", info: { authenticationType: "PASSWORD", twoFactor: "code" } },
-      crypto.randomUUID(),
-      Date.now(),
-    ),
-  });
-
-  /**
-   * Runs the Worker's queue handler on one message (`attempts`: 1 for the first delivery) and answers
-   * what it decided: acked, or retried after `retryDelays` seconds (the pool's result has no delays).
-   */
-  async function consume(body: EventMessage, attempts = 1, queue = EVENTS_QUEUE, bindings: Env = env) {
-    const batch = createMessageBatch<EventMessage>(queue, [{ id: `message-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body }]);
-    const retryDelays: Array<number | undefined> = [];
-    for (const message of batch.messages) {
-      const retry = message.retry.bind(message);
-      vi.spyOn(message, "retry").mockImplementation((options) => {
-        retryDelays.push(options?.delaySeconds);
-        retry(options);
-      });
-    }
-    const ctx = createExecutionContext();
-    await worker.queue(batch, bindings);
-    return { ...(await getQueueResult(batch, ctx)), retryDelays };
-  }
-
-  /** A receiver behind `url` answering with `answer`; keeps the requests it got. */
-  function receiver(url: string, answer: (request: Request) => Promise<Response> | Response = () => new Response(null, { status: 204 })) {
-    const received: Request[] = [];
-    const realFetch = globalThis.fetch;
-    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-      const request = new Request(input, init);
-      if (request.url !== url) return realFetch(input, init);
-      received.push(request.clone());
-      return Promise.resolve(answer(request));
-    });
-    return received;
-  }
 
   const base64Url = (bytes: Uint8Array) =>
     btoa(String.fromCharCode(...bytes))

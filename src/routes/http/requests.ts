@@ -8,7 +8,8 @@ import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
 import { TWO_FACTOR_DELIVERIES, type UserInput } from "../../domain/user-input";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../domain/password";
 import type { TwoFactorDelivery } from "../../domain/user";
-import { MIN_SIGNING_KEY_BYTES, SIGNATURE_HEADER } from "../../domain/webhook-signature";
+import { headerProblem, MAX_WEBHOOK_HEADERS } from "../../domain/webhook-destination";
+import { MIN_SIGNING_KEY_BYTES } from "../../domain/webhook-signature";
 import { codeField, fusionAuthId } from "./validate";
 
 // No white space, control, format (e.g. bidi overrides) or lone surrogate characters: login ids are
@@ -205,10 +206,8 @@ export const trustRevokeQuery = z.object({
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
 export const DEFAULT_READ_TIMEOUT_MS = 2000;
 const MAX_TIMEOUT_MS = 60_000;
-const MAX_WEBHOOK_HEADERS = 20;
-/** A header name is an RFC 9110 §5.6.2 token; these are set by the delivery itself. */
+/** A header name is an RFC 9110 §5.6.2 token. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
-const RESERVED_HEADERS = new Set(["content-type", "content-length", "host", SIGNATURE_HEADER.toLowerCase()]);
 /** Visible ASCII, spaces and tabs: no CR, LF or NUL (RFC 9110 §5.5), nothing a Headers object would refuse. */
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
@@ -222,7 +221,10 @@ const timeout = (fallback: number) =>
     .describe(`Milliseconds (default ${fallback}, FusionAuth's). With the other timeout, bounds a delivery.`);
 
 const webhookFields = z.object({
-  url: z.url({ protocol: /^https?$/ }).max(2048),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .describe("A public `https` host; loopback (also over `http`) only when `WEBHOOK_ALLOW_LOOPBACK` is `true`, for local development."),
   eventsEnabled: z
     .partialRecord(z.enum(EVENT_TYPES), z.boolean(), {
       // Keys outside the enum are reported as `unrecognized_keys`, a code zod's types do not list here.
@@ -238,11 +240,16 @@ const webhookFields = z.object({
     .superRefine((headers, context) => {
       const names = Object.keys(headers);
       if (names.length > MAX_WEBHOOK_HEADERS) context.addIssue({ code: "custom", message: `[tooMany]At most ${MAX_WEBHOOK_HEADERS} headers.` });
-      for (const name of names.filter((name) => RESERVED_HEADERS.has(name.toLowerCase())))
-        context.addIssue({ code: "custom", path: [name], message: `[reserved]The delivery sets the ${name} header itself.` });
+      for (const name of names) {
+        const problem = headerProblem(name);
+        if (problem) context.addIssue({ code: "custom", path: [name], message: `[${problem.type}]${problem.message}` });
+      }
     })
     .nullish()
-    .describe("Sent with every delivery."),
+    .describe(
+      "Sent with every delivery; not the connection's own (`Connection`, `Upgrade`, `Transfer-Encoding`, …) nor `Content-Type` or the signature header. " +
+        "Values are write-only: answered as empty strings, and in a PUT an empty value keeps the stored one while the `url` stays the same.",
+    ),
   connectTimeout: timeout(DEFAULT_CONNECT_TIMEOUT_MS),
   readTimeout: timeout(DEFAULT_READ_TIMEOUT_MS),
   description: z.string().trim().max(256).nullish(),
