@@ -6,10 +6,11 @@ import { describe, expect, it } from "vitest";
 import { encodeBase64Url } from "../../src/domain/encoding";
 import { issueAccessToken, verifyAccessToken } from "../../src/routes/http/jwt";
 import { accessToken, call, createUser, emptyResponse, JWT_SIGNING_KEY } from "../helpers";
+import { readAccount } from "../storage";
 
 const KEY = "unit-test-signing-key-0123456789abcdef";
 const ISSUER = "acme.com";
-const USER = { id: "4d3c2b1a-0000-4000-8000-00000000abcd", email: "neo@example.com" };
+const USER = { id: "4d3c2b1a-0000-4000-8000-00000000abcd", email: "neo@example.com", tokenStamp: "stamp" };
 const EMPTY = { contentType: null, body: "" };
 
 const issue = (options: Partial<Parameters<typeof issueAccessToken>[1]> = {}) =>
@@ -20,7 +21,7 @@ const decodePart = (text: string) => JSON.parse(atob(text.replace(/-/g, "+").rep
 
 function claimsFor(subject: string, issuer = ISSUER) {
   const iat = Math.floor(Date.now() / 1000);
-  return { sub: subject, iss: issuer, iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD" };
+  return { sub: subject, iss: issuer, iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD", tokenStamp: "stamp" };
 }
 
 /** `alg: none`: a header, a payload and an empty signature. */
@@ -37,10 +38,15 @@ async function hmacSignedAs(alg: string, claims: object, key: string): Promise<s
 describe("issueAccessToken and verifyAccessToken", () => {
   it("verifies a token it issued and returns its subject", async () => {
     const token = await issue();
-    expect(await verifyAccessToken(token, KEY, ISSUER)).toMatchObject({ userId: USER.id });
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toEqual({ userId: USER.id, tokenStamp: USER.tokenStamp });
     const [header, payload] = token.split(".") as [string, string];
     expect(decodePart(header)).toMatchObject({ alg: "HS256", typ: "JWT" });
-    expect(decodePart(payload)).toMatchObject({ sub: USER.id, iss: ISSUER, email: USER.email });
+    expect(decodePart(payload)).toMatchObject({ sub: USER.id, iss: ISSUER, email: USER.email, tokenStamp: USER.tokenStamp });
+  });
+
+  it("rejects a token without a token stamp (one issued before stamps existed)", async () => {
+    const { tokenStamp: _stamp, ...claims } = claimsFor(USER.id);
+    expect(await verifyAccessToken(await sign(claims, KEY, "HS256"), KEY, ISSUER)).toBeNull();
   });
 
   it("rejects a token whose payload was tampered with", async () => {
@@ -132,8 +138,9 @@ describe("JWT authentication on GET /api/two-factor/secret", () => {
 
   it("answers a token signed with another key, or expired, with an empty 401", async () => {
     const user = await createUser();
-    const otherKey = await issueAccessToken({ id: user.id }, { signingKey: `${JWT_SIGNING_KEY}-other`, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
-    const expired = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: ISSUER, ttlSeconds: 60, nowMs: Date.now() - 3600_000 });
+    const subject = { id: user.id, tokenStamp: (await readAccount(user.id)).guard.tokenStamp };
+    const otherKey = await issueAccessToken(subject, { signingKey: `${JWT_SIGNING_KEY}-other`, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
+    const expired = await issueAccessToken(subject, { signingKey: JWT_SIGNING_KEY, issuer: ISSUER, ttlSeconds: 60, nowMs: Date.now() - 3600_000 });
     for (const token of [otherKey, expired]) {
       expect(await emptyResponse(await secretWith({ Authorization: `Bearer ${token}` }))).toEqual({ status: 401, ...EMPTY });
     }

@@ -15,6 +15,7 @@ import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/cry
 import app from "../../src/index";
 import { openApiDocument } from "../../src/routes/http/openapi-document";
 import {
+  accessToken,
   API_KEY,
   call,
   codeFor,
@@ -32,7 +33,7 @@ import {
   twoFactorLogin,
   wrongCode,
 } from "../helpers";
-import { userGuardOf } from "../storage";
+import { editAccount, readAccount, userGuardOf } from "../storage";
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
 const EMPTY_401 = { status: 401, contentType: null, body: "" };
@@ -138,9 +139,10 @@ describe("twoFactorIds and trust ids", () => {
 
 describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
   const part = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
-  const claims = (sub: string) => {
+  const claims = async (sub: string) => {
     const iat = Math.floor(Date.now() / 1000);
-    return { sub, iss: "acme.com", iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD" };
+    const { tokenStamp } = (await readAccount(sub)).guard;
+    return { sub, iss: "acme.com", iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD", tokenStamp };
   };
 
   async function hmacSigned(header: object, payload: object, key: string, hash = "SHA-256"): Promise<string> {
@@ -151,14 +153,17 @@ describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
 
   it("accepts the genuine token, so the refusals below are about the algorithm", async () => {
     const user = await createUser();
-    const genuine = await hmacSigned({ alg: "HS256", typ: "JWT" }, claims(user.id), JWT_SIGNING_KEY);
+    const genuine = await hmacSigned({ alg: "HS256", typ: "JWT" }, await claims(user.id), JWT_SIGNING_KEY);
     expect((await call("GET", "/api/two-factor/secret", { apiKey: null, headers: { Authorization: `Bearer ${genuine}` } })).status).toBe(200);
   });
 
   it("refuses none in any case, other HMAC sizes, asymmetric algorithms signed with the HMAC key, and other keys", async () => {
     const user = await createUser();
-    const payload = claims(user.id);
-    const genuine = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const payload = await claims(user.id);
+    const genuine = await issueAccessToken(
+      { id: user.id, tokenStamp: payload.tokenStamp },
+      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() },
+    );
     const [header, body, signature] = genuine.split(".") as [string, string, string];
     const forged: Record<string, string> = {
       "alg None": `${part({ alg: "None", typ: "JWT" })}.${part(payload)}.`,
@@ -201,7 +206,10 @@ describe("oversized Authorization headers", () => {
     .map(({ method, path }) => ({ method, path: path.replace("{userId}", crypto.randomUUID()) }));
 
   it("answers an empty 401, not a 500, on every authenticated route at 10 KB and 100 KB", async () => {
-    const token = await issueAccessToken({ id: crypto.randomUUID() }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const token = await issueAccessToken(
+      { id: crypto.randomUUID(), tokenStamp: "any" },
+      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() },
+    );
     const problems: string[] = [];
     for (const size of [10 * 1024, 100 * 1024]) {
       const headers = [API_KEY.padEnd(size, "x"), `Bearer ${token}`.padEnd(size, "A"), `Bearer ${"a".repeat(size)}`, "Basic ".padEnd(size, "=")];
@@ -285,9 +293,22 @@ describe("a stolen access token", () => {
     expect(await enabled.json()).toEqual({ generalErrors: [{ code: "[TwoFactorEnabled]", message: expect.any(String) }] });
   });
 
-  it("without the per-account stamp (as tokens issued before stamps existed), is refused", async () => {
+  it("without the account's token stamp (as tokens issued before stamps existed), is refused", async () => {
     const user = await createUser();
-    const token = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const genuine = JSON.parse(new TextDecoder().decode(decodeBase64Url((await accessToken(user)).split(".")[1]!)!)) as Record<string, unknown>;
+    const { tokenStamp: _stamp, ...withoutStamp } = genuine;
+    await expectDead(await sign(withoutStamp, JWT_SIGNING_KEY, "HS256"));
+    await expectDead(await sign({ ...genuine, tokenStamp: "" }, JWT_SIGNING_KEY, "HS256"));
+  });
+
+  it("of an account stored before token stamps is accepted until access changes", async () => {
+    const user = await createUser();
+    await editAccount(user.id, (account) => {
+      delete (account.guard as Partial<typeof account.guard>).tokenStamp;
+    });
+    const token = await accessToken(user);
+    expect((await tokenCalls(token))["GET /api/user"]!.status).toBe(200);
+    expect((await call("PATCH", `/api/user/${user.id}`, { body: { user: { password: "a brand new password" } } })).status).toBe(200);
     await expectDead(token);
   });
 });
@@ -305,7 +326,7 @@ describe("an access token stops working", () => {
   for (const [what, user] of Object.entries(changes)) {
     it(`when ${what}, for good`, async () => {
       const holder = await twoFactorUserWithToken();
-      expect((await tokenCalls(holder.token))["GET /api/user"].status).toBe(200);
+      expect((await tokenCalls(holder.token))["GET /api/user"]!.status).toBe(200);
       expect((await call("PATCH", `/api/user/${holder.id}`, { body: { user } })).status).toBe(200);
       await expectDead(holder.token);
       if (user.active === false) expect((await call("PATCH", `/api/user/${holder.id}`, { body: { user: { active: true } } })).status).toBe(200);
@@ -349,7 +370,7 @@ describe("an access token stops working", () => {
     const holder = await twoFactorUserWithToken();
     expect((await call("PATCH", `/api/user/${holder.id}`, { body: { user: { firstName: "Ada" } } })).status).toBe(200);
     expect((await call("DELETE", `/api/user/two-factor?code=${await codeFor(holder.secret, 1)}`, holder.bearer)).status).toBe(200);
-    expect((await tokenCalls(holder.token))["GET /api/user"].status).toBe(200);
+    expect((await tokenCalls(holder.token))["GET /api/user"]!.status).toBe(200);
   });
 
   it("and a token check racing two password changes never answers 500", async () => {

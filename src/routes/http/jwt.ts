@@ -1,5 +1,6 @@
-// HS256 access tokens with FusionAuth's claim names. Only HS256 is accepted on the way in,
-// so `alg: none` and algorithm-swap tokens fail verification.
+// HS256 access tokens with FusionAuth's claim names, plus `tokenStamp`: the account's stamp when the
+// token was issued, which every request compares with the account's (src/domain/account.ts). Only
+// HS256 is accepted on the way in, so `alg: none` and algorithm-swap tokens fail verification.
 import { signHs256, verifyHs256 } from "../../crypto/jwt";
 import { randomId } from "../../crypto/random";
 
@@ -14,9 +15,10 @@ export type AccessTokenClaims = {
   preferred_username?: string;
   applicationId?: string;
   authenticationType: string;
+  tokenStamp: string;
 };
 
-export type TokenSubject = { id: string; email?: string; username?: string };
+export type TokenSubject = { id: string; email?: string; username?: string; tokenStamp: string };
 
 export async function issueAccessToken(
   user: TokenSubject,
@@ -30,6 +32,7 @@ export async function issueAccessToken(
     exp: iat + options.ttlSeconds,
     jti: randomId(),
     authenticationType: options.authenticationType ?? "PASSWORD",
+    tokenStamp: user.tokenStamp,
     ...(options.applicationId && { aud: options.applicationId, applicationId: options.applicationId }),
     ...(user.email && { email: user.email }),
     ...(user.username && { preferred_username: user.username }),
@@ -37,8 +40,8 @@ export async function issueAccessToken(
   return signHs256(claims, options.signingKey);
 }
 
-/** The token's subject and issue time (s), or null for anything not signed by us, expired, or from another issuer. */
-export async function verifyAccessToken(token: string, signingKey: string, issuer: string): Promise<{ userId: string; issuedAt: number } | null> {
+/** The token's subject and stamp, or null for anything not signed by us, expired, from another issuer, or without a stamp. */
+export async function verifyAccessToken(token: string, signingKey: string, issuer: string): Promise<{ userId: string; tokenStamp: string } | null> {
   const claims = await verifyHs256(token, signingKey, issuer);
-  return typeof claims?.sub === "string" && typeof claims.iat === "number" ? { userId: claims.sub, issuedAt: claims.iat } : null;
+  return typeof claims?.sub === "string" && typeof claims.tokenStamp === "string" ? { userId: claims.sub, tokenStamp: claims.tokenStamp } : null;
 }
