@@ -86,6 +86,7 @@ type PasswordStep = Exclude<LoginResult, { outcome: "challenge" }> | { outcome: 
 
 const failed = (problem: Problem) => ({ ok: false, problem }) as const;
 const refuse = (problem: Problem) => unchanged(failed(problem));
+/** A change a code was refused for: its problem, and the lock the code led to, if any. */
 const codeRefused = (verdict: RefusedCode) =>
   verdict.outcome === "invalid-code" && verdict.locked
     ? { ok: false as const, problem: codeProblem(verdict), locked: verdict.locked }

@@ -25,16 +25,14 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise
   const body: Record<string, unknown> = { user: login.user };
   if (!login.noJWT) {
     if (!c.env.JWT_SIGNING_KEY) throw new Error("JWT_SIGNING_KEY is not configured");
-    const token = await issueAccessToken(
-      { ...login.user, tokenStamp: login.tokenStamp },
-      {
-        signingKey: c.env.JWT_SIGNING_KEY,
-        issuer: config.jwtIssuer,
-        ttlSeconds: config.jwtTtlSeconds,
-        applicationId: login.applicationId,
-        nowMs: now,
-      },
-    );
+    const token = await issueAccessToken(login.user, {
+      signingKey: c.env.JWT_SIGNING_KEY,
+      issuer: config.jwtIssuer,
+      ttlSeconds: config.jwtTtlSeconds,
+      applicationId: login.applicationId,
+      tokenStamp: login.tokenStamp,
+      nowMs: now,
+    });
     body.token = token;
     c.header("Set-Cookie", loginCookie("access_token", token, config.jwtTtlSeconds), { append: true });
   }

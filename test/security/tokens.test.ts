@@ -161,8 +161,8 @@ describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
     const user = await createUser();
     const payload = await claims(user.id);
     const genuine = await issueAccessToken(
-      { id: user.id, tokenStamp: payload.tokenStamp },
-      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() },
+      { id: user.id },
+      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, tokenStamp: payload.tokenStamp, nowMs: Date.now() },
     );
     const [header, body, signature] = genuine.split(".") as [string, string, string];
     const forged: Record<string, string> = {
@@ -207,8 +207,8 @@ describe("oversized Authorization headers", () => {
 
   it("answers an empty 401, not a 500, on every authenticated route at 10 KB and 100 KB", async () => {
     const token = await issueAccessToken(
-      { id: crypto.randomUUID(), tokenStamp: "any" },
-      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() },
+      { id: crypto.randomUUID() },
+      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, tokenStamp: "any", nowMs: Date.now() },
     );
     const problems: string[] = [];
     for (const size of [10 * 1024, 100 * 1024]) {

@@ -18,11 +18,20 @@ export type AccessTokenClaims = {
   tokenStamp: string;
 };
 
-export type TokenSubject = { id: string; email?: string; username?: string; tokenStamp: string };
+export type TokenSubject = { id: string; email?: string; username?: string };
 
 export async function issueAccessToken(
   user: TokenSubject,
-  options: { signingKey: string; issuer: string; ttlSeconds: number; applicationId?: string; nowMs: number; authenticationType?: string },
+  options: {
+    signingKey: string;
+    issuer: string;
+    ttlSeconds: number;
+    applicationId?: string;
+    /** The account's token stamp (src/domain/account.ts). */
+    tokenStamp: string;
+    nowMs: number;
+    authenticationType?: string;
+  },
 ): Promise<string> {
   const iat = Math.floor(options.nowMs / 1000);
   const claims: AccessTokenClaims = {
@@ -32,7 +41,7 @@ export async function issueAccessToken(
     exp: iat + options.ttlSeconds,
     jti: randomId(),
     authenticationType: options.authenticationType ?? "PASSWORD",
-    tokenStamp: user.tokenStamp,
+    tokenStamp: options.tokenStamp,
     ...(options.applicationId && { aud: options.applicationId, applicationId: options.applicationId }),
     ...(user.email && { email: user.email }),
     ...(user.username && { preferred_username: user.username }),
