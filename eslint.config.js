@@ -6,7 +6,8 @@
 //   src/index.ts            wiring: may import anything
 //   src/routes/*.ts         HTTP edge: src/routes/http/**, src/services/**, src/domain/** (not other routes)
 //   src/routes/http/**      shared route helpers: each other, the request scope (src/services/shared/scope.ts),
-//                           src/crypto/** (API keys, JWTs) and src/domain/**
+//                           the access-token check (src/services/access-tokens.ts), src/crypto/** (API keys,
+//                           JWTs) and src/domain/**
 //   src/services/**         use cases: src/services/shared/**, src/objects/**, src/kv/**, src/sms/**,
 //                           src/crypto/**, src/domain/** (services stay independent of each other; never routes)
 //   src/objects/**          Durable Objects: src/kv/** (an object writes its KV replica), src/crypto/**, src/domain/**
@@ -90,8 +91,8 @@ export default defineConfig(
             ),
             layer(
               ["src/routes/http/**"],
-              ["routes/http", "services/shared/scope.ts", "crypto", "domain"],
-              "Route helpers (src/routes/http) may import each other, the request scope (src/services/shared/scope.ts), src/crypto and src/domain only.",
+              ["routes/http", "services/shared/scope.ts", "services/access-tokens.ts", "crypto", "domain"],
+              "Route helpers (src/routes/http) may import each other, the request scope (src/services/shared/scope.ts), the access-token check (src/services/access-tokens.ts), src/crypto and src/domain only.",
             ),
             layer(
               ["src/services/**"],

@@ -543,6 +543,7 @@ const CLAIM_NAMES: Record<string, string> = {
   preferred_username: "Username",
   roles: "Roles",
   tid: "Tenant",
+  tokenStamp: "Account's token stamp",
 };
 const TIME_CLAIMS = new Set(["exp", "iat", "auth_time", "nbf"]);
 

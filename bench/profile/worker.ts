@@ -81,7 +81,7 @@ async function setup(env: Env): Promise<Fixture> {
     twoFactorSecret: await encrypt(env.ENCRYPTION_KEY, key, secretContext(USER_ID)),
   };
   const config = readConfig(env as never);
-  const guard: Guard = { ...newGuard(), generation: 1, lastAcceptedStep: timeStep(now) - 40 };
+  const guard: Guard = { ...newGuard("bench"), generation: 1, lastAcceptedStep: timeStep(now) - 40 };
   let account: Account = { version: 3, user: record, guard };
   const challengeKey = newChallengeKey();
   account = openChallenge(account, newChallengeKey(), DETAILS, now, config);

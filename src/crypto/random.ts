@@ -12,5 +12,8 @@ export const randomId = (): string => crypto.randomUUID();
 /** `length` random bytes as Base64URL: trust ids, challenge keys, signing keys. */
 export const randomToken = (length: number): string => encodeBase64Url(randomBytes(length));
 
+/** A new access-token stamp (src/domain/account.ts, Guard.tokenStamp): 128 random bits. */
+export const newTokenStamp = (): string => randomToken(16);
+
 /** A new TOTP secret, in FusionAuth's shape (src/domain/secret.ts). */
 export const newTotpSecret = () => secretFrom(randomBytes(SECRET_RANDOM_BYTES));

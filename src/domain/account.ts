@@ -55,6 +55,14 @@ export type LoginRecordIndex = { first: number; next: number; oldest?: number };
 export type Guard = Counters & {
   /** Counts 2FA enrolments: bumped on every enable and disable. */
   generation: number;
+  /**
+   * A random value every access token of the account carries (claim `tokenStamp`), drawn when the
+   * account is created or imported and replaced when the tokens issued so far must stop working: a
+   * new password, a deactivation, an admin turning 2FA off. Random, not a counter or a time: a user
+   * deleted and re-created with the same id never gets the old account's stamp back. (ASP.NET Core
+   * Identity's "security stamp" works the same way.)
+   */
+  tokenStamp: string;
   /** RFC 6238 §5.2: the newest accepted time step; a code for this step or an older one is refused. */
   lastAcceptedStep: number;
   /** The counters of familiar sources; the guard's own are those of unfamiliar ones. */
@@ -80,9 +88,11 @@ export type Decision<O> = { next: Account | null; outcome: O };
 
 export const newCounters = (): Counters => ({ password: { failures: [], lockedUntil: 0 }, consecutiveCodeFailures: 0, codeLockedUntil: 0 });
 
-export const newGuard = (): Guard => ({
+/** A new account's guard state; `tokenStamp`: a fresh random stamp (src/crypto/random.ts). */
+export const newGuard = (tokenStamp: string): Guard => ({
   ...newCounters(),
   generation: 0,
+  tokenStamp,
   lastAcceptedStep: -1,
   familiar: newCounters(),
   networks: {},
@@ -93,8 +103,10 @@ export const newGuard = (): Guard => ({
 });
 
 /**
- * A guard as stored by any version: before recovery codes there were none, and a trust id was
- * kept as its bare expiry (ms), issued one trust lifetime before it.
+ * A guard as stored by any version: before recovery codes there were none, a trust id was kept as
+ * its bare expiry (ms), issued one trust lifetime before it, and there was no token stamp: such an
+ * account has the empty stamp until a change replaces it (tokens issued before stamps carry none and
+ * are refused, so no token from before survives a delete and re-create).
  */
 export function upgradeGuard(stored: Guard, config: Config): Guard {
   const trust = Object.entries(stored.trust as Record<string, TrustedDevice | number>).map(([hash, device]) => {
@@ -102,7 +114,7 @@ export function upgradeGuard(stored: Guard, config: Config): Guard {
     const issuedAt = device - config.twoFactorTrustIdTtlSeconds * 1000;
     return [hash, { issuedAt, lastUsedAt: issuedAt, expiresAt: device }] as const;
   });
-  return { ...stored, recoveryCodes: stored.recoveryCodes ?? [], trust: Object.fromEntries(trust) };
+  return { ...stored, recoveryCodes: stored.recoveryCodes ?? [], tokenStamp: stored.tokenStamp ?? "", trust: Object.fromEntries(trust) };
 }
 
 /**
@@ -120,8 +132,12 @@ export function publicAccount(account: Account): PublicUser {
   return account.user.twoFactorEnabled ? { ...user, twoFactorRecoveryCodesRemaining: account.guard.recoveryCodes.length } : user;
 }
 
-/** The account, unless a JWT issued at `issuedAt` (s) names an earlier user with this id (a re-created user rejects it). */
-export function accountFor(account: Account | null, issuedAt: number | undefined): Account | null {
-  if (!account || issuedAt === undefined) return account;
-  return issuedAt >= Math.floor(account.user.insertInstant / 1000) ? account : null;
+/**
+ * The account, unless an access token carrying `tokenStamp` asks and the account's stamp is another
+ * (its tokens were ended, or this is a later account with the same id). The stamp is no secret (only
+ * a token signed with the service's key can present one), so a plain comparison does.
+ */
+export function accountFor(account: Account | null, tokenStamp: string | undefined): Account | null {
+  if (!account || tokenStamp === undefined) return account;
+  return account.guard.tokenStamp === tokenStamp ? account : null;
 }

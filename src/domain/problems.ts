@@ -26,6 +26,13 @@ export const needsPhone: Problem = invalid({
   message: "The user needs a [mobilePhone] to use TextMessage delivery.",
 });
 
+/** A change a user's own access token asks for, which only a fresh code of their 2FA may allow. */
+export const codeRequired: Problem = invalid({
+  field: "code",
+  type: "blank",
+  message: "The [code] property is required: a current code of the user's two factor authentication, or one of their recovery codes.",
+});
+
 /** Texting a code to a user without a mobile phone. */
 export const noPhone: Problem = invalid({ field: "user.mobilePhone", type: "blank", message: "The user has no [mobilePhone] to send a code to." });
 

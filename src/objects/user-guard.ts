@@ -11,19 +11,19 @@ import { sha256Hex } from "../crypto/compare";
 import { sealTwoFactorKey } from "../crypto/keyring";
 import { loginIdName } from "../crypto/login-id-name";
 import { verifyPassword } from "../crypto/password";
-import { newTotpSecret, randomToken } from "../crypto/random";
+import { newTokenStamp, newTotpSecret, randomToken } from "../crypto/random";
 import { findMatchingStepIn } from "../crypto/totp";
 import { newChallengeKey } from "../crypto/two-factor-id";
 import { accountFor, newGuard, publicAccount, type Account, type SentCode } from "../domain/account";
 import { liveChallenge, pruneChallenges, releaseSend, reserveChallengeSend, startChallenge, type ChallengeDetails } from "../domain/challenges";
 import { acceptableSteps, textStep } from "../domain/codes";
 import type { Config } from "../domain/config";
-import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser } from "../domain/enrolment";
+import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser, type RefusedCode } from "../domain/enrolment";
 import { capture, tooManySendsProblem, twoFactorNotEnabled, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
 import { unlock as liftLocks } from "../domain/lockout";
 import { completeChallenge, decidePassword } from "../domain/login";
 import { dummyPasswordHash, type PasswordHash } from "../domain/password";
-import { codeProblem, needsPhone, noPhone, notFound, twoFactorAlreadyEnabled, userIdTaken } from "../domain/problems";
+import { codeProblem, codeRequired, needsPhone, noPhone, notFound, twoFactorAlreadyEnabled, userIdTaken } from "../domain/problems";
 import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
 import { loginIdsOf, sameLoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
@@ -53,7 +53,8 @@ export type LoginResult =
   | { outcome: "prevented"; prevention: LoginPrevention }
   | { outcome: "expired" }
   | { outcome: "inactive" }
-  | { outcome: "authenticated"; user: PublicUser }
+  /** `tokenStamp`: for the access token (src/domain/account.ts, Guard.tokenStamp). */
+  | { outcome: "authenticated"; user: PublicUser; tokenStamp: string }
   | { outcome: "challenge"; challengeKey: string; text?: TextedCode };
 
 export type CompletionResult =
@@ -62,17 +63,17 @@ export type CompletionResult =
   /** `locked`: this wrong code locked login. */
   | { outcome: "invalid-code"; nextCodeAt?: number; locked?: LoginPrevention }
   | { outcome: "prevented"; prevention: LoginPrevention }
-  /** `recoveryCode`: the login used up a recovery code. */
-  | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean };
+  /** `recoveryCode`: the login used up a recovery code. `tokenStamp`: for the access token. */
+  | { outcome: "accepted"; user: PublicUser; tokenStamp: string; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean };
 
 /** A disable: with a recovery code or not, the delivery it had, the valid trusted devices it revoked. */
 export type Disabled = { recoveryCode: boolean; delivery: TwoFactorDelivery; trustRevoked: number };
 
-/** Who asks: an API key (any user), or a JWT issued at `issuedAt` (s), which a re-created user rejects. */
-export type Caller = { issuedAt?: number };
+/** Who asks: an API key (any user), or the user's access token carrying `tokenStamp`, refused once the account's stamp is another. */
+export type Caller = { tokenStamp?: string };
 
-/** A disable refused by a wrong code that locked login says so (`locked`), as a login's does. */
-type DisableResult = Outcome<Disabled> | { ok: false; problem: Problem; locked: LoginPrevention };
+/** A change a code allows (disable, recovery codes): a wrong code that locked login says so (`locked`), as a login's does. */
+export type CodeChecked<T> = Outcome<T> | { ok: false; problem: Problem; locked: LoginPrevention };
 
 /** The user after a change and before it (`original`), and how many valid trusted devices it revoked. */
 type UpdateResult = Outcome<{ user: PublicUser; original: PublicUser; trustRevoked: number }>;
@@ -85,6 +86,11 @@ type PasswordStep = Exclude<LoginResult, { outcome: "challenge" }> | { outcome: 
 
 const failed = (problem: Problem) => ({ ok: false, problem }) as const;
 const refuse = (problem: Problem) => unchanged(failed(problem));
+/** A change a code was refused for: its problem, and the lock the code led to, if any. */
+const codeRefused = (verdict: RefusedCode) =>
+  verdict.outcome === "invalid-code" && verdict.locked
+    ? { ok: false as const, problem: codeProblem(verdict), locked: verdict.locked }
+    : failed(codeProblem(verdict));
 
 export class UserGuard extends DurableObject<Env> {
   private readonly config: Config;
@@ -130,7 +136,7 @@ export class UserGuard extends DurableObject<Env> {
       if (!outcome.twoFactorRequired) {
         return {
           next: passed,
-          outcome: { outcome: "authenticated", user: publicAccount(passed) },
+          outcome: { outcome: "authenticated", user: publicAccount(passed), tokenStamp: passed.guard.tokenStamp },
           replicate: "later",
           loginRecord: loginRecordOf(details, nowMs),
         };
@@ -161,7 +167,15 @@ export class UserGuard extends DurableObject<Env> {
       if (outcome.outcome === "invalid-code") return { next, outcome: { outcome: "invalid-code", nextCodeAt: outcome.nextCodeAt, locked: outcome.locked } };
       if (outcome.outcome !== "accepted") return { next, outcome };
       const { applicationId, noJWT } = challenge;
-      const accepted = { outcome: "accepted", user: publicAccount(next!), applicationId, noJWT, trustId, recoveryCode: outcome.recoveryCode === true } as const;
+      const accepted = {
+        outcome: "accepted",
+        user: publicAccount(next!),
+        tokenStamp: next!.guard.tokenStamp,
+        applicationId,
+        noJWT,
+        trustId,
+        recoveryCode: outcome.recoveryCode === true,
+      } as const;
       // A used recovery code changes the count the record shows: the replica follows at once.
       return { next, outcome: accepted, replicate: outcome.recoveryCode ? "now" : "later", loginRecord: loginRecordOf(challenge, nowMs) };
     });
@@ -183,7 +197,7 @@ export class UserGuard extends DurableObject<Env> {
   /** Reserves a text of the user's current code (`POST /api/two-factor/send` with a user id or JWT). */
   async textUser(caller: Caller, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
     const reserved = await this.store.transact<Outcome<{ text: Text }>>((current) => {
-      const account = accountFor(current, caller.issuedAt);
+      const account = accountFor(current, caller.tokenStamp);
       if (!account) return refuse(notFound);
       if (!account.user.twoFactorEnabled) return refuse(twoFactorNotEnabled);
       if (!account.user.mobilePhone) return refuse(noPhone);
@@ -197,12 +211,19 @@ export class UserGuard extends DurableObject<Env> {
     await this.store.transact((account) => ({ next: account && releaseSend(account, challengeKey, step, withdrawCode), outcome: undefined }));
   }
 
+  // ---- Access tokens ----
+
+  /** Whether an access token carrying `tokenStamp` still speaks for this account: asked on every request with a token. */
+  async acceptsToken(tokenStamp: string): Promise<boolean> {
+    return accountFor(this.store.account, tokenStamp) !== null;
+  }
+
   // ---- Two-factor enrolment ----
 
   /** Enables 2FA once `code` proves the user holds `key`. `smsCodes`: steps the enable helper texted. */
   enable(caller: Caller, key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number, smsCodes: SentCode[]): Promise<Outcome<object>> {
     return this.serialized(async () => {
-      const before = accountFor(this.store.account, caller.issuedAt);
+      const before = accountFor(this.store.account, caller.tokenStamp);
       if (!before) return failed(notFound);
       const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, smsCodes));
       const secret = await sealTwoFactorKey(this.env.ENCRYPTION_KEY, before.user.id, key);
@@ -218,18 +239,19 @@ export class UserGuard extends DurableObject<Env> {
 
   /**
    * Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes;
-   * answers the delivery it had and how many valid trusted devices the disable revoked. A wrong code
-   * that locked login says so (`locked`), as a login's does.
+   * answers the delivery it had and how many valid trusted devices the disable revoked. An admin's
+   * disable (an API key) also ends the user's access tokens.
    */
-  disable(caller: Caller, code: string, nowMs: number): Promise<DisableResult> {
+  disable(caller: Caller, code: string, nowMs: number): Promise<CodeChecked<Disabled>> {
     return this.serialized(async () => {
-      const before = accountFor(this.store.account, caller.issuedAt);
+      const before = accountFor(this.store.account, caller.tokenStamp);
       if (!before) return failed(notFound);
       if (!before.user.twoFactorEnabled) return failed(twoFactorNotEnabled);
       const submitted = await this.secrets.submittedCode(before, code, nowMs);
-      return this.store.transact<DisableResult>((account) => {
+      const admin = caller.tokenStamp === undefined;
+      return this.store.transact<CodeChecked<Disabled>>((account) => {
         if (!account) return refuse(notFound);
-        const { next, outcome } = disableTwoFactor(account, submitted, nowMs, this.config);
+        const { next, outcome } = disableTwoFactor(account, submitted, nowMs, this.config, admin ? newTokenStamp : undefined);
         if (outcome.outcome === "accepted") {
           const disabled = {
             recoveryCode: outcome.recoveryCode === true,
@@ -239,8 +261,7 @@ export class UserGuard extends DurableObject<Env> {
           return { next, outcome: { ok: true, ...disabled }, replicate: "now" };
         }
         if (outcome.outcome === "not-enabled") return refuse(twoFactorNotEnabled);
-        const problem = codeProblem(outcome);
-        return { next, outcome: outcome.outcome === "invalid-code" && outcome.locked ? { ok: false, problem, locked: outcome.locked } : failed(problem) };
+        return { next, outcome: codeRefused(outcome) };
       });
     });
   }
@@ -253,7 +274,7 @@ export class UserGuard extends DurableObject<Env> {
       if (this.store.account) return failed(userIdTaken(user.id));
       const claimed = await this.claims.claim(user.id, loginIdsOf(user), []);
       if (!claimed.ok) return claimed;
-      const guard = newGuard();
+      const guard = newGuard(newTokenStamp());
       if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
       const created = { version: 1, user, guard };
       await this.store.prepareAlarms();
@@ -291,7 +312,7 @@ export class UserGuard extends DurableObject<Env> {
       // Logins may have moved the last login instant meanwhile; everything else is ours.
       const updated = await this.store.transact<UpdateResult>((account) => {
         if (!account) return refuse(notFound);
-        const next = replaceUser(account, user, nowMs);
+        const next = replaceUser(account, user, nowMs, newTokenStamp);
         const changed = { user: publicAccount(next), original: publicAccount(account), trustRevoked: revokedTrustCount(account, next, nowMs) };
         return { next, outcome: { ok: true, ...changed }, replicate: "now" };
       });
@@ -302,13 +323,25 @@ export class UserGuard extends DurableObject<Env> {
 
   // ---- Recovery codes, trusted devices, login records ----
 
-  /** Replaces the user's recovery codes with `hashes` (their stored forms); 2FA must be enabled. */
-  replaceRecoveryCodes(caller: Caller, hashes: string[]): Promise<Outcome<object>> {
-    return this.store.transact<Outcome<object>>((current) => {
-      const account = accountFor(current, caller.issuedAt);
-      if (!account) return refuse(notFound);
-      const { next, outcome } = replaceRecoveryCodes(account, hashes);
-      return outcome.outcome === "not-enabled" ? refuse(twoFactorNotEnabled) : { next, outcome: { ok: true }, replicate: "now" };
+  /**
+   * Replaces the user's recovery codes with `hashes` (their stored forms); 2FA must be enabled. A
+   * `code` sent along must be accepted first, as a disable's; the user's own call (an access token)
+   * must send one: a new set turns 2FA off as surely as a code does, so a token alone must not make one.
+   */
+  replaceRecoveryCodes(caller: Caller, hashes: string[], code: string | undefined, nowMs: number): Promise<CodeChecked<object>> {
+    return this.serialized(async () => {
+      const before = accountFor(this.store.account, caller.tokenStamp);
+      if (!before) return failed(notFound);
+      if (!before.user.twoFactorEnabled) return failed(twoFactorNotEnabled);
+      if (code === undefined && caller.tokenStamp !== undefined) return failed(codeRequired);
+      const submitted = code === undefined ? null : await this.secrets.submittedCode(before, code, nowMs);
+      return this.store.transact<CodeChecked<object>>((account) => {
+        if (!account) return refuse(notFound);
+        const { next, outcome } = replaceRecoveryCodes(account, hashes, submitted, nowMs, this.config);
+        if (outcome.outcome === "replaced") return { next, outcome: { ok: true }, replicate: "now" };
+        if (outcome.outcome === "not-enabled") return refuse(twoFactorNotEnabled);
+        return { next, outcome: codeRefused(outcome) };
+      });
     });
   }
 
@@ -322,7 +355,7 @@ export class UserGuard extends DurableObject<Env> {
 
   /** The user's trusted devices (never their trust ids). */
   async listTrust(caller: Caller, nowMs: number): Promise<Outcome<{ devices: TrustedDeviceView[] }>> {
-    const account = accountFor(this.store.account, caller.issuedAt);
+    const account = accountFor(this.store.account, caller.tokenStamp);
     if (!account) return failed(notFound);
     return { ok: true, devices: trustedDevices(account.guard, nowMs) };
   }
@@ -330,7 +363,7 @@ export class UserGuard extends DurableObject<Env> {
   /** Revokes one trusted device by its `id`, or all of them. */
   revokeTrust(caller: Caller, deviceId: string | undefined, nowMs: number): Promise<Outcome<{ revoked: number }>> {
     return this.store.transact<Outcome<{ revoked: number }>>((current) => {
-      const account = accountFor(current, caller.issuedAt);
+      const account = accountFor(current, caller.tokenStamp);
       if (!account) return refuse(notFound);
       const { next, outcome } = revokeTrust(account, deviceId, nowMs);
       return outcome.outcome === "not-found" ? refuse(notFound) : { next, outcome: { ok: true, revoked: outcome.count } };

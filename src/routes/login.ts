@@ -35,6 +35,7 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise
       issuer: config.jwtIssuer,
       ttlSeconds: config.jwtTtlSeconds,
       applicationId: login.applicationId,
+      tokenStamp: login.tokenStamp,
       nowMs: now,
     });
     body.token = token;

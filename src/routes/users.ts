@@ -44,7 +44,7 @@ endpoint(
   },
   async (c) => {
     const auth = c.var.auth;
-    if (auth.kind === "jwt") return c.json({ user: await getUser(c.var.scope, auth.userId, auth.issuedAt) });
+    if (auth.kind === "jwt") return c.json({ user: await getUser(c.var.scope, auth.userId) });
     const { email, username, loginId } = check(userLookupQuery, c.req.query());
     const [kind, value] = email ? (["email", email] as const) : username ? (["username", username] as const) : loginId ? (["loginId", loginId] as const) : [];
     if (!kind) throw invalidField("email", "blank", "Provide an [email], [username] or [loginId] query parameter.");

@@ -27,7 +27,8 @@ export type LoginRequest = {
   noJWT?: boolean;
 };
 
-export type Authenticated = { user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string };
+/** `tokenStamp`: the account's, for the access token (src/domain/account.ts, Guard.tokenStamp). */
+export type Authenticated = { user: PublicUser; tokenStamp: string; applicationId?: string; noJWT: boolean; trustId?: string };
 
 export type LoginResult = ({ kind: "authenticated" } & Authenticated) | { kind: "two-factor"; twoFactorId: string };
 
@@ -75,7 +76,7 @@ export async function passwordLogin(scope: Scope, request: LoginRequest): Promis
       // With 2FA enabled, only a trusted device skips the code.
       const twoFactor = result.user.twoFactorEnabled ? "trusted" : "not-enabled";
       emit(scope, { type: "user.login.success", user: result.user, ...subject, info: { authenticationType: "PASSWORD", twoFactor } });
-      return { kind: "authenticated", user: result.user, applicationId: request.applicationId, noJWT: request.noJWT ?? false };
+      return { kind: "authenticated", user: result.user, tokenStamp: result.tokenStamp, applicationId: request.applicationId, noJWT: request.noJWT ?? false };
     }
     case "challenge": {
       const twoFactorId = await sealTwoFactorId(env.ENCRYPTION_KEY, userId!, result.challengeKey);
@@ -163,7 +164,7 @@ export async function twoFactorLogin(
         const expiry = scope.now + scope.config.twoFactorTrustIdTtlSeconds * 1000;
         emit(scope, { type: "user.trust.issued", ...subject, applicationId, info: { expiry } });
       }
-      return { user, applicationId, noJWT: result.noJWT, trustId };
+      return { user, tokenStamp: result.tokenStamp, applicationId, noJWT: result.noJWT, trustId };
     }
     case "prevented":
       loginFailed(scope, subject, "locked");

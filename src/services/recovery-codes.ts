@@ -3,11 +3,13 @@
 import { hashRecoveryCodes, newRecoveryCodes } from "../crypto/recovery-codes";
 import { userGuard } from "../objects/user-guard";
 import type { Scope } from "./shared/scope";
-import { unwrapFor, type Target } from "./shared/target";
+import { unwrapChecked, type Target } from "./shared/target";
 
-export async function generateRecoveryCodes({ env }: Scope, target: Target): Promise<string[]> {
+/** A new set for the target, allowed by `code` (a current code or a recovery code), which the user's own access token must send. */
+export async function generateRecoveryCodes(scope: Scope, target: Target, code: string | undefined): Promise<string[]> {
+  const { env } = scope;
   const codes = newRecoveryCodes();
   const hashes = (await hashRecoveryCodes(env.ENCRYPTION_KEY, target.userId, codes))!;
-  unwrapFor(target, await userGuard(env, target.userId).replaceRecoveryCodes(target, hashes));
+  unwrapChecked(scope, target, await userGuard(env, target.userId).replaceRecoveryCodes(target, hashes, code, scope.now));
   return codes;
 }

@@ -10,7 +10,7 @@ import { userGuard, type Disabled } from "../objects/user-guard";
 import { emit } from "./shared/events";
 import type { Scope } from "./shared/scope";
 import { requireTwilio, textCode } from "./shared/sms";
-import { unwrapFor, type Target } from "./shared/target";
+import { unwrapChecked, unwrapFor, type Target } from "./shared/target";
 
 /** A new secret for an authenticator app (`GET /api/two-factor/secret`). */
 export const newSecret = () => newTotpSecret();
@@ -29,11 +29,7 @@ export async function enableTwoFactor(scope: Scope, target: Target, request: { k
 export async function disableTwoFactor(scope: Scope, target: Target, code: string): Promise<void> {
   const { userId } = target;
   const result = await userGuard(scope.env, userId).disable(target, code, scope.now);
-  if (!result.ok && "locked" in result) {
-    const { reason, until } = result.locked;
-    emit(scope, { type: "user.action", userId, info: { action: "prevent-login", reason, expiry: until } });
-  }
-  const { delivery, recoveryCode, trustRevoked } = unwrapFor<Disabled>(target, result);
+  const { delivery, recoveryCode, trustRevoked } = unwrapChecked<Disabled>(scope, target, result);
   if (recoveryCode) emit(scope, { type: "user.two-factor.recovery-code.used", userId, info: { remaining: 0 } });
   emit(scope, { type: "user.two-factor.method.remove", userId, info: { method: twoFactorMethod(delivery), source: "disable" } });
   if (trustRevoked) emit(scope, { type: "user.trust.revoked", userId, info: { reason: "two-factor-disabled", count: trustRevoked } });

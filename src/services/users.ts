@@ -66,10 +66,10 @@ export async function deleteUser(scope: Scope, userId: string): Promise<void> {
   emit(scope, { type: "user.delete", user: deleted, info: {} });
 }
 
-/** The user as last replicated; 404 when there is none, or when a JWT was issued (`issuedAt`, s) before the user (re)appeared. */
-export async function getUser(scope: Scope, userId: string, issuedAt?: number): Promise<PublicUser> {
+/** The user as last replicated; 404 when there is none. */
+export async function getUser(scope: Scope, userId: string): Promise<PublicUser> {
   const replica = await userReplicas(scope.env.KV).get(userId);
-  if (!replica || (issuedAt !== undefined && issuedAt < Math.floor(replica.user.insertInstant / 1000))) throw fail({ kind: "not-found" });
+  if (!replica) throw fail({ kind: "not-found" });
   return replica.user;
 }
 

@@ -47,7 +47,7 @@ export function account(user: Partial<UserRecord> = {}, guard: Partial<Account["
   return {
     version,
     user: userRecord({ twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: "sealed-secret", ...user }),
-    guard: { ...newGuard(), generation: 1, ...guard },
+    guard: { ...newGuard("stamp-1"), generation: 1, ...guard },
   };
 }
 

@@ -1,10 +1,11 @@
-// The 2FA enrolment (src/domain/enrolment.ts): enable, disable, and the User API's record
-// replacement, which keeps the guard consistent with the record.
+// The 2FA enrolment (src/domain/enrolment.ts): enable, disable, recovery codes, and the User API's
+// record replacement, which keeps the guard consistent with the record and ends access tokens (the
+// token stamp) when access changes.
 import { describe, expect, it } from "vitest";
 import type { Account } from "../../src/domain/account";
 import { liveChallenge } from "../../src/domain/challenges";
 import { textStep } from "../../src/domain/codes";
-import { disableTwoFactor, enableTwoFactor, replaceUser } from "../../src/domain/enrolment";
+import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser } from "../../src/domain/enrolment";
 import { stepStart } from "../../src/domain/totp";
 import type { UserRecord } from "../../src/domain/user";
 import { account, changed, config, details, device, noTwoFactor, pure, SECOND, STEP, T0, withChallenge } from "./accounts";
@@ -16,6 +17,11 @@ describe("enableTwoFactor", () => {
 
   it("refuses when 2FA is already enabled", () => {
     expect(enable(account(), STEP)).toEqual({ next: null, outcome: { outcome: "already-enabled" } });
+  });
+
+  it("keeps the token stamp: enrolling strengthens access", () => {
+    const start = noTwoFactor();
+    expect(changed(enable(start, STEP), start).guard.tokenStamp).toBe(start.guard.tokenStamp);
   });
 
   it("needs a mobile phone for TextMessage delivery", () => {
@@ -60,8 +66,21 @@ describe("enableTwoFactor", () => {
 });
 
 describe("disableTwoFactor", () => {
-  const disable = (a: Account, step: number | null, nowMs = T0, digits = "654321") =>
-    pure([a], () => disableTwoFactor(a, { code: digits, step }, nowMs, config));
+  const disable = (a: Account, step: number | null, nowMs = T0, digits = "654321", newTokenStamp?: () => string) =>
+    pure([a], () => disableTwoFactor(a, { code: digits, step }, nowMs, config, newTokenStamp));
+
+  it("ends access tokens (a new stamp) for an admin's disable, not for the user's own", () => {
+    const start = account();
+    expect(
+      changed(
+        disable(start, STEP, T0, "654321", () => "stamp-2"),
+        start,
+      ).guard.tokenStamp,
+    ).toBe("stamp-2");
+    expect(changed(disable(start, STEP), start).guard.tokenStamp).toBe(start.guard.tokenStamp);
+    // A refused code changes no stamp.
+    expect(disable(start, null, T0, "654321", () => "stamp-2").next?.guard.tokenStamp).toBe(start.guard.tokenStamp);
+  });
 
   it("refuses when 2FA is not enabled", () => {
     expect(disable(noTwoFactor(), STEP)).toEqual({ next: null, outcome: { outcome: "not-enabled" } });
@@ -100,8 +119,22 @@ describe("disableTwoFactor", () => {
 });
 
 describe("replaceUser", () => {
-  const replace = (a: Account, user: UserRecord, nowMs = T0) => pure([a, user], () => replaceUser(a, user, nowMs));
+  const replace = (a: Account, user: UserRecord, nowMs = T0) => pure([a, user], () => replaceUser(a, user, nowMs, () => "stamp-2"));
   const busy = () => withChallenge(account({}, { trust: { h: device(T0 + 1000 * SECOND) }, generation: 3 }));
+
+  it("ends access tokens on a password change, a deactivation and 2FA off, not on a profile change, an enrolment or a reactivation", () => {
+    const start = account();
+    const stampAfter = (user: UserRecord, from = start) => replace(from, user).guard.tokenStamp;
+    // A new password is a new hash, also in the millisecond of the last change.
+    expect(stampAfter({ ...start.user, password: { ...start.user.password, hash: "another-hash" } })).toBe("stamp-2");
+    expect(stampAfter({ ...start.user, active: false })).toBe("stamp-2");
+    expect(stampAfter({ ...start.user, twoFactorEnabled: false, twoFactorSecret: undefined, twoFactorDelivery: "None" })).toBe("stamp-2");
+    expect(stampAfter({ ...start.user, firstName: "Ada" })).toBe("stamp-1");
+    const never = noTwoFactor();
+    expect(stampAfter({ ...never.user, twoFactorEnabled: true, twoFactorSecret: "s" }, never)).toBe("stamp-1");
+    const inactive = { ...start, user: { ...start.user, active: false } };
+    expect(stampAfter({ ...start.user, active: true }, inactive)).toBe("stamp-1");
+  });
 
   it("keeps pending logins and trust ids over a profile change", () => {
     const start = busy();
@@ -116,7 +149,7 @@ describe("replaceUser", () => {
 
   it("ends pending logins and trust ids on a password change", () => {
     const start = busy();
-    const next = replace(start, { ...start.user, passwordLastUpdateInstant: T0 });
+    const next = replace(start, { ...start.user, password: { ...start.user.password, hash: "another-hash" }, passwordLastUpdateInstant: T0 });
     expect(next.guard.challenges).toEqual({});
     expect(next.guard.trust).toEqual({});
     expect(next.guard.generation).toBe(3);
@@ -155,5 +188,37 @@ describe("replaceUser", () => {
     const start = busy();
     const user = { ...start.user, lastName: "Lovelace" };
     expect(replace(start, user).user).toEqual(user);
+  });
+});
+
+describe("replaceRecoveryCodes", () => {
+  const replaceCodes = (a: Account, proof: { code: string; step: number | null; recoveryHashes?: string[] } | null, nowMs = T0) =>
+    pure([a], () => replaceRecoveryCodes(a, ["new-1", "new-2"], proof, nowMs, config));
+
+  it("refuses when 2FA is not enabled", () => {
+    expect(replaceCodes(noTwoFactor(), null)).toEqual({ next: null, outcome: { outcome: "not-enabled" } });
+  });
+
+  it("replaces the set without a proof (an API key), or once a proof is accepted, which it uses up", () => {
+    const start = account({}, { recoveryCodes: ["old-1", "old-2"] });
+    expect(changed(replaceCodes(start, null), start).guard.recoveryCodes).toEqual(["new-1", "new-2"]);
+    const byCode = changed(replaceCodes(start, { code: "654321", step: STEP }), start);
+    expect({ codes: byCode.guard.recoveryCodes, step: byCode.guard.lastAcceptedStep }).toEqual({ codes: ["new-1", "new-2"], step: STEP });
+    expect(changed(replaceCodes(start, { code: "OLD01-OLD01", step: null, recoveryHashes: ["old-2"] }), start).guard.recoveryCodes).toEqual(["new-1", "new-2"]);
+  });
+
+  it("counts a wrong proof toward the lockout, refuses a replayed one uncounted, and is prevented while locked", () => {
+    const start = account({}, { recoveryCodes: ["old-1"] });
+    const wrong = replaceCodes(start, { code: "000000", step: null });
+    expect(wrong.outcome).toEqual({ outcome: "invalid-code", counted: true });
+    expect(changed(wrong, start).guard).toMatchObject({ consecutiveCodeFailures: 1, recoveryCodes: ["old-1"] });
+    expect(replaceCodes(account({}, { lastAcceptedStep: STEP }), { code: "654321", step: STEP })).toEqual({
+      next: null,
+      outcome: { outcome: "invalid-code", counted: false, nextCodeAt: stepStart(STEP + 1) },
+    });
+    expect(replaceCodes(account({}, { codeLockedUntil: T0 + SECOND }), { code: "654321", step: STEP }).outcome).toEqual({
+      outcome: "prevented",
+      prevention: { until: T0 + SECOND, reason: "two-factor" },
+    });
   });
 });

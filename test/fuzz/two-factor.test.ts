@@ -7,6 +7,7 @@ import { encodeBase32 } from "../../src/domain/encoding";
 import { issueAccessToken } from "../../src/routes/http/jwt";
 import { keyFromSecret } from "../../src/domain/secret";
 import { accessToken, codeFor, createTwoFactorUserWithoutCode, createUser, JWT_SIGNING_KEY, newSecret } from "../helpers";
+import { readAccount } from "../storage";
 import {
   badUuid,
   bodies,
@@ -69,7 +70,8 @@ describe("disabling 2FA with hostile codes and ids", () => {
   it("answers 200 or a FusionAuth 4xx, and a refused disable leaves 2FA on", async () => {
     const user = await createTwoFactorUserWithoutCode();
     // The user has 2FA, so password login answers 242: sign its JWT directly.
-    const token = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const { tokenStamp } = (await readAccount(user.id)).guard;
+    const token = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, tokenStamp, nowMs: Date.now() });
     const query = codeLike.map((code) => encodeURIComponent(wellFormed(code)));
     await fc.assert(
       fc.asyncProperty(targeted(user.id, token, fc.constant("DELETE")), fc.array(query, { maxLength: 2 }), async (target, codes) => {

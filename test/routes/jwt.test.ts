@@ -6,21 +6,23 @@ import { describe, expect, it } from "vitest";
 import { encodeBase64Url } from "../../src/domain/encoding";
 import { issueAccessToken, verifyAccessToken } from "../../src/routes/http/jwt";
 import { accessToken, call, createUser, emptyResponse, JWT_SIGNING_KEY } from "../helpers";
+import { readAccount } from "../storage";
 
 const KEY = "unit-test-signing-key-0123456789abcdef";
 const ISSUER = "acme.com";
 const USER = { id: "4d3c2b1a-0000-4000-8000-00000000abcd", email: "neo@example.com" };
+const STAMP = "stamp";
 const EMPTY = { contentType: null, body: "" };
 
 const issue = (options: Partial<Parameters<typeof issueAccessToken>[1]> = {}) =>
-  issueAccessToken(USER, { signingKey: KEY, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now(), ...options });
+  issueAccessToken(USER, { signingKey: KEY, issuer: ISSUER, ttlSeconds: 3600, tokenStamp: STAMP, nowMs: Date.now(), ...options });
 
 const part = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 const decodePart = (text: string) => JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
 
 function claimsFor(subject: string, issuer = ISSUER) {
   const iat = Math.floor(Date.now() / 1000);
-  return { sub: subject, iss: issuer, iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD" };
+  return { sub: subject, iss: issuer, iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD", tokenStamp: STAMP };
 }
 
 /** `alg: none`: a header, a payload and an empty signature. */
@@ -37,10 +39,15 @@ async function hmacSignedAs(alg: string, claims: object, key: string): Promise<s
 describe("issueAccessToken and verifyAccessToken", () => {
   it("verifies a token it issued and returns its subject", async () => {
     const token = await issue();
-    expect(await verifyAccessToken(token, KEY, ISSUER)).toMatchObject({ userId: USER.id });
+    expect(await verifyAccessToken(token, KEY, ISSUER)).toEqual({ userId: USER.id, tokenStamp: STAMP });
     const [header, payload] = token.split(".") as [string, string];
     expect(decodePart(header)).toMatchObject({ alg: "HS256", typ: "JWT" });
-    expect(decodePart(payload)).toMatchObject({ sub: USER.id, iss: ISSUER, email: USER.email });
+    expect(decodePart(payload)).toMatchObject({ sub: USER.id, iss: ISSUER, email: USER.email, tokenStamp: STAMP });
+  });
+
+  it("rejects a token without a token stamp (one issued before stamps existed)", async () => {
+    const { tokenStamp: _stamp, ...claims } = claimsFor(USER.id);
+    expect(await verifyAccessToken(await sign(claims, KEY, "HS256"), KEY, ISSUER)).toBeNull();
   });
 
   it("rejects a token whose payload was tampered with", async () => {
@@ -50,14 +57,20 @@ describe("issueAccessToken and verifyAccessToken", () => {
   });
 
   it("rejects a token signed with another key", async () => {
-    const token = await issueAccessToken(USER, { signingKey: "some-other-key-0123456789abcdef", issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
+    const token = await issueAccessToken(USER, {
+      signingKey: "some-other-key-0123456789abcdef",
+      issuer: ISSUER,
+      ttlSeconds: 3600,
+      tokenStamp: STAMP,
+      nowMs: Date.now(),
+    });
     expect(await verifyAccessToken(token, KEY, ISSUER)).toBeNull();
   });
 
   it("follows a change of signing key (the imported key is kept per isolate, by its key)", async () => {
     const other = "rotated-key-0123456789abcdef0123";
     const before = await issue();
-    const after = await issueAccessToken(USER, { signingKey: other, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
+    const after = await issueAccessToken(USER, { signingKey: other, issuer: ISSUER, ttlSeconds: 3600, tokenStamp: STAMP, nowMs: Date.now() });
     expect(await verifyAccessToken(after, other, ISSUER)).not.toBeNull();
     expect(await verifyAccessToken(before, other, ISSUER)).toBeNull();
     expect(await verifyAccessToken(after, KEY, ISSUER)).toBeNull();
@@ -132,8 +145,15 @@ describe("JWT authentication on GET /api/two-factor/secret", () => {
 
   it("answers a token signed with another key, or expired, with an empty 401", async () => {
     const user = await createUser();
-    const otherKey = await issueAccessToken({ id: user.id }, { signingKey: `${JWT_SIGNING_KEY}-other`, issuer: ISSUER, ttlSeconds: 3600, nowMs: Date.now() });
-    const expired = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: ISSUER, ttlSeconds: 60, nowMs: Date.now() - 3600_000 });
+    const { tokenStamp } = (await readAccount(user.id)).guard;
+    const otherKey = await issueAccessToken(
+      { id: user.id },
+      { signingKey: `${JWT_SIGNING_KEY}-other`, issuer: ISSUER, ttlSeconds: 3600, tokenStamp, nowMs: Date.now() },
+    );
+    const expired = await issueAccessToken(
+      { id: user.id },
+      { signingKey: JWT_SIGNING_KEY, issuer: ISSUER, ttlSeconds: 60, tokenStamp, nowMs: Date.now() - 3600_000 },
+    );
     for (const token of [otherKey, expired]) {
       expect(await emptyResponse(await secretWith({ Authorization: `Bearer ${token}` }))).toEqual({ status: 401, ...EMPTY });
     }

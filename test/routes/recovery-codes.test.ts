@@ -1,7 +1,8 @@
 // Recovery codes (FusionAuth 1.26+ shape) and the complete admin reset: a user who lost their phone
-// logs in with one code and disables 2FA with another; used codes never work again; turning 2FA
-// off through the User API leaves nothing of the old enrolment usable.
-import { describe, expect, it } from "vitest";
+// logs in with one code and disables 2FA with another; used codes never work again; a user's own
+// JWT generates codes only with a fresh code of their 2FA; turning 2FA off through the User API
+// leaves nothing of the old enrolment usable.
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   accessToken,
   call,
@@ -10,14 +11,21 @@ import {
   createUser,
   jsonBody,
   login,
+  newSecret,
   startTwoFactorLogin,
   trustedLogin,
   twoFactorLogin,
+  wrongCode,
 } from "../helpers";
 import { editAccount, readAccount } from "../storage";
+import { configureTwilio, installFakeTwilio, lastCodeTo } from "../twilio-fake";
 import { env } from "cloudflare:workers";
 import { deriveKey } from "../../src/crypto/keyring";
 import { encodeBase64Url } from "../../src/domain/encoding";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 /** Crockford's Base32: no I, L, O or U. */
 const RECOVERY_CODE = /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/;
@@ -65,15 +73,50 @@ describe("generating recovery codes", () => {
     expect((await call("POST", "/api/user/two-factor/recovery-code")).status).toBe(400); // an API key must name the user
   });
 
-  it("lets a user generate their own with a JWT", async () => {
+  it("lets a user generate their own with a JWT and a fresh code of their 2FA, which is then used up", async () => {
     const user = await createUser();
     const token = await accessToken(user);
     const secret = (await jsonBody(await call("GET", "/api/two-factor/secret"))).secret as string;
     expect((await call("POST", "/api/user/two-factor", { apiKey: `Bearer ${token}`, body: { code: await codeFor(secret), secret } })).status).toBe(200);
-    const response = await call("POST", "/api/user/two-factor/recovery-code", { apiKey: `Bearer ${token}` });
+    const missing = await call("POST", "/api/user/two-factor/recovery-code", { apiKey: `Bearer ${token}` });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ fieldErrors: { code: [{ code: "[blank]code", message: expect.any(String) }] } });
+    // The enable used the current step's code; the next step's is fresh.
+    const code = await codeFor(secret, 1);
+    const response = await call("POST", "/api/user/two-factor/recovery-code", { apiKey: `Bearer ${token}`, body: { code } });
     expect(response.status).toBe(200);
-    expect((await jsonBody<{ recoveryCodes: string[] }>(response)).recoveryCodes).toHaveLength(10);
+    const { recoveryCodes } = await jsonBody<{ recoveryCodes: string[] }>(response);
+    expect(recoveryCodes).toHaveLength(10);
     expect(await remaining(user.id)).toBe(10);
+    expect((await call("DELETE", `/api/user/two-factor?code=${code}`, { apiKey: `Bearer ${token}` })).status).toBe(421);
+    // One of the codes proves the user too: it is used up, and a new set replaces the rest.
+    const again = await call("POST", "/api/user/two-factor/recovery-code", { apiKey: `Bearer ${token}`, body: { code: recoveryCodes[0] } });
+    expect(again.status).toBe(200);
+    const fresh = (await jsonBody<{ recoveryCodes: string[] }>(again)).recoveryCodes;
+    expect(fresh.filter((code) => recoveryCodes.includes(code))).toEqual([]);
+    expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: recoveryCodes[1] })).status).toBe(421);
+  });
+
+  it("lets a TextMessage user generate their own with a JWT and the texted code", async () => {
+    const fake = installFakeTwilio();
+    expect((await configureTwilio()).status).toBe(200);
+    const user = await createUser({ mobilePhone: "555-555-0301" });
+    const token = await accessToken(user);
+    const patched = await call("PATCH", `/api/user/${user.id}`, {
+      body: { user: { twoFactorEnabled: true, twoFactorSecret: await newSecret(), twoFactorDelivery: "TextMessage" } },
+    });
+    expect(patched.status).toBe(200);
+    expect((await call("POST", "/api/two-factor/send", { apiKey: `Bearer ${token}` })).status).toBe(200);
+    const code = lastCodeTo(fake, "+15555550301");
+    expect((await call("POST", "/api/user/two-factor/recovery-code", { apiKey: `Bearer ${token}`, body: { code } })).status).toBe(200);
+    expect(await remaining(user.id)).toBe(10);
+  });
+
+  it("asks an API key for no code (the application is trusted), and checks one it sends", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    expect((await call("POST", `/api/user/two-factor/recovery-code/${user.id}`, { body: { code: await wrongCode(user.secret) } })).status).toBe(421);
+    expect((await call("POST", `/api/user/two-factor/recovery-code/${user.id}`, { body: { code: await codeFor(user.secret) } })).status).toBe(200);
+    expect((await call("POST", `/api/user/two-factor/recovery-code/${user.id}`, { body: {} })).status).toBe(200);
   });
 });
 

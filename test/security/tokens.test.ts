@@ -1,10 +1,11 @@
 // Tokens and credentials on the wire: the cookies' attributes, twoFactorIds (16 CSPRNG bytes and the
 // encrypted user id) and trust ids (32 CSPRNG bytes), 43-char Base64URL, never repeating; JWT algorithm confusion beyond the cases in
-// test/domain/jwt.test.ts, and oversized Authorization headers on every authenticated route.
+// test/domain/jwt.test.ts, and oversized Authorization headers on every authenticated route. A stolen
+// access token cannot weaken the second factor, and stops working when the user's access changes.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { decodeBase64Url, encodeBase64Url } from "../../src/domain/encoding";
 import { issueAccessToken } from "../../src/routes/http/jwt";
 import { keyFromSecret } from "../../src/domain/secret";
@@ -14,25 +15,31 @@ import { newChallengeKey, openTwoFactorId, sealTwoFactorId } from "../../src/cry
 import app from "../../src/index";
 import { openApiDocument } from "../../src/routes/http/openapi-document";
 import {
+  accessToken,
   API_KEY,
   call,
   codeFor,
   createTwoFactorUserWithoutCode,
   createUser,
   emptyResponse,
+  freezeClock,
+  jsonBody,
   JWT_SIGNING_KEY,
   login,
+  newSecret,
   setCookies,
   startTwoFactorLogin,
   STEP_MS,
   twoFactorLogin,
+  wrongCode,
 } from "../helpers";
-import { userGuardOf } from "../storage";
+import { editAccount, readAccount, userGuardOf } from "../storage";
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
 const EMPTY_401 = { status: 401, contentType: null, body: "" };
 
 afterEach(() => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
@@ -132,9 +139,10 @@ describe("twoFactorIds and trust ids", () => {
 
 describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
   const part = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
-  const claims = (sub: string) => {
+  const claims = async (sub: string) => {
     const iat = Math.floor(Date.now() / 1000);
-    return { sub, iss: "acme.com", iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD" };
+    const { tokenStamp } = (await readAccount(sub)).guard;
+    return { sub, iss: "acme.com", iat, exp: iat + 3600, jti: crypto.randomUUID(), authenticationType: "PASSWORD", tokenStamp };
   };
 
   async function hmacSigned(header: object, payload: object, key: string, hash = "SHA-256"): Promise<string> {
@@ -145,14 +153,17 @@ describe("JWT algorithm confusion on GET /api/two-factor/secret", () => {
 
   it("accepts the genuine token, so the refusals below are about the algorithm", async () => {
     const user = await createUser();
-    const genuine = await hmacSigned({ alg: "HS256", typ: "JWT" }, claims(user.id), JWT_SIGNING_KEY);
+    const genuine = await hmacSigned({ alg: "HS256", typ: "JWT" }, await claims(user.id), JWT_SIGNING_KEY);
     expect((await call("GET", "/api/two-factor/secret", { apiKey: null, headers: { Authorization: `Bearer ${genuine}` } })).status).toBe(200);
   });
 
   it("refuses none in any case, other HMAC sizes, asymmetric algorithms signed with the HMAC key, and other keys", async () => {
     const user = await createUser();
-    const payload = claims(user.id);
-    const genuine = await issueAccessToken({ id: user.id }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const payload = await claims(user.id);
+    const genuine = await issueAccessToken(
+      { id: user.id },
+      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, tokenStamp: payload.tokenStamp, nowMs: Date.now() },
+    );
     const [header, body, signature] = genuine.split(".") as [string, string, string];
     const forged: Record<string, string> = {
       "alg None": `${part({ alg: "None", typ: "JWT" })}.${part(payload)}.`,
@@ -195,7 +206,10 @@ describe("oversized Authorization headers", () => {
     .map(({ method, path }) => ({ method, path: path.replace("{userId}", crypto.randomUUID()) }));
 
   it("answers an empty 401, not a 500, on every authenticated route at 10 KB and 100 KB", async () => {
-    const token = await issueAccessToken({ id: crypto.randomUUID() }, { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, nowMs: Date.now() });
+    const token = await issueAccessToken(
+      { id: crypto.randomUUID() },
+      { signingKey: JWT_SIGNING_KEY, issuer: "acme.com", ttlSeconds: 3600, tokenStamp: "any", nowMs: Date.now() },
+    );
     const problems: string[] = [];
     for (const size of [10 * 1024, 100 * 1024]) {
       const headers = [API_KEY.padEnd(size, "x"), `Bearer ${token}`.padEnd(size, "A"), `Bearer ${"a".repeat(size)}`, "Basic ".padEnd(size, "=")];
@@ -219,5 +233,156 @@ describe("oversized Authorization headers", () => {
       expect(await emptyResponse(await login(user.email, user.password, {}, { Authorization: API_KEY.padEnd(size, " x") }))).toEqual(EMPTY_401);
       expect(await emptyResponse(await call("GET", "/api/two-factor/secret", { apiKey: "k".repeat(size) }))).toEqual(EMPTY_401);
     }
+  });
+});
+
+/** A user with authenticator 2FA and the access token of their completed 2FA login; the next step's code is still unused. */
+async function twoFactorUserWithToken() {
+  const user = await createTwoFactorUserWithoutCode();
+  const done = await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: await codeFor(user.secret) });
+  expect(done.status).toBe(200);
+  const token = (await jsonBody(done)).token as string;
+  return { ...user, token, bearer: { apiKey: null, headers: { Authorization: `Bearer ${token}` } } };
+}
+
+/** The calls a token makes, each of which must answer an empty 401 once the token is dead. */
+async function tokenCalls(token: string): Promise<Record<string, { status: number; contentType: string | null; body: string }>> {
+  const bearer = { apiKey: null, headers: { Authorization: `Bearer ${token}` } };
+  const cookie = { apiKey: null, headers: { Cookie: `access_token=${token}` } };
+  return {
+    "GET /api/user": await emptyResponse(await call("GET", "/api/user", bearer)),
+    "GET /api/two-factor/secret": await emptyResponse(await call("GET", "/api/two-factor/secret", bearer)),
+    "GET /api/two-factor/secret (cookie)": await emptyResponse(await call("GET", "/api/two-factor/secret", cookie)),
+    "POST /api/user/two-factor/recovery-code": await emptyResponse(await call("POST", "/api/user/two-factor/recovery-code", { ...bearer, body: {} })),
+    "GET /api/user/two-factor/trust": await emptyResponse(await call("GET", "/api/user/two-factor/trust", bearer)),
+  };
+}
+
+async function expectDead(token: string): Promise<void> {
+  const answers = await tokenCalls(token);
+  expect(answers).toEqual(Object.fromEntries(Object.keys(answers).map((name) => [name, EMPTY_401])));
+}
+
+describe("a stolen access token", () => {
+  it("cannot mint recovery codes and then turn 2FA off: the password alone still gets 242", async () => {
+    const user = await twoFactorUserWithToken();
+    const generated = await call("POST", "/api/user/two-factor/recovery-code", user.bearer);
+    expect(generated.status).toBe(400);
+    expect(await generated.json()).toEqual({ fieldErrors: { code: [{ code: "[blank]code", message: expect.any(String) }] } });
+    const disabled = await call("DELETE", `/api/user/two-factor?code=${await wrongCode(user.secret)}`, user.bearer);
+    expect(disabled.status).toBe(421);
+    expect((await login(user.email, user.password)).status).toBe(242);
+    expect((await jsonBody(await call("GET", `/api/user/${user.id}`))).user).toMatchObject({ twoFactorEnabled: true, twoFactorRecoveryCodesRemaining: 0 });
+  });
+
+  it("cannot mint them with a wrong code (421, counted toward the lockout) or a used one", async () => {
+    const user = await twoFactorUserWithToken();
+    const wrong = await call("POST", "/api/user/two-factor/recovery-code", { ...user.bearer, body: { code: await wrongCode(user.secret) } });
+    expect(await emptyResponse(wrong)).toEqual({ status: 421, contentType: null, body: "" });
+    // The login used the current step's code: it proves nothing twice.
+    const replayed = await call("POST", "/api/user/two-factor/recovery-code", { ...user.bearer, body: { code: await codeFor(user.secret) } });
+    expect(replayed.status).toBe(421);
+    expect(replayed.headers.get("X-Two-Factor-Reason")).toBe("CodeAlreadyUsed");
+  });
+
+  it("cannot enable 2FA over the user's existing method", async () => {
+    const user = await twoFactorUserWithToken();
+    const secret = await newSecret();
+    const enabled = await call("PUT", "/api/user/two-factor", { ...user.bearer, body: { code: await codeFor(secret), secret } });
+    expect(enabled.status).toBe(400);
+    expect(await enabled.json()).toEqual({ generalErrors: [{ code: "[TwoFactorEnabled]", message: expect.any(String) }] });
+  });
+
+  it("without the account's token stamp (as tokens issued before stamps existed), is refused", async () => {
+    const user = await createUser();
+    const genuine = JSON.parse(new TextDecoder().decode(decodeBase64Url((await accessToken(user)).split(".")[1]!)!)) as Record<string, unknown>;
+    const { tokenStamp: _stamp, ...withoutStamp } = genuine;
+    await expectDead(await sign(withoutStamp, JWT_SIGNING_KEY, "HS256"));
+    await expectDead(await sign({ ...genuine, tokenStamp: "" }, JWT_SIGNING_KEY, "HS256"));
+  });
+
+  it("of an account stored before token stamps is accepted until access changes", async () => {
+    const user = await createUser();
+    await editAccount(user.id, (account) => {
+      delete (account.guard as Partial<typeof account.guard>).tokenStamp;
+    });
+    const token = await accessToken(user);
+    expect((await tokenCalls(token))["GET /api/user"]!.status).toBe(200);
+    expect((await call("PATCH", `/api/user/${user.id}`, { body: { user: { password: "a brand new password" } } })).status).toBe(200);
+    await expectDead(token);
+  });
+});
+
+describe("an access token stops working", () => {
+  beforeEach(() => {
+    freezeClock(); // every change below happens in the second the token was issued
+  });
+
+  const changes: Record<string, Record<string, unknown>> = {
+    "the user is deactivated": { active: false },
+    "the password changes": { password: "a brand new password" },
+    "an admin turns 2FA off (User API)": { twoFactorEnabled: false },
+  };
+  for (const [what, user] of Object.entries(changes)) {
+    it(`when ${what}, for good`, async () => {
+      const holder = await twoFactorUserWithToken();
+      expect((await tokenCalls(holder.token))["GET /api/user"]!.status).toBe(200);
+      expect((await call("PATCH", `/api/user/${holder.id}`, { body: { user } })).status).toBe(200);
+      await expectDead(holder.token);
+      if (user.active === false) expect((await call("PATCH", `/api/user/${holder.id}`, { body: { user: { active: true } } })).status).toBe(200);
+      await expectDead(holder.token);
+    });
+  }
+
+  it("when an admin disables 2FA with an API key", async () => {
+    const holder = await twoFactorUserWithToken();
+    expect((await call("DELETE", `/api/user/two-factor/${holder.id}?code=${await codeFor(holder.secret, 1)}`)).status).toBe(200);
+    await expectDead(holder.token);
+  });
+
+  it("when the user is deleted and re-created with the same id in the same millisecond", async () => {
+    const holder = await twoFactorUserWithToken();
+    expect((await call("DELETE", `/api/user/${holder.id}`)).status).toBe(200);
+    const recreated = await call("POST", `/api/user/${holder.id}`, { body: { user: { email: holder.email, password: holder.password } } });
+    expect(recreated.status).toBe(200);
+    await expectDead(holder.token);
+    const secret = await newSecret();
+    const enable = await call("PUT", "/api/user/two-factor", { ...holder.bearer, body: { code: await codeFor(secret), secret } });
+    expect(await emptyResponse(enable)).toEqual(EMPTY_401);
+  });
+
+  it("when the user is deleted and the id imported again with an old insertInstant", async () => {
+    const holder = await twoFactorUserWithToken();
+    expect((await call("DELETE", `/api/user/${holder.id}`)).status).toBe(200);
+    const imported = {
+      id: holder.id,
+      email: holder.email,
+      // hashlib.pbkdf2_hmac("sha256", b"migrated-password", salt, 24000), as in test/routes/user-import.test.ts
+      password: "wrcOrDos+nm4KqL88/xsQSeRSMP8M1uK0bICREFUjh4=",
+      salt: "ZnVzaW9uYXV0aC1pbXBvcnQtc2FsdC0wMTIzNDU2Nzg5",
+      insertInstant: 1_600_000_000_000,
+    };
+    expect((await call("POST", "/api/user/import", { body: { users: [imported] } })).status).toBe(200);
+    await expectDead(holder.token);
+  });
+
+  it("not when the user turns 2FA off themselves with a code, nor for a profile change", async () => {
+    const holder = await twoFactorUserWithToken();
+    expect((await call("PATCH", `/api/user/${holder.id}`, { body: { user: { firstName: "Ada" } } })).status).toBe(200);
+    expect((await call("DELETE", `/api/user/two-factor?code=${await codeFor(holder.secret, 1)}`, holder.bearer)).status).toBe(200);
+    expect((await tokenCalls(holder.token))["GET /api/user"]!.status).toBe(200);
+  });
+
+  it("and a token check racing two password changes never answers 500", async () => {
+    vi.useRealTimers();
+    const holder = await twoFactorUserWithToken();
+    const answers = await Promise.all([
+      call("PATCH", `/api/user/${holder.id}`, { body: { user: { password: "first new password" } } }),
+      ...Array.from({ length: 5 }, () => call("GET", "/api/user", holder.bearer)),
+      call("PATCH", `/api/user/${holder.id}`, { body: { user: { password: "second new password" } } }),
+      ...Array.from({ length: 5 }, () => call("GET", "/api/two-factor/secret", holder.bearer)),
+    ]);
+    expect(answers.map((response) => response.status).filter((status) => ![200, 401].includes(status))).toEqual([]);
+    await expectDead(holder.token);
   });
 });

@@ -1,10 +1,12 @@
 // API keys (`Authorization: <key>`) and JWTs (`Authorization: Bearer|JWT <token>` or the
-// `access_token` cookie). An API key wins over a cookie, as in FusionAuth. Failures are an empty 401.
+// `access_token` cookie). An API key wins over a cookie, as in FusionAuth. A JWT must be signed by
+// us and still carry its account's token stamp. Failures are an empty 401.
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { secretsEqual } from "../../crypto/compare";
 import { fail } from "../../domain/failures";
+import { tokenAccepted } from "../../services/access-tokens";
 import { verifyAccessToken } from "./jwt";
 import type { AppEnv, Auth } from "./context";
 import { fromAnotherSite, hasNonJsonBody } from "./origin";
@@ -29,7 +31,8 @@ async function authenticate(c: Context<AppEnv>, allowJwt: boolean): Promise<Auth
   const token = header ? JWT_SCHEME.exec(header)?.[1] : cookieToken(c);
   if (!token || !c.env.JWT_SIGNING_KEY) return null;
   const verified = await verifyAccessToken(token, c.env.JWT_SIGNING_KEY, c.var.scope.config.jwtIssuer);
-  return verified ? { kind: "jwt", ...verified } : null;
+  if (!verified || !(await tokenAccepted(c.var.scope, verified.userId, verified.tokenStamp))) return null;
+  return { kind: "jwt", ...verified };
 }
 
 /**

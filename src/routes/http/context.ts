@@ -5,8 +5,8 @@ import { createMiddleware } from "hono/factory";
 import { newScope, type Scope } from "../../services/shared/scope";
 import { idParam } from "./validate";
 
-/** `issuedAt` (s) lets a user re-created with the same id refuse tokens issued to the old one. */
-export type Auth = { kind: "apiKey" } | { kind: "jwt"; userId: string; issuedAt: number };
+/** `tokenStamp`: the access token's, still the account's when the request was authenticated (./auth.ts). */
+export type Auth = { kind: "apiKey" } | { kind: "jwt"; userId: string; tokenStamp: string };
 
 export type AppEnv = {
   Bindings: Env;

@@ -1,5 +1,6 @@
-// HS256 access tokens with FusionAuth's claim names. Only HS256 is accepted on the way in,
-// so `alg: none` and algorithm-swap tokens fail verification.
+// HS256 access tokens with FusionAuth's claim names, plus `tokenStamp`: the account's stamp when the
+// token was issued, which every request compares with the account's (src/domain/account.ts). Only
+// HS256 is accepted on the way in, so `alg: none` and algorithm-swap tokens fail verification.
 import { signHs256, verifyHs256 } from "../../crypto/jwt";
 import { randomId } from "../../crypto/random";
 
@@ -14,13 +15,23 @@ export type AccessTokenClaims = {
   preferred_username?: string;
   applicationId?: string;
   authenticationType: string;
+  tokenStamp: string;
 };
 
 export type TokenSubject = { id: string; email?: string; username?: string };
 
 export async function issueAccessToken(
   user: TokenSubject,
-  options: { signingKey: string; issuer: string; ttlSeconds: number; applicationId?: string; nowMs: number; authenticationType?: string },
+  options: {
+    signingKey: string;
+    issuer: string;
+    ttlSeconds: number;
+    applicationId?: string;
+    /** The account's token stamp (src/domain/account.ts). */
+    tokenStamp: string;
+    nowMs: number;
+    authenticationType?: string;
+  },
 ): Promise<string> {
   const iat = Math.floor(options.nowMs / 1000);
   const claims: AccessTokenClaims = {
@@ -30,6 +41,7 @@ export async function issueAccessToken(
     exp: iat + options.ttlSeconds,
     jti: randomId(),
     authenticationType: options.authenticationType ?? "PASSWORD",
+    tokenStamp: options.tokenStamp,
     ...(options.applicationId && { aud: options.applicationId, applicationId: options.applicationId }),
     ...(user.email && { email: user.email }),
     ...(user.username && { preferred_username: user.username }),
@@ -37,8 +49,8 @@ export async function issueAccessToken(
   return signHs256(claims, options.signingKey);
 }
 
-/** The token's subject and issue time (s), or null for anything not signed by us, expired, or from another issuer. */
-export async function verifyAccessToken(token: string, signingKey: string, issuer: string): Promise<{ userId: string; issuedAt: number } | null> {
+/** The token's subject and stamp, or null for anything not signed by us, expired, from another issuer, or without a stamp. */
+export async function verifyAccessToken(token: string, signingKey: string, issuer: string): Promise<{ userId: string; tokenStamp: string } | null> {
   const claims = await verifyHs256(token, signingKey, issuer);
-  return typeof claims?.sub === "string" && typeof claims.iat === "number" ? { userId: claims.sub, issuedAt: claims.iat } : null;
+  return typeof claims?.sub === "string" && typeof claims.tokenStamp === "string" ? { userId: claims.sub, tokenStamp: claims.tokenStamp } : null;
 }

@@ -185,6 +185,13 @@ export const smsReportQuery = z.object({
 /** Disable two-factor authentication (`DELETE /api/user/two-factor[/{userId}]`). */
 export const disableQuery = z.object({ code: codeField.describe("A current code, or one of the user's recovery codes.") });
 
+/** Generate recovery codes: the user's own call (a JWT) proves their second factor first. */
+export const recoveryCodeRequest = z.object({
+  code: codeField
+    .optional()
+    .describe("A current code (or a texted one, or one of the user's recovery codes): required with a JWT, checked when an API key sends one."),
+});
+
 /** Retrieve a user by one login id (`GET /api/user`, API key); the first one given counts. */
 export const userLookupQuery = z.object({ email: z.string().optional(), username: z.string().optional(), loginId: z.string().optional() });
 

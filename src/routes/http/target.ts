@@ -5,10 +5,10 @@ import { invalidField } from "../../domain/failures";
 import type { AppEnv } from "./context";
 import { idParam } from "./validate";
 
-/** The services' `Target`: `issuedAt` (the JWT's) only for a user acting on themselves. */
-export function target(c: Context<AppEnv>, bodyUserId?: string | null): { userId: string; issuedAt?: number } {
+/** The services' `Target`: `tokenStamp` (the access token's) only for a user acting on themselves. */
+export function target(c: Context<AppEnv>, bodyUserId?: string | null): { userId: string; tokenStamp?: string } {
   const auth = c.var.auth;
-  if (auth.kind === "jwt") return { userId: auth.userId, issuedAt: auth.issuedAt };
+  if (auth.kind === "jwt") return { userId: auth.userId, tokenStamp: auth.tokenStamp };
   const requested = c.req.param("userId") ?? c.req.query("userId") ?? bodyUserId ?? undefined;
   if (!requested) throw invalidField("userId", "blank", "The [userId] is required when calling with an API key.");
   return { userId: idParam("userId", requested) };
