@@ -120,6 +120,9 @@ export async function startServers(
         // waits for a retry to reach a receiver that was down.
         "--var",
         "WEBHOOK_RETRY_BASE_SECONDS:1",
+        // Twilio's magic test numbers (+1 500 555 …) are personal numbers, which the SMS guard refuses by default.
+        "--var",
+        "SMS_REFUSED_NUMBER_TYPES:premium-rate,shared-cost,satellite,non-geographic,toll-free",
         ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
         "--show-interactive-dev-session=false",
       ],
