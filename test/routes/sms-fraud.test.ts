@@ -245,7 +245,7 @@ describe("hourly caps", () => {
     expect((await report()).total).toEqual({ sent: 16, refused: { budget: 24 } });
   });
 
-  it("caps the texts one client address asks for (a login's and resends), gives a refused send back, and ignores the application's own address", async () => {
+  it("caps the texts one client address asks for (a login's and resends), gives a refused send back, and does not count the application's own address as that client", async () => {
     const perIp = { SMS_MAX_PER_IP_PER_HOUR: "2" };
     const user = await createTextMessageUser("+1 206 300 0142");
     // The application vouches for its user's address: the login's text is that client's first.
@@ -265,7 +265,7 @@ describe("hourly caps", () => {
     await tooMany(await resend(twoFactorId, perIp, "198.51.100.30")); // the login's 5 sends
     expect(messagesTo(fake, "+12063000142")).toHaveLength(5);
 
-    // Without the user's ipAddress, an API-key login's connecting address is the application's: not counted.
+    // Without the user's ipAddress, an API-key login's connecting address is the application's: counted as the caller, apart from its users.
     const other = await createTextMessageUser("+1 206 310 0142");
     expect((await login(other, perIp, { headers: { "CF-Connecting-IP": "198.51.100.9" } })).status).toBe(242);
     expect(messagesTo(fake, "+12063100142")).toHaveLength(1);
