@@ -28,6 +28,8 @@ export default defineConfig({
                 // The suites text FusionAuth's example numbers (555-555-xxxx), which are in no assigned
                 // range: the SMS guard refuses them by default (see "SMS fraud defence" in README.md).
                 SMS_ALLOW_UNASSIGNED_NUMBERS: "true",
+                // And Twilio's magic test numbers (+1 500 555 …), which are personal numbers, refused by default.
+                SMS_REFUSED_NUMBER_TYPES: "premium-rate,shared-cost,satellite,non-geographic,toll-free",
               },
             },
           }),

@@ -31,6 +31,8 @@ declare namespace Cloudflare {
     SMS_MAX_PER_IP_PER_HOUR?: string;
     SMS_MAX_PER_HOUR?: string;
     SMS_MAX_PER_COUNTRY_PER_HOUR?: string;
+    SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR?: string;
+    SMS_MAX_PER_CALLER_PER_HOUR?: string;
     TWILIO_ACCOUNT_SID?: string;
     TWILIO_AUTH_TOKEN?: string;
     TWILIO_FROM_NUMBER?: string;

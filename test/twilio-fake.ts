@@ -69,6 +69,23 @@ export function clearPhoneThrottle(phone: string): Promise<unknown> {
   );
 }
 
+/**
+ * Number ranges (see numberRange: `+1<area><exchange><thousands>`) in each of `areas` (`+1206`, …),
+ * in that order, all counted by the same phone-throttle shard.
+ */
+export async function rangesInOneShard(areas: string[]): Promise<string[]> {
+  const byShard = new Map<string, Map<string, string>>();
+  for (let exchange = 620; ; exchange += 1)
+    for (const area of areas) {
+      const range = `${area}${exchange}0`;
+      const shard = (await rangeThrottle(env, range)).id.toString();
+      const found = byShard.get(shard) ?? new Map<string, string>();
+      if (!found.has(area)) found.set(area, range);
+      byShard.set(shard, found);
+      if (found.size === areas.length) return areas.map((each) => found.get(each)!);
+    }
+}
+
 /** `POST /api/two-factor/send {mobilePhone, secret}` with the API key (the enable helper). */
 export function sendToPhone(mobilePhone: string, secret: string) {
   return call("POST", "/api/two-factor/send", { body: { mobilePhone, secret } });

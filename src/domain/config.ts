@@ -27,6 +27,8 @@ export type ConfigVars = Partial<
     | "SMS_MAX_PER_COUNTRY_PER_HOUR"
     | "SMS_MAX_PER_HOUR"
     | "SMS_MAX_PER_IP_PER_HOUR"
+    | "SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR"
+    | "SMS_MAX_PER_CALLER_PER_HOUR"
     | "SMS_MAX_PER_PHONE_PER_HOUR"
     | "SMS_MAX_PER_RANGE_PER_HOUR"
     | "SMS_MIN_INTERVAL_SECONDS"
@@ -68,6 +70,10 @@ export type Config = {
     guard: DestinationPolicy & {
       maxPerRangePerHour: number;
       maxPerIpPerHour: number;
+      /** The one client every address that cannot be read counts as (see clientAllowance). */
+      maxPerUnparseableIpPerHour: number;
+      /** Per API-key or JWT caller that reports no end user's address, counted by its connecting address. */
+      maxPerCallerPerHour: number;
       /** All countries together. */
       maxPerHour: number;
       /** Per country (ISO region, or `+<calling code>` for numbers without one): `byCountry`, else `otherCountries`. */
@@ -162,10 +168,13 @@ const listed = (value: string | undefined) =>
  * (default: the default phone region's country). `SMS_REFUSED_NUMBER_TYPES`: number classes, or
  * `none`. `SMS_MAX_PER_COUNTRY_PER_HOUR`: a number for every country not named, and `CC:number`
  * entries; the default region's country may use the whole `SMS_MAX_PER_HOUR` unless named.
+ * `SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR` defaults to `SMS_MAX_PER_IP_PER_HOUR`,
+ * `SMS_MAX_PER_CALLER_PER_HOUR` to half of `SMS_MAX_PER_HOUR`.
  */
 function smsGuard(env: ConfigVars, defaultPhoneRegion: string): Config["sms"]["guard"] {
   const home = defaultPhoneRegion.trim().toUpperCase();
   const maxPerHour = positiveInt(env.SMS_MAX_PER_HOUR, DEFAULTS.smsMaxPerHour);
+  const maxPerIpPerHour = positiveInt(env.SMS_MAX_PER_IP_PER_HOUR, DEFAULTS.smsMaxPerIpPerHour);
   const countries = listed(env.SMS_ALLOWED_COUNTRIES).map((entry) => entry.toUpperCase());
   const allowedCountries = countries.includes("*") ? "*" : countries.filter((entry) => /^[A-Z]{2}$/.test(entry));
   const classes = listed(env.SMS_REFUSED_NUMBER_TYPES).map((entry) => entry.toLowerCase());
@@ -184,7 +193,10 @@ function smsGuard(env: ConfigVars, defaultPhoneRegion: string): Config["sms"]["g
     refusedNumberClasses: classes.includes("none") ? [] : refusedNumberClasses.length ? refusedNumberClasses : NUMBER_CLASSES,
     allowUnassignedNumbers: env.SMS_ALLOW_UNASSIGNED_NUMBERS === "true",
     maxPerRangePerHour: positiveInt(env.SMS_MAX_PER_RANGE_PER_HOUR, DEFAULTS.smsMaxPerRangePerHour),
-    maxPerIpPerHour: positiveInt(env.SMS_MAX_PER_IP_PER_HOUR, DEFAULTS.smsMaxPerIpPerHour),
+    maxPerIpPerHour,
+    maxPerUnparseableIpPerHour: positiveInt(env.SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR, maxPerIpPerHour),
+    // Half the hour's budget: the texts nobody's address is given for cannot refuse all the others.
+    maxPerCallerPerHour: positiveInt(env.SMS_MAX_PER_CALLER_PER_HOUR, Math.ceil(maxPerHour / 2)),
     maxPerHour,
     maxPerCountryPerHour,
   };

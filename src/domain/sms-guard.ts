@@ -4,7 +4,7 @@
 // outright, and caps what any one number, number range, client address, country and the service
 // as a whole may be sent in an hour (src/objects/phone-throttle.ts counts; src/services/shared/
 // sms-guard.ts asks and reports).
-import { networkOf } from "./network";
+import { ipv6Prefix64, parseIp } from "./network";
 
 /** Why a text was refused: one name per guard, in logs, in the operators' figures and in events. */
 export const REFUSAL_REASONS = ["invalid", "number-type", "country", "phone", "range", "ip", "country-budget", "budget"] as const;
@@ -13,8 +13,13 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 /** The refusals the send limits decide (429 with Retry-After); the others are decided before any count. */
 export type LimitReason = Extract<RefusalReason, "phone" | "range" | "ip" | "country-budget" | "budget">;
 
-/** Numbers whose holder earns from what is sent to them, or that no handset holds for the price of a text. */
-export const NUMBER_CLASSES = ["premium-rate", "shared-cost", "satellite", "non-geographic"] as const;
+/**
+ * Numbers whose holder earns from what is sent to them, that no handset holds for the price of a
+ * text, or that are not a person's own phone: toll-free numbers (the called party pays) and personal
+ * numbers (non-geographic numbers that forward wherever their holder says or, in North America's 5XX
+ * codes, serve machines).
+ */
+export const NUMBER_CLASSES = ["premium-rate", "shared-cost", "satellite", "non-geographic", "toll-free", "personal"] as const;
 export type NumberClass = (typeof NUMBER_CLASSES)[number];
 
 /** What libphonenumber knows about a number (src/sms/phone.ts reads it). */
@@ -39,7 +44,11 @@ export type PhoneFacts = {
  *   International Freephone, +878 (reserved), +882 and +883 International Networks (Thuraya's
  *   satellite phones are +88216), +888 (OCHA disaster relief), +991 (trials);
  * - the North American Numbering Plan's 900 code, "premium services" (NANPA; ATIS-0300060, 900 NXX
- *   Code Assignment Guidelines);
+ *   Code Assignment Guidelines); its toll-free codes 800, 833, 844, 855, 866, 877 and 888 and those
+ *   reserved for toll-free service, 822, 880-887 and 889 (NANPA, "Toll-Free Numbers"; INC, Toll Free
+ *   Number Administration Guidelines); and its non-geographic 5XX codes for personal communications
+ *   services, 500, 521-529, 533, 544, 566, 577 and 588 (NANPA, "5XX-NXX Codes",
+ *   https://www.nationalnanpa.com/number_resource_info/5XX_codes.html);
  * - the United Kingdom's service numbers whose service charge goes to the number's holder: 09
  *   (premium rate), 084 and 087 (Ofcom, The National Telephone Numbering Plan; see
  *   https://en.wikipedia.org/wiki/Non-geographic_telephone_numbers_in_the_United_Kingdom).
@@ -56,13 +65,25 @@ const RANGES: ReadonlyArray<readonly [prefix: string, numberClass: NumberClass]>
   ["888", "non-geographic"],
   ["991", "non-geographic"],
   ["1900", "premium-rate"],
+  ...["800", "833", "844", "855", "866", "877", "888", "822", "880", "881", "882", "883", "884", "885", "886", "887", "889"].map(
+    (code) => [`1${code}`, "toll-free"] as const,
+  ),
+  ...["500", "521", "522", "523", "524", "525", "526", "527", "528", "529", "533", "544", "566", "577", "588"].map((code) => [`1${code}`, "personal"] as const),
   ["449", "premium-rate"],
   ["4484", "premium-rate"],
   ["4487", "premium-rate"],
 ];
 
-/** libphonenumber's types that are one of the classes. */
-const TYPES: Readonly<Record<string, NumberClass>> = { PREMIUM_RATE: "premium-rate", SHARED_COST: "shared-cost" };
+/**
+ * libphonenumber's types that are one of the classes: TOLL_FREE and PERSONAL_NUMBER also cover other
+ * countries' freephone and personal numbers (the UK's 080 and 070, Germany's 0800 and 0700, …).
+ */
+const TYPES: Readonly<Record<string, NumberClass>> = {
+  PREMIUM_RATE: "premium-rate",
+  SHARED_COST: "shared-cost",
+  TOLL_FREE: "toll-free",
+  PERSONAL_NUMBER: "personal",
+};
 
 export function numberClassOf(facts: PhoneFacts): NumberClass | undefined {
   const digits = facts.e164.slice(1);
@@ -113,21 +134,29 @@ export const numberRange = (e164: string) => e164.slice(0, -3);
 export const maskedRange = (range: string) => `${range}xxx`;
 
 /**
- * The key a client's sends are counted under: an IPv4 address (in one spelling: IPv4-mapped IPv6
- * and leading zeros fold), or an IPv6 /64 (the prefix one site usually gets, RFC 6177: one address
- * each would let a single host count as 2^64 clients). Anything that is not an IP address has none.
+ * Who asked for a text, for the cap on texts per client: the end user, by the address the application
+ * reports with its API key or, for a call nobody vouches for, the connecting address; or an API-key or
+ * JWT caller that reports no end user's address, by its own connecting address.
  */
-export function clientKey(ip: string | undefined): string | undefined {
-  const network = networkOf(ip);
-  if (!network) return undefined;
-  return network.endsWith("::/64")
-    ? network
-    : ip!
-        .trim()
-        .replace(/^::ffff:/i, "")
-        .split(".")
-        .map(Number)
-        .join(".");
+export type TextClient = { kind: "end-user" | "caller"; ip: string | undefined };
+
+/** The hourly caps on texts per client (see clientAllowance). */
+export type ClientCaps = { maxPerIpPerHour: number; maxPerUnparseableIpPerHour: number; maxPerCallerPerHour: number };
+
+/** The one client every address that cannot be read (or none, where one was due) counts as. */
+export const UNPARSEABLE_CLIENT = "unparseable";
+
+/**
+ * The key a client's texts are counted under, and its cap. An address counts in one spelling (see
+ * parseIp): an IPv4 address, or an IPv6 /64 (the prefix one site usually gets, RFC 6177: one address
+ * each would let a single host count as 2^64 clients). Whatever is not an address counts as one
+ * shared client with a cap of its own, so no spelling escapes the count.
+ */
+export function clientAllowance(client: TextClient, caps: ClientCaps): { key: string; maxPerHour: number } {
+  const address = parseIp(client.ip);
+  const key = !address ? UNPARSEABLE_CLIENT : address.version === 4 ? address.octets.join(".") : ipv6Prefix64(address.groups);
+  if (client.kind === "caller") return { key: `caller:${key}`, maxPerHour: caps.maxPerCallerPerHour };
+  return { key, maxPerHour: key === UNPARSEABLE_CLIENT ? caps.maxPerUnparseableIpPerHour : caps.maxPerIpPerHour };
 }
 
 export const HOUR_MS = 3_600_000;
@@ -137,14 +166,6 @@ export const hourOf = (ms: number) => Math.floor(ms / HOUR_MS);
 
 /** Seconds from `nowMs` until the next clock hour begins. */
 export const secondsToNextHour = (nowMs: number) => Math.max(1, Math.ceil(((hourOf(nowMs) + 1) * HOUR_MS - nowMs) / 1000));
-
-/**
- * Slice number `slice`'s share (0 ≤ slice < slices) of an hourly budget split over `slices` objects:
- * the budget divided evenly, the remainder going one each to the first slices, so the shares add up
- * to the budget exactly. A slice never gets less than one text: a budget smaller than `slices` lets
- * through at most `slices` texts, so that no number range is shut out by its slice alone.
- */
-export const budgetShare = (budget: number, slices: number, slice: number) => Math.max(1, Math.floor(budget / slices) + (slice < budget % slices ? 1 : 0));
 
 /** What happened to the texts for one country in one hour. */
 export type CountryFigures = { sent: number; refused: Partial<Record<RefusalReason, number>> };

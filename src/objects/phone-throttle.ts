@@ -1,25 +1,27 @@
-// The counts behind every limit on texts (src/domain/sms-guard.ts decides what to refuse). Per
-// destination phone number: capped per hour, and repeated sends for one purpose (an enrolment, a
-// user, one login) are spaced, so neither a user nor an attacker can turn the service into an SMS
-// cannon; different purposes are not spaced against each other (the tutorial's enrolment text and
-// the next login's text come seconds apart). Per number range (all but the last 3 digits), per
-// client address, per country and overall: capped per hour, against SMS pumping.
+// Counts SMS sends, for the toll-fraud guard (src/domain/sms-guard.ts) and the per-phone limits:
+// repeated sends for one purpose (an enrolment, a user, one login) are spaced, so neither a user nor
+// an attacker can turn the service into an SMS cannon; different purposes are not spaced against
+// each other (the tutorial's enrolment text and the next login's text come seconds apart). Per
+// number range (all but the last 3 digits), per client, per country and overall: capped per hour,
+// against SMS pumping.
 //
-// The counts are spread over 16 shards, so none is a hot object, and each send asks one of them:
-// the shard of the number's range keeps that range's and its numbers' sends (exact), and a share of
-// each hourly budget (a country's, the overall one): each shard may spend 1/16 of it (see
-// budgetShare: the shares add up to the budget, and none is below 1). So the texts of an hour never
-// exceed a budget of 16 or more, but a shard may refuse while others still have room when traffic is
-// uneven: budgets start to refuse a little early, more so the smaller they are (at 100 an hour, 6 or
-// 7 per shard). Client addresses are counted in the shard of the address (a second call, made only
-// for sends with a client address).
-// Each shard also keeps, per clock hour and country, how many texts went out and how many were
-// refused and why, for 48 hours: the operators' report sums the shards.
+// Two kinds of object of this class count a text, each exactly, and a text asks both:
+// - one of 16 range shards, the one the number's range hashes to: the sends to that range and to its
+//   numbers (spacing, per-phone and per-range caps). Pumping walks through ranges, so these refuse
+//   most of it without anything shared being asked;
+// - the budget object, one for the service: what an hour has sent per country and overall, and per
+//   client. These budgets are shared by every range, so they are counted in one place: a share per
+//   shard would let the few ranges one shard holds spend its share and refuse that shard's other
+//   ranges. Only texts their range admitted ask it: what any SMS budget pays for is a few a second,
+//   far below the 1,000 requests a second one object serves
+//   (https://developers.cloudflare.com/durable-objects/reference/faq/, "How much work can a single
+//   Durable Object do?"); attempts a spent budget refuses ask it too.
+// Each object also keeps, per clock hour and country, how many texts went out (the budget object)
+// and how many were refused and why (where refused), for 48 hours: the operators' report sums them.
 import { DurableObject } from "cloudflare:workers";
 import { sha256Hex } from "../crypto/compare";
 import {
   addFigures,
-  budgetShare,
   HOUR_MS,
   hourOf,
   noFigures,
@@ -30,20 +32,18 @@ import {
   type RefusalReason,
 } from "../domain/sms-guard";
 
-export type SendLimits = {
-  minIntervalSeconds: number;
-  maxPerPhonePerHour: number;
-  maxPerRangePerHour: number;
-  /** The destination country's whole budget (the shard takes its share). */
-  maxPerCountryPerHour: number;
-  maxPerHour: number;
-};
+export type SendLimits = { minIntervalSeconds: number; maxPerPhonePerHour: number; maxPerRangePerHour: number };
 
-/**
- * One text about to go out: to `phone` (E.164) in `range` and `country`, for `purpose`, at `nowMs`,
- * asked of shard number `shard` (the range's, see rangeShard).
- */
-export type Send = { phone: string; range: string; country: string; purpose: string; nowMs: number; shard: number; limits: SendLimits };
+/** One text about to go out: to `phone` (E.164) in `range` and `country`, for `purpose`, at `nowMs`. */
+export type Send = { phone: string; range: string; country: string; purpose: string; nowMs: number; limits: SendLimits };
+
+/** One text its range admitted, for `client` (see clientAllowance), within the hour's budgets. */
+export type Spend = {
+  country: string;
+  client: string;
+  nowMs: number;
+  limits: { maxPerClientPerHour: number; maxPerCountryPerHour: number; maxPerHour: number };
+};
 
 export type SendPermit = { allowed: true } | { allowed: false; reason: LimitReason; retryAfterSeconds: number };
 
@@ -61,16 +61,13 @@ export class PhoneThrottle extends DurableObject<Env> {
   /** Whether this instance knows the clean-up alarm is set, so a send does not ask storage each time. */
   private alarmSet = false;
 
-  /** Takes a send slot for `send` when the phone, its range and this shard's budget shares have one. */
+  /** Range shard: takes a send slot for `send` when the phone and its range have one. */
   async acquire(send: Send): Promise<SendPermit> {
-    const { phone, range, country, purpose, nowMs, shard, limits } = send;
+    const { phone, range, country, purpose, nowMs, limits } = send;
     const storage = this.ctx.storage.kv;
     const phoneSends = (storage.get<PhoneSend[]>(SENDS + phone) ?? []).filter((sent) => sent.at > nowMs - HOUR_MS);
     const rangeSends = (storage.get<number[]>(RANGE + range) ?? []).filter((at) => at > nowMs - HOUR_MS);
-    const figures = this.figuresAt(nowMs);
     const lastForPurpose = phoneSends.findLast((sent) => sent.purpose === purpose);
-    const nextHourMs = secondsToNextHour(nowMs) * 1000;
-    const sentThisHour = Object.values(figures).reduce((sum, { sent }) => sum + sent, 0);
     const waits: Array<[LimitReason, number]> = [
       ["phone", lastForPurpose ? lastForPurpose.at + limits.minIntervalSeconds * 1000 - nowMs : 0],
       [
@@ -82,25 +79,17 @@ export class PhoneThrottle extends DurableObject<Env> {
         ),
       ],
       ["range", oldestOfLast(rangeSends, limits.maxPerRangePerHour, nowMs)],
-      // Before the country's: when both are spent (the default region's budget is the overall one), the overall one is named.
-      ["budget", sentThisHour >= budgetShare(limits.maxPerHour, SHARDS, shard) ? nextHourMs : 0],
-      ["country-budget", (figures[country]?.sent ?? 0) >= budgetShare(limits.maxPerCountryPerHour, SHARDS, shard) ? nextHourMs : 0],
     ];
     const [reason, waitMs] = waits.reduce((longest, wait) => (wait[1] > longest[1] ? wait : longest));
-    if (waitMs > 0) {
-      this.count(nowMs, figures, country, reason, 1);
-      await this.keepTidy(nowMs);
-      return { allowed: false, reason, retryAfterSeconds: Math.ceil(waitMs / 1000) };
-    }
+    if (waitMs > 0) return this.refuse(nowMs, country, reason, Math.ceil(waitMs / 1000));
     storage.put(SENDS + phone, [...phoneSends, { at: nowMs, purpose }]);
     storage.put(RANGE + range, [...rangeSends, nowMs]);
-    this.count(nowMs, figures, country, "sent", 1);
     await this.keepTidy(nowMs);
     return { allowed: true };
   }
 
-  /** Gives back a slot `acquire` took for `send` (a later limit refused it): as if it had never been asked for. */
-  async release({ phone, range, country, purpose, nowMs }: Send): Promise<void> {
+  /** Range shard: gives back a slot `acquire` took for `send` (the budgets refused it), as if it had never been asked for. */
+  async release({ phone, range, purpose, nowMs }: Send): Promise<void> {
     const storage = this.ctx.storage.kv;
     storage.put(
       SENDS + phone,
@@ -110,28 +99,38 @@ export class PhoneThrottle extends DurableObject<Env> {
       RANGE + range,
       withoutLast(storage.get<number[]>(RANGE + range) ?? [], (at) => at === nowMs),
     );
-    this.count(nowMs, this.figuresAt(nowMs), country, "sent", -1);
   }
 
-  /** Counts a text to `country` for `client` (see clientKey) when the client has sends left this clock hour. */
-  async acquireForClient(client: string, country: string, nowMs: number, maxPerHour: number): Promise<SendPermit> {
+  /** Budget object: counts a text as sent when the hour's budget, its country's and its client's cap all have room. */
+  async spend({ country, client, nowMs, limits }: Spend): Promise<SendPermit> {
     const storage = this.ctx.storage.kv;
-    const key = `${CLIENT}${hourOf(nowMs)}:${client}`;
-    const sent = storage.get<number>(key) ?? 0;
-    const permit: SendPermit = sent < maxPerHour ? { allowed: true } : { allowed: false, reason: "ip", retryAfterSeconds: secondsToNextHour(nowMs) };
-    if (permit.allowed) storage.put(key, sent + 1);
-    else this.count(nowMs, this.figuresAt(nowMs), country, "ip", 1);
+    const figures = this.figuresAt(nowMs);
+    const clientKey = `${CLIENT}${hourOf(nowMs)}:${client}`;
+    const clientSent = storage.get<number>(clientKey) ?? 0;
+    const sentThisHour = Object.values(figures).reduce((sum, { sent }) => sum + sent, 0);
+    // The overall budget before the country's: when both are spent (the default region's budget is the overall one), the overall one is named.
+    const reason: LimitReason | undefined =
+      sentThisHour >= limits.maxPerHour
+        ? "budget"
+        : (figures[country]?.sent ?? 0) >= limits.maxPerCountryPerHour
+          ? "country-budget"
+          : clientSent >= limits.maxPerClientPerHour
+            ? "ip"
+            : undefined;
+    if (reason) return this.refuse(nowMs, country, reason, secondsToNextHour(nowMs));
+    storage.put(clientKey, clientSent + 1);
+    this.count(nowMs, figures, country, "sent");
     await this.keepTidy(nowMs);
-    return permit;
+    return { allowed: true };
   }
 
   /** Counts a refusal decided before any limit was asked (an invalid, refused or foreign number). */
   async countRefusal(country: string, reason: RefusalReason, nowMs: number): Promise<void> {
-    this.count(nowMs, this.figuresAt(nowMs), country, reason, 1);
+    this.count(nowMs, this.figuresAt(nowMs), country, reason);
     await this.keepTidy(nowMs);
   }
 
-  /** This shard's figures for the clock hours `fromHour` to `toHour` (see hourOf), both included. */
+  /** This object's figures for the clock hours `fromHour` to `toHour` (see hourOf), both included. */
   async figures(fromHour: number, toHour: number): Promise<HourlyFigures[]> {
     const rows: HourlyFigures[] = [];
     for (const [key, figures] of this.ctx.storage.kv.list<Figures>({ prefix: FIGURES })) {
@@ -142,7 +141,7 @@ export class PhoneThrottle extends DurableObject<Env> {
     return rows;
   }
 
-  /** Forgets sends older than an hour, client counts of past hours and figures older than 48 hours. */
+  /** Forgets sends older than an hour, client counts of past hours and figures older than 48 hours */
   async alarm(): Promise<void> {
     const now = Date.now();
     const hour = hourOf(now);
@@ -166,8 +165,14 @@ export class PhoneThrottle extends DurableObject<Env> {
     return this.ctx.storage.kv.get<Figures>(FIGURES + hourOf(nowMs)) ?? {};
   }
 
-  private count(nowMs: number, figures: Figures, country: string, outcome: "sent" | RefusalReason, by: number): void {
-    const change: CountryFigures = outcome === "sent" ? { sent: by, refused: {} } : { sent: 0, refused: { [outcome]: by } };
+  private async refuse(nowMs: number, country: string, reason: LimitReason, retryAfterSeconds: number): Promise<SendPermit> {
+    this.count(nowMs, this.figuresAt(nowMs), country, reason);
+    await this.keepTidy(nowMs);
+    return { allowed: false, reason, retryAfterSeconds };
+  }
+
+  private count(nowMs: number, figures: Figures, country: string, outcome: "sent" | RefusalReason): void {
+    const change: CountryFigures = outcome === "sent" ? { sent: 1, refused: {} } : { sent: 0, refused: { [outcome]: 1 } };
     this.ctx.storage.kv.put(FIGURES + hourOf(nowMs), { ...figures, [country]: addFigures(figures[country] ?? noFigures(), change) });
   }
 
@@ -190,19 +195,13 @@ function withoutLast<T>(items: T[], match: (item: T) => boolean): T[] {
 
 const shardNumberOf = async (key: string) => parseInt((await sha256Hex(key)).slice(0, 8), 16) % SHARDS;
 
-const shardStub = (env: Env, shard: number) => env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(`shard:${shard}`));
+const throttle = (env: Env, name: string) => env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(name));
 
-/** The shard that keeps the sends to the numbers of `range` (see numberRange) and to the range itself, and its number. */
-export async function rangeShard(env: Env, range: string) {
-  const shard = await shardNumberOf(range);
-  return { throttle: shardStub(env, shard), shard };
-}
+/** The range shard that keeps the sends to the numbers of `range` (see numberRange) and to the range itself. */
+export const rangeThrottle = async (env: Env, range: string) => throttle(env, `shard:${await shardNumberOf(range)}`);
 
-/** The shard of `range` (see rangeShard). */
-export const rangeThrottle = async (env: Env, range: string) => (await rangeShard(env, range)).throttle;
+/** The budget object: the hour's texts per country and overall, and per client. */
+export const budgetThrottle = (env: Env) => throttle(env, "budget");
 
-/** The shard that counts the sends for `client` (see clientKey). */
-export const clientThrottle = async (env: Env, client: string) => shardStub(env, await shardNumberOf(`${CLIENT}${client}`));
-
-/** Every shard, for the operators' report. */
-export const allPhoneThrottles = (env: Env) => Array.from({ length: SHARDS }, (_, shard) => shardStub(env, shard));
+/** Every object, for the operators' report. */
+export const allPhoneThrottles = (env: Env) => [...Array.from({ length: SHARDS }, (_, shard) => throttle(env, `shard:${shard}`)), budgetThrottle(env)];

@@ -3,7 +3,7 @@
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { passwordLogin, twoFactorLogin, type Authenticated } from "../services/login";
-import { connectingIp, endUserIp } from "./http/client-ip";
+import { connectingIp, endUserIp, textClient } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
 import { fromAnotherSite } from "./http/origin";
@@ -77,7 +77,7 @@ endpoint(
       trustId: getCookie(c, TRUST_COOKIE) ?? request.twoFactorTrustId ?? undefined,
       applicationId: request.applicationId ?? undefined,
       ipAddress: endUserIp(c, request.ipAddress) ?? connectingIp(c),
-      textClientIp: endUserIp(c, request.ipAddress),
+      textClient: textClient(c, request.ipAddress),
       metaData: request.metaData ?? undefined,
       noJWT: request.noJWT ?? undefined,
     });

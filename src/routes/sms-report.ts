@@ -19,7 +19,7 @@ endpoint(
     path: "/system/sms-report",
     summary: "The SMS guard's figures: texts sent and refused per clock hour and destination country",
     description:
-      "Refusal reasons: `invalid` (not a phone number, or unassigned), `number-type` (premium-rate, shared-cost, satellite, non-geographic), `country` (outside SMS_ALLOWED_COUNTRIES), `phone` (the number's spacing or hourly cap), `range` (SMS_MAX_PER_RANGE_PER_HOUR), `ip` (SMS_MAX_PER_IP_PER_HOUR), `country-budget` (SMS_MAX_PER_COUNTRY_PER_HOUR), `budget` (SMS_MAX_PER_HOUR).",
+      "Refusal reasons: `invalid` (not a phone number, or unassigned), `number-type` (premium-rate, shared-cost, satellite, non-geographic, toll-free, personal), `country` (outside SMS_ALLOWED_COUNTRIES), `phone` (the number's spacing or hourly cap), `range` (SMS_MAX_PER_RANGE_PER_HOUR), `ip` (the client's cap: SMS_MAX_PER_IP_PER_HOUR, SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR or SMS_MAX_PER_CALLER_PER_HOUR), `country-budget` (SMS_MAX_PER_COUNTRY_PER_HOUR), `budget` (SMS_MAX_PER_HOUR).",
     security: "apiKey",
     query: smsReportQuery,
     responses: { 200: "smsReport", 400: "errors" },

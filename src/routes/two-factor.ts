@@ -6,7 +6,7 @@ import { invalidField } from "../domain/failures";
 import { keyFromBase32, keyFromSecret } from "../domain/secret";
 import { resendLoginCode } from "../services/login";
 import { disableTwoFactor, enableTwoFactor, newSecret, textEnrolmentCode, textUserCode } from "../services/two-factor";
-import { connectingIp } from "./http/client-ip";
+import { textClient } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
 import { empty } from "./http/respond";
@@ -63,11 +63,11 @@ endpoint(
     const request = await readJson(c, sendRequest);
     if (c.var.auth.kind === "apiKey" && request.mobilePhone) {
       if (!request.secret) throw invalidField("secret", "blank", "The [secret] is required with [mobilePhone].");
-      await textEnrolmentCode(c.var.scope, request.mobilePhone, secretKey(request.secret));
+      await textEnrolmentCode(c.var.scope, request.mobilePhone, secretKey(request.secret), textClient(c));
     } else if (c.var.auth.kind === "apiKey" && !request.userId) {
       throw invalidField("userId", "blank", "Send either [userId], or [mobilePhone] and [secret].");
     } else {
-      await textUserCode(c.var.scope, target(c, request.userId));
+      await textUserCode(c.var.scope, target(c, request.userId), textClient(c));
     }
     return empty();
   },
@@ -84,7 +84,7 @@ endpoint(
     responses: { 200: "ok", 400: "smsErrors", 404: "notFound", 429: "tooMany" },
   },
   async (c) => {
-    await resendLoginCode(c.var.scope, c.req.param("twoFactorId"), connectingIp(c));
+    await resendLoginCode(c.var.scope, c.req.param("twoFactorId"), textClient(c));
     return empty();
   },
 );

@@ -6,6 +6,7 @@ import { fail, Failure, unwrap, type LoginPrevention } from "../domain/failures"
 import { foldRecoveryCode } from "../domain/recovery-codes";
 import { openTwoFactorId, sealTwoFactorId } from "../crypto/two-factor-id";
 import { networkOf } from "../domain/network";
+import type { TextClient } from "../domain/sms-guard";
 import type { PublicUser } from "../domain/user";
 import { loginIdName } from "../crypto/login-id-name";
 import { loginIndex } from "../kv/users";
@@ -21,8 +22,8 @@ export type LoginRequest = {
   trustId?: string;
   applicationId?: string;
   ipAddress?: string;
-  /** The end user's address when known, for the cap on texts per client (see TextRequest.clientIp). */
-  textClientIp?: string;
+  /** Who asked, for the cap on texts per client (see TextRequest.client). */
+  textClient: TextClient;
   metaData?: Record<string, unknown>;
   noJWT?: boolean;
 };
@@ -80,23 +81,16 @@ export async function passwordLogin(scope: Scope, request: LoginRequest): Promis
     }
     case "challenge": {
       const twoFactorId = await sealTwoFactorId(env.ENCRYPTION_KEY, userId!, result.challengeKey);
-      if (result.text) await textLoginCode(scope, guard, userId!, result.challengeKey, result.text, request.textClientIp);
+      if (result.text) await textLoginCode(scope, guard, userId!, result.challengeKey, result.text, request.textClient);
       return { kind: "two-factor", twoFactorId };
     }
   }
 }
 
 /** FusionAuth texts a TextMessage user's code during login; the 242 stands when the text fails. */
-async function textLoginCode(
-  scope: Scope,
-  guard: UserGuardStub,
-  userId: string,
-  challengeKey: string,
-  text: TextedCode,
-  clientIp: string | undefined,
-): Promise<void> {
+async function textLoginCode(scope: Scope, guard: UserGuardStub, userId: string, challengeKey: string, text: TextedCode, client: TextClient): Promise<void> {
   try {
-    await textChallengeCode(scope, guard, userId, challengeKey, text, clientIp);
+    await textChallengeCode(scope, guard, userId, challengeKey, text, client);
   } catch (error) {
     // The kind only: Twilio's messages can name the phone number.
     const reason = error instanceof Failure ? error.problem.kind : "unexpected";
@@ -104,12 +98,12 @@ async function textLoginCode(
   }
 }
 
-/** `POST /api/two-factor/send/{twoFactorId}`: another text of the code for a pending login, asked for by `clientIp`. */
-export async function resendLoginCode(scope: Scope, twoFactorId: string, clientIp?: string): Promise<void> {
+/** `POST /api/two-factor/send/{twoFactorId}`: another text of the code for a pending login, asked for by `client`. */
+export async function resendLoginCode(scope: Scope, twoFactorId: string, client: TextClient): Promise<void> {
   const { userId, challengeKey } = await pendingLogin(scope.env, twoFactorId);
   const guard = userGuard(scope.env, userId);
   const { text } = unwrap(await guard.textChallenge(challengeKey, scope.now));
-  await textChallengeCode(scope, guard, userId, challengeKey, text, clientIp);
+  await textChallengeCode(scope, guard, userId, challengeKey, text, client);
 }
 
 /** Texts a code reserved for the pending login `challengeKey`, giving the reservation back on failure. */
@@ -119,7 +113,7 @@ async function textChallengeCode(
   userId: string,
   challengeKey: string,
   text: TextedCode,
-  clientIp: string | undefined,
+  client: TextClient,
 ): Promise<void> {
   const release = (withdrawCode: boolean) => guard.releaseText(challengeKey, text.step, withdrawCode);
   const twilio = await requireTwilio(scope.env).catch(async (error: unknown) => {
@@ -127,7 +121,7 @@ async function textChallengeCode(
     throw error;
   });
   // One purpose per user for login texts: back-to-back logins or resends are spaced like resends.
-  await textCode(scope, twilio, { phone: text.phone, phoneField: "user.mobilePhone", purpose: `login:${userId}`, code: text.code, clientIp }, release);
+  await textCode(scope, twilio, { phone: text.phone, phoneField: "user.mobilePhone", purpose: `login:${userId}`, code: text.code, client }, release);
 }
 
 /** The pending login a `twoFactorId` names, or 404 for anything that cannot be one of ours. */

@@ -3,6 +3,7 @@
 import { newTotpSecret } from "../crypto/random";
 import { hotp } from "../crypto/totp";
 import { twoFactorMethod } from "../domain/events";
+import type { TextClient } from "../domain/sms-guard";
 import { timeStep } from "../domain/totp";
 import type { TwoFactorDelivery } from "../domain/user";
 import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../kv/enrolment-codes";
@@ -35,23 +36,23 @@ export async function disableTwoFactor(scope: Scope, target: Target, code: strin
   if (trustRevoked) emit(scope, { type: "user.trust.revoked", userId, info: { reason: "two-factor-disabled", count: trustRevoked } });
 }
 
-/** Texts the user's current code; they need 2FA enabled and a mobile phone. */
-export async function textUserCode(scope: Scope, target: Target): Promise<void> {
+/** Texts the user's current code, asked for by `client`; they need 2FA enabled and a mobile phone. */
+export async function textUserCode(scope: Scope, target: Target, client: TextClient): Promise<void> {
   const twilio = await requireTwilio(scope.env);
   const guard = userGuard(scope.env, target.userId);
   const { text } = unwrapFor(target, await guard.textUser(target, scope.now));
   const release = (withdrawCode: boolean) => guard.releaseText(undefined, text.step, withdrawCode);
-  await textCode(scope, twilio, { phone: text.phone, code: text.code, phoneField: "user.mobilePhone", purpose: `user:${target.userId}` }, release);
+  await textCode(scope, twilio, { phone: text.phone, code: text.code, phoneField: "user.mobilePhone", purpose: `user:${target.userId}`, client }, release);
 }
 
-/** Texts the code of a secret that is being enrolled, remembered for the SMS window. */
-export async function textEnrolmentCode(scope: Scope, mobilePhone: string, key: Uint8Array): Promise<void> {
+/** Texts the code of a secret that is being enrolled, asked for by `client`, remembered for the SMS window. */
+export async function textEnrolmentCode(scope: Scope, mobilePhone: string, key: Uint8Array, client: TextClient): Promise<void> {
   const { env, config, now } = scope;
   const twilio = await requireTwilio(env);
   const step = timeStep(now);
   await rememberEnrolmentCode(env.KV, key, { step, expiresAt: now + config.sms.codeTtlSeconds * 1000 }, now);
   const text = { phone: mobilePhone, code: await hotp(key, step), step };
-  await textCode(scope, twilio, { ...text, phoneField: "mobilePhone", purpose: "enrolment" }, async (withdrawCode) => {
+  await textCode(scope, twilio, { ...text, phoneField: "mobilePhone", purpose: "enrolment", client }, async (withdrawCode) => {
     if (withdrawCode) await forgetEnrolmentCode(env.KV, key, step);
   });
 }

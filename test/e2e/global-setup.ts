@@ -123,6 +123,9 @@ export async function startServers(
         // The receivers of test/e2e/webhooks.test.ts and of the webhook walk-through listen on 127.0.0.1.
         "--var",
         "WEBHOOK_ALLOW_LOOPBACK:true",
+        // Twilio's magic test numbers (+1 500 555 …) are personal numbers, which the SMS guard refuses by default.
+        "--var",
+        "SMS_REFUSED_NUMBER_TYPES:premium-rate,shared-cost,satellite,non-geographic,toll-free",
         ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
         "--show-interactive-dev-session=false",
       ],

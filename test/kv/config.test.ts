@@ -23,4 +23,14 @@ describe("parseConfig", () => {
     expect(parseConfig({ LOGIN_REPLICA_DELAY_SECONDS: "3600" }).loginReplicaDelaySeconds).toBe(3600);
     expect(parseConfig({ LOGIN_REPLICA_DELAY_SECONDS: "-1" }).loginReplicaDelaySeconds).toBe(300);
   });
+
+  it("refuses every number class by default, and derives the client caps it is not given", () => {
+    const { guard } = parseConfig({}).sms;
+    expect(guard.refusedNumberClasses).toEqual(["premium-rate", "shared-cost", "satellite", "non-geographic", "toll-free", "personal"]);
+    expect([guard.maxPerIpPerHour, guard.maxPerUnparseableIpPerHour, guard.maxPerCallerPerHour]).toEqual([30, 30, 500]);
+    const set = parseConfig({ SMS_MAX_PER_IP_PER_HOUR: "10", SMS_MAX_PER_HOUR: "101" }).sms.guard;
+    expect([set.maxPerUnparseableIpPerHour, set.maxPerCallerPerHour]).toEqual([10, 51]);
+    const named = parseConfig({ SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR: "3", SMS_MAX_PER_CALLER_PER_HOUR: "40" }).sms.guard;
+    expect([named.maxPerUnparseableIpPerHour, named.maxPerCallerPerHour]).toEqual([3, 40]);
+  });
 });

@@ -1,16 +1,19 @@
-// The SMS toll-fraud guard (issue #15): premium-rate, shared-cost, satellite and non-geographic
-// numbers, unassigned numbers and countries outside SMS_ALLOWED_COUNTRIES are refused before Twilio
-// on every path that texts; number ranges, client addresses, countries and the service as a whole
-// have hourly caps (429 + Retry-After); no spelling of a number gets round any of them; a refused
+// The SMS toll-fraud guard (issues #15 and #24): premium-rate, shared-cost, satellite,
+// non-geographic, toll-free and personal numbers, unassigned numbers and countries outside
+// SMS_ALLOWED_COUNTRIES are refused before Twilio on every path that texts; number ranges, clients,
+// countries and the service as a whole have hourly caps (429 + Retry-After), the shared ones counted
+// exactly; every spelling of a client address is one client, and what is no address one shared
+// client; no spelling of a number gets round any of them; a refused
 // send changes nothing but the figures; every refusal is one log line without the number; the
 // operators' report adds it all up.
 //
 // Every test runs in a clock hour of its own (the budgets and the figures count per clock hour, and
 // storage is shared by the file) and uses numbers no other test uses. The settings are the
-// defaults, except that vitest.config.ts lets the other suites text unassigned numbers: here they
-// are refused, as in production, and a test changes a setting for its requests with `vars`.
+// defaults, except that vitest.config.ts lets the other suites text unassigned numbers and Twilio's
+// personal test numbers: here they are refused, as in production, and a test changes a setting for
+// its requests with `vars`.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { HOUR_MS, hourOf } from "../../src/domain/sms-guard";
+import { HOUR_MS, hourOf, NUMBER_CLASSES } from "../../src/domain/sms-guard";
 import { openApiDocument } from "../../src/routes/http/openapi-document";
 import { accessToken, call, captureConsole, createTextMessageUser, createUser, jsonBody, newSecret } from "../helpers";
 import { messagesTo, secondsToNextHour, smsHourOfItsOwn, type FakeTwilioServer } from "../twilio-fake";
@@ -22,7 +25,7 @@ type Report = {
   total: { sent: number; refused: Record<string, number> };
 };
 
-const PRODUCTION: Vars = { SMS_ALLOW_UNASSIGNED_NUMBERS: "false" };
+const PRODUCTION: Vars = { SMS_ALLOW_UNASSIGNED_NUMBERS: "false", SMS_REFUSED_NUMBER_TYPES: NUMBER_CLASSES.join(",") };
 
 let fake: FakeTwilioServer;
 let secret: string;
@@ -41,8 +44,8 @@ afterEach(() => {
 const advance = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
 
 /** The enrolment send (`{mobilePhone, secret}`, API key). */
-const enrol = (mobilePhone: string, vars: Vars = {}) =>
-  call("POST", "/api/two-factor/send", { body: { mobilePhone, secret }, vars: { ...PRODUCTION, ...vars } });
+const enrol = (mobilePhone: string, vars: Vars = {}, headers?: Record<string, string>) =>
+  call("POST", "/api/two-factor/send", { body: { mobilePhone, secret }, headers, vars: { ...PRODUCTION, ...vars } });
 
 /** `POST /api/login` with the API key; `ipAddress` is the end user's, as the application vouches for it. */
 const login = (user: { email: string; password: string }, vars: Vars = {}, extra: { ipAddress?: string; headers?: Record<string, string> } = {}) =>
@@ -102,6 +105,19 @@ describe("number types and ranges", () => {
     ["+870 772 123 456", "satellite"], // Inmarsat
     ["+882 16 1234 5678", "non-geographic"], // International Networks (Thuraya)
     ["+883 5100 12345", "non-geographic"],
+    ["+1 800 234 5678", "toll-free"], // NANP toll-free codes
+    ["+1 888 234 5678", "toll-free"],
+    ["+1 833 234 5678", "toll-free"],
+    ["+1 822 234 5678", "toll-free"], // reserved for toll-free, not yet in service
+    ["+1 889 234 5678", "toll-free"],
+    ["+44 800 123 4567", "toll-free"], // libphonenumber's TOLL_FREE elsewhere
+    ["+33 800 12 34 56", "toll-free"],
+    ["+1 500 234 5678", "personal"], // NANP 5XX non-geographic (personal communications) codes
+    ["+1 521 234 5678", "personal"],
+    ["+1 533 234 5678", "personal"],
+    ["+1 588 234 5678", "personal"],
+    ["+44 70 1234 5678", "personal"], // libphonenumber's PERSONAL_NUMBER elsewhere
+    ["+49 700 1234 5678", "personal"],
   ])("refuses %s (%s) before Twilio, even with every country allowed", async (number, numberClass) => {
     const message = await generalError(await enrol(number, { SMS_ALLOWED_COUNTRIES: "*" }), "PhoneNumberTypeNotAllowed");
     expect(message).toBe(`Codes are not texted to ${numberClass} numbers.`);
@@ -120,6 +136,10 @@ describe("number types and ranges", () => {
     expect((await enrol("+881 6 1234 5678", satelliteAllowed)).status).toBe(200);
     await generalError(await enrol("+979 123 456 789", satelliteAllowed), "PhoneNumberTypeNotAllowed");
     expect(messagesTo(fake, "+881612345678")).toHaveLength(1);
+    const tollFreeAllowed = { SMS_REFUSED_NUMBER_TYPES: "premium-rate,personal" };
+    expect((await enrol("+1 800 234 5678", tollFreeAllowed)).status).toBe(200);
+    await generalError(await enrol("+1 500 234 5678", tollFreeAllowed), "PhoneNumberTypeNotAllowed");
+    expect(messagesTo(fake, "+18002345678")).toHaveLength(1);
   });
 
   it("refuses them on every path: {userId}, the JWT's user, the login's text (242 stands) and the resend", async () => {
@@ -195,8 +215,8 @@ describe("hourly caps", () => {
     expect(messagesTo(fake, "+12062800104")).toHaveLength(1);
   });
 
-  it("caps a country's texts per clock hour, while the rest of the world still gets codes", async () => {
-    // 16 for GB: one per shard. 40 numbers in 40 ranges reach every shard at most once more.
+  it("caps a country's texts per clock hour, counted exactly, while the rest of the world still gets codes", async () => {
+    // 40 numbers in 40 ranges: the first 16 go out, wherever their ranges are counted.
     const gb = { SMS_ALLOWED_COUNTRIES: "US,GB", SMS_MAX_PER_COUNTRY_PER_HOUR: "GB:16" };
     const statuses: number[] = [];
     for (let block = 100; block < 140; block += 1) {
@@ -204,33 +224,28 @@ describe("hourly caps", () => {
       statuses.push(response.status);
       if (response.status === 429) expect(await tooMany(response)).toBe(secondsToNextHour());
     }
-    const sent = statuses.filter((status) => status === 200).length;
-    expect(sent).toBeGreaterThan(0);
-    expect(sent).toBeLessThanOrEqual(16);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(40 - sent);
-    expect(fake.messages).toHaveLength(sent);
+    expect(statuses).toEqual([...Array(16).fill(200), ...Array(24).fill(429)]);
+    expect(fake.messages).toHaveLength(16);
     expect((await enrol("+1 206 290 0142", gb)).status).toBe(200);
 
     advance(secondsToNextHour());
-    const refused = 100 + statuses.indexOf(429);
-    expect((await enrol(`+44 7912 ${refused}456`, gb)).status).toBe(200);
+    expect((await enrol("+44 7912 139456", gb)).status).toBe(200);
   });
 
-  it("caps all texts together per clock hour (SMS_MAX_PER_HOUR), also for the default region's country", async () => {
-    const budget = { SMS_MAX_PER_HOUR: "16" };
-    let sent = 0;
+  it("caps all texts together per clock hour (SMS_MAX_PER_HOUR), counted exactly, also for the default region's country", async () => {
+    const budget = { SMS_MAX_PER_HOUR: "16", SMS_MAX_PER_CALLER_PER_HOUR: "1000" };
+    const statuses: number[] = [];
     for (let exchange = 220; exchange < 260; exchange += 1) {
       const response = await enrol(`+1 206 ${exchange} 0142`, budget);
-      if (response.status === 200) sent += 1;
-      else expect(await tooMany(response)).toBe(secondsToNextHour());
+      statuses.push(response.status);
+      if (response.status === 429) expect(await tooMany(response)).toBe(secondsToNextHour());
     }
-    expect(sent).toBeGreaterThan(0);
-    expect(sent).toBeLessThanOrEqual(16);
-    expect(fake.messages).toHaveLength(sent);
-    expect((await report()).total).toEqual({ sent, refused: { budget: 40 - sent } });
+    expect(statuses).toEqual([...Array(16).fill(200), ...Array(24).fill(429)]);
+    expect(fake.messages).toHaveLength(16);
+    expect((await report()).total).toEqual({ sent: 16, refused: { budget: 24 } });
   });
 
-  it("caps the texts one client address asks for (a login's and resends), gives a refused send back, and ignores the application's own address", async () => {
+  it("caps the texts one client address asks for (a login's and resends), gives a refused send back, and does not count the application's own address as that client", async () => {
     const perIp = { SMS_MAX_PER_IP_PER_HOUR: "2" };
     const user = await createTextMessageUser("+1 206 300 0142");
     // The application vouches for its user's address: the login's text is that client's first.
@@ -250,7 +265,7 @@ describe("hourly caps", () => {
     await tooMany(await resend(twoFactorId, perIp, "198.51.100.30")); // the login's 5 sends
     expect(messagesTo(fake, "+12063000142")).toHaveLength(5);
 
-    // Without the user's ipAddress, an API-key login's connecting address is the application's: not counted.
+    // Without the user's ipAddress, an API-key login's connecting address is the application's: counted as the caller, apart from its users.
     const other = await createTextMessageUser("+1 206 310 0142");
     expect((await login(other, perIp, { headers: { "CF-Connecting-IP": "198.51.100.9" } })).status).toBe(242);
     expect(messagesTo(fake, "+12063100142")).toHaveLength(1);
@@ -271,6 +286,71 @@ describe("hourly caps", () => {
     await tooMany(await resend(twoFactorId, perIp, "2001:db8:1:2:ffff:ffff:ffff:3"));
     expect((await resend(twoFactorId, perIp, "2001:db8:1:3::1")).status).toBe(200);
     expect(messagesTo(fake, "+12063200142")).toHaveLength(3);
+  });
+});
+
+describe("client addresses", () => {
+  /** Logs in a new TextMessage user (phone `+1 206 <exchange> 0142`) with `ipAddress`; answers how many texts the phone got. */
+  async function textsForLogin(exchange: number, vars: Vars, extra: { ipAddress?: string; headers?: Record<string, string> }) {
+    const user = await createTextMessageUser(`+1 206 ${exchange} 0142`);
+    await twoFactorIdOf(await login(user, vars, extra));
+    return messagesTo(fake, `+1206${exchange}0142`).length;
+  }
+
+  it.each([
+    [
+      "IPv4",
+      "203.0.113.77",
+      ["0:0:0:0:0:ffff:203.0.113.77", "::ffff:cb00:714d", "::FFFF:CB00:714D", "203.0.113.77:4431", "[::ffff:203.0.113.77]:443", "[203.0.113.77]"],
+    ],
+    ["IPv6", "2001:db8:7:1::1", ["[2001:db8:7:1::2]:443", "[2001:DB8:7:1::3]", "2001:db8:7:1:0:0:0:4", "2001:db8:7:1::5%eth0"]],
+    ["link-local with a zone", "fe80::1%eth0", ["fe80::2%25en0", "[fe80::3%eth1]:443", "FE80::4"]],
+  ])("counts every spelling of one %s client as that client", async (_kind, first, spellings) => {
+    const perIp = { SMS_MAX_PER_IP_PER_HOUR: "1" };
+    expect(await textsForLogin(600, perIp, { ipAddress: first })).toBe(1);
+    for (const [index, spelling] of spellings.entries()) expect(await textsForLogin(601 + index, perIp, { ipAddress: spelling }), spelling).toBe(0);
+    expect((await report()).total).toEqual({ sent: 1, refused: { ip: spellings.length } });
+  });
+
+  it("counts what is not an address, and a resend with no address, as one shared client with its own cap", async () => {
+    const unparseable = { SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR: "2" };
+    const user = await createTextMessageUser("+1 206 610 0142");
+    const twoFactorId = await twoFactorIdOf(await login(user, unparseable, { ipAddress: "unknown" }));
+    advance(31);
+    expect((await resend(twoFactorId, unparseable)).status).toBe(200); // no CF-Connecting-IP at all
+    advance(31);
+    await tooMany(await resend(twoFactorId, unparseable));
+    for (const [index, ipAddress] of ["a, b", "203.0.113.7, 198.51.100.1", "not-an-ip", "1.2.3.4.5", "1:2:3:4:5:6:7:8::9", "::ffff:1.2.3.999"].entries())
+      expect(await textsForLogin(611 + index, unparseable, { ipAddress }), ipAddress).toBe(0);
+    // Real addresses are counted on their own.
+    expect(await textsForLogin(620, unparseable, { ipAddress: "203.0.113.7" })).toBe(1);
+  });
+
+  it("counts an application's sends that report no end user's address together, per application, with a generous cap", async () => {
+    const perCaller = { SMS_MAX_PER_CALLER_PER_HOUR: "2", SMS_MAX_PER_IP_PER_HOUR: "1" };
+    const application = { "CF-Connecting-IP": "192.0.2.10" };
+    expect(await textsForLogin(630, perCaller, { headers: application })).toBe(1);
+    expect((await enrol("+1 206 631 0142", perCaller, application)).status).toBe(200);
+    await tooMany(await enrol("+1 206 632 0142", perCaller, application));
+    expect(await textsForLogin(633, perCaller, { headers: application })).toBe(0);
+    // The end users it vouches for are not the application: each has the per-address cap.
+    expect(await textsForLogin(634, perCaller, { headers: application, ipAddress: "198.51.100.40" })).toBe(1);
+    expect((await enrol("+1 206 635 0142", perCaller, { ...application, "X-Forwarded-For": "198.51.100.41, 192.0.2.10" })).status).toBe(200);
+    // Another application's server is another caller.
+    expect((await enrol("+1 206 636 0142", perCaller, { "CF-Connecting-IP": "192.0.2.11" })).status).toBe(200);
+  });
+
+  it("caps enrolment texts per end-user address the application reports in X-Forwarded-For", async () => {
+    const perIp = { SMS_MAX_PER_IP_PER_HOUR: "2" };
+    // As Cloudflare passes it on: the application's value, then the application's own address.
+    const from = (ip: string) => ({ "CF-Connecting-IP": "192.0.2.20", "X-Forwarded-For": `${ip}, 192.0.2.20` });
+    expect((await enrol("+1 206 640 0142", perIp, from("198.51.100.50"))).status).toBe(200);
+    expect((await enrol("+1 206 641 0142", perIp, from("::ffff:198.51.100.50"))).status).toBe(200);
+    expect(await tooMany(await enrol("+1 206 642 0142", perIp, from("198.51.100.50:5000")))).toBe(secondsToNextHour());
+    expect((await enrol("+1 206 642 0142", perIp, from("198.51.100.51"))).status).toBe(200);
+    // The login's ipAddress and the enrolment's header count as the same client.
+    expect(await textsForLogin(643, perIp, { ipAddress: "198.51.100.51" })).toBe(1);
+    expect(await textsForLogin(644, perIp, { ipAddress: "198.51.100.51" })).toBe(0);
   });
 });
 

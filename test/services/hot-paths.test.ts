@@ -6,12 +6,11 @@
 //   read (login id → user id) and one call to the user's object, for a 200, a 242 and a wrong
 //   password alike; an unknown login id costs exactly what a known one's wrong password costs.
 // - `POST /api/two-factor/login`: no KV at all, one call to the user's object (the twoFactorId names it).
-// - A TextMessage user's login and `POST /api/two-factor/send/{twoFactorId}` add one call to the
-//   throttle shard of the phone's number range (every per-phone, per-range, per-country and overall
-//   SMS count in one call) and one Twilio request, nothing else: the Twilio settings are the copy
-//   this isolate read or wrote in the last 5 s (one KV read when it is older). A send with
-//   a client address (a resend, or a login whose application sent the user's `ipAddress`) adds one
-//   call to the address's shard: texts per client are counted under a key of their own.
+// - A TextMessage user's login and `POST /api/two-factor/send/{twoFactorId}` add two calls to the
+//   phone throttle, one to the shard of the phone's number range (per-phone and per-range counts)
+//   and one to the budget object (overall, per-country and per-client counts, exact because they are
+//   counted in one place), and one Twilio request, nothing else: the Twilio settings are the copy
+//   this isolate read or wrote in the last 5 s (one KV read when it is older).
 // - The user's object writes its storage once per call, and only when its state changed: a client
 //   resending the same wrong code at once (a 421 retry) and a replayed code (RFC 6238 §5.2) write nothing.
 //   A successful login writes the guard state with its login record and the records' index, puts made
@@ -24,7 +23,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { numberRange } from "../../src/domain/sms-guard";
-import { clientThrottle, rangeThrottle } from "../../src/objects/phone-throttle";
+import { budgetThrottle, rangeThrottle } from "../../src/objects/phone-throttle";
 import {
   call,
   codeFor,
@@ -131,8 +130,8 @@ async function metered(request: () => Promise<Response>): Promise<{ status: numb
   }
 }
 
-/** The id of the phone throttle shard that counts texts to `phone`, as `stubs` records it. */
-const throttleOf = async (phone: string) => (await rangeThrottle(env, numberRange(phone))).id.toString();
+/** The ids of the phone throttle objects that count a text to `phone` (its range's shard, the budget object), as `stubs` records them. */
+const throttlesOf = async (phone: string) => [(await rangeThrottle(env, numberRange(phone))).id.toString(), budgetThrottle(env).id.toString()];
 
 /** The id of user `userId`'s object, as `stubs` records it. */
 const userObject = (userId: string) => env.USER_GUARD.idFromName(userId).toString();
@@ -325,7 +324,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect((await configureTwilio()).status).toBe(200);
   });
 
-  it("POST /api/login texts the code: index read, one call to the user's object, one throttle call, one Twilio request", async () => {
+  it("POST /api/login texts the code: index read, one call to the user's object, two throttle calls, one Twilio request", async () => {
     const user = await createTextMessageUser("555-555-0701");
     const writes = await watchStorage(user.id);
 
@@ -338,8 +337,8 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["login"]);
     // Every stub made is of this user's object (the second, if any, is only for giving a failed text back).
     expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([await throttleOf("+15555550701")]);
-    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf("+15555550701"));
+    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "spend"]);
     expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);
     expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
@@ -348,7 +347,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(writes).toEqual(["put guard"]);
   });
 
-  it("POST /api/two-factor/send/{twoFactorId}: no index read, one call to the user's object, one throttle call, one Twilio request", async () => {
+  it("POST /api/two-factor/send/{twoFactorId}: no index read, one call to the user's object, two throttle calls, one Twilio request", async () => {
     const user = await createTextMessageUser("555-555-0702");
     const twoFactorId = await startTwoFactorLogin(user);
     expect(messagesTo(fake, "+15555550702")).toHaveLength(1);
@@ -364,8 +363,8 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.kvWrites, "KV writes").toEqual([]);
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
     expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([await throttleOf("+15555550702")]);
-    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire"]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf("+15555550702"));
+    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "spend"]);
     expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);
     expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
@@ -384,7 +383,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(messagesTo(fake, "+15555550704")).toHaveLength(1);
   });
 
-  it("a resend from a client address adds one call, to the address's shard (texts per client)", async () => {
+  it("a resend from a client address costs the same two throttle calls (the budget object counts texts per client too)", async () => {
     const user = await createTextMessageUser("555-555-0703");
     const twoFactorId = await startTwoFactorLogin(user);
     advanceClock(31);
@@ -393,11 +392,8 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
 
     expect(status).toBe(200);
     expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([
-      await throttleOf("+15555550703"),
-      (await clientThrottle(env, "203.0.113.7")).id.toString(),
-    ]);
-    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "acquireForClient"]);
+    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf("+15555550703"));
+    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "spend"]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);
   });
 });

@@ -207,13 +207,13 @@ function schemas() {
     tooMany: {
       ...json(
         errors,
-        "`[TooManyRequests]`: too many codes sent. One of the SMS limits is spent: the phone's (30 s between texts for one purpose, 10 an hour), the login's (5 texts), or the toll-fraud guard's hourly caps per number range, per client address, per destination country and overall.",
+        "`[TooManyRequests]`: too many codes sent. One of the SMS limits is spent: the phone's (30 s between texts for one purpose, 10 an hour), the login's (5 texts), or the toll-fraud guard's hourly caps per number range, per client (the end user's address the application reports in `ipAddress` or `X-Forwarded-For`, else the caller), per destination country and overall.",
       ),
       headers: z.object({ "Retry-After": z.int().min(1).meta({ description: "Seconds until the limit that refused has room again." }) }),
     },
     smsErrors: json(
       errors,
-      "The request was invalid (FusionAuth `Errors` JSON), or the SMS toll-fraud guard refused the destination before any text: `[invalid]mobilePhone` or `[invalid]user.mobilePhone` (not a phone number, or in no assigned range), `[PhoneNumberTypeNotAllowed]` (premium-rate, shared-cost, satellite or non-geographic number), `[PhoneCountryNotAllowed]` (a country outside `SMS_ALLOWED_COUNTRIES`). Also `[TwilioNotConfigured]` and `[PushTwoFactorFailed]`.",
+      "The request was invalid (FusionAuth `Errors` JSON), or the SMS toll-fraud guard refused the destination before any text: `[invalid]mobilePhone` or `[invalid]user.mobilePhone` (not a phone number, or in no assigned range), `[PhoneNumberTypeNotAllowed]` (premium-rate, shared-cost, satellite, non-geographic, toll-free or personal number), `[PhoneCountryNotAllowed]` (a country outside `SMS_ALLOWED_COUNTRIES`). Also `[TwilioNotConfigured]` and `[PushTwoFactorFailed]`.",
     ),
     status: json(z.object({ status: z.literal("ok") }), "Up."),
     document: json(z.looseObject({ openapi: z.string() }), "OpenAPI 3.1."),

@@ -1,13 +1,12 @@
 // The toll-fraud guard in front of every text (enrolment, user, login and resend sends all come
 // through textCode): the destination is checked without any I/O (src/domain/sms-guard.ts), then the
-// counts are asked, in as few calls as the keys allow (src/objects/phone-throttle.ts): one to the
-// shard of the number's range (phone, range, country and overall budgets), and a second only for a
-// send with a client address (that address's shard). A refusal gives back what was taken, is logged
-// as one JSON line (the country and the masked range, never the number) and is counted for the
-// operators' report.
+// counts are asked (src/objects/phone-throttle.ts): the shard of the number's range (phone and range
+// limits) and, when it admits the text, the budget object (overall, country and client). A refusal
+// gives back what was taken, is logged as one JSON line (the country and the masked range, never the
+// number) and is counted for the operators' report.
 import { Failure, generalFailure, invalidField, tooManySends } from "../../domain/failures";
-import { checkDestination, clientKey, maskedRange, type NumberClass, type RefusalReason } from "../../domain/sms-guard";
-import { clientThrottle, rangeShard, rangeThrottle, type Send } from "../../objects/phone-throttle";
+import { checkDestination, clientAllowance, maskedRange, type NumberClass, type RefusalReason, type TextClient } from "../../domain/sms-guard";
+import { budgetThrottle, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../sms/phone";
 import { emit } from "./events";
 import type { Scope } from "./scope";
@@ -19,12 +18,8 @@ export type TextRequest = {
   phoneField: string;
   /** What the text is for (`enrolment`, `user:<id>`, `login:<id>`): sends for one purpose are spaced. */
   purpose: string;
-  /**
-   * The end user's address, for sends nobody vouches for (a login's text, a resend): texts per client
-   * are capped. Absent for API-key and JWT calls, and when an application logs a user in without
-   * sending the user's `ipAddress` (its own server's address would stand for all of its users).
-   */
-  clientIp?: string;
+  /** Who asked for it, for the cap on texts per client (src/routes/http/client-ip.ts tells). */
+  client: TextClient;
 };
 
 /** A refused text, as it is logged and counted: the range, never the number. */
@@ -42,31 +37,35 @@ export async function admitText(scope: Scope, request: TextRequest): Promise<str
     throw refused(scope, request, { reason, country, range, numberClass });
   }
   const { e164, country, range } = destination;
-  const { throttle, shard } = await rangeShard(env, range);
+  const throttle = await rangeThrottle(env, range);
   const send: Send = {
     phone: e164,
     range,
     country,
     purpose: request.purpose,
     nowMs,
-    shard,
     limits: {
       minIntervalSeconds: config.sms.minIntervalSeconds,
       maxPerPhonePerHour: config.sms.maxPerPhonePerHour,
       maxPerRangePerHour: guard.maxPerRangePerHour,
-      maxPerCountryPerHour: guard.maxPerCountryPerHour.byCountry[country] ?? guard.maxPerCountryPerHour.otherCountries,
-      maxPerHour: guard.maxPerHour,
     },
   };
   const permit = await throttle.acquire(send);
   if (!permit.allowed) throw refused(scope, request, { reason: permit.reason, country, range }, permit.retryAfterSeconds);
-  const client = clientKey(request.clientIp);
-  if (client) {
-    const admitted = await (await clientThrottle(env, client)).acquireForClient(client, country, nowMs, guard.maxPerIpPerHour);
-    if (!admitted.allowed) {
-      await throttle.release(send);
-      throw refused(scope, request, { reason: admitted.reason, country, range }, admitted.retryAfterSeconds);
-    }
+  const client = clientAllowance(request.client, guard);
+  const spent = await budgetThrottle(env).spend({
+    country,
+    client: client.key,
+    nowMs,
+    limits: {
+      maxPerClientPerHour: client.maxPerHour,
+      maxPerCountryPerHour: guard.maxPerCountryPerHour.byCountry[country] ?? guard.maxPerCountryPerHour.otherCountries,
+      maxPerHour: guard.maxPerHour,
+    },
+  });
+  if (!spent.allowed) {
+    await throttle.release(send);
+    throw refused(scope, request, { reason: spent.reason, country, range }, spent.retryAfterSeconds);
   }
   return e164;
 }
