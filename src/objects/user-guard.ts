@@ -32,7 +32,7 @@ import { LoginIdClaims, without } from "./user/claims";
 import { Decoys } from "./user/decoys";
 import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/login-records";
 import { SecretCache } from "./user/secret-cache";
-import { AccountStore, unchanged, type Change } from "./user/store";
+import { AccountStore, unchanged, type Change, type Refused } from "./user/store";
 
 /** A code to text: where, what, and the step it belongs to (to withdraw it if the text fails). */
 export type TextedCode = { phone: string; code: string; step: number };
@@ -54,7 +54,8 @@ export type LoginResult =
   | { outcome: "expired" }
   | { outcome: "inactive" }
   | { outcome: "authenticated"; user: PublicUser }
-  | { outcome: "challenge"; challengeKey: string; text?: TextedCode };
+  | { outcome: "challenge"; challengeKey: string; text?: TextedCode }
+  | Refused;
 
 export type CompletionResult =
   | { outcome: "not-found" }
@@ -63,7 +64,8 @@ export type CompletionResult =
   | { outcome: "invalid-code"; nextCodeAt?: number; locked?: LoginPrevention }
   | { outcome: "prevented"; prevention: LoginPrevention }
   /** `recoveryCode`: the login used up a recovery code. */
-  | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean };
+  | { outcome: "accepted"; user: PublicUser; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean }
+  | Refused;
 
 /** A disable: with a recovery code or not, the delivery it had, the valid trusted devices it revoked. */
 export type Disabled = { recoveryCode: boolean; delivery: TwoFactorDelivery; trustRevoked: number };
@@ -257,10 +259,13 @@ export class UserGuard extends DurableObject<Env> {
       if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
       const created = { version: 1, user, guard };
       await this.store.prepareAlarms();
-      return this.store.transact<Outcome<{ user: PublicUser }>>((account) => {
+      const result = await this.store.transact<Outcome<{ user: PublicUser }>>((account) => {
         if (account) return refuse(userIdTaken(user.id));
         return { next: created, outcome: { ok: true, user: publicAccount(created) }, replicate: "now" };
       });
+      // No account holds the login ids a refused create claimed.
+      if (!result.ok && !this.store.account) await this.claims.release(user.id, loginIdsOf(user));
+      return result;
     });
   }
 
@@ -295,7 +300,8 @@ export class UserGuard extends DurableObject<Env> {
         const changed = { user: publicAccount(next), original: publicAccount(account), trustRevoked: revokedTrustCount(account, next, nowMs) };
         return { next, outcome: { ok: true, ...changed }, replicate: "now" };
       });
-      await this.claims.release(user.id, without(held, wanted));
+      // A refused change keeps the login ids held; a change made frees those it dropped.
+      await this.claims.release(user.id, updated.ok ? without(held, wanted) : without(wanted, held));
       return updated;
     });
   }

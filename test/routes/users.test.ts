@@ -198,6 +198,19 @@ describe("validating a user", () => {
     expect(await emptyResponse(await getBy("email", email))).toEqual({ status: 404, ...EMPTY });
   });
 
+  it("refuses user.data over 64 KiB, or nested past 100 levels (3,000 once answered 500), and stores nothing", async () => {
+    /** A `data` `levels` deep: itself and arrays within. */
+    const data = (levels: number) => ({ deep: JSON.parse("[".repeat(levels - 1) + "]".repeat(levels - 1)) as unknown });
+    const email = uniqueEmail("data");
+    await expectFieldError(await createRaw({ email, password: PASSWORD, data: { blob: "x".repeat(64 * 1024) } }), "user.data", "[tooLarge]user.data");
+    for (const levels of [3000, 101])
+      await expectFieldError(await createRaw({ email, password: PASSWORD, data: data(levels) }), "user.data", "[invalid]user.data");
+    expect((await getBy("email", email)).status).toBe(404);
+    const user = await userOf(await createRaw({ email, password: PASSWORD, data: data(100) }));
+    await expectFieldError(await call("PATCH", `/api/user/${user.id}`, { body: { user: { data: data(3000) } } }), "user.data", "[invalid]user.data");
+    expect((await userOf(await getById(user.id))).data).toEqual(data(100));
+  });
+
   it("rejects a body over 1 MiB with 413 and an Errors body", async () => {
     const body = JSON.stringify({ user: { email: uniqueEmail(), password: PASSWORD, data: { blob: "x".repeat(1024 * 1024 + 1) } } });
     await expectGeneralError(await call("POST", "/api/user", { body }), 413);

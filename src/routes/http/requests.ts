@@ -16,6 +16,7 @@ import { codeField, fusionAuthId } from "./validate";
 const EMAIL = /^[^\s@\p{C}]+@[^\s@\p{C}]+\.[^\s@\p{C}]+$/u;
 const USERNAME = /^[^\p{C}]+$/u;
 const text = (max: number) => z.string().trim().max(max);
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
 /**
  * FusionAuth's `TwoFactorDelivery`, always answered as its name. `@fusionauth/typescript-client`
@@ -63,11 +64,21 @@ const userFields = z.object({
   twoFactorSecret: z.string().max(256).nullish(),
 });
 
+/**
+ * A login's `metaData` (FusionAuth: the device's name, type, description) is kept with each pending
+ * login and login record; this is far above real use and keeps an account far below its object's
+ * storage limits (src/objects/user/store.ts).
+ */
+export const MAX_META_DATA_BYTES = 8 * 1024;
+
 const loginOptions = {
   applicationId: fusionAuthId.nullish(),
   ipAddress: z.string().max(64).nullish(),
   noJWT: z.boolean().nullish(),
-  metaData: z.record(z.string(), z.unknown()).nullish(),
+  metaData: z
+    .record(z.string(), z.unknown())
+    .refine((metaData) => jsonBytes(metaData) <= MAX_META_DATA_BYTES, `[tooLarge]The [metaData] property must be at most ${MAX_META_DATA_BYTES} bytes of JSON.`)
+    .nullish(),
 };
 
 /** FusionAuth Login API, `POST /api/login`. */
