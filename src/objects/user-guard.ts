@@ -28,7 +28,7 @@ import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type Trust
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
 import { loginIdsOf, sameLoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
-import { LoginIdClaims, without } from "./user/claims";
+import { LoginIdClaims } from "./user/claims";
 import { Decoys } from "./user/decoys";
 import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/login-records";
 import { SecretCache } from "./user/secret-cache";
@@ -300,8 +300,12 @@ export class UserGuard extends DurableObject<Env> {
         const changed = { user: publicAccount(next), original: publicAccount(account), trustRevoked: revokedTrustCount(account, next, nowMs) };
         return { next, outcome: { ok: true, ...changed }, replicate: "now" };
       });
-      // A refused change keeps the login ids held; a change made frees those it dropped.
-      await this.claims.release(user.id, updated.ok ? without(held, wanted) : without(wanted, held));
+      if (updated.ok) await this.claims.release(user.id, held, wanted);
+      else {
+        // A refused change keeps the login ids held, as they were held.
+        await this.claims.release(user.id, wanted, held);
+        await this.claims.claim(user.id, held, wanted);
+      }
       return updated;
     });
   }

@@ -3,6 +3,7 @@
 // from the declarations (./openapi-document.ts), so the two cannot disagree.
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
+import { isEmailAddress } from "../../domain/login-id";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
 import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
 import { TWO_FACTOR_DELIVERIES, type UserInput } from "../../domain/user-input";
@@ -11,9 +12,8 @@ import type { TwoFactorDelivery } from "../../domain/user";
 import { MIN_SIGNING_KEY_BYTES, SIGNATURE_HEADER } from "../../domain/webhook-signature";
 import { codeField, fusionAuthId } from "./validate";
 
-// No white space, control, format (e.g. bidi overrides) or lone surrogate characters: login ids are
-// shown to people and used as lookup keys.
-const EMAIL = /^[^\s@\p{C}]+@[^\s@\p{C}]+\.[^\s@\p{C}]+$/u;
+// No control, format (e.g. bidi overrides) or lone surrogate characters: login ids are shown to
+// people and used as lookup keys. An email is also an address (src/domain/login-id.ts).
 const USERNAME = /^[^\p{C}]+$/u;
 const text = (max: number) => z.string().trim().max(max);
 const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
@@ -30,7 +30,7 @@ export const twoFactorDelivery = z
   .describe("`None` or `TextMessage`; the numbers `0` and `1` (clients before 1.19) mean the same. Answered as the name.");
 
 const userFields = z.object({
-  email: text(254).regex(EMAIL).nullish(),
+  email: text(254).refine(isEmailAddress).nullish(),
   username: text(191).min(1).regex(USERNAME).nullish(),
   password: z
     .string()
