@@ -30,7 +30,10 @@ export const twoFactorDelivery = z
   .describe("`None` or `TextMessage`; the numbers `0` and `1` (clients before 1.19) mean the same. Answered as the name.");
 
 const userFields = z.object({
-  email: text(254).refine(isEmailAddress).nullish(),
+  email: text(254)
+    .refine(isEmailAddress)
+    .nullish()
+    .describe("An address: a dot-atom local part (no quotes) of at most 64 characters, a domain of two or more labels (Unicode or punycode), 254 in all."),
   username: text(191).min(1).regex(USERNAME).nullish(),
   password: z
     .string()
@@ -78,7 +81,8 @@ const loginOptions = {
   metaData: z
     .record(z.string(), z.unknown())
     .refine((metaData) => jsonBytes(metaData) <= MAX_META_DATA_BYTES, `[tooLarge]The [metaData] property must be at most ${MAX_META_DATA_BYTES} bytes of JSON.`)
-    .nullish(),
+    .nullish()
+    .describe(`Kept with the pending login and the login record: at most ${MAX_META_DATA_BYTES} bytes of JSON.`),
 };
 
 /** FusionAuth Login API, `POST /api/login`. */
@@ -101,6 +105,7 @@ export const twoFactorLoginRequest = z.object({
   ...loginOptions,
   applicationId: loginOptions.applicationId.describe("Ignored: the token is for the applicationId of the password step (`POST /api/login`)."),
   noJWT: loginOptions.noJWT.describe("Ignored: the password step's noJWT decides whether a token is issued."),
+  metaData: loginOptions.metaData.describe("Ignored: the login record keeps the password step's metaData."),
 });
 
 /** Enable two-factor authentication (FusionAuth before 1.26). */
