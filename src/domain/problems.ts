@@ -13,6 +13,9 @@ export const userIdTaken = (id: string): Problem => invalid({ field: "userId", t
 export const loginIdTaken = ({ kind, value }: LoginId, field = `user.${kind}`): Problem =>
   invalid({ field, type: "duplicate", message: `A User with ${kind} = [${value}] already exists.` });
 
+/** A change the user's object would have to store beyond its storage's limits (the request limits make this unreachable). */
+export const tooLargeToStore: Problem = { kind: "too-large", message: "The change would make the user's stored state too large." };
+
 export const twoFactorAlreadyEnabled: Problem = {
   kind: "general",
   name: "TwoFactorEnabled",

@@ -36,6 +36,11 @@ export type UserInput = {
 };
 
 const MAX_DATA_BYTES = 64 * 1024;
+/**
+ * Far beyond real use: the structured clone that carries a record to its object and into storage
+ * overflows the stack at a few thousand levels.
+ */
+const MAX_DATA_DEPTH = 100;
 const PROFILE_FIELDS = [
   "email",
   "username",
@@ -98,9 +103,19 @@ export function requireLoginId(user: Pick<UserRecord, "email" | "username">): vo
   if (!user.email && !user.username) throw invalidField("user.email", "blank", "You must specify either the [user.email] or [user.username] property.");
 }
 
+/** Refuses a `data` too large, or nested too deep for the runtime to copy it to the user's object and store it. */
 export function checkDataSize(user: UserRecord): void {
-  if (user.data && JSON.stringify(user.data).length > MAX_DATA_BYTES)
+  if (!user.data) return;
+  if (JSON.stringify(user.data).length > MAX_DATA_BYTES)
     throw invalidField("user.data", "tooLarge", `The [user.data] property must be at most ${MAX_DATA_BYTES} bytes.`);
+  if (nestedDeeperThan(user.data, MAX_DATA_DEPTH))
+    throw invalidField("user.data", "invalid", `The [user.data] property may nest objects and arrays at most ${MAX_DATA_DEPTH} levels deep.`);
+}
+
+/** Whether `value` nests objects or arrays more than `levels` deep (stops looking there). */
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  return levels === 0 || Object.values(value).some((inner) => nestedDeeperThan(inner, levels - 1));
 }
 
 /** Copies the profile fields `input` mentions onto `user`; null clears a field. */

@@ -57,12 +57,17 @@ export const loginIdsOf = (user: Pick<UserRecord, "email" | "username">): LoginI
  * The one form in which login ids (emails and usernames) are compared, claimed and indexed: Unicode
  * NFKC (UAX #15, https://unicode.org/reports/tr15/), so fullwidth, ligature and other compatibility
  * forms and composed / decomposed accents are one login id; then trimmed; then lower-cased with
- * `toLowerCase` (Unicode's default, locale-independent lowercase mapping), so case does not matter.
- * That is lowercasing, not full case folding: "ß" stays apart from "ss", "ς" from "σ", and the
- * Turkish dotless "ı" from "i" (README, "Login ids: what is folded"). Idempotent, and its results
- * are NFKC (checked for every code point in test/domain/login-id.test.ts). The stored email and
- * username keep the user's spelling.
+ * `toLowerCase` (Unicode's default, locale-independent lowercase mapping), so case does not matter;
+ * then, for an email, without the final dot of a fully qualified domain (`example.com.` is
+ * `example.com`, RFC 1034 §3.1). That is lowercasing, not full case folding: "ß" stays apart from
+ * "ss", "ς" from "σ" (docs/migration.md, "Login ids: what is folded"); ids that only look alike across
+ * scripts are caught by their skeletons (./login-id.ts). Idempotent, and its results are NFKC
+ * (checked for every code point in test/domain/login-id.test.ts). The stored email and username keep
+ * the user's spelling.
  */
-export const normalizeLoginId = (loginId: string) => loginId.normalize("NFKC").trim().toLowerCase();
+export const normalizeLoginId = (loginId: string) => {
+  const folded = loginId.normalize("NFKC").trim().toLowerCase();
+  return folded.includes("@") ? folded.replace(/[.\s]+$/, "") : folded;
+};
 
 export const sameLoginId = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && normalizeLoginId(a) === normalizeLoginId(b);

@@ -1,6 +1,8 @@
 // The claim point that keeps login ids (emails and usernames, one namespace) unique under
 // concurrent creates: KV has no put-if-absent, but one object per login id is single-threaded, so
-// the first claim wins. The object is also the only writer of that login id's KV index entry.
+// the first claim wins. The object is also the only writer of that login id's KV index entry. A
+// login id's confusable skeleton is claimed too (src/objects/user/claims.ts); such a claim is not
+// indexed: logging in with the lookalike spelling must not find the user.
 import { DurableObject } from "cloudflare:workers";
 import { loginIndex } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
@@ -8,12 +10,20 @@ import { LatestWriter } from "./latest-writer";
 export class IdentifierClaim extends DurableObject<Env> {
   private readonly index = new LatestWriter(() => this.writeIndex());
 
-  /** Claims the login id for `userId` if it is free; returns the owner after the call. */
-  async claim(name: string, userId: string): Promise<string> {
-    const owner = this.ctx.storage.kv.get<string>("owner");
-    if (owner) return owner;
-    this.ctx.storage.kv.put("owner", userId);
-    this.ctx.storage.kv.put("name", name);
+  /**
+   * Claims the login id for `userId` if it is free or already theirs, `indexed` or not; returns the
+   * owner after the call.
+   */
+  async claim(name: string, userId: string, indexed = true): Promise<string> {
+    const { kv } = this.ctx.storage;
+    const owner = kv.get<string>("owner");
+    if (owner && owner !== userId) return owner;
+    if (owner && indexed === !kv.get("unindexed")) return owner;
+    kv.put("owner", userId);
+    kv.put("name", name);
+    // Stored only when set: claims made before skeletons existed are all indexed.
+    if (indexed) kv.delete("unindexed");
+    else kv.put("unindexed", true);
     await this.syncIndex();
     return userId;
   }
@@ -44,6 +54,6 @@ export class IdentifierClaim extends DurableObject<Env> {
     const owner = this.ctx.storage.kv.get<string>("owner");
     if (!name) return;
     const index = loginIndex(this.env.KV);
-    await (owner ? index.put(name, owner) : index.delete(name));
+    await (owner && !this.ctx.storage.kv.get("unindexed") ? index.put(name, owner) : index.delete(name));
   }
 }

@@ -28,11 +28,11 @@ import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type Trust
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
 import { loginIdsOf, sameLoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
-import { LoginIdClaims, without } from "./user/claims";
+import { LoginIdClaims } from "./user/claims";
 import { Decoys } from "./user/decoys";
 import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/login-records";
 import { SecretCache } from "./user/secret-cache";
-import { AccountStore, unchanged, type Change } from "./user/store";
+import { AccountStore, unchanged, type Change, type Refused } from "./user/store";
 
 /** A code to text: where, what, and the step it belongs to (to withdraw it if the text fails). */
 export type TextedCode = { phone: string; code: string; step: number };
@@ -55,7 +55,8 @@ export type LoginResult =
   | { outcome: "inactive" }
   /** `tokenStamp`: for the access token (src/domain/account.ts, Guard.tokenStamp). */
   | { outcome: "authenticated"; user: PublicUser; tokenStamp: string }
-  | { outcome: "challenge"; challengeKey: string; text?: TextedCode };
+  | { outcome: "challenge"; challengeKey: string; text?: TextedCode }
+  | Refused;
 
 export type CompletionResult =
   | { outcome: "not-found" }
@@ -64,7 +65,8 @@ export type CompletionResult =
   | { outcome: "invalid-code"; nextCodeAt?: number; locked?: LoginPrevention }
   | { outcome: "prevented"; prevention: LoginPrevention }
   /** `recoveryCode`: the login used up a recovery code. `tokenStamp`: for the access token. */
-  | { outcome: "accepted"; user: PublicUser; tokenStamp: string; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean };
+  | { outcome: "accepted"; user: PublicUser; tokenStamp: string; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean }
+  | Refused;
 
 /** A disable: with a recovery code or not, the delivery it had, the valid trusted devices it revoked. */
 export type Disabled = { recoveryCode: boolean; delivery: TwoFactorDelivery; trustRevoked: number };
@@ -278,10 +280,13 @@ export class UserGuard extends DurableObject<Env> {
       if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
       const created = { version: 1, user, guard };
       await this.store.prepareAlarms();
-      return this.store.transact<Outcome<{ user: PublicUser }>>((account) => {
+      const result = await this.store.transact<Outcome<{ user: PublicUser }>>((account) => {
         if (account) return refuse(userIdTaken(user.id));
         return { next: created, outcome: { ok: true, user: publicAccount(created) }, replicate: "now" };
       });
+      // No account holds the login ids a refused create claimed.
+      if (!result.ok && !this.store.account) await this.claims.release(user.id, loginIdsOf(user));
+      return result;
     });
   }
 
@@ -316,7 +321,12 @@ export class UserGuard extends DurableObject<Env> {
         const changed = { user: publicAccount(next), original: publicAccount(account), trustRevoked: revokedTrustCount(account, next, nowMs) };
         return { next, outcome: { ok: true, ...changed }, replicate: "now" };
       });
-      await this.claims.release(user.id, without(held, wanted));
+      if (updated.ok) await this.claims.release(user.id, held, wanted);
+      else {
+        // A refused change keeps the login ids held, as they were held.
+        await this.claims.release(user.id, wanted, held);
+        await this.claims.claim(user.id, held, wanted);
+      }
       return updated;
     });
   }

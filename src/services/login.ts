@@ -73,6 +73,8 @@ export async function passwordLogin(scope: Scope, request: LoginRequest): Promis
     case "expired":
     case "inactive":
       throw fail({ kind: result.outcome });
+    case "refused":
+      throw fail(result.problem);
     case "authenticated": {
       // With 2FA enabled, only a trusted device skips the code.
       const twoFactor = result.user.twoFactorEnabled ? "trusted" : "not-enabled";
@@ -169,6 +171,8 @@ export async function twoFactorLogin(
       loginFailed(scope, subject, reason, result.locked);
       throw fail({ kind: "invalid-code", nextCodeAt: result.nextCodeAt });
     }
+    case "refused":
+      throw fail(result.problem);
     default:
       throw fail({ kind: result.outcome });
   }

@@ -1,11 +1,12 @@
 // The Import API (FusionAuth `POST /api/user/import`): users with their existing password hashes
 // and legacy 2FA secrets, so nobody re-enrols when moving off FusionAuth. All or nothing: a
 // duplicate or invalid user fails the whole request and nothing is kept.
-import { loginIdName } from "../crypto/login-id-name";
+import { loginIdClaimNames } from "../crypto/login-id-name";
 import { randomId } from "../crypto/random";
 import { hashRecoveryCodes } from "../crypto/recovery-codes";
 import { decodeBase64 } from "../domain/encoding";
 import { fail, Failure, type FieldProblem } from "../domain/failures";
+import { loginIdSkeleton } from "../domain/login-id";
 import { PBKDF2_SCHEME } from "../domain/password";
 import { normalizeLoginId, type UserRecord } from "../domain/user";
 import { DEFAULT_TENANT_ID, type ImportInput } from "../domain/user-input";
@@ -105,10 +106,11 @@ function findDuplicates(users: UserRecord[], errors: ImportErrors): void {
   users.forEach((user, index) => {
     for (const kind of ["id", "email", "username"] as const) {
       const value = user[kind];
-      // Emails and usernames are one namespace of login ids.
-      const key = value && (kind === "id" ? `id:${value.toLowerCase()}` : `login:${normalizeLoginId(value)}`);
-      if (key && seen.has(key)) errors.add(`users.${index}.${kind}`, "duplicate", `The ${kind} [${value}] appears more than once in the request.`);
-      if (key) seen.add(key);
+      if (!value) continue;
+      // Emails and usernames are one namespace of login ids, which meet in their folded forms and skeletons.
+      const keys = kind === "id" ? [`id:${value.toLowerCase()}`] : [normalizeLoginId(value), loginIdSkeleton(value)].map((form) => `login:${form}`);
+      if (keys.some((key) => seen.has(key))) errors.add(`users.${index}.${kind}`, "duplicate", `The ${kind} [${value}] appears more than once in the request.`);
+      for (const key of keys) seen.add(key);
     }
   });
 }
@@ -121,7 +123,10 @@ async function storedDuplicates(scope: Scope, user: UserRecord, index: number): 
   if (await userReplicas(scope.env.KV).get(user.id)) duplicate("id", user.id);
   for (const kind of ["email", "username"] as const) {
     const value = user[kind];
-    if (value && (await loginIndex(scope.env.KV).userIdFor(await loginIdName(value)))) duplicate(kind, value);
+    if (!value) continue;
+    // The skeleton's name is indexed when a stored id is that form (e.g. the ASCII id a lookalike imitates).
+    const owners = await Promise.all((await loginIdClaimNames(value)).map((name) => loginIndex(scope.env.KV).userIdFor(name)));
+    if (owners.some(Boolean)) duplicate(kind, value);
   }
   return problems;
 }

@@ -1,8 +1,11 @@
 // Property tests for the pure codecs and TOTP (src/domain): what test/domain/*.test.ts does not already
 // cover with fixed vectors or fixed-length random loops — Base64URL decoding, Base32 as people type it,
-// decoders that accept only what re-encodes to the same bytes, and the ±1 step window at any time.
+// decoders that accept only what re-encodes to the same bytes, the ±1 step window at any time, and
+// login ids' folding and skeletons for any text.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { isEmailAddress, loginIdSkeleton } from "../../src/domain/login-id";
+import { normalizeLoginId } from "../../src/domain/user";
 import { decodeBase32, decodeBase64, decodeBase64Url, encodeBase32, encodeBase64, encodeBase64Url } from "../../src/domain/encoding";
 import { timeStep } from "../../src/domain/totp";
 import { findMatchingStep, hotp, totpCode } from "../../src/crypto/totp";
@@ -83,6 +86,31 @@ describe("TOTP at any time", () => {
         }
       }),
       options(200),
+    );
+  });
+});
+
+describe("login ids", () => {
+  const text = fc.string({ unit: "binary", maxLength: 40 });
+  const email = fc.tuple(text, fc.constantFrom("", ".", ". ", "..")).map(([local, end]) => `${local}@example.com${end}`);
+
+  it("folds any text, an email's final dots included, to a form that folds to itself", () => {
+    fc.assert(
+      fc.property(fc.oneof(text, email), (id) => {
+        expect(normalizeLoginId(normalizeLoginId(id))).toBe(normalizeLoginId(id));
+      }),
+      options(500),
+    );
+  });
+
+  it("gives an ASCII id its folded form as skeleton, and any text a skeleton without throwing", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 40 }), text, email), (id) => {
+        const skeleton = loginIdSkeleton(id);
+        if (/^\p{ASCII}*$/u.test(normalizeLoginId(id))) expect(skeleton).toBe(normalizeLoginId(id));
+        expect(typeof isEmailAddress(id)).toBe("boolean");
+      }),
+      options(500),
     );
   });
 });

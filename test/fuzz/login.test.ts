@@ -56,6 +56,33 @@ describe("logging in with hostile bodies", () => {
   }, 60_000);
 });
 
+describe("logging in with metaData of any size and depth", () => {
+  it("answers 242 or [tooLarge]metaData, and the user's next login and the admin unlock still work", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const metaData = fc.oneof(
+      fc.tuple(fc.integer({ min: 1, max: 800_000 }), fc.constantFrom("x", '"', "中", "\u0000")).map(([length, unit]) => `{"note":"${unit.repeat(length)}"}`),
+      fc.integer({ min: 1, max: 200_000 }).map((depth) => `{"deep":${"[".repeat(depth)}${"]".repeat(depth)}}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(metaData, async (json) => {
+        const body = `{"loginId":${JSON.stringify(user.email)},"password":${JSON.stringify(user.password)},"metaData":${json}}`;
+        const response = await send({ method: "POST", path: "/api/login", body, contentType: "application/json" });
+        expect(await contractProblem({ method: "POST", path: "/api/login", success: "json" }, response)).toBeNull();
+        expect([242, 400, 413]).toContain(response.status);
+        expect((await send({ method: "POST", path: `/api/user/unlock/${user.id}`, body: "", contentType: null })).status).toBe(200);
+      }),
+      runs(40),
+    );
+    const again = await send({
+      method: "POST",
+      path: "/api/login",
+      body: JSON.stringify({ loginId: user.email, password: user.password }),
+      contentType: "application/json",
+    });
+    expect(again.status).toBe(242);
+  }, 60_000);
+});
+
 describe("completing two-factor logins with hostile bodies", () => {
   it("answers 200 or a FusionAuth 4xx, and a refused completion uses up no time step", async () => {
     const user = await createTwoFactorUserWithoutCode();

@@ -1,5 +1,6 @@
 // The user's object writes every change through AccountStore.transact: a decision's next state is in
-// storage in the same turn as the read it started from, and a decision that awaits does not compile.
+// storage in the same turn as the read it started from, a decision that awaits does not compile, and
+// a change too large for the object's storage is refused before anything is written.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AccountStore } from "../../src/objects/user/store";
@@ -28,6 +29,24 @@ describe("AccountStore.transact", () => {
       const before = storedAccount(state);
       expect(await storeOf(instance).transact(() => ({ next: null, outcome: "unchanged" }))).toBe("unchanged");
       expect(storedAccount(state)).toEqual(before);
+    });
+  });
+
+  it("refuses a change with a value too large to store: nothing written, the account as it was, the next change written", async () => {
+    const user = await createUser();
+    await runInDurableObject(userGuardOf(user.id), async (instance, state) => {
+      const store = storeOf(instance);
+      const before = storedAccount(state);
+      const huge = { ...before.user, data: { note: "x".repeat(1024 * 1024) } };
+      expect(await store.transact((account) => ({ next: { ...account!, version: account!.version + 1, user: huge }, outcome: "changed" }))).toEqual({
+        ok: false,
+        outcome: "refused",
+        problem: { kind: "too-large", message: expect.any(String) },
+      });
+      expect(storedAccount(state)).toEqual(before);
+      expect(store.account).toEqual(before);
+      expect(await store.transact((account) => ({ next: { ...account!, version: account!.version + 1 }, outcome: "changed" }))).toBe("changed");
+      expect(storedAccount(state).version).toBe(before.version + 1);
     });
   });
 

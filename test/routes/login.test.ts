@@ -7,7 +7,8 @@ import { env } from "cloudflare:workers";
 import { verify } from "hono/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import app from "../../src/index";
-import { call, createUser, emptyResponse, JWT_SIGNING_KEY, login, uniqueEmail } from "../helpers";
+import { MAX_META_DATA_BYTES } from "../../src/routes/http/requests";
+import { call, createTwoFactorUser, createUser, emptyResponse, jsonBody, JWT_SIGNING_KEY, login, uniqueEmail } from "../helpers";
 import { userGuardOf, storedGuard } from "../storage";
 
 const EMPTY = { contentType: null, body: "" };
@@ -295,5 +296,31 @@ describe("login timing", () => {
     expect(unknownCall.name).toBe("PBKDF2");
     expect(wrongCall.name).toBe("PBKDF2");
     expect(unknownCall.iterations).toBe(wrongCall.iterations);
+  });
+});
+
+describe("a login's metaData", () => {
+  /** A `metaData` whose JSON is `bytes` long, mostly quotes: escaped again where the object keeps it as JSON, the most it can take stored. */
+  function metaData(bytes: number) {
+    const padding = bytes - JSON.stringify({ device: { name: "phone", description: "" } }).length;
+    return { device: { name: "phone", description: '"'.repeat(Math.floor(padding / 2)) + "x".repeat(padding % 2) } };
+  }
+
+  it("refuses 700 KB of metaData with [tooLarge]metaData and stores nothing, so later logins and the admin unlock still work", async () => {
+    const user = await createTwoFactorUser();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await login(user.email, user.password, { metaData: metaData(700_000) })).status);
+    expect([(await login(user.email, user.password)).status, (await call("POST", `/api/user/unlock/${user.id}`)).status]).toEqual([242, 200]);
+    expect(statuses).toEqual([400, 400, 400, 400]);
+    await expectFieldError(await login(user.email, user.password, { metaData: metaData(700_000) }), "metaData", "[tooLarge]metaData");
+  });
+
+  it("keeps 20 pending logins with metaData at the limit, and still logs in", async () => {
+    const user = await createTwoFactorUser();
+    for (let i = 0; i < 21; i++) expect((await login(user.email, user.password, { metaData: metaData(MAX_META_DATA_BYTES) })).status).toBe(242);
+    await expectFieldError(await login(user.email, user.password, { metaData: metaData(MAX_META_DATA_BYTES + 1) }), "metaData", "[tooLarge]metaData");
+    expect((await call("POST", `/api/user/unlock/${user.id}`)).status).toBe(200);
+    const { logins } = await jsonBody(await call("GET", `/api/system/login-record/search?userId=${user.id}`));
+    expect(logins).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 // Lookalike login ids: emails and usernames are one login id whatever their Unicode form — NFKC
-// (UAX #15: fullwidth letters, ligatures, composed "é" U+00E9 vs "e" + U+0301) and case — so a variant
-// of a taken email is a duplicate, not a second account, and logs in and is found as the same user.
-// The stored email keeps the spelling the user gave. What is not folded (ß/ss, ı/i) is pinned too.
-// Every test makes its own users.
+// (UAX #15: fullwidth letters, ligatures, composed "é" U+00E9 vs "e" + U+0301), case and an email's
+// final dot — so a variant of a taken email is a duplicate, not a second account, and logs in and is
+// found as the same user. Ids that only look alike across scripts (UTS #39 confusables: Cyrillic "а"
+// for "a") are refused as duplicates but stay apart for login. The stored email keeps the spelling
+// the user gave. What is not joined (ß/ss, ASCII rn/m) is pinned too. Every test makes its own users.
 import { describe, expect, it } from "vitest";
 import { call, jsonBody, login } from "../helpers";
 
@@ -133,17 +134,106 @@ describe("lookalike usernames", () => {
 });
 
 describe("what is not folded", () => {
-  it("keeps ß apart from ss, and the dotless ı apart from i: toLowerCase is not full or Turkic case folding", async () => {
+  it("keeps ß apart from ss: toLowerCase is not full case folding, and ß is no lookalike of ss", async () => {
     const tag = crypto.randomUUID().slice(0, 8);
     const sharp = await created({ email: `stra\u00dfe-${tag}@example.com` });
     const doubled = await created({ email: `strasse-${tag}@example.com` });
     expect(doubled.id).not.toBe(sharp.id);
     // The capital sharp s lower-cases to ß, so it is ß's login id, not ss's.
     expect(await fieldErrorCodes(await createRaw({ email: `STRA\u1e9eE-${tag}@EXAMPLE.COM` }))).toEqual({ "user.email": ["[duplicate]user.email"] });
-    const dotless = await created({ username: `\u0131ris-${tag}` });
-    const dotted = await created({ username: `iris-${tag}` });
-    expect(dotted.id).not.toBe(dotless.id);
-    expect((await jsonBody(await login(`IRIS-${tag}`, PASSWORD))).user.id).toBe(dotted.id);
+  });
+
+  it("keeps ASCII ids that only UTS #39's ASCII mappings would join (rn and m, 1 and l, 0 and O) apart", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    for (const [a, b] of [
+      [`modern-${tag}@example.com`, `modem-${tag}@example.com`],
+      [`user1-${tag}`, `userl-${tag}`],
+      [`b0b-${tag}`, `bob-${tag}`],
+    ]) {
+      const field = a!.includes("@") ? "email" : "username";
+      const first = await created({ [field]: a });
+      const second = await created({ [field]: b });
+      expect(second.id).not.toBe(first.id);
+    }
+  });
+});
+
+/** A fresh ASCII email and its lookalikes in other scripts, each with the same skeleton. */
+function emailWithLookalikes() {
+  const tag = crypto.randomUUID().slice(0, 8);
+  return {
+    ascii: `paypal-${tag}@example.com`,
+    cyrillic: `p\u0430ypal-${tag}@example.com`,
+    latinAlpha: `p\u0251ypal-${tag}@example.com`,
+    cyrillicDomain: `paypal-${tag}@\u0435x\u0430mple.com`,
+  };
+}
+
+describe("lookalikes across scripts (UTS #39 confusables)", () => {
+  it("refuses a Cyrillic lookalike of a taken ASCII email, as email or username, and on PATCH", async () => {
+    const { ascii, cyrillic, cyrillicDomain } = emailWithLookalikes();
+    await created({ email: ascii });
+    const other = await created({ email: `other-${crypto.randomUUID()}@example.com` });
+    for (const lookalike of [cyrillic, cyrillicDomain, cyrillic.toUpperCase()]) {
+      expect(await fieldErrorCodes(await createRaw({ email: lookalike })), lookalike).toEqual({ "user.email": ["[duplicate]user.email"] });
+      expect(await fieldErrorCodes(await createRaw({ username: lookalike })), lookalike).toEqual({ "user.username": ["[duplicate]user.username"] });
+      const patched = await call("PATCH", `/api/user/${other.id}`, { body: { user: { email: lookalike } } });
+      expect(await fieldErrorCodes(patched), lookalike).toEqual({ "user.email": ["[duplicate]user.email"] });
+    }
+  });
+
+  it("refuses the ASCII email once its lookalike is taken, and a lookalike in a third script", async () => {
+    const { ascii, cyrillic, latinAlpha } = emailWithLookalikes();
+    const owner = await created({ email: cyrillic });
+    expect(await fieldErrorCodes(await createRaw({ email: ascii }))).toEqual({ "user.email": ["[duplicate]user.email"] });
+    expect(await fieldErrorCodes(await createRaw({ email: latinAlpha }))).toEqual({ "user.email": ["[duplicate]user.email"] });
+    // The owner logs in with its own spelling only: the ASCII spelling is nobody's login id.
+    expect((await jsonBody(await login(cyrillic, PASSWORD))).user.id).toBe(owner.id);
+    expect((await login(ascii, PASSWORD)).status).toBe(404);
+    expect((await call("GET", `/api/user?email=${encodeURIComponent(ascii)}`)).status).toBe(404);
+  });
+
+  it("frees the skeleton with the lookalike: deleting its user, or changing its email, lets the ASCII id be taken", async () => {
+    const first = emailWithLookalikes();
+    const deleted = await created({ email: first.cyrillic });
+    expect((await call("DELETE", `/api/user/${deleted.id}`)).status).toBe(200);
+    expect((await created({ email: first.ascii })).email).toBe(first.ascii);
+
+    const second = emailWithLookalikes();
+    const moved = await created({ email: second.cyrillic });
+    const patched = await call("PATCH", `/api/user/${moved.id}`, { body: { user: { email: `moved-${crypto.randomUUID()}@example.com` } } });
+    expect(patched.status, await patched.clone().text()).toBe(200);
+    expect((await created({ email: second.ascii })).email).toBe(second.ascii);
+  });
+
+  it("lets a user change its email to the ASCII id its lookalike imitated, then log in with it, and keeps the lookalike refused", async () => {
+    const { ascii, cyrillic, latinAlpha } = emailWithLookalikes();
+    const owner = await created({ email: cyrillic });
+    const patched = await call("PATCH", `/api/user/${owner.id}`, { body: { user: { email: ascii } } });
+    expect(patched.status, await patched.clone().text()).toBe(200);
+    expect((await jsonBody(await login(ascii, PASSWORD))).user.id).toBe(owner.id);
+    expect((await login(cyrillic, PASSWORD)).status).toBe(404);
+    expect(await fieldErrorCodes(await createRaw({ email: latinAlpha }))).toEqual({ "user.email": ["[duplicate]user.email"] });
+  });
+
+  it("lets exactly one of concurrent creates with lookalikes in three scripts win", async () => {
+    const { ascii, cyrillic, latinAlpha } = emailWithLookalikes();
+    const responses = await Promise.all([ascii, cyrillic, latinAlpha].map((email) => createRaw({ email })));
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(1);
+    for (const response of responses.filter((response) => response.status !== 200))
+      expect(await fieldErrorCodes(response)).toEqual({ "user.email": ["[duplicate]user.email"] });
+  });
+});
+
+describe("an email's final dot", () => {
+  it("makes user@example.com. the login id of user@example.com: a duplicate, and a login as its owner", async () => {
+    const email = `dot-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const owner = await created({ email });
+    expect(await fieldErrorCodes(await createRaw({ email: `${email}.` }))).toEqual({ "user.email": ["[duplicate]user.email"] });
+    expect((await jsonBody(await login(`${email}.`, PASSWORD))).user.id).toBe(owner.id);
+    const dotted = await created({ email: `dotted-${email}.` });
+    expect(dotted.email).toBe(`dotted-${email}.`);
+    expect((await jsonBody(await login(`dotted-${email}`, PASSWORD))).user.id).toBe(dotted.id);
   });
 });
 
@@ -159,6 +249,15 @@ describe("lookalike emails in an import", () => {
     const codes = await fieldErrorCodes(response);
     expect(codes).toEqual(Object.fromEntries(variants.map((_, index) => [`users.${index + 1}.email`, [`[duplicate]users.${index + 1}.email`]])));
     expect((await call("GET", `/api/user?email=${encodeURIComponent(email)}`)).status).toBe(404);
+  });
+
+  it("reports lookalikes across scripts within the request, and of a stored user, as [duplicate]users.N.email", async () => {
+    const within = emailWithLookalikes();
+    const codes = await fieldErrorCodes(await importUsers([exported(within.ascii), exported(within.cyrillic), exported(within.latinAlpha)]));
+    expect(codes).toEqual({ "users.1.email": ["[duplicate]users.1.email"], "users.2.email": ["[duplicate]users.2.email"] });
+    const stored = emailWithLookalikes();
+    await created({ email: stored.ascii });
+    expect(await fieldErrorCodes(await importUsers([exported(stored.cyrillic)]))).toEqual({ "users.0.email": ["[duplicate]users.0.email"] });
   });
 
   it("reports a lookalike of a stored user as [duplicate]users.N.email", async () => {

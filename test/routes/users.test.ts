@@ -147,6 +147,38 @@ describe("validating a user", () => {
     await expectFieldError(await createRaw({ email: "not-an-email", password: PASSWORD }), "user.email", "[invalid]user.email");
   });
 
+  it("rejects markup, quoted, spaced and malformed emails as [invalid]user.email on create and PATCH, storing nothing", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const user = await userOf(await createRaw({ email: uniqueEmail(), password: PASSWORD }));
+    for (const email of [
+      `<img/src=x/onerror=alert(1)>-${tag}@x.io`,
+      `\uff1cscript\uff1e-${tag}@x.io`,
+      `"quoted ${tag}"@example.com`,
+      `${tag}..x@example.com`,
+      `${tag}@[192.0.2.1]`,
+      `${tag}@exa_mple.com`,
+      `${tag},x@example.com`,
+    ]) {
+      await expectFieldError(await createRaw({ email, password: PASSWORD }), "user.email", "[invalid]user.email");
+      await expectFieldError(await call("PATCH", `/api/user/${user.id}`, { body: { user: { email } } }), "user.email", "[invalid]user.email");
+      expect((await getBy("email", email)).status, email).toBe(404);
+    }
+  });
+
+  it("accepts real addresses: tags, apostrophes, subdomains, accents, Unicode and punycode domains", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    for (const email of [
+      `first.last+${tag}@mail.example.co.uk`,
+      `o'leary-${tag}@example.ie`,
+      `jos\u00e9-${tag}@example.com`,
+      `${tag}@b\u00fccher.example`,
+      `${tag}@xn--bcher-kva.example`,
+      `\u7528\u6237-${tag}@\u4f8b\u5b50.\u5e7f\u544a`,
+    ]) {
+      expect((await userOf(await createRaw({ email, password: PASSWORD }))).email).toBe(email);
+    }
+  });
+
   it("rejects a password of seven characters as too short", async () => {
     await expectFieldError(await createRaw({ email: uniqueEmail(), password: "1234567" }), "user.password", "[tooShort]user.password");
   });
@@ -196,6 +228,19 @@ describe("validating a user", () => {
     expect(response.status, text).toBe(400);
     await jsonOf<Errors>(response);
     expect(await emptyResponse(await getBy("email", email))).toEqual({ status: 404, ...EMPTY });
+  });
+
+  it("refuses user.data over 64 KiB, or nested past 100 levels (3,000 once answered 500), and stores nothing", async () => {
+    /** A `data` `levels` deep: itself and arrays within. */
+    const data = (levels: number) => ({ deep: JSON.parse("[".repeat(levels - 1) + "]".repeat(levels - 1)) as unknown });
+    const email = uniqueEmail("data");
+    await expectFieldError(await createRaw({ email, password: PASSWORD, data: { blob: "x".repeat(64 * 1024) } }), "user.data", "[tooLarge]user.data");
+    for (const levels of [3000, 101])
+      await expectFieldError(await createRaw({ email, password: PASSWORD, data: data(levels) }), "user.data", "[invalid]user.data");
+    expect((await getBy("email", email)).status).toBe(404);
+    const user = await userOf(await createRaw({ email, password: PASSWORD, data: data(100) }));
+    await expectFieldError(await call("PATCH", `/api/user/${user.id}`, { body: { user: { data: data(3000) } } }), "user.data", "[invalid]user.data");
+    expect((await userOf(await getById(user.id))).data).toEqual(data(100));
   });
 
   it("rejects a body over 1 MiB with 413 and an Errors body", async () => {

@@ -1,40 +1,70 @@
 // A user's hold on their login ids (emails and usernames): one IdentifierClaim object per login id
-// keeps it unique under concurrent creates and updates, and writes its KV index entry.
-import { loginIdName } from "../../crypto/login-id-name";
+// keeps it unique under concurrent creates and updates, and writes its KV index entry. A login id
+// beyond ASCII also holds the object of its confusable skeleton (src/domain/login-id.ts), unindexed,
+// so a lookalike of it, or of an id it looks like, finds that object taken.
+import { loginIdClaimNames } from "../../crypto/login-id-name";
 import type { Outcome } from "../../domain/failures";
 import { loginIdTaken } from "../../domain/problems";
-import { sameLoginId, type LoginId } from "../../domain/user";
+import type { LoginId } from "../../domain/user";
 
-/** The login ids in `ids` that `others` lacks. */
-export const without = (ids: LoginId[], others: LoginId[]) => ids.filter((id) => !others.some((other) => sameLoginId(other.value, id.value)));
+/** One claim object a user holds for `loginId`: its own name (`indexed`) or its skeleton's. */
+type Claim = { name: string; indexed: boolean; loginId: LoginId };
+
+/** The claims behind `loginIds`, one per name; a name that is one id's own and another's skeleton is indexed. */
+async function claimsOf(loginIds: LoginId[]): Promise<Claim[]> {
+  const claims = new Map<string, Claim>();
+  for (const loginId of loginIds) {
+    const [own, ...skeleton] = await loginIdClaimNames(loginId.value);
+    claims.set(own!, { name: own!, indexed: true, loginId });
+    for (const name of skeleton) if (!claims.has(name)) claims.set(name, { name, indexed: false, loginId });
+  }
+  return [...claims.values()];
+}
+
+const names = (claims: Claim[]) => new Set(claims.map((claim) => claim.name));
 
 export class LoginIdClaims {
   constructor(private readonly namespace: Env["IDENTIFIER_CLAIM"]) {}
 
-  /** Claims the `wanted` login ids that `held` lacks; on a conflict releases what it took. */
+  /**
+   * Takes the claims of the `wanted` login ids that `held` lacks (and indexes or unindexes those
+   * whose role changes); on a conflict releases what it took and changes nothing else.
+   */
   async claim(userId: string, wanted: LoginId[], held: LoginId[]): Promise<Outcome<object>> {
-    const taken: LoginId[] = [];
+    const before = await claimsOf(held);
+    const heldNames = names(before);
+    const changes = (await claimsOf(wanted)).filter((claim) => !before.some((old) => old.name === claim.name && old.indexed === claim.indexed));
+    const taken: string[] = [];
     try {
-      for (const loginId of without(wanted, held)) {
-        const name = await loginIdName(loginId.value);
-        const owner = await this.claimObject(name).claim(name, userId);
+      // New names first: only they can be refused; a role change of a name held cannot.
+      for (const claim of changes.filter((change) => !heldNames.has(change.name))) {
+        const owner = await this.claimObject(claim.name).claim(claim.name, userId, claim.indexed);
         if (owner !== userId) {
-          await this.release(userId, taken);
-          return { ok: false, problem: loginIdTaken(loginId) };
+          await this.releaseNames(userId, taken);
+          return { ok: false, problem: loginIdTaken(claim.loginId) };
         }
-        taken.push(loginId);
+        taken.push(claim.name);
       }
+      for (const claim of changes.filter((change) => heldNames.has(change.name))) await this.claimObject(claim.name).claim(claim.name, userId, claim.indexed);
     } catch (error) {
       // Leave no claim behind that no account backs.
-      await this.release(userId, taken).catch(() => undefined);
+      await this.releaseNames(userId, taken).catch(() => undefined);
       throw error;
     }
     return { ok: true };
   }
 
-  /** Releases login ids; runs every release even when some fail, then fails with the first failure. */
-  async release(userId: string, loginIds: LoginId[]): Promise<void> {
-    const results = await Promise.allSettled(loginIds.map(async ({ value }) => this.claimObject(await loginIdName(value)).release(userId)));
+  /** Releases the claims of `loginIds` that `kept` does not also need; runs every release even when some fail, then fails with the first failure. */
+  async release(userId: string, loginIds: LoginId[], kept: LoginId[] = []): Promise<void> {
+    const keep = names(await claimsOf(kept));
+    await this.releaseNames(
+      userId,
+      [...names(await claimsOf(loginIds))].filter((name) => !keep.has(name)),
+    );
+  }
+
+  private async releaseNames(userId: string, claimNames: string[]): Promise<void> {
+    const results = await Promise.allSettled(claimNames.map((name) => this.claimObject(name).release(userId)));
     const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failure) throw failure.reason;
   }

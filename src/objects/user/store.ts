@@ -4,6 +4,8 @@
 import { publicAccount, upgradeGuard, type Account, type Decision, type Guard } from "../../domain/account";
 import { nextExpiry, pruneChallenges } from "../../domain/challenges";
 import type { Config } from "../../domain/config";
+import type { Problem } from "../../domain/failures";
+import { tooLargeToStore } from "../../domain/problems";
 import type { UserRecord } from "../../domain/user";
 import { userReplicas } from "../../kv/users";
 import { LatestWriter } from "../latest-writer";
@@ -27,6 +29,20 @@ export type Change<O> = Decision<O> & { replicate?: Replicate; loginRecord?: Log
 
 /** A decision that changes nothing. */
 export const unchanged = <O>(outcome: O): Change<O> => ({ next: null, outcome });
+
+/** A change the store did not write because a value would be too large to store; nothing changed. */
+export type Refused = { ok: false; outcome: "refused"; problem: Problem };
+
+/**
+ * SQLite-backed Durable Objects keep at most 2 MB per key and value
+ * (https://developers.cloudflare.com/durable-objects/platform/limits/), and a write above that fails
+ * with SQLITE_TOOBIG. The request limits keep an account far below it; the store refuses anything
+ * past half of it before writing, so no input can leave an object unable to save.
+ */
+const MAX_STORED_BYTES = 1024 * 1024;
+
+/** At most what a value takes stored: its JSON, two bytes per UTF-16 unit (how the runtime stores a string that needs them). */
+const storedSize = (value: unknown) => JSON.stringify(value).length * 2;
 
 export class AccountStore {
   private current: Account | null;
@@ -61,11 +77,17 @@ export class AccountStore {
   /**
    * Runs `decide` on the current account (null when there is none) and writes its `next` in the
    * same turn; then waits for the replica (`now`) or the alarm. `decide` cannot await: its type
-   * refuses a Promise.
+   * refuses a Promise. A change with a value too large to store is refused whole.
    */
-  async transact<O>(decide: (account: Account | null) => Change<O>): Promise<O> {
+  async transact<O>(decide: (account: Account | null) => Change<O>): Promise<O | Refused> {
     const { next, outcome, replicate = "none", loginRecord } = decide(this.current);
-    if (next) await this.commit(loginRecord ? this.recordLogin(next, loginRecord) : next, replicate);
+    if (!next) return outcome;
+    const values = [next.user !== this.current?.user && next.user, next.guard, loginRecord];
+    if (values.some((value) => value && storedSize(value) > MAX_STORED_BYTES)) {
+      console.warn(JSON.stringify({ event: "store.too-large", userId: next.user.id }));
+      return { ok: false, outcome: "refused", problem: tooLargeToStore };
+    }
+    await this.commit(loginRecord ? this.recordLogin(next, loginRecord) : next, replicate);
     return outcome;
   }
 

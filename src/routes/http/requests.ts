@@ -3,6 +3,7 @@
 // from the declarations (./openapi-document.ts), so the two cannot disagree.
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
+import { isEmailAddress } from "../../domain/login-id";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
 import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
 import { TWO_FACTOR_DELIVERIES, type UserInput } from "../../domain/user-input";
@@ -12,11 +13,11 @@ import { headerProblem, MAX_WEBHOOK_HEADERS } from "../../domain/webhook-destina
 import { MIN_SIGNING_KEY_BYTES } from "../../domain/webhook-signature";
 import { codeField, fusionAuthId } from "./validate";
 
-// No white space, control, format (e.g. bidi overrides) or lone surrogate characters: login ids are
-// shown to people and used as lookup keys.
-const EMAIL = /^[^\s@\p{C}]+@[^\s@\p{C}]+\.[^\s@\p{C}]+$/u;
+// No control, format (e.g. bidi overrides) or lone surrogate characters: login ids are shown to
+// people and used as lookup keys. An email is also an address (src/domain/login-id.ts).
 const USERNAME = /^[^\p{C}]+$/u;
 const text = (max: number) => z.string().trim().max(max);
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
 /**
  * FusionAuth's `TwoFactorDelivery`, always answered as its name. `@fusionauth/typescript-client`
@@ -30,7 +31,10 @@ export const twoFactorDelivery = z
   .describe("`None` or `TextMessage`; the numbers `0` and `1` (clients before 1.19) mean the same. Answered as the name.");
 
 const userFields = z.object({
-  email: text(254).regex(EMAIL).nullish(),
+  email: text(254)
+    .refine(isEmailAddress)
+    .nullish()
+    .describe("An address: a dot-atom local part (no quotes) of at most 64 characters, a domain of two or more labels (Unicode or punycode), 254 in all."),
   username: text(191).min(1).regex(USERNAME).nullish(),
   password: z
     .string()
@@ -64,11 +68,22 @@ const userFields = z.object({
   twoFactorSecret: z.string().max(256).nullish(),
 });
 
+/**
+ * A login's `metaData` (FusionAuth: the device's name, type, description) is kept with each pending
+ * login and login record; this is far above real use and keeps an account far below its object's
+ * storage limits (src/objects/user/store.ts).
+ */
+export const MAX_META_DATA_BYTES = 8 * 1024;
+
 const loginOptions = {
   applicationId: fusionAuthId.nullish(),
   ipAddress: z.string().max(64).nullish(),
   noJWT: z.boolean().nullish(),
-  metaData: z.record(z.string(), z.unknown()).nullish(),
+  metaData: z
+    .record(z.string(), z.unknown())
+    .refine((metaData) => jsonBytes(metaData) <= MAX_META_DATA_BYTES, `[tooLarge]The [metaData] property must be at most ${MAX_META_DATA_BYTES} bytes of JSON.`)
+    .nullish()
+    .describe(`Kept with the pending login and the login record: at most ${MAX_META_DATA_BYTES} bytes of JSON.`),
 };
 
 /** FusionAuth Login API, `POST /api/login`. */
@@ -91,6 +106,7 @@ export const twoFactorLoginRequest = z.object({
   ...loginOptions,
   applicationId: loginOptions.applicationId.describe("Ignored: the token is for the applicationId of the password step (`POST /api/login`)."),
   noJWT: loginOptions.noJWT.describe("Ignored: the password step's noJWT decides whether a token is issued."),
+  metaData: loginOptions.metaData.describe("Ignored: the login record keeps the password step's metaData."),
 });
 
 /** Enable two-factor authentication (FusionAuth before 1.26). */
