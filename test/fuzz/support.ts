@@ -260,7 +260,8 @@ export const pathPart = fc.oneof(
 export type Operation = { method: string; path: string; success: "json" | "empty" };
 
 const EMPTY_STATUSES = [401, 404, 410, 421, 423];
-const ERRORS_STATUSES = [400, 413, 429];
+/** 403 and 415: a request whose only credential is the access_token cookie, from another site or with a body that is not JSON. */
+const ERRORS_STATUSES = [400, 403, 413, 415, 429];
 const ERROR_CODE = /^\[[A-Za-z]+\]/;
 
 function documented2xx(operation: Operation): number[] {

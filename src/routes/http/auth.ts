@@ -42,7 +42,7 @@ async function authenticate(c: Context<AppEnv>, allowJwt: boolean): Promise<Auth
  */
 function cookieToken(c: Context<AppEnv>): string | undefined {
   const token = getCookie(c, "access_token");
-  if (token === undefined) return undefined;
+  if (!token) return undefined;
   if (fromAnotherSite(c)) throw fail({ kind: "cross-site" });
   if (hasNonJsonBody(c)) throw fail({ kind: "not-json" });
   return token;
