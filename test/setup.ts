@@ -10,4 +10,4 @@ afterAll(async () => {
     const ids = await listDurableObjectIds(namespace);
     await Promise.all(ids.map((id) => runInDurableObject(namespace.get(id), (_instance, state) => state.storage.deleteAlarm())));
   }
-});
+}, 120_000); // a file may make hundreds of objects (test/security/login-timing.test.ts)

@@ -77,3 +77,16 @@ export const sealTwoFactorKey = (setting: string | undefined, userId: string, ke
 
 /** The TOTP key of user `userId`'s `twoFactorSecret`. */
 export const openTwoFactorKey = (setting: string | undefined, userId: string, sealed: string) => decrypt(setting, sealed, secretContext(userId));
+
+const derived = new Map<string, Promise<CryptoKey>>();
+
+/** `deriveKey`, once per setting and purpose (`info` names one algorithm and one set of usages). */
+export function derivedKey(setting: string | undefined, info: string, algorithm: Parameters<typeof deriveKey>[2], usages: string[]): Promise<CryptoKey> {
+  const cacheKey = `${info}\n${setting ?? ""}`;
+  let key = derived.get(cacheKey);
+  if (!key) {
+    key = deriveKey(setting, info, algorithm, usages);
+    derived.set(cacheKey, key);
+  }
+  return key;
+}

@@ -1,26 +1,27 @@
 // The `twoFactorId` of a pending login: 32 bytes, Base64URL without padding (43 characters), as
-// FusionAuth's. The first 16 bytes are random (R, the challenge's key in the user's Durable Object);
-// the last 16 are the user id encrypted with AES-CTR under a key derived from ENCRYPTION_KEY, with R
-// as the counter block. So an id routes to its user's object with no lookup, does not reveal the user
-// id, and an altered or forged id decrypts to an object that holds no such challenge (404).
+// FusionAuth's. R (8 random bytes, the challenge's key in the user's Durable Object), then the user id
+// encrypted (16 bytes), then T, an 8-byte tag: HMAC-SHA256 over R and the user id, truncated. The user
+// id is encrypted with AES-CTR under the counter block R ‖ T, so R and T together pick the keystream,
+// as the tag picks the IV in SIV (RFC 5297). Both keys are derived from ENCRYPTION_KEY.
+// So an id routes to its user's object with no lookup and does not reveal the user id; the Worker
+// checks the tag before it calls any object, and an altered or forged id answers 404 without one.
+// A live pending login is named by 128 bits nobody can guess: R, and T, which needs the key.
 import { decodeBase64Url, encodeBase64Url } from "../domain/encoding";
-import { deriveKey } from "./keyring";
+import { timingSafeEqual } from "./compare";
+import { derivedKey } from "./keyring";
 import { randomToken } from "./random";
 
 // 43 characters carry 258 bits, 2 more than the 32 bytes: only the canonical spelling is accepted,
 // the one whose last character leaves those 2 bits zero (RFC 4648 §3.5).
 const ID_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
-const keys = new Map<string, Promise<CryptoKey>>();
+const R_BYTES = 8;
+const USER_ID_BYTES = 16;
+const TAG_BYTES = 8;
 
-function idKey(setting: string | undefined): Promise<CryptoKey> {
-  const cacheKey = setting ?? "";
-  let key = keys.get(cacheKey);
-  if (!key) {
-    key = deriveKey(setting, "legacy-two-factor: twoFactorId user id", { name: "AES-CTR", length: 256 }, ["encrypt", "decrypt"]);
-    keys.set(cacheKey, key);
-  }
-  return key;
-}
+const encryptionKey = (setting: string | undefined) =>
+  derivedKey(setting, "legacy-two-factor: twoFactorId user id", { name: "AES-CTR", length: 256 }, ["encrypt", "decrypt"]);
+const tagKey = (setting: string | undefined) =>
+  derivedKey(setting, "legacy-two-factor: twoFactorId tag", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
 
 const uuidBytes = (id: string) => Uint8Array.from(id.replaceAll("-", "").match(/../g)!, (hex) => parseInt(hex, 16));
 
@@ -29,29 +30,35 @@ function uuidText(bytes: Uint8Array): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function ctr(setting: string | undefined, counter: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const params = { name: "AES-CTR", counter, length: 64 };
-  return new Uint8Array(await crypto.subtle.encrypt(params, await idKey(setting), data));
+async function tagOf(setting: string | undefined, r: Uint8Array, userId: Uint8Array): Promise<Uint8Array> {
+  const mac = await crypto.subtle.sign("HMAC", await tagKey(setting), new Uint8Array([...r, ...userId]));
+  return new Uint8Array(mac, 0, TAG_BYTES);
 }
 
-/** A fresh challenge key R: 16 CSPRNG bytes, Base64URL. */
-export const newChallengeKey = () => randomToken(16);
+/** AES-CTR of `data` (encryption and decryption alike) under the counter block R ‖ T. */
+async function ctr(setting: string | undefined, r: Uint8Array, tag: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const params = { name: "AES-CTR", counter: new Uint8Array([...r, ...tag]), length: 64 };
+  return new Uint8Array(await crypto.subtle.encrypt(params, await encryptionKey(setting), data));
+}
+
+/** A fresh challenge key R: 8 CSPRNG bytes, Base64URL. */
+export const newChallengeKey = () => randomToken(R_BYTES);
 
 /** The twoFactorId for challenge `challengeKey` of user `userId` (a lower-case GUID). */
 export async function sealTwoFactorId(setting: string | undefined, userId: string, challengeKey: string): Promise<string> {
   const r = decodeBase64Url(challengeKey)!;
-  const sealed = await ctr(setting, r, uuidBytes(userId));
-  const id = new Uint8Array(32);
-  id.set(r);
-  id.set(sealed, 16);
-  return encodeBase64Url(id);
+  const user = uuidBytes(userId);
+  const tag = await tagOf(setting, r, user);
+  return encodeBase64Url(new Uint8Array([...r, ...(await ctr(setting, r, tag, user)), ...tag]));
 }
 
-/** The user and challenge key an id names, or null when it cannot be one of ours. */
+/** The user and challenge key an id names, or null when it is not one this key sealed (its tag does not match). */
 export async function openTwoFactorId(setting: string | undefined, twoFactorId: string): Promise<{ userId: string; challengeKey: string } | null> {
   if (!ID_PATTERN.test(twoFactorId)) return null;
   const bytes = decodeBase64Url(twoFactorId)!;
-  const r = bytes.subarray(0, 16);
-  const userId = uuidText(await ctr(setting, r.slice(), bytes.subarray(16)));
-  return { userId, challengeKey: encodeBase64Url(r) };
+  const r = bytes.subarray(0, R_BYTES);
+  const tag = bytes.subarray(R_BYTES + USER_ID_BYTES);
+  const user = await ctr(setting, r, tag, bytes.subarray(R_BYTES, R_BYTES + USER_ID_BYTES));
+  if (!timingSafeEqual(await tagOf(setting, r, user), tag)) return null;
+  return { userId: uuidText(user), challengeKey: encodeBase64Url(r) };
 }

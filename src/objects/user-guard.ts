@@ -8,6 +8,7 @@
 // that read before an await (a claim on another object, sealing a key) also run one at a time.
 import { DurableObject } from "cloudflare:workers";
 import { sha256Hex } from "../crypto/compare";
+import { decoyShardOf } from "../crypto/decoy-shard";
 import { sealTwoFactorKey } from "../crypto/keyring";
 import { loginIdName } from "../crypto/login-id-name";
 import { verifyPassword } from "../crypto/password";
@@ -406,8 +407,8 @@ export class UserGuard extends DurableObject<Env> {
   /** Expires pending logins and decoy counters, and writes a replica that is due or failed before. */
   async alarm(): Promise<void> {
     const nowMs = Date.now();
-    this.decoys.prune(nowMs);
-    await this.store.alarm(nowMs, () => this.decoys.dueTimes());
+    const decoysDue = this.decoys.prune(nowMs);
+    await this.store.alarm(nowMs, () => decoysDue);
   }
 
   // ---- Internals ----
@@ -458,7 +459,18 @@ const stub = (env: Env, name: string) => env.USER_GUARD.get(env.USER_GUARD.idFro
 export const userGuard = (env: Env, userId: string) => stub(env, userId);
 
 /**
- * The object that stands in for an unknown login id: one per login id, as a user has one, so it is
- * as cold or warm as a user's would be and does the same work with the same lockout.
+ * How many objects stand in for unknown login ids. A fixed set, so an unknown login id's first
+ * wrong password finds an object that exists and has written before, as a user's does (a new object's
+ * first write and alarm are slower), and no input creates objects without end.
  */
-export const decoyGuard = (env: Env, loginIdName: string) => stub(env, `unknown:${loginIdName}`);
+export const DECOY_SHARDS = 256;
+
+/** Decoy shard `index` (0 to DECOY_SHARDS - 1). */
+export const decoyShard = (env: Env, index: number) => stub(env, `decoys:${index}`);
+
+/**
+ * The object that stands in for the unknown login id `loginIdName`: the shard a keyed hash picks,
+ * so nobody can tell which login ids share a shard, or crowd one with login ids that do. It does a
+ * user's work with a user's lockout, its counter kept under the login id (see ./user/decoys.ts).
+ */
+export const decoyGuard = async (env: Env, loginIdName: string) => decoyShard(env, await decoyShardOf(env.ENCRYPTION_KEY, loginIdName, DECOY_SHARDS));

@@ -47,8 +47,8 @@ export async function passwordLogin(scope: Scope, request: LoginRequest): Promis
   const { env } = scope;
   const name = await loginIdName(request.loginId);
   const userId = await loginIndex(env.KV).userIdFor(name);
-  // An unknown login id gets the same work from an object of its own (see UserGuard.login).
-  const guard = userId ? userGuard(env, userId) : decoyGuard(env, name);
+  // An unknown login id gets the same work from a decoy object (see UserGuard.login).
+  const guard = userId ? userGuard(env, userId) : await decoyGuard(env, name);
   const result = await guard.login({
     loginId: request.loginId,
     password: request.password,

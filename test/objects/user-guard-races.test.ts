@@ -3,6 +3,7 @@
 // login decision reads the KV replica.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { decodeBase64Url, encodeBase64Url } from "../../src/domain/encoding";
 import {
   call,
   codeFor,
@@ -18,11 +19,13 @@ import {
   uniqueEmail,
 } from "../helpers";
 import { readAccount, kvKeys } from "../storage";
+import { sendDuringLogin } from "../twilio-fake";
 
 const EMPTY = { contentType: null, body: "" };
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 const replicaKey = kvKeys.user;
 
@@ -69,6 +72,20 @@ describe("a pending login", () => {
     }
     expect((await readAccount(user.id)).version).toBe(before.version);
     expect((await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret) })).status).toBe(200);
+  });
+
+  it("refuses 200 random twoFactorIds and every one-byte change of a real one before any object is called", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const real = decodeBase64Url(await startTwoFactorLogin(user))!;
+    const altered = Array.from(real, (_, position) => encodeBase64Url(real.map((byte, index) => (index === position ? byte ^ 0x01 : byte))));
+    const random = Array.from({ length: 200 }, () => encodeBase64Url(crypto.getRandomValues(new Uint8Array(32))));
+    const objects = vi.spyOn(env.USER_GUARD, "get");
+    for (const forged of [...altered, ...random]) {
+      expect(await emptyResponse(await twoFactorLogin({ twoFactorId: forged, code: "123456" }))).toEqual({ status: 404, ...EMPTY });
+      expect(objects, "Durable Object stubs made").not.toHaveBeenCalled();
+    }
+    for (const forged of random.slice(0, 20)) expect((await sendDuringLogin(forged)).status).toBe(404);
+    expect(objects, "Durable Object stubs made").not.toHaveBeenCalled();
   });
 });
 

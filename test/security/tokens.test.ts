@@ -1,5 +1,5 @@
-// Tokens and credentials on the wire: the cookies' attributes, twoFactorIds (16 CSPRNG bytes and the
-// encrypted user id) and trust ids (32 CSPRNG bytes), 43-char Base64URL, never repeating; JWT algorithm confusion beyond the cases in
+// Tokens and credentials on the wire: the cookies' attributes, twoFactorIds (8 CSPRNG bytes, the
+// encrypted user id and a tag) and trust ids (32 CSPRNG bytes), 43-char Base64URL, never repeating; JWT algorithm confusion beyond the cases in
 // test/domain/jwt.test.ts, and oversized Authorization headers on every authenticated route. A stolen
 // access token cannot weaken the second factor, and stops working when the user's access changes.
 import { runInDurableObject } from "cloudflare:test";
@@ -83,7 +83,7 @@ describe("cookies", () => {
 });
 
 describe("twoFactorIds and trust ids", () => {
-  it("take their randomness from crypto.getRandomValues: all of a trust id, the first half of a twoFactorId", async () => {
+  it("take their randomness from crypto.getRandomValues: all of a trust id, the first 8 bytes of a twoFactorId", async () => {
     const user = await createTwoFactorUserWithoutCode();
     const marked = new Uint8Array(32).fill(7);
     vi.spyOn(crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
@@ -94,8 +94,8 @@ describe("twoFactorIds and trust ids", () => {
     const done = await twoFactorLogin({ twoFactorId, code: await codeFor(user.secret), trustComputer: true });
     vi.restoreAllMocks();
     const raw = decodeBase64Url(twoFactorId)!;
-    expect(raw.subarray(0, 16)).toEqual(marked.subarray(0, 16));
-    // The second half is the user id, encrypted: not readable, but it routes back to the user.
+    expect(raw.subarray(0, 8)).toEqual(marked.subarray(0, 8));
+    // The rest is the user id, encrypted, and a tag: not readable, but it routes back to the user.
     expect(twoFactorId).not.toContain(encodeBase64Url(new TextEncoder().encode(user.id)).slice(0, 8));
     expect((await openTwoFactorId(env.ENCRYPTION_KEY, twoFactorId))?.userId).toBe(user.id);
     expect(((await done.json()) as { twoFactorTrustId: string }).twoFactorTrustId).toBe(encodeBase64Url(marked));

@@ -1,12 +1,15 @@
-// Failure counters of unknown login ids, kept by the objects that stand in for them (decoyGuard):
-// a wrong password for a login id nobody holds counts and locks exactly like a user's, and the
-// alarm deletes each counter once it has expired.
+// Failure counters of unknown login ids, kept by the decoy shards that stand in for them (decoyGuard
+// in ../user-guard.ts), one counter per login id: a wrong password for a login id nobody holds counts
+// and locks exactly like a user's, and the alarm deletes the counters that have expired. An expired
+// counter not yet deleted counts as new (recordPasswordFailure drops old failures).
 import type { PasswordFailures } from "../../domain/account";
 import type { Config } from "../../domain/config";
 import type { LoginPrevention } from "../../domain/failures";
 import { failuresExpiry, passwordPrevention, recordPasswordFailure } from "../../domain/lockout";
 
 const PREFIX = "decoy:";
+/** At most one prune a minute per object. */
+const PRUNE_SPACING_MS = 60_000;
 
 export class Decoys {
   constructor(
@@ -25,15 +28,17 @@ export class Decoys {
     return { expiresAt: failuresExpiry(next, this.config) };
   }
 
-  /** Deletes the counters that have expired. */
-  prune(nowMs: number): void {
+  /**
+   * Deletes the counters that have expired; answers when to prune next (none when none are left):
+   * when the next one expires, but not within PRUNE_SPACING_MS, since each prune reads them all.
+   */
+  prune(nowMs: number): number[] {
+    let next = Infinity;
     for (const [key, decoy] of this.storage.list<PasswordFailures>({ prefix: PREFIX })) {
-      if (failuresExpiry(decoy, this.config) <= nowMs) this.storage.delete(key);
+      const expiry = failuresExpiry(decoy, this.config);
+      if (expiry <= nowMs) this.storage.delete(key);
+      else next = Math.min(next, expiry);
     }
-  }
-
-  /** When each counter expires. */
-  dueTimes(): number[] {
-    return Array.from(this.storage.list<PasswordFailures>({ prefix: PREFIX }), ([, decoy]) => failuresExpiry(decoy, this.config));
+    return next === Infinity ? [] : [Math.max(next, nowMs + PRUNE_SPACING_MS)];
   }
 }
