@@ -230,7 +230,7 @@ describe("POST /api/login", () => {
     expect(wrong.meter.kvReads).toEqual([await indexKey(user.email)]);
     expect(unknown.meter.kvReads).toEqual([await indexKey(stranger)]);
     expectOneCallToTheUser(wrong.meter, user.id, "login");
-    // The stranger's object is its own (not any user's), asked the same one question.
+    // The stranger's object is a decoy shard (not any user's), asked the same one question.
     expect(unknown.meter.stubs.USER_GUARD).toHaveLength(1);
     expect(unknown.meter.stubs.USER_GUARD[0]).not.toBe(userObject(user.id));
     const shape = (meter: Meter) => ({
