@@ -2,7 +2,7 @@
 // is not JSON is 415 and a request from another origin (its `Origin`, or `Sec-Fetch-Site` when it has
 // none) is 403, before anything changes; and a login step called from another origin sets no cookie,
 // so a page elsewhere cannot log a browser in as someone else (login CSRF).
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   accessToken,
   call,
@@ -19,10 +19,6 @@ import { readAccount } from "../storage";
 
 const SELF = "http://localhost";
 const EVIL = "https://evil.example";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /** The victim's browser: only the cookie, as a form or `fetch` with `credentials: "include"` sends it. */
 const withCookie = (token: string, headers: Record<string, string> = {}) => ({ apiKey: null, headers: { Cookie: `access_token=${token}`, ...headers } });
