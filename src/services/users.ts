@@ -44,14 +44,17 @@ export async function updateUser(scope: Scope, userId: string, input: UserInput,
   } else if (!user.twoFactorEnabled && original.twoFactorEnabled) {
     emit(scope, { type: "user.two-factor.method.remove", userId, info: { method: twoFactorMethod(original.twoFactorDelivery), source: "admin-reset" } });
   }
-  if (trustRevoked) emit(scope, { type: "user.trust.revoked", userId, info: { reason: trustRevocationReason(user, original), count: trustRevoked } });
+  if (trustRevoked) {
+    emit(scope, { type: "user.trust.revoked", userId, info: { reason: trustRevocationReason(user, original, password !== undefined), count: trustRevoked } });
+  }
   return user;
 }
 
 /** Why a User API change revoked trusted devices (src/domain/enrolment.ts replaceUser), the first that applies. */
-function trustRevocationReason(user: PublicUser, original: PublicUser): TrustRevocationReason {
+function trustRevocationReason(user: PublicUser, original: PublicUser, passwordSet: boolean): TrustRevocationReason {
   if (original.twoFactorEnabled && !user.twoFactorEnabled) return "two-factor-disabled";
-  if (user.passwordLastUpdateInstant !== original.passwordLastUpdateInstant) return "password-changed";
+  // A new password always changes the hash (a new salt), even within the instant's millisecond.
+  if (passwordSet) return "password-changed";
   return "deactivated";
 }
 

@@ -293,6 +293,17 @@ describe("trusted devices", () => {
     const deactivated = await during(user.id, () => call("PATCH", `/api/user/${user.id}`, { body: { user: { active: false } } }));
     expect(deactivated.filter((event) => event.type === "user.trust.revoked").map((event) => event.info)).toEqual([{ reason: "deactivated", count: 1 }]);
   });
+
+  it("user.trust.revoked says password-changed for a second new password within the same millisecond", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    await call("PATCH", `/api/user/${user.id}`, { body: { user: { password: "first new horse battery" } } });
+    await trustDevice({ ...user, password: "first new horse battery" }, 1);
+    freezeClock();
+    await call("PATCH", `/api/user/${user.id}`, { body: { user: { password: "second new horse battery" } } });
+    await trustDevice({ ...user, password: "second new horse battery" }, 1);
+    const changed = await during(user.id, () => call("PATCH", `/api/user/${user.id}`, { body: { user: { password: "third new horse battery" } } }));
+    expect(changed.filter((event) => event.type === "user.trust.revoked").map((event) => event.info)).toEqual([{ reason: "password-changed", count: 1 }]);
+  });
 });
 
 describe("the SMS guard", () => {

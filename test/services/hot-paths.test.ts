@@ -11,6 +11,8 @@
 //   and one to the budget object (overall, per-country and per-client counts, exact because they are
 //   counted in one place), and one Twilio request, nothing else: the Twilio settings are the copy
 //   this isolate read or wrote in the last 5 s (one KV read when it is older).
+// - A request with an access token checks it with one call to the user's object (the account's token
+//   stamp, not the KV replica) before its own work.
 // - The user's object writes its storage once per call, and only when its state changed: a client
 //   resending the same wrong code at once (a 421 retry) and a replayed code (RFC 6238 §5.2) write nothing.
 //   A successful login writes the guard state with its login record and the records' index, puts made
@@ -25,6 +27,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { numberRange } from "../../src/domain/sms-guard";
 import { budgetThrottle, rangeThrottle } from "../../src/objects/phone-throttle";
 import {
+  accessToken,
   call,
   codeFor,
   createTextMessageUser,
@@ -316,6 +319,21 @@ describe("POST /api/two-factor/login", () => {
     expect((await twoFactorLogin({ twoFactorId, code: await wrongCode(user.secret) })).status).toBe(421);
     expect(writes).toEqual(["put guard"]);
     expect(await version(user.id)).toBe(before + 1);
+  });
+});
+
+describe("a request with an access token", () => {
+  it("checks the token with one call to the user's object (its stamp), reads no KV and writes nothing", async () => {
+    const user = await createUser();
+    const token = await accessToken(user);
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() => call("GET", "/api/two-factor/secret", { apiKey: null, headers: { Authorization: `Bearer ${token}` } }));
+
+    expect(status).toBe(200);
+    expect(meter.kvReads, "KV reads").toEqual([]);
+    expectOneCallToTheUser(meter, user.id, "acceptsToken");
+    expect(writes).toEqual([]);
   });
 });
 
