@@ -90,3 +90,7 @@ export function derivedKey(setting: string | undefined, info: string, algorithm:
   }
   return key;
 }
+
+/** An HMAC-SHA256 signing key for `info`'s purpose, derived once per setting. */
+export const macKey = (setting: string | undefined, info: string): Promise<CryptoKey> =>
+  derivedKey(setting, info, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);

@@ -3,27 +3,15 @@
 // storage alone cannot be searched for the codes offline.
 import { encodeBase64Url } from "../domain/encoding";
 import { foldRecoveryCode, formatRecoveryCode, RECOVERY_CODE_COUNT, RECOVERY_CODE_RANDOM_BYTES, storedFormsOf } from "../domain/recovery-codes";
-import { deriveKey } from "./keyring";
+import { macKey } from "./keyring";
 import { randomBytes } from "./random";
 
 /** A new set of codes, formatted for people (`7K2QD-M0XW9`). */
 export const newRecoveryCodes = (): string[] => Array.from({ length: RECOVERY_CODE_COUNT }, () => formatRecoveryCode(randomBytes(RECOVERY_CODE_RANDOM_BYTES)));
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hashKey(setting: string | undefined): Promise<CryptoKey> {
-  const cacheKey = setting ?? "";
-  let key = keys.get(cacheKey);
-  if (!key) {
-    key = deriveKey(setting, "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
-    keys.set(cacheKey, key);
-  }
-  return key;
-}
-
 /** The stored form of one spelling of a code of user `userId` (HMAC-SHA256, Base64URL). */
 async function hashOf(setting: string | undefined, userId: string, form: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hashKey(setting), new TextEncoder().encode(`${userId}:${form}`));
+  const mac = await crypto.subtle.sign("HMAC", await macKey(setting, "legacy-two-factor: recovery codes"), new TextEncoder().encode(`${userId}:${form}`));
   return encodeBase64Url(new Uint8Array(mac));
 }
 

@@ -8,7 +8,7 @@
 // A live pending login is named by 128 bits nobody can guess: R, and T, which needs the key.
 import { decodeBase64Url, encodeBase64Url } from "../domain/encoding";
 import { timingSafeEqual } from "./compare";
-import { derivedKey } from "./keyring";
+import { derivedKey, macKey } from "./keyring";
 import { randomToken } from "./random";
 
 // 43 characters carry 258 bits, 2 more than the 32 bytes: only the canonical spelling is accepted,
@@ -20,8 +20,7 @@ const TAG_BYTES = 8;
 
 const encryptionKey = (setting: string | undefined) =>
   derivedKey(setting, "legacy-two-factor: twoFactorId user id", { name: "AES-CTR", length: 256 }, ["encrypt", "decrypt"]);
-const tagKey = (setting: string | undefined) =>
-  derivedKey(setting, "legacy-two-factor: twoFactorId tag", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+const tagKey = (setting: string | undefined) => macKey(setting, "legacy-two-factor: twoFactorId tag");
 
 const uuidBytes = (id: string) => Uint8Array.from(id.replaceAll("-", "").match(/../g)!, (hex) => parseInt(hex, 16));
 
