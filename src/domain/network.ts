@@ -22,8 +22,14 @@ export function parseIp(text: string | undefined): IpAddress | undefined {
   const groups = ipv6(unwrapped.replace(/%.*$/s, ""));
   if (!groups) return undefined;
   const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
-  return mapped ? { version: 4, octets: [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff] } : { version: 6, groups };
+  return mapped ? ipv4At(groups, 6) : { version: 6, groups };
 }
+
+/** The IPv4 address that IPv6 `groups` carry in the two groups from `index` on (mapped, NAT64, 6to4). */
+export const ipv4At = (groups: number[], index: number): IpAddress => ({
+  version: 4,
+  octets: [groups[index]! >> 8, groups[index]! & 0xff, groups[index + 1]! >> 8, groups[index + 1]! & 0xff],
+});
 
 function ipv4(text: string): number[] | undefined {
   const octets = IPV4.exec(text)?.slice(1).map(Number);

@@ -6,6 +6,7 @@
 // development setting WEBHOOK_ALLOW_LOOPBACK. Names are not resolved (a Worker has no DNS API): a
 // public name that resolves to a private address passes, and Cloudflare's edge cannot reach private
 // networks anyway; the check matters most for a self-hosted workerd.
+import { type IpAddress, ipv4At, parseIp } from "./network";
 import { SIGNATURE_HEADER } from "./webhook-signature";
 
 /** At most this many headers per webhook. */
@@ -28,6 +29,7 @@ const SPECIAL_IPV4 = [
   "240.0.0.0/4", // reserved (RFC 1112), with the broadcast address 255.255.255.255 (RFC 919)
 ];
 const LOOPBACK_IPV4 = "127.0.0.0/8"; // RFC 1122
+const LOOPBACK_IPV6 = "::1/128"; // RFC 4291 §2.5.3
 
 /** IPv6 ranges, from the IANA IPv6 Special-Purpose Address Registry (RFC 6890) and RFC 4291. */
 const SPECIAL_IPV6 = [
@@ -42,11 +44,13 @@ const SPECIAL_IPV6 = [
   "fec0::/10", // site-local, deprecated (RFC 3879)
   "ff00::/8", // multicast (RFC 4291)
 ];
-/** IPv6 ranges that carry an IPv4 address, judged as that address: where the address starts (bits from the left). */
-const IPV4_IN_IPV6: Array<[range: string, offset: number]> = [
-  ["::ffff:0:0/96", 96], // IPv4-mapped (RFC 4291 §2.5.5.2)
-  ["64:ff9b::/96", 96], // NAT64 well-known prefix (RFC 6052)
-  ["2002::/16", 16], // 6to4 (RFC 3056)
+/**
+ * IPv6 ranges that carry an IPv4 address, judged as that address: where the address starts (which
+ * group). An IPv4-mapped address (`::ffff:0:0/96`, RFC 4291 §2.5.5.2) is read as its IPv4 address already.
+ */
+const IPV4_IN_IPV6: Array<[range: string, group: number]> = [
+  ["64:ff9b::/96", 6], // NAT64 well-known prefix (RFC 6052)
+  ["2002::/16", 1], // 6to4 (RFC 3056)
 ];
 
 /** Names that only resolve on a local network: RFC 6761 §6.3, RFC 6762 (mDNS), RFC 8375, ICANN's `.internal` (2024). */
@@ -79,51 +83,36 @@ export function webhookUrlProblem(url: string, allowLoopback: boolean): string |
 }
 
 function hostKind(host: string): Host {
-  if (host.startsWith("[")) return ipv6Kind(ipv6(host.slice(1, -1)));
-  const address = ipv4(host);
-  if (address !== undefined) return ipv4Kind(address);
+  // Read as client addresses are (the SMS guard, lockouts): `[::ffff:7f00:1]` is 127.0.0.1.
+  const address = parseIp(host);
+  if (address) return addressKind(address);
   if (LOOPBACK_NAME.test(host)) return "loopback";
   return !host.includes(".") || LOCAL_NAME.test(host) ? "special" : "public";
 }
 
-function ipv4Kind(address: number): Host {
-  if (inIpv4Range(address, LOOPBACK_IPV4)) return "loopback";
-  return SPECIAL_IPV4.some((range) => inIpv4Range(address, range)) ? "special" : "public";
-}
-
-function ipv6Kind(address: bigint): Host {
-  if (address === 1n) return "loopback"; // ::1
-  for (const [range, offset] of IPV4_IN_IPV6) {
-    if (inIpv6Range(address, range)) return ipv4Kind(Number((address >> BigInt(96 - offset)) & 0xffffffffn));
+function addressKind(address: IpAddress): Host {
+  if (address.version === 4) {
+    if (inRange(address, LOOPBACK_IPV4)) return "loopback";
+    return SPECIAL_IPV4.some((range) => inRange(address, range)) ? "special" : "public";
   }
-  return SPECIAL_IPV6.some((range) => inIpv6Range(address, range)) ? "special" : "public";
+  if (inRange(address, LOOPBACK_IPV6)) return "loopback";
+  for (const [range, group] of IPV4_IN_IPV6) {
+    if (inRange(address, range)) return addressKind(ipv4At(address.groups, group));
+  }
+  return SPECIAL_IPV6.some((range) => inRange(address, range)) ? "special" : "public";
 }
 
-/** A dotted-decimal IPv4 address as a number: the only form the WHATWG parser leaves in a hostname. */
-function ipv4(text: string): number | undefined {
-  const octets = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  return octets ? octets.slice(1).reduce((value, octet) => value * 256 + Number(octet), 0) : undefined;
-}
-
-/** An IPv6 address in the WHATWG parser's form (lower-case hex groups, one `::` at most) as a 128-bit number. */
-function ipv6(text: string): bigint {
-  const [head = "", tail] = text.split("::");
-  const groups = (part: string) => (part ? part.split(":") : []);
-  const zeros = tail === undefined ? [] : Array<string>(8 - groups(head).length - groups(tail).length).fill("0");
-  return [...groups(head), ...zeros, ...groups(tail ?? "")].reduce((value, group) => (value << 16n) | BigInt(`0x${group}`), 0n);
-}
-
-function inIpv4Range(address: number, range: string): boolean {
+function inRange(address: IpAddress, range: string): boolean {
   const [base, bits] = range.split("/");
-  const shift = 32 - Number(bits);
-  return Math.floor(address / 2 ** shift) === Math.floor(ipv4(base!)! / 2 ** shift);
+  const prefix = parseIp(base)!;
+  if (prefix.version !== address.version) return false;
+  const shift = BigInt((address.version === 4 ? 32 : 128) - Number(bits));
+  return asNumber(address) >> shift === asNumber(prefix) >> shift;
 }
 
-function inIpv6Range(address: bigint, range: string): boolean {
-  const [base, bits] = range.split("/");
-  const shift = BigInt(128 - Number(bits));
-  return address >> shift === ipv6(base!) >> shift;
-}
+/** An address as one number: 32 bits for IPv4, 128 for IPv6. */
+const asNumber = (address: IpAddress): bigint => (address.version === 4 ? joined(address.octets, 8n) : joined(address.groups, 16n));
+const joined = (parts: number[], width: bigint) => parts.reduce((value, part) => (value << width) | BigInt(part), 0n);
 
 /**
  * Headers that belong to one connection or frame the message (RFC 9110 §7.6.1, RFC 9112 §6 and §7,

@@ -3,6 +3,7 @@
 // with the development setting; no hop-by-hop or framing headers; an empty header value in a PUT
 // keeps the stored one only towards the same url.
 import { describe, expect, it } from "vitest";
+import { parseIp } from "../../src/domain/network";
 import { headerProblem, replacedHeaders, webhookUrlProblem } from "../../src/domain/webhook-destination";
 
 const allowed = (url: string, allowLoopback = false) => webhookUrlProblem(url, allowLoopback) === undefined;
@@ -143,6 +144,33 @@ describe("webhookUrlProblem", () => {
     }
     expect(allowed("ws://127.0.0.1/", true)).toBe(false);
     expect(allowed("http://user:pass@127.0.0.1/", true)).toBe(false);
+  });
+});
+
+describe("webhook hosts read as the SMS guard and lockouts read client addresses (parseIp)", () => {
+  // Each host, as the WHATWG parser leaves it, is the address parseIp reads, and is judged as that address.
+  it.each([
+    ["[::ffff:127.0.0.1]", "127.0.0.1"],
+    ["[::ffff:7f00:1]", "127.0.0.1"],
+    ["[0:0:0:0:0:ffff:7f00:1]", "127.0.0.1"],
+    ["0x7f000001", "127.0.0.1"],
+    ["[::FFFF:A9FE:A9FE]", "169.254.169.254"],
+    ["[::ffff:10.0.0.1]", "10.0.0.1"],
+    ["[::ffff:8.8.8.8]", "8.8.8.8"],
+    ["[0:0:0:0:0:0:0:1]", "[::1]"],
+    ["[2001:DB8:0:0::1]", "[2001:db8::1]"],
+    ["[2606:4700:4700:0:0:0:0:1111]", "[2606:4700:4700::1111]"],
+  ])("%s is %s", (host, address) => {
+    expect(parseIp(new URL(`https://${host}/`).hostname)).toEqual(parseIp(address));
+    for (const allowLoopback of [false, true]) {
+      expect(webhookUrlProblem(`https://${host}/`, allowLoopback)).toBe(webhookUrlProblem(`https://${address}/`, allowLoopback));
+      expect(webhookUrlProblem(`http://${host}/`, allowLoopback)).toBe(webhookUrlProblem(`http://${address}/`, allowLoopback));
+    }
+  });
+
+  it.each(["[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::ffff:127.255.255.254]"])("%s is loopback, allowed only with the development setting", (host) => {
+    expect(webhookUrlProblem(`http://${host}:8787/`, false)).toMatch(/WEBHOOK_ALLOW_LOOPBACK/);
+    expect(allowed(`http://${host}:8787/`, true)).toBe(true);
   });
 });
 
