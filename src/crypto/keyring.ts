@@ -1,6 +1,6 @@
-// AES-256-GCM encryption at rest for 2FA secrets and the Twilio token. ENCRYPTION_KEY is a
-// comma-separated list of `keyId:base64Key` (a bare base64 key gets the id "k0"); the first key
-// encrypts, all of them decrypt, so keys rotate by prepending a new one. The key id travels with
+// AES-256-GCM encryption at rest for 2FA secrets, webhook secrets and the Twilio token.
+// ENCRYPTION_KEY is a comma-separated list of `keyId:base64Key` (a bare base64 key gets the id
+// "k0"); the first key encrypts, all of them decrypt, so keys rotate by prepending a new one. The key id travels with
 // each ciphertext, and `context` (e.g. the user id) is bound as associated data so a ciphertext
 // cannot be replayed under another record.
 import { decodeBase64, decodeBase64Url, encodeBase64Url } from "../domain/encoding";
@@ -77,6 +77,26 @@ export const sealTwoFactorKey = (setting: string | undefined, userId: string, ke
 
 /** The TOTP key of user `userId`'s `twoFactorSecret`. */
 export const openTwoFactorKey = (setting: string | undefined, userId: string, sealed: string) => decrypt(setting, sealed, secretContext(userId));
+
+/** `text` (UTF-8) encrypted under `context`: a webhook's signing key and header values, the Twilio auth token. */
+export const sealText = (setting: string | undefined, context: string, text: string): Promise<string> => encrypt(setting, encoder.encode(text), context);
+
+/** Texts this isolate has opened, by setting, context and ciphertext: a delivery or a text message then costs no AES-GCM. */
+const openedTexts = new Map<string, string>();
+/** Room for every text in use (20 webhooks of a signing key and 20 header values, one Twilio token) twice over; emptied when full. */
+const MAX_OPENED_TEXTS = 1_000;
+
+/** The text `sealText` sealed under `context`; throws for another context or a setting without its key. */
+export async function openText(setting: string | undefined, context: string, sealed: string): Promise<string> {
+  const cacheKey = [setting ?? "", context, sealed].join("\n");
+  let text = openedTexts.get(cacheKey);
+  if (text === undefined) {
+    text = new TextDecoder().decode(await decrypt(setting, sealed, context));
+    if (openedTexts.size >= MAX_OPENED_TEXTS) openedTexts.clear();
+    openedTexts.set(cacheKey, text);
+  }
+  return text;
+}
 
 const derived = new Map<string, Promise<CryptoKey>>();
 

@@ -2,7 +2,7 @@
 // token AES-GCM encrypted. When no enabled integration is stored, the Worker vars/secrets TWILIO_*
 // are the fallback. Texts use the settings this isolate read at most TWILIO_SETTINGS_CACHE_MS ago,
 // so that a text costs no KV read; the Integrations API always reads and writes KV itself.
-import { decrypt, encrypt } from "../crypto/keyring";
+import { openText, sealText } from "../crypto/keyring";
 import { DEFAULT_TWILIO_URL, type TwilioIntegration, type TwilioSettings } from "../domain/integrations";
 import { IsolateCopy } from "./isolate-copy";
 
@@ -26,20 +26,12 @@ async function readStored(env: Env): Promise<TwilioIntegration> {
   if (!stored) return { enabled: false };
   const { authToken, ...rest } = stored.twilio;
   if (!authToken) return rest;
-  return { ...rest, authToken: await decryptToken(env, authToken) };
-}
-
-/** The last token decrypted by this isolate: a text during login then costs no AES-GCM. */
-let lastToken: { sealed: string; token: string } | null = null;
-
-async function decryptToken(env: Env, sealed: string): Promise<string> {
-  if (lastToken?.sealed !== sealed) lastToken = { sealed, token: new TextDecoder().decode(await decrypt(env.ENCRYPTION_KEY, sealed, TOKEN_CONTEXT)) };
-  return lastToken.token;
+  return { ...rest, authToken: await openText(env.ENCRYPTION_KEY, TOKEN_CONTEXT, authToken) };
 }
 
 export async function writeTwilioIntegration(env: Env, twilio: TwilioIntegration): Promise<void> {
   const { authToken, ...rest } = twilio;
-  const sealed = authToken ? await encrypt(env.ENCRYPTION_KEY, new TextEncoder().encode(authToken), TOKEN_CONTEXT) : undefined;
+  const sealed = authToken ? await sealText(env.ENCRYPTION_KEY, TOKEN_CONTEXT, authToken) : undefined;
   await env.KV.put(KEY, JSON.stringify({ twilio: { ...rest, authToken: sealed } } satisfies StoredIntegrations));
   recent.keep(twilio);
 }

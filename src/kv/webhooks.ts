@@ -5,9 +5,8 @@
 // Emitting an event reads the list at most once per isolate every few seconds; a change made through
 // the API reaches this isolate at once, and others within seconds plus KV's propagation (up to a minute,
 // https://developers.cloudflare.com/kv/concepts/how-kv-works/).
-import { decrypt, encrypt } from "../crypto/keyring";
+import { openText, sealText } from "../crypto/keyring";
 import type { EventType } from "../domain/events";
-import { MAX_WEBHOOK_HEADERS } from "../domain/webhook-destination";
 import { IsolateCopy } from "./isolate-copy";
 
 /** What an operator sets (FusionAuth's field names); the signing key is separate and write-only, and so are the headers' values. */
@@ -63,31 +62,15 @@ export async function writeWebhooks(kv: KVNamespace, webhooks: StoredWebhook[]):
 const keyContext = (webhookId: string) => `webhooks.${webhookId}.signingKey`;
 const headerContext = (webhookId: string, name: string) => `webhooks.${webhookId}.headers.${name}`;
 
-const seal = (encryptionKey: string | undefined, text: string, context: string) => encrypt(encryptionKey, new TextEncoder().encode(text), context);
-
-/** Values this isolate has decrypted, by context and sealed form: deliveries then cost no AES-GCM. */
-const opened = new Map<string, string>();
-
-async function open(encryptionKey: string | undefined, sealed: string, context: string): Promise<string> {
-  const cacheKey = `${context} ${sealed}`;
-  let value = opened.get(cacheKey);
-  if (value === undefined) {
-    value = new TextDecoder().decode(await decrypt(encryptionKey, sealed, context));
-    if (opened.size >= MAX_WEBHOOKS * (MAX_WEBHOOK_HEADERS + 1)) opened.clear();
-    opened.set(cacheKey, value);
-  }
-  return value;
-}
-
 export const sealSigningKey = (encryptionKey: string | undefined, webhookId: string, signingKey: string): Promise<string> =>
-  seal(encryptionKey, signingKey, keyContext(webhookId));
+  sealText(encryptionKey, keyContext(webhookId), signingKey);
 
 export const signingKeyOf = (encryptionKey: string | undefined, webhook: StoredWebhook): Promise<string> =>
-  open(encryptionKey, webhook.sealedSigningKey, keyContext(webhook.id));
+  openText(encryptionKey, keyContext(webhook.id), webhook.sealedSigningKey);
 
 /** Each header's value sealed, bound to webhook `webhookId` and the header's name. */
 export async function sealHeaders(encryptionKey: string | undefined, webhookId: string, headers: Record<string, string>): Promise<Record<string, string>> {
-  const sealed = Object.entries(headers).map(async ([name, value]) => [name, await seal(encryptionKey, value, headerContext(webhookId, name))] as const);
+  const sealed = Object.entries(headers).map(async ([name, value]) => [name, await sealText(encryptionKey, headerContext(webhookId, name), value)] as const);
   return Object.fromEntries(await Promise.all(sealed));
 }
 
@@ -95,7 +78,7 @@ export async function sealHeaders(encryptionKey: string | undefined, webhookId: 
 export async function headersOf(encryptionKey: string | undefined, webhook: StoredWebhook): Promise<Record<string, string>> {
   if (!webhook.sealedHeaders) return webhook.headers ?? {};
   const headers = Object.entries(webhook.sealedHeaders).map(
-    async ([name, sealed]) => [name, await open(encryptionKey, sealed, headerContext(webhook.id, name))] as const,
+    async ([name, sealed]) => [name, await openText(encryptionKey, headerContext(webhook.id, name), sealed)] as const,
   );
   return Object.fromEntries(await Promise.all(headers));
 }

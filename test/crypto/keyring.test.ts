@@ -1,9 +1,10 @@
 // AES-256-GCM at rest: ENCRYPTION_KEY is `keyId:base64Key[,keyId:base64Key…]`; the first key
 // encrypts, every key decrypts, the key id travels in the ciphertext, and `context` is bound as
-// associated data.
+// associated data. sealText/openText do the same for text (UTF-8): webhook signing keys and header
+// values, the Twilio auth token.
 import { describe, expect, it } from "vitest";
 import { encodeBase64 } from "../../src/domain/encoding";
-import { decrypt, encrypt } from "../../src/crypto/keyring";
+import { decrypt, encrypt, openText, sealText } from "../../src/crypto/keyring";
 
 const keyOf = (fill: number) => encodeBase64(new Uint8Array(32).map((_, i) => (fill + i) & 0xff));
 const KEY_A = keyOf(1);
@@ -68,5 +69,34 @@ describe("encrypt and decrypt", () => {
 
   it("throws when no key is configured", async () => {
     await expect(encrypt(undefined, PLAINTEXT, CONTEXT)).rejects.toThrow();
+  });
+});
+
+describe("sealText and openText", () => {
+  const WEBHOOK_HEADER = "webhooks.00000000-0000-4000-8000-000000000001.headers.Authorization";
+  const TWILIO_TOKEN = "integrations.twilio.authToken";
+
+  it("open what the webhook and Twilio settings stored before, under KEY_A", async () => {
+    // Made by `encrypt(setting, new TextEncoder().encode(text), context)`, as both sealed text before.
+    const header = "v1.k1.-HlQBU7xEjlsSLjg.AZgyL-cAWbU25qMXF02TH-aJBeCNflHL0R3v6o0mU7cz5ifG";
+    const token = "v1.k1.zmR_QjKUZZVUvU95.brlHq52ZB1HaJuY88iJLdcgs7ahydxZsErCGUyDrUDkHssJwPydLVGzlNQhkZYWyg2g";
+    expect(await openText(`k1:${KEY_A}`, WEBHOOK_HEADER, header)).toBe("Bearer ü-tøken ✓");
+    expect(await openText(`k1:${KEY_A}`, TWILIO_TOKEN, token)).toBe("twilio-auth-token-0123456789abcdef");
+  });
+
+  it("seal text as UTF-8 through encrypt: decrypt opens it", async () => {
+    const sealed = await sealText(`k1:${KEY_A}`, WEBHOOK_HEADER, "Bearer ü-tøken ✓");
+    expect(sealed).toMatch(/^v1\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(new TextDecoder().decode(await decrypt(`k1:${KEY_A}`, sealed, WEBHOOK_HEADER))).toBe("Bearer ü-tøken ✓");
+    expect(await openText(`k1:${KEY_A}`, WEBHOOK_HEADER, sealed)).toBe("Bearer ü-tøken ✓");
+    expect(await openText(`k1:${KEY_A}`, WEBHOOK_HEADER, await sealText(`k1:${KEY_A}`, WEBHOOK_HEADER, ""))).toBe("");
+  });
+
+  it("refuse another context or a setting without the key, also once the text was opened", async () => {
+    const sealed = await sealText(`k1:${KEY_A}`, TWILIO_TOKEN, "token");
+    expect(await openText(`k1:${KEY_A}`, TWILIO_TOKEN, sealed)).toBe("token");
+    await expect(openText(`k1:${KEY_A}`, WEBHOOK_HEADER, sealed)).rejects.toThrow();
+    await expect(openText(`k2:${KEY_B}`, TWILIO_TOKEN, sealed)).rejects.toThrow();
+    await expect(openText(`k1:${KEY_B}`, TWILIO_TOKEN, sealed)).rejects.toThrow();
   });
 });
