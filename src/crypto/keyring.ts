@@ -1,8 +1,8 @@
 // AES-256-GCM encryption at rest for 2FA secrets, webhook secrets and the Twilio token.
 // ENCRYPTION_KEY is a comma-separated list of `keyId:base64Key` (a bare base64 key gets the id
-// "k0"); the first key encrypts, all of them decrypt, so keys rotate by prepending a new one. The key id travels with
-// each ciphertext, and `context` (e.g. the user id) is bound as associated data so a ciphertext
-// cannot be replayed under another record.
+// "k0"); the first key encrypts, all of them decrypt, so keys rotate by prepending a new one. The
+// key id travels with each ciphertext, and `context` (e.g. the user id) is bound as associated data
+// so a ciphertext cannot be replayed under another record.
 import { decodeBase64, decodeBase64Url, encodeBase64Url } from "../domain/encoding";
 import { secretContext } from "../domain/user";
 import { randomBytes } from "./random";
