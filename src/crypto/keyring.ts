@@ -5,6 +5,7 @@
 // so a ciphertext cannot be replayed under another record.
 import { decodeBase64, decodeBase64Url, encodeBase64Url } from "../domain/encoding";
 import { secretContext } from "../domain/user";
+import type { NewMethod } from "../domain/methods";
 import { randomBytes } from "./random";
 
 type Keyring = { current: string; keys: Map<string, CryptoKey>; derivation: CryptoKey };
@@ -114,3 +115,13 @@ export function derivedKey(setting: string | undefined, info: string, algorithm:
 /** An HMAC-SHA256 signing key for `info`'s purpose, derived once per setting. */
 export const macKey = (setting: string | undefined, info: string): Promise<CryptoKey> =>
   derivedKey(setting, info, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+
+/** An authenticator method of user `userId` holding `key`, encrypted; `texted` for a legacy TextMessage enrolment. */
+export async function sealAuthenticator(
+  setting: string | undefined,
+  userId: string,
+  enrolment: { key: Uint8Array; texted?: boolean; name?: string },
+): Promise<NewMethod> {
+  const secret = await sealTwoFactorKey(setting, userId, enrolment.key);
+  return { method: "authenticator", secret, ...(enrolment.texted && { texted: true as const }), ...(enrolment.name !== undefined && { name: enrolment.name }) };
+}

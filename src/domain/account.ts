@@ -3,7 +3,8 @@
 // beside this file (lockout, trust, codes, challenges, login, enrolment); each returns the next
 // state (null when nothing changed) and an outcome, so the object only loads, applies and saves.
 import type { Config } from "./config";
-import { publicUser, type PublicUser, type UserRecord } from "./user";
+import { publicMethod, type MethodKind, type PublicMethod } from "./methods";
+import { publicUser, twoFactorEnabled, type PublicUser, type UserRecord } from "./user";
 
 /** A time step whose code went out by SMS, acceptable until `expiresAt` although the step has passed. */
 export type SentCode = { step: number; expiresAt: number };
@@ -28,7 +29,25 @@ export type Challenge = {
   network?: string;
   failedAttempts: number;
   smsSends: number;
+  /**
+   * The one-time code sent for this login (to `methodId`) or given to Start (no method), as its
+   * keyed hash (src/crypto/one-time-codes.ts); a new send replaces it (FusionAuth: each send
+   * invalidates the earlier codes of the twoFactorId).
+   */
+  otp?: { hash: string; methodId?: string };
+  /** Opened by Start (`POST /api/two-factor/start`), not by a password; `state` (JSON) is echoed by the completion. */
+  started?: true;
+  state?: string;
 };
+
+/**
+ * A code sent to enable a method (`method`, to `value`) or to disable one (`methodId`), as its keyed
+ * hash; single use, until `expiresAt`. A new send replaces it (FusionAuth deletes a user's earlier
+ * one-time codes).
+ */
+export type OneTimeCode = { hash: string; expiresAt: number } & (
+  { purpose: "enable"; method: Exclude<MethodKind, "authenticator">; value: string } | { purpose: "disable"; methodId: string }
+);
 
 /** Failure counters and the locks they lead to, kept apart for familiar and unfamiliar sources. */
 export type Counters = {
@@ -74,9 +93,13 @@ export type Guard = Counters & {
   /** The stored forms of the unused recovery codes (src/domain/recovery-codes.ts). */
   recoveryCodes: string[];
   smsCodes: SentCode[];
+  /** The last enable or disable code sent, if any. */
+  oneTimeCode?: OneTimeCode;
   challenges: Record<string, Challenge>;
   /** Kept with the guard, not the record: a login then rewrites only the small guard state. */
   lastLoginInstant?: number;
+  /** The method that last completed a two-factor login (FusionAuth's `lastUsed`), kept here for the same reason. */
+  lastUsedMethodId?: string;
   /** Which login records the object holds (src/objects/user/login-records.ts), saved with the guard state. */
   loginRecords?: LoginRecordIndex;
 };
@@ -128,9 +151,13 @@ export const keepIf = <O>(next: Account, changed: boolean, outcome: O): Decision
 
 /** The user as the API shows it: the public record and the last login. */
 export function publicAccount(account: Account): PublicUser {
-  const user = publicUser(account.user, account.guard.lastLoginInstant);
-  return account.user.twoFactorEnabled ? { ...user, twoFactorRecoveryCodesRemaining: account.guard.recoveryCodes.length } : user;
+  const user = publicUser(account.user, account.guard.lastLoginInstant, account.guard.lastUsedMethodId);
+  return twoFactorEnabled(account.user) ? { ...user, twoFactorRecoveryCodesRemaining: account.guard.recoveryCodes.length } : user;
 }
+
+/** The user's methods as the API shows them. */
+export const publicMethods = (account: Account): PublicMethod[] =>
+  account.user.twoFactor.methods.map((method) => publicMethod(method, account.guard.lastUsedMethodId));
 
 /**
  * The account, unless an access token carrying `tokenStamp` asks and the account's stamp is another

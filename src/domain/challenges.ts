@@ -4,6 +4,8 @@
 import type { Config } from "./config";
 import { draft, type Account, type Challenge, type Decision } from "./account";
 import { textStep } from "./codes";
+import { methodById, textedAuthenticator } from "./methods";
+import { twoFactorEnabled } from "./user";
 
 const MAX_PENDING_LOGINS = 20;
 
@@ -32,7 +34,10 @@ export function liveChallenge(account: Account, key: string, nowMs: number): Cha
   if (!challenge || challenge.expiresAt <= nowMs) return null;
   const { user, guard } = account;
   const current =
-    user.active && user.twoFactorEnabled && challenge.generation === guard.generation && challenge.passwordChangedAt === user.passwordLastUpdateInstant;
+    user.active &&
+    (twoFactorEnabled(user) || challenge.started === true) &&
+    challenge.generation === guard.generation &&
+    challenge.passwordChangedAt === user.passwordLastUpdateInstant;
   return current ? challenge : null;
 }
 
@@ -65,12 +70,62 @@ export function reserveChallengeSend(account: Account, key: string, nowMs: numbe
   return { next, outcome: { outcome: "allowed" } };
 }
 
-/** Gives back a send that did not go out, and withdraws its code when it surely never arrives. */
-export function releaseSend(account: Account, key: string | undefined, step: number, withdrawCode: boolean): Account {
+export type MethodSend =
+  Exclude<SendReservation, { outcome: "allowed" }> | { outcome: "unknown-method" } | { outcome: "cannot-send" } | { outcome: "allowed"; phone: string };
+
+/**
+ * Counts one text of a new one-time code (its hash `hash`) for the pending login `key`, sent to the
+ * user's phone method `methodId`, or to their first one when the legacy resend names none; the code
+ * replaces the login's earlier one.
+ */
+export function reserveMethodSend(
+  account: Account,
+  key: string,
+  methodId: string | undefined,
+  hash: string,
+  nowMs: number,
+  config: Config,
+): Decision<MethodSend> {
+  const methods = account.user.twoFactor.methods;
+  const method = methodId === undefined ? methods.find((candidate) => candidate.method === "sms") : methodById(methods, methodId);
+  const reserved = reserveChallengeSend(account, key, nowMs, config);
+  if (reserved.outcome.outcome !== "allowed") return { next: null, outcome: reserved.outcome };
+  if (!method) return { next: null, outcome: { outcome: "unknown-method" } };
+  if (method.method !== "sms") return { next: null, outcome: { outcome: "cannot-send" } };
+  reserved.next!.guard.challenges[key]!.otp = { hash, methodId: method.id };
+  return { next: reserved.next, outcome: { outcome: "allowed", phone: method.mobilePhone } };
+}
+
+/**
+ * Gives back a send that did not go out, and withdraws its code when it surely never arrives: the
+ * texted step `step`, or the one-time code `otpHash`.
+ */
+export function releaseSend(account: Account, key: string | undefined, sent: { step?: number; otpHash?: string }, withdrawCode: boolean): Account {
   const next = draft(account);
   const challenge = key && Object.hasOwn(next.guard.challenges, key) ? next.guard.challenges[key] : undefined;
   if (challenge && challenge.smsSends > 0) challenge.smsSends -= 1;
-  if (withdrawCode) next.guard.smsCodes = next.guard.smsCodes.filter((sent) => sent.step !== step);
+  if (!withdrawCode) return next;
+  if (sent.step !== undefined) next.guard.smsCodes = next.guard.smsCodes.filter((texted) => texted.step !== sent.step);
+  if (challenge?.otp && challenge.otp.hash === sent.otpHash) delete challenge.otp;
+  if (next.guard.oneTimeCode && next.guard.oneTimeCode.hash === sent.otpHash) delete next.guard.oneTimeCode;
+  return next;
+}
+
+/**
+ * Opens a pending login without a password (FusionAuth Start, for step-up): completed by the code
+ * `otpHash` stands for (the caller's or one made for it), or by any of the user's second factors.
+ */
+export function startedChallenge(
+  account: Account,
+  key: string,
+  details: ChallengeDetails,
+  otpHash: string,
+  state: string | undefined,
+  nowMs: number,
+  config: Config,
+): Account {
+  const next = openChallenge(account, key, details, nowMs, config);
+  Object.assign(next.guard.challenges[key]!, { started: true, otp: { hash: otpHash }, ...(state !== undefined && { state }) });
   return next;
 }
 
@@ -80,7 +135,7 @@ export function releaseSend(account: Account, key: string | undefined, step: num
  */
 export function startChallenge(account: Account, key: string, details: ChallengeDetails, nowMs: number, config: Config): { next: Account; step?: number } {
   const next = openChallenge(account, key, details, nowMs, config);
-  if (next.user.twoFactorDelivery !== "TextMessage" || !next.user.mobilePhone) return { next };
+  if (!textedAuthenticator(next.user.twoFactor.methods) || !next.user.mobilePhone) return { next };
   const reserved = reserveChallengeSend(next, key, nowMs, config);
   return textStep(reserved.next ?? next, nowMs, config);
 }

@@ -22,12 +22,19 @@ export function acceptableSteps(nowMs: number, smsCodes: SentCode[]): number[] {
   ];
 }
 
-/** A code as submitted: the TOTP step it matched (or null), and its recovery-code hash when it has that shape. */
-export type SubmittedCode = { code: string; step: number | null; recoveryHashes?: string[] };
+/**
+ * A code as submitted: the TOTP step it matched (or null) and the authenticator method whose secret
+ * it matched, its recovery-code hashes when it has that shape, and its one-time-code hash when a
+ * sent or started code may be expected.
+ */
+export type SubmittedCode = { code: string; step: number | null; methodId?: string; recoveryHashes?: string[]; otpHash?: string };
+
+/** A one-time code a check also accepts (a code sent to a method, or given to Start), as its hash. */
+export type ExpectedCode = { hash: string; methodId?: string };
 
 export type CodeVerdict =
-  /** `recoveryCode`: a recovery code was used up. */
-  | { outcome: "accepted"; recoveryCode?: true }
+  /** `recoveryCode`: a recovery code was used up. `methodId`: the method the code came from, when known. */
+  | { outcome: "accepted"; recoveryCode?: true; methodId?: string }
   /**
    * `counted`: whether it counted toward the lockout (and the challenge's attempts). `nextCodeAt`
    * (ms), when the code was right but its step already used: when the authenticator shows a newer one.
@@ -41,7 +48,15 @@ export type CodeVerdict =
  * draft. `guarded` checks (login, disable) honour the lockout and count wrong codes toward it;
  * enrolment does neither, since a user fumbling a new authenticator must not lock their own login.
  */
-export function acceptCode(next: Account, submitted: SubmittedCode, nowMs: number, config: Config, guarded: boolean, familiar = false): CodeVerdict {
+export function acceptCode(
+  next: Account,
+  submitted: SubmittedCode,
+  nowMs: number,
+  config: Config,
+  guarded: boolean,
+  familiar = false,
+  expected?: ExpectedCode,
+): CodeVerdict {
   const { code, step, recoveryHashes } = submitted;
   const guard = next.guard;
   const counters = countersFor(guard, familiar);
@@ -58,7 +73,11 @@ export function acceptCode(next: Account, submitted: SubmittedCode, nowMs: numbe
     guard.lastAcceptedStep = step;
     counters.consecutiveCodeFailures = 0;
     guard.smsCodes = liveCodes(guard.smsCodes, nowMs).filter((sent) => sent.step > step);
-    return { outcome: "accepted" };
+    return { outcome: "accepted", methodId: submitted.methodId };
+  }
+  if (expected && submitted.otpHash === expected.hash) {
+    counters.consecutiveCodeFailures = 0;
+    return { outcome: "accepted", methodId: expected.methodId };
   }
   // A replayed code is refused but proves possession of the secret, so only codes that match no
   // acceptable step count, across logins (RFC 4226 §7.3).

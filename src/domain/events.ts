@@ -6,6 +6,7 @@
 // 64 KB) and a queue message holds at most 128 KB (https://developers.cloudflare.com/queues/platform/limits/).
 import type { LoginPrevention } from "./failures";
 import type { NumberClass, RefusalReason } from "./sms-guard";
+import type { MethodKind, TwoFactorMethod as StoredMethod } from "./methods";
 import type { PublicUser, TwoFactorDelivery } from "./user";
 
 /** Every event type this service emits, in FusionAuth's names where FusionAuth has one. */
@@ -29,10 +30,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** A user as an event carries it: the public record without the application's `data`. */
 export type EventUser = Omit<PublicUser, "data">;
 
-/** The two-factor method an event is about: FusionAuth's method names for the legacy deliveries. */
-export type TwoFactorMethod = "authenticator" | "sms";
+/** The kind of two-factor method an event is about, in FusionAuth's names (a legacy TextMessage enrolment is `sms`). */
+export type TwoFactorMethod = MethodKind;
 
 export const twoFactorMethod = (delivery: TwoFactorDelivery): TwoFactorMethod => (delivery === "TextMessage" ? "sms" : "authenticator");
+
+/** The kind of a stored method, as events name it. */
+export const methodKind = (method: StoredMethod): TwoFactorMethod => (method.method === "authenticator" && method.texted ? "sms" : method.method);
 
 export type LoginFailureReason = "password" | "two-factor-code" | "recovery-code" | "locked";
 

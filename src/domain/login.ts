@@ -7,7 +7,7 @@ import { liveChallenge, pruneChallenges } from "./challenges";
 import { acceptCode, type CodeVerdict, type SubmittedCode } from "./codes";
 import { failureCounter, isFamiliar, passwordPrevention, prevention, recordPasswordFailure, rememberNetwork, type Source } from "./lockout";
 import { trustDevice, trustedDevice } from "./trust";
-import { isExpired } from "./user";
+import { isExpired, twoFactorEnabled } from "./user";
 
 const NO_FAILURES: PasswordFailures = { failures: [], lockedUntil: 0 };
 
@@ -36,7 +36,7 @@ export function decidePassword(account: Account, passwordMatches: boolean, sourc
   if (isExpired(user, nowMs)) return { next: null, outcome: { outcome: "expired" } };
   if (!user.active) return { next: null, outcome: { outcome: "inactive" } };
   const trusted = trustedDevice(guard, source.trustHash, nowMs) !== null;
-  const twoFactorRequired = user.twoFactorEnabled && !trusted;
+  const twoFactorRequired = twoFactorEnabled(user) && !trusted;
   const outcome = { outcome: "authenticated", twoFactorRequired, familiar } as const;
   if (twoFactorRequired && !failureCounter(guard, source, familiar, nowMs).password?.failures.length) return { next: null, outcome };
   const next = draft(account);
@@ -70,10 +70,11 @@ export function completeChallenge(
     delete next.guard.challenges[key];
     return { next, outcome: { outcome: "expired" } };
   }
-  const { familiar, network, applicationId } = next.guard.challenges[key]!;
-  const verdict = acceptCode(next, code, nowMs, config, true, familiar);
+  const { familiar, network, applicationId, otp } = next.guard.challenges[key]!;
+  const verdict = acceptCode(next, code, nowMs, config, true, familiar, otp);
   if (verdict.outcome === "accepted") {
     delete next.guard.challenges[key];
+    if (verdict.methodId) next.guard.lastUsedMethodId = verdict.methodId;
     next.guard.lastLoginInstant = nowMs;
     rememberNetwork(next.guard, network, nowMs);
     if (trustHash) trustDevice(next.guard, trustHash, nowMs, config, applicationId);

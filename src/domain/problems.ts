@@ -43,3 +43,22 @@ export const noPhone: Problem = invalid({ field: "user.mobilePhone", type: "blan
 export function codeProblem(verdict: { outcome: "invalid-code"; nextCodeAt?: number } | { outcome: "prevented"; prevention: LoginPrevention }): Problem {
   return verdict.outcome === "prevented" ? { kind: "prevented", prevention: verdict.prevention } : { kind: "invalid-code", nextCodeAt: verdict.nextCodeAt };
 }
+
+/** A `methodId` the user does not have (FusionAuth's message, 1.26+). */
+export const unknownMethod: Problem = invalid({
+  field: "methodId",
+  type: "invalid",
+  message: "The [methodId] is not valid. No two-factor method with this Id was found enabled for the user.",
+});
+
+/** A send to a method no code can be sent to (an authenticator app). */
+export const cannotSend: Problem = invalid({ field: "methodId", type: "cannotSend", message: "A code cannot be sent to an authenticator app." });
+
+/** A `twoFactorId` that names no live pending login, on a send by method (FusionAuth answers 400 there, 404 elsewhere). */
+export const invalidTwoFactorId: Problem = invalid({ field: "twoFactorId", type: "invalid", message: "The [twoFactorId] is not valid or has expired." });
+
+/** Enabling a method with a code sent to another phone or address than the one being enabled. */
+export const addressMismatch = (field: "mobilePhone" | "email"): Problem =>
+  invalid({ field, type: "mismatch", message: `The [${field}] is not the one the code was sent to.` });
+
+export const tooManyMethods: Problem = invalid({ field: "method", type: "tooMany", message: "The user has as many two-factor methods as allowed." });

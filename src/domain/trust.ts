@@ -2,6 +2,7 @@
 // see and revoke them. A device is kept under the SHA-256 of its trust id and named by a prefix of it.
 import type { Config } from "./config";
 import { draft, type Account, type Decision, type Guard, type TrustedDevice } from "./account";
+import { twoFactorEnabled } from "./user";
 
 /** A trusted device as operators see it: named by a prefix of the hash, never the trust id. */
 export type TrustedDeviceView = { id: string; applicationId?: string; issuedInstant: number; lastUsedInstant: number; expirationInstant: number };
@@ -38,7 +39,7 @@ export function trustedDevices(guard: Guard, nowMs: number): TrustedDeviceView[]
  */
 export function trustStatus(account: Account, trustHash: string, nowMs: number): { trusted: boolean; device: TrustedDeviceView | null } {
   const device = trustedDevice(account.guard, trustHash, nowMs);
-  return { trusted: !account.user.twoFactorEnabled || device !== null, device: device && deviceView(trustHash, device) };
+  return { trusted: !twoFactorEnabled(account.user) || device !== null, device: device && deviceView(trustHash, device) };
 }
 
 /** Revokes the trusted device named `deviceId`, or every one when it is undefined; not-found for an unknown name. */

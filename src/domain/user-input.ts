@@ -3,7 +3,8 @@
 // 1.26). The request schemas that produce a UserInput are src/routes/http/requests.ts.
 import { invalidField } from "./failures";
 import { keyFromSecret } from "./secret";
-import type { TwoFactorDelivery, UserRecord } from "./user";
+import { legacyDelivery } from "./methods";
+import { twoFactorEnabled, type TwoFactorDelivery, type UserRecord } from "./user";
 
 export const DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000001";
 
@@ -58,15 +59,22 @@ const PROFILE_FIELDS = [
 ] as const;
 
 /**
- * Applies the User API's 2FA rules to `user`, which already carries `input`'s profile: the secret and
- * delivery cannot change while 2FA is enabled; `twoFactorEnabled: false` switches it off. Answers the
- * key of a new enrolment, for the caller to encrypt into `twoFactorSecret`; `newSecret` makes the
- * secret a TextMessage enrolment gets when it names none (randomness is the caller's).
+ * Applies the User API's legacy 2FA fields to `user`, which already carries `input`'s profile and
+ * `previous`'s methods: the secret and delivery cannot change while 2FA is enabled;
+ * `twoFactorEnabled: false` removes every method. Answers the key of a new legacy enrolment (one
+ * authenticator method, `texted` for TextMessage), for the caller to encrypt and add; `newSecret`
+ * makes the secret a TextMessage enrolment gets when it names none (randomness is the caller's).
  */
-export function applyTwoFactor(user: UserRecord, previous: UserRecord | undefined, input: UserInput, newSecret: () => string): Uint8Array | null {
-  if (previous?.twoFactorEnabled) {
+export function applyTwoFactor(
+  user: UserRecord,
+  previous: UserRecord | undefined,
+  input: UserInput,
+  newSecret: () => string,
+): { key: Uint8Array; texted: boolean } | null {
+  const enabled = previous !== undefined && twoFactorEnabled(previous);
+  if (previous && enabled) {
     if (input.twoFactorEnabled === false) {
-      Object.assign(user, { twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined });
+      user.twoFactor = { methods: [] };
       return null;
     }
     if (input.twoFactorSecret)
@@ -75,7 +83,7 @@ export function applyTwoFactor(user: UserRecord, previous: UserRecord | undefine
         "invalid",
         "The two factor secret cannot be changed while two factor authentication is enabled. Disable it first.",
       );
-    if (input.twoFactorDelivery && input.twoFactorDelivery !== previous.twoFactorDelivery) {
+    if (input.twoFactorDelivery && input.twoFactorDelivery !== legacyDelivery(previous.twoFactor.methods)) {
       throw invalidField(
         "user.twoFactorDelivery",
         "invalid",
@@ -83,20 +91,21 @@ export function applyTwoFactor(user: UserRecord, previous: UserRecord | undefine
       );
     }
   }
-  let key: Uint8Array | null = null;
-  if (!previous?.twoFactorEnabled && input.twoFactorEnabled) {
-    user.twoFactorEnabled = true;
-    user.twoFactorDelivery = input.twoFactorDelivery ?? "None";
+  let enrolment: { key: Uint8Array; texted: boolean } | null = null;
+  if (!enabled && input.twoFactorEnabled) {
+    const delivery = input.twoFactorDelivery ?? "None";
     // Since 1.17.0 FusionAuth generates the secret for TextMessage users when it is omitted.
-    const secret = input.twoFactorSecret ?? (user.twoFactorDelivery === "TextMessage" ? newSecret() : undefined);
+    const secret = input.twoFactorSecret ?? (delivery === "TextMessage" ? newSecret() : undefined);
     if (!secret) throw invalidField("user.twoFactorSecret", "blank", "A two factor secret is required when two factor delivery is None.");
-    key = keyFromSecret(secret);
+    const key = keyFromSecret(secret);
     if (!key) throw invalidField("user.twoFactorSecret", "invalid", "The two factor secret must be Base64 and decode to at least 10 bytes.");
+    enrolment = { key, texted: delivery === "TextMessage" };
   }
-  if (user.twoFactorEnabled && user.twoFactorDelivery === "TextMessage" && !user.mobilePhone) {
+  const texted = enrolment ? enrolment.texted : legacyDelivery(user.twoFactor.methods) === "TextMessage";
+  if (texted && !user.mobilePhone) {
     throw invalidField("user.mobilePhone", "blank", "A mobile phone is required for TextMessage two factor delivery.");
   }
-  return key;
+  return enrolment;
 }
 
 export function requireLoginId(user: Pick<UserRecord, "email" | "username">): void {

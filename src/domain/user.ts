@@ -1,5 +1,6 @@
 // The FusionAuth user as this service keeps it. The whole record lives in the user's Durable Object
 // (src/objects/user-guard.ts); KV holds a replica of its public part.
+import { hasMethods, legacyDelivery, legacyMethods, publicMethod, type PublicMethod, type TwoFactorMethod } from "./methods";
 import type { PasswordHash } from "./password";
 
 export type TwoFactorDelivery = "None" | "TextMessage";
@@ -27,19 +28,42 @@ export type UserRecord = {
   lastUpdateInstant: number;
   passwordLastUpdateInstant: number;
   password: PasswordHash;
-  twoFactorEnabled: boolean;
-  twoFactorDelivery: TwoFactorDelivery;
-  /** AES-GCM ciphertext (src/crypto/keyring.ts), bound to the user id. */
-  twoFactorSecret?: string;
+  twoFactor: { methods: TwoFactorMethod[] };
 };
 
-/** `twoFactorRecoveryCodesRemaining`: while 2FA is enabled, how many unused recovery codes the user has. */
-export type PublicUser = Omit<UserRecord, "password" | "twoFactorSecret"> & { lastLoginInstant?: number; twoFactorRecoveryCodesRemaining?: number };
+/**
+ * The user as the API shows it: both eras' views of the second factors, `twoFactor.methods` (1.26+)
+ * and `twoFactorEnabled` / `twoFactorDelivery` (before 1.26). `twoFactorRecoveryCodesRemaining`:
+ * while 2FA is enabled, how many unused recovery codes the user has.
+ */
+export type PublicUser = Omit<UserRecord, "password" | "twoFactor"> & {
+  twoFactorEnabled: boolean;
+  twoFactorDelivery: TwoFactorDelivery;
+  twoFactor: { methods: PublicMethod[] };
+  lastLoginInstant?: number;
+  twoFactorRecoveryCodesRemaining?: number;
+};
 
-/** The FusionAuth user object as returned by the API: never the password or the 2FA secret. */
-export function publicUser(user: UserRecord, lastLoginInstant?: number): PublicUser {
-  const { password: _password, twoFactorSecret: _secret, ...visible } = user;
+/** The FusionAuth user object as returned by the API: never the password or a 2FA secret. */
+export function publicUser(user: UserRecord, lastLoginInstant?: number, lastUsedMethodId?: string): PublicUser {
+  const { password: _password, twoFactor, ...profile } = user;
+  const visible: PublicUser = {
+    ...profile,
+    twoFactorEnabled: hasMethods(twoFactor.methods),
+    twoFactorDelivery: legacyDelivery(twoFactor.methods),
+    twoFactor: { methods: twoFactor.methods.map((method) => publicMethod(method, lastUsedMethodId)) },
+  };
   return lastLoginInstant === undefined ? visible : { ...visible, lastLoginInstant };
+}
+
+/** Whether the user has a second factor (the legacy `twoFactorEnabled`). */
+export const twoFactorEnabled = (user: Pick<UserRecord, "twoFactor">) => hasMethods(user.twoFactor.methods);
+
+/** A record as stored by any version: before methods, the legacy fields held the one enrolment. */
+export function upgradeUser(stored: UserRecord & { twoFactorEnabled?: boolean; twoFactorSecret?: string; twoFactorDelivery?: TwoFactorDelivery }): UserRecord {
+  if (stored.twoFactor) return stored;
+  const { twoFactorEnabled: _enabled, twoFactorSecret: _secret, twoFactorDelivery: _delivery, ...user } = stored;
+  return { ...user, twoFactor: { methods: legacyMethods(stored) } };
 }
 
 /** Associated data that binds a user's encrypted secret to that user. */

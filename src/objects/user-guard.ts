@@ -9,25 +9,58 @@
 import { DurableObject } from "cloudflare:workers";
 import { sha256Hex } from "../crypto/compare";
 import { decoyShardOf } from "../crypto/decoy-shard";
-import { sealTwoFactorKey } from "../crypto/keyring";
+import { sealAuthenticator } from "../crypto/keyring";
+import { oneTimeCodeHash } from "../crypto/one-time-codes";
 import { loginIdName } from "../crypto/login-id-name";
 import { verifyPassword } from "../crypto/password";
-import { newTokenStamp, newTotpSecret, randomToken } from "../crypto/random";
+import { newMethodId, newTokenStamp, newTotpSecret, randomToken } from "../crypto/random";
 import { findMatchingStepIn } from "../crypto/totp";
 import { newChallengeKey } from "../crypto/two-factor-id";
-import { accountFor, newGuard, publicAccount, type Account, type SentCode } from "../domain/account";
-import { liveChallenge, pruneChallenges, releaseSend, reserveChallengeSend, startChallenge, type ChallengeDetails } from "../domain/challenges";
+import { accountFor, newGuard, publicAccount, publicMethods, type Account, type SentCode } from "../domain/account";
+import {
+  liveChallenge,
+  pruneChallenges,
+  releaseSend,
+  reserveChallengeSend,
+  reserveMethodSend,
+  startChallenge,
+  startedChallenge,
+  type ChallengeDetails,
+} from "../domain/challenges";
 import { acceptableSteps, textStep } from "../domain/codes";
 import type { Config } from "../domain/config";
-import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser, type RefusedCode } from "../domain/enrolment";
+import {
+  addMethod,
+  disableTwoFactor,
+  enableTwoFactor,
+  issueOneTimeCode,
+  renameMethod,
+  replaceRecoveryCodes,
+  replaceUser,
+  type RefusedCode,
+} from "../domain/enrolment";
 import { capture, tooManySendsProblem, twoFactorNotEnabled, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
 import { unlock as liftLocks } from "../domain/lockout";
 import { completeChallenge, decidePassword } from "../domain/login";
 import { dummyPasswordHash, type PasswordHash } from "../domain/password";
-import { codeProblem, codeRequired, needsPhone, noPhone, notFound, twoFactorAlreadyEnabled, userIdTaken } from "../domain/problems";
+import {
+  addressMismatch,
+  cannotSend,
+  codeProblem,
+  codeRequired,
+  invalidTwoFactorId,
+  needsPhone,
+  noPhone,
+  notFound,
+  tooManyMethods,
+  twoFactorAlreadyEnabled,
+  unknownMethod,
+  userIdTaken,
+} from "../domain/problems";
 import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
-import { loginIdsOf, sameLoginId, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
+import { legacySecret, withMethod, type PublicMethod, type TwoFactorMethod } from "../domain/methods";
+import { loginIdsOf, sameLoginId, twoFactorEnabled, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
 import { LoginIdClaims } from "./user/claims";
 import { Decoys } from "./user/decoys";
@@ -35,8 +68,14 @@ import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/l
 import { SecretCache } from "./user/secret-cache";
 import { AccountStore, unchanged, type Change, type Refused } from "./user/store";
 
-/** A code to text: where, what, and the step it belongs to (to withdraw it if the text fails). */
-export type TextedCode = { phone: string; code: string; step: number };
+/**
+ * A code to text: where, what, and what to withdraw if the text fails: the TOTP step it belongs to
+ * (legacy), or the hash of the one-time code.
+ */
+export type TextedCode = { phone: string; code: string; step?: number; otpHash?: string };
+
+/** A one-time code made for a send or a Start (src/crypto/random.ts), and its hash (src/crypto/one-time-codes.ts). */
+export type OneTimeCodeDraft = { code: string; hash: string };
 
 /** `details` are kept with a pending login; `network` (see src/domain/network.ts) tells familiar sources. */
 export type LoginAttempt = {
@@ -56,7 +95,7 @@ export type LoginResult =
   | { outcome: "inactive" }
   /** `tokenStamp`: for the access token (src/domain/account.ts, Guard.tokenStamp). */
   | { outcome: "authenticated"; user: PublicUser; tokenStamp: string }
-  | { outcome: "challenge"; challengeKey: string; text?: TextedCode }
+  | { outcome: "challenge"; challengeKey: string; methods: PublicMethod[]; text?: TextedCode }
   | Refused;
 
 export type CompletionResult =
@@ -66,11 +105,27 @@ export type CompletionResult =
   | { outcome: "invalid-code"; nextCodeAt?: number; locked?: LoginPrevention }
   | { outcome: "prevented"; prevention: LoginPrevention }
   /** `recoveryCode`: the login used up a recovery code. `tokenStamp`: for the access token. */
-  | { outcome: "accepted"; user: PublicUser; tokenStamp: string; applicationId?: string; noJWT: boolean; trustId?: string; recoveryCode: boolean }
+  | {
+      outcome: "accepted";
+      user: PublicUser;
+      tokenStamp: string;
+      applicationId?: string;
+      noJWT: boolean;
+      trustId?: string;
+      recoveryCode: boolean;
+      /** Start's `state` (JSON). */
+      state?: string;
+    }
   | Refused;
 
-/** A disable: with a recovery code or not, the delivery it had, the valid trusted devices it revoked. */
-export type Disabled = { recoveryCode: boolean; delivery: TwoFactorDelivery; trustRevoked: number };
+/** A disable: with a recovery code or not, the methods it removed, the valid trusted devices it revoked. */
+export type Disabled = { recoveryCode: boolean; removed: TwoFactorMethod[]; trustRevoked: number };
+
+/** A pending login opened by Start: its key and the user's methods. */
+export type Started = { challengeKey: string; methods: PublicMethod[] };
+
+/** An added method: its id, and whether it was the first (the recovery codes were set). */
+export type Added = { methodId: string; recoveryCodes: boolean };
 
 /** Who asks: an API key (any user), or the user's access token carrying `tokenStamp`, refused once the account's stamp is another. */
 export type Caller = { tokenStamp?: string };
@@ -85,7 +140,7 @@ type UpdateResult = Outcome<{ user: PublicUser; original: PublicUser; trustRevok
 type Text = { account: Account; step: number };
 
 /** The password step's decision: a login's result, with the text it reserved (sent once committed). */
-type PasswordStep = Exclude<LoginResult, { outcome: "challenge" }> | { outcome: "challenge"; challengeKey: string; text?: Text };
+type PasswordStep = Exclude<LoginResult, { outcome: "challenge" }> | { outcome: "challenge"; challengeKey: string; methods: PublicMethod[]; text?: Text };
 
 const failed = (problem: Problem) => ({ ok: false, problem }) as const;
 const refuse = (problem: Problem) => unchanged(failed(problem));
@@ -147,11 +202,11 @@ export class UserGuard extends DurableObject<Env> {
       const challengeKey = newChallengeKey();
       const started = startChallenge(passed, challengeKey, { ...details, familiar: outcome.familiar, network }, nowMs, this.config);
       const text = started.step === undefined ? undefined : { account: started.next, step: started.step };
-      return { next: started.next, outcome: { outcome: "challenge", challengeKey, text } };
+      const methods = publicMethods(started.next);
+      return { next: started.next, outcome: { outcome: "challenge", challengeKey, methods, text } };
     });
-    if (result.outcome !== "challenge") return result;
-    const { challengeKey, text } = result;
-    return text ? { outcome: "challenge", challengeKey, text: await this.text(text) } : { outcome: "challenge", challengeKey };
+    if (result.outcome !== "challenge" || !result.text) return result as LoginResult;
+    return { ...result, text: await this.text(result.text) };
   }
 
   /** The second step: a code for the pending login `challengeKey`. */
@@ -162,14 +217,15 @@ export class UserGuard extends DurableObject<Env> {
       return this.store.transact((account) => ({ next: account && pruneChallenges(account, nowMs), outcome: { outcome: "not-found" } as const }));
     }
     const submitted = await this.secrets.submittedCode(before, code, nowMs);
+    if (challenge.otp) submitted.otpHash = await oneTimeCodeHash(this.env.ENCRYPTION_KEY, before.user.id, code);
     const trustId = trustComputer ? randomToken(32) : undefined;
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
     return this.store.transact<CompletionResult>((account) => {
-      if (!account || account.user.twoFactorSecret !== before.user.twoFactorSecret) return unchanged({ outcome: "not-found" });
+      if (!account || account.guard.generation !== before.guard.generation) return unchanged({ outcome: "not-found" });
       const { next, outcome } = completeChallenge(account, challengeKey, submitted, trustHash, nowMs, this.config);
       if (outcome.outcome === "invalid-code") return { next, outcome: { outcome: "invalid-code", nextCodeAt: outcome.nextCodeAt, locked: outcome.locked } };
       if (outcome.outcome !== "accepted") return { next, outcome };
-      const { applicationId, noJWT } = challenge;
+      const { applicationId, noJWT, state } = challenge;
       const accepted = {
         outcome: "accepted",
         user: publicAccount(next!),
@@ -178,40 +234,76 @@ export class UserGuard extends DurableObject<Env> {
         noJWT,
         trustId,
         recoveryCode: outcome.recoveryCode === true,
+        state,
       } as const;
-      // A used recovery code changes the count the record shows: the replica follows at once.
-      return { next, outcome: accepted, replicate: outcome.recoveryCode ? "now" : "later", loginRecord: loginRecordOf(challenge, nowMs) };
+      // A used recovery code changes the count the record shows: the replica follows at once (a method's `lastUsed` follows later).
+      const replicate = outcome.recoveryCode ? "now" : "later";
+      return { next, outcome: accepted, replicate, loginRecord: loginRecordOf(challenge, nowMs) };
     });
   }
 
-  /** Reserves a text of the code for the pending login `challengeKey` (at most a few per login). */
-  async textChallenge(challengeKey: string, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    const reserved = await this.store.transact<Outcome<{ text: Text }>>((account) => {
+  /**
+   * Reserves a text for the pending login `challengeKey` (at most a few per login): a one-time code
+   * (`otp`) to the phone method `methodId`; without one (the legacy resend), the code of a legacy
+   * enrolment to the user's mobile phone, or else `otp` to their first phone method.
+   */
+  async textChallenge(challengeKey: string, methodId: string | undefined, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
+    const reserved = await this.store.transact<Outcome<{ text: Text | TextedCode }>>((account) => {
       if (!account) return refuse(notFound);
-      const { next, outcome } = reserveChallengeSend(account, challengeKey, nowMs, this.config);
-      if (outcome.outcome === "not-found") return refuse(notFound);
+      if (methodId === undefined && legacySecret(account.user.twoFactor.methods)) {
+        const { next, outcome } = reserveChallengeSend(account, challengeKey, nowMs, this.config);
+        if (outcome.outcome === "not-found") return refuse(notFound);
+        if (outcome.outcome === "limited") return refuse(tooManySendsProblem(outcome.retryAfterSeconds));
+        return this.reserveText(next!, nowMs);
+      }
+      const { next, outcome } = reserveMethodSend(account, challengeKey, methodId, otp.hash, nowMs, this.config);
+      if (outcome.outcome === "not-found") return refuse(methodId === undefined ? notFound : invalidTwoFactorId);
       if (outcome.outcome === "limited") return refuse(tooManySendsProblem(outcome.retryAfterSeconds));
-      if (!account.user.mobilePhone) return refuse(noPhone);
-      return this.reserveText(next!, nowMs);
+      if (outcome.outcome === "unknown-method") return refuse(methodId === undefined ? noPhone : unknownMethod);
+      if (outcome.outcome === "cannot-send") return refuse(cannotSend);
+      return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash } } };
     });
     return reserved.ok ? { ok: true, text: await this.text(reserved.text) } : reserved;
   }
 
-  /** Reserves a text of the user's current code (`POST /api/two-factor/send` with a user id or JWT). */
-  async textUser(caller: Caller, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    const reserved = await this.store.transact<Outcome<{ text: Text }>>((current) => {
+  /**
+   * Reserves a text for the user (`POST /api/two-factor/send` with a user id or JWT, legacy): the
+   * current code of their legacy enrolment to their mobile phone, or else `otp` to their first phone
+   * method, good for disabling it.
+   */
+  async textUser(caller: Caller, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
+    const reserved = await this.store.transact<Outcome<{ text: Text | TextedCode }>>((current) => {
       const account = accountFor(current, caller.tokenStamp);
       if (!account) return refuse(notFound);
-      if (!account.user.twoFactorEnabled) return refuse(twoFactorNotEnabled);
-      if (!account.user.mobilePhone) return refuse(noPhone);
-      return this.reserveText(account, nowMs);
+      if (!twoFactorEnabled(account.user)) return refuse(twoFactorNotEnabled);
+      if (legacySecret(account.user.twoFactor.methods) && account.user.mobilePhone) return this.reserveText(account, nowMs);
+      const phoneMethod = account.user.twoFactor.methods.find((method) => method.method === "sms");
+      if (!phoneMethod) return refuse(noPhone);
+      return this.issue(account, otp, { methodId: phoneMethod.id }, nowMs);
     });
     return reserved.ok ? { ok: true, text: await this.text(reserved.text) } : reserved;
+  }
+
+  /**
+   * Reserves the text of a one-time code (FusionAuth 1.26+ send): to enable a phone method at
+   * `enable.value`, or to disable the method `methodId`. It replaces the user's earlier one.
+   */
+  async textOneTimeCode(
+    caller: Caller,
+    otp: OneTimeCodeDraft,
+    target: { enable: { method: "sms"; value: string } } | { methodId: string },
+    nowMs: number,
+  ): Promise<Outcome<{ text: TextedCode }>> {
+    const reserved = await this.store.transact<Outcome<{ text: TextedCode }>>((current) => {
+      const account = accountFor(current, caller.tokenStamp);
+      return account ? this.issue(account, otp, target, nowMs) : refuse(notFound);
+    });
+    return reserved;
   }
 
   /** Gives back a reserved text that did not go out; `withdrawCode` when it surely never arrives. */
-  async releaseText(challengeKey: string | undefined, step: number, withdrawCode: boolean): Promise<void> {
-    await this.store.transact((account) => ({ next: account && releaseSend(account, challengeKey, step, withdrawCode), outcome: undefined }));
+  async releaseText(challengeKey: string | undefined, sent: { step?: number; otpHash?: string }, withdrawCode: boolean): Promise<void> {
+    await this.store.transact((account) => ({ next: account && releaseSend(account, challengeKey, sent, withdrawCode), outcome: undefined }));
   }
 
   // ---- Access tokens ----
@@ -223,49 +315,110 @@ export class UserGuard extends DurableObject<Env> {
 
   // ---- Two-factor enrolment ----
 
-  /** Enables 2FA once `code` proves the user holds `key`. `smsCodes`: steps the enable helper texted. */
+  /** Enables 2FA (legacy) once `code` proves the user holds `key`. `smsCodes`: steps the enable helper texted. */
   enable(caller: Caller, key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number, smsCodes: SentCode[]): Promise<Outcome<object>> {
     return this.serialized(async () => {
       const before = accountFor(this.store.account, caller.tokenStamp);
       if (!before) return failed(notFound);
       const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, smsCodes));
-      const secret = await sealTwoFactorKey(this.env.ENCRYPTION_KEY, before.user.id, key);
+      const { secret } = (await sealAuthenticator(this.env.ENCRYPTION_KEY, before.user.id, { key })) as { secret: string };
       return this.store.transact<Outcome<object>>((account) => {
         if (!account) return refuse(notFound);
-        const { next, outcome } = enableTwoFactor(account, { code, step }, { delivery, secret }, nowMs, this.config);
+        const { next, outcome } = enableTwoFactor(account, { code, step }, { delivery, secret }, nowMs, this.config, newMethodId);
         if (outcome.outcome === "accepted") return { next, outcome: { ok: true }, replicate: "now" };
         if (outcome.outcome === "already-enabled") return refuse(twoFactorAlreadyEnabled);
+        if (outcome.outcome === "too-many") return refuse(tooManyMethods);
         return refuse(outcome.outcome === "needs-phone" ? needsPhone : codeProblem(outcome));
       });
     });
   }
 
   /**
-   * Disables 2FA when `code` is a current code of the user's secret, or one of their recovery codes;
-   * answers the delivery it had and how many valid trusted devices the disable revoked. An admin's
-   * disable (an API key) also ends the user's access tokens.
+   * Adds a method (FusionAuth 1.26+ enable): an authenticator holding `key`, proven by a current
+   * code of it; a phone, proven by the one-time code sent to it. The first method gets the recovery
+   * codes whose stored forms are `recoveryHashes`.
    */
-  disable(caller: Caller, code: string, nowMs: number): Promise<CodeChecked<Disabled>> {
+  addMethod(
+    caller: Caller,
+    method: { method: "authenticator"; key: Uint8Array; name?: string } | { method: "sms"; mobilePhone: string; name?: string },
+    code: string,
+    recoveryHashes: string[],
+    nowMs: number,
+  ): Promise<Outcome<Added>> {
     return this.serialized(async () => {
       const before = accountFor(this.store.account, caller.tokenStamp);
       if (!before) return failed(notFound);
-      if (!before.user.twoFactorEnabled) return failed(twoFactorNotEnabled);
-      const submitted = await this.secrets.submittedCode(before, code, nowMs);
+      const userId = before.user.id;
+      const submitted =
+        method.method === "authenticator"
+          ? { code, step: await findMatchingStepIn(method.key, code, acceptableSteps(nowMs, [])) }
+          : { code, step: null, otpHash: await oneTimeCodeHash(this.env.ENCRYPTION_KEY, userId, code) };
+      const adding = method.method === "authenticator" ? await sealAuthenticator(this.env.ENCRYPTION_KEY, userId, method) : method;
+      return this.store.transact<Outcome<Added>>((account) => {
+        if (!account) return refuse(notFound);
+        const { next, outcome } = addMethod(account, adding, submitted, recoveryHashes, nowMs, this.config, newMethodId);
+        if (outcome.outcome === "accepted")
+          return { next, outcome: { ok: true, methodId: outcome.methodId, recoveryCodes: outcome.recoveryCodes }, replicate: "now" };
+        if (outcome.outcome === "too-many") return refuse(tooManyMethods);
+        if (outcome.outcome === "mismatch") return refuse(addressMismatch("mobilePhone"));
+        return refuse(codeProblem(outcome));
+      });
+    });
+  }
+
+  /**
+   * Disables 2FA (legacy), or with `methodId` removes that method (1.26+), when `code` is a current
+   * code of it, the code sent to disable it, or a recovery code (which removes every method).
+   * Answers what was removed and how many valid trusted devices went with it. An admin's disable
+   * (an API key) also ends the user's access tokens when no method is left.
+   */
+  disable(caller: Caller, code: string, nowMs: number, methodId?: string): Promise<CodeChecked<Disabled>> {
+    return this.serialized(async () => {
+      const before = accountFor(this.store.account, caller.tokenStamp);
+      if (!before) return failed(notFound);
+      if (!twoFactorEnabled(before.user)) return failed(twoFactorNotEnabled);
+      const submitted = await this.secrets.submittedCode(before, code, nowMs, methodId);
+      if (before.guard.oneTimeCode) submitted.otpHash = await oneTimeCodeHash(this.env.ENCRYPTION_KEY, before.user.id, code);
       const admin = caller.tokenStamp === undefined;
       return this.store.transact<CodeChecked<Disabled>>((account) => {
         if (!account) return refuse(notFound);
-        const { next, outcome } = disableTwoFactor(account, submitted, nowMs, this.config, admin ? newTokenStamp : undefined);
+        const { next, outcome } = disableTwoFactor(account, submitted, nowMs, this.config, admin ? newTokenStamp : undefined, methodId);
         if (outcome.outcome === "accepted") {
+          const left = new Set(next!.user.twoFactor.methods.map((method) => method.id));
           const disabled = {
             recoveryCode: outcome.recoveryCode === true,
-            delivery: before.user.twoFactorDelivery,
+            removed: account.user.twoFactor.methods.filter((method) => !left.has(method.id)),
             trustRevoked: revokedTrustCount(account, next!, nowMs),
           };
           return { next, outcome: { ok: true, ...disabled }, replicate: "now" };
         }
         if (outcome.outcome === "not-enabled") return refuse(twoFactorNotEnabled);
+        if (outcome.outcome === "unknown-method") return refuse(unknownMethod);
         return { next, outcome: codeRefused(outcome) };
       });
+    });
+  }
+
+  /** Names the method `methodId`. */
+  renameMethod(caller: Caller, methodId: string, name: string, nowMs: number): Promise<Outcome<object>> {
+    return this.store.transact<Outcome<object>>((current) => {
+      const account = accountFor(current, caller.tokenStamp);
+      if (!account) return refuse(notFound);
+      const { next, outcome } = renameMethod(account, methodId, name, nowMs);
+      return outcome.outcome === "renamed" ? { next, outcome: { ok: true }, replicate: "now" } : refuse(unknownMethod);
+    });
+  }
+
+  /**
+   * Opens a pending login for user step-up (FusionAuth Start), completed by `otp` or any second
+   * factor of the user; `state` (JSON) is echoed by the completion.
+   */
+  start(details: ChallengeDetails, otp: OneTimeCodeDraft, state: string | undefined, nowMs: number): Promise<Outcome<Started>> {
+    return this.store.transact<Outcome<Started>>((account) => {
+      if (!account) return refuse(notFound);
+      const challengeKey = newChallengeKey();
+      const next = startedChallenge(account, challengeKey, details, otp.hash, state, nowMs, this.config);
+      return { next, outcome: { ok: true, challengeKey, methods: publicMethods(account) } };
     });
   }
 
@@ -278,7 +431,7 @@ export class UserGuard extends DurableObject<Env> {
       const claimed = await this.claims.claim(user.id, loginIdsOf(user), []);
       if (!claimed.ok) return claimed;
       const guard = newGuard(newTokenStamp());
-      if (user.twoFactorEnabled) Object.assign(guard, { generation: 1, recoveryCodes });
+      if (twoFactorEnabled(user)) Object.assign(guard, { generation: 1, recoveryCodes });
       const created = { version: 1, user, guard };
       await this.store.prepareAlarms();
       const result = await this.store.transact<Outcome<{ user: PublicUser }>>((account) => {
@@ -307,8 +460,8 @@ export class UserGuard extends DurableObject<Env> {
       const checked = await capture(async () => {
         requireLoginId(user);
         checkDataSize(user);
-        const key = applyTwoFactor(user, before.user, input, () => newTotpSecret().secret);
-        if (key) user.twoFactorSecret = await sealTwoFactorKey(this.env.ENCRYPTION_KEY, user.id, key);
+        const enrolment = applyTwoFactor(user, before.user, input, () => newTotpSecret().secret);
+        if (enrolment) user.twoFactor = { methods: withMethod([], await sealAuthenticator(this.env.ENCRYPTION_KEY, user.id, enrolment), newMethodId) };
       });
       if (!checked.ok) return checked;
       const held = loginIdsOf(before.user);
@@ -343,7 +496,7 @@ export class UserGuard extends DurableObject<Env> {
     return this.serialized(async () => {
       const before = accountFor(this.store.account, caller.tokenStamp);
       if (!before) return failed(notFound);
-      if (!before.user.twoFactorEnabled) return failed(twoFactorNotEnabled);
+      if (!twoFactorEnabled(before.user)) return failed(twoFactorNotEnabled);
       if (code === undefined && caller.tokenStamp !== undefined) return failed(codeRequired);
       const submitted = code === undefined ? null : await this.secrets.submittedCode(before, code, nowMs);
       return this.store.transact<CodeChecked<object>>((account) => {
@@ -432,13 +585,29 @@ export class UserGuard extends DurableObject<Env> {
     return { outcome: "wrong-password" };
   }
 
-  /** Reserves the text of the user's next code: the step, recorded as sent. */
+  /** Reserves the text of the user's next code of their legacy enrolment: the step, recorded as sent. */
   private reserveText(account: Account, nowMs: number): Change<Outcome<{ text: Text }>> {
     const { next, step } = textStep(account, nowMs, this.config);
     return { next, outcome: { ok: true, text: { account: next, step } } };
   }
 
-  private async text({ account, step }: Text): Promise<TextedCode> {
+  /** Keeps the one-time code `otp` sent to enable or disable a method, and answers its text. */
+  private issue(
+    account: Account,
+    otp: OneTimeCodeDraft,
+    target: { enable: { method: "sms"; value: string } } | { methodId: string },
+    nowMs: number,
+  ): Change<Outcome<{ text: TextedCode }>> {
+    const { next, outcome } = issueOneTimeCode(account, otp.hash, target, nowMs);
+    if (outcome.outcome === "unknown-method") return refuse(unknownMethod);
+    if (outcome.outcome === "cannot-send") return refuse(cannotSend);
+    return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash } } };
+  }
+
+  /** A reserved text, with the code of its step when it is one of a legacy enrolment. */
+  private async text(reserved: Text | TextedCode): Promise<TextedCode> {
+    if (!("account" in reserved)) return reserved;
+    const { account, step } = reserved;
     return { phone: account.user.mobilePhone!, code: await this.secrets.code(account, step), step };
   }
 }

@@ -45,6 +45,7 @@ async function loginSucceeded(c: Context<AppEnv>, login: Authenticated): Promise
     body.twoFactorTrustId = login.trustId;
     if (setCookies) c.header("Set-Cookie", loginCookie(TRUST_COOKIE, login.trustId, config.twoFactorTrustIdTtlSeconds), { append: true });
   }
+  if (login.state !== undefined) body.state = login.state;
   return c.json(body, 200);
 }
 
@@ -81,7 +82,7 @@ endpoint(
       metaData: request.metaData ?? undefined,
       noJWT: request.noJWT ?? undefined,
     });
-    if (result.kind === "two-factor") return c.json({ twoFactorId: result.twoFactorId }, 242 as 200);
+    if (result.kind === "two-factor") return c.json({ twoFactorId: result.twoFactorId, methods: result.methods }, 242 as 200);
     return loginSucceeded(c, result);
   },
 );

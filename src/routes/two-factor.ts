@@ -1,16 +1,28 @@
-// The legacy two-factor API: generate a secret, text a code, enable and disable 2FA for a user by
-// id (API key) or for the JWT's user (FusionAuth before 1.26).
+// The two-factor API in both eras on the same paths: FusionAuth before 1.26 (enable with a secret
+// and a delivery, disable with a code, text the user's code) and the 1.26+ Multi-Factor API
+// (https://fusionauth.io/docs/apis/two-factor: methods, enabled and disabled one at a time, codes
+// sent to a method). The body tells which: `method` or `methodId` is 1.26+, `secret` or `delivery`
+// legacy, and a body that mixes the two is refused, so no request that works in one era changes meaning.
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import { invalidField } from "../domain/failures";
 import { keyFromBase32, keyFromSecret } from "../domain/secret";
-import { resendLoginCode } from "../services/login";
-import { disableTwoFactor, enableTwoFactor, newSecret, textEnrolmentCode, textUserCode } from "../services/two-factor";
+import { sendLoginCode } from "../services/login";
+import {
+  addMethod,
+  disableTwoFactor,
+  enableTwoFactor,
+  newSecret,
+  renameMethod,
+  textEnrolmentCode,
+  textOneTimeCode,
+  textUserCode,
+} from "../services/two-factor";
 import { textClient } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
 import { empty } from "./http/respond";
-import { disableQuery, enableRequest, sendRequest, tenantHeader } from "./http/requests";
+import { disableRequest, enableRequest, loginSendRequest, renameRequest, sendRequest, tenantHeader } from "./http/requests";
 import { target } from "./http/target";
 import { check, fusionAuthId, readJson } from "./http/validate";
 
@@ -30,11 +42,44 @@ function keyFromRequest(request: z.output<typeof enableRequest>): Uint8Array {
   throw invalidField("secret", "blank", "The [secret] or [secretBase32Encoded] property is required.");
 }
 
+const mixedEras = () => invalidField("delivery", "invalid", "The [delivery] property belongs to the legacy API: send either [delivery] or [method], not both.");
+
+/** Email codes are not delivered yet: an email method cannot be enabled or sent to. */
+const noEmail = () => invalidField("method", "invalid", "The [method] must be [authenticator] or [sms].");
+
+async function enable(c: Context<AppEnv>): Promise<Response> {
+  const user = target(c);
+  const request = await readJson(c, enableRequest);
+  const { scope } = c.var;
+  if (!request.method) {
+    await enableTwoFactor(scope, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" });
+    return empty();
+  }
+  if (request.delivery) throw mixedEras();
+  const name = request.name ?? undefined;
+  if (request.method === "email") throw noEmail();
+  if (request.method === "sms" && !request.mobilePhone) throw invalidField("mobilePhone", "blank", "The [mobilePhone] property is required.");
+  const method =
+    request.method === "sms"
+      ? { method: "sms" as const, mobilePhone: request.mobilePhone!, name }
+      : { method: "authenticator" as const, key: keyFromRequest(request), name };
+  const { recoveryCodes } = await addMethod(scope, user, method, request.code);
+  return recoveryCodes ? c.json({ recoveryCodes }) : empty();
+}
+
 async function disable(c: Context<AppEnv>): Promise<Response> {
   const user = target(c);
-  const { code } = check(disableQuery, { code: c.req.query("code") });
-  await disableTwoFactor(c.var.scope, user, code);
+  const body = c.req.header("Content-Type")?.includes("json") ? await readJson(c, disableRequest) : {};
+  const request = check(disableRequest, { ...body, ...sentQuery(c, "methodId", "code") });
+  if (!request.code) throw invalidField("code", "blank", "The [code] property is required.");
+  await disableTwoFactor(c.var.scope, user, request.code, request.methodId ?? undefined);
   return empty();
+}
+
+/** The query parameters `names` that were sent. */
+function sentQuery(c: Context<AppEnv>, ...names: string[]): Record<string, string> {
+  const sent = names.map((name) => [name, c.req.query(name)] as const);
+  return Object.fromEntries(sent.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
 }
 
 const disableResponses = { 200: "ok", 400: "errors", 404: "notFound", 409: "prevented", 421: "invalidCode" } as const;
@@ -52,7 +97,7 @@ endpoint(
   {
     method: "post",
     path: "/two-factor/send",
-    summary: "Text a code: to a phone for a secret being enrolled, to a user by id, or to the JWT's user",
+    summary: "Text a code: to enable or disable a method (1.26+); legacy: to a phone for a secret being enrolled, to a user by id, or to the JWT's user",
     security: "apiKeyOrJwt",
     headers: tenantHeader,
     body: sendRequest,
@@ -61,62 +106,93 @@ endpoint(
   },
   async (c) => {
     const request = await readJson(c, sendRequest);
-    if (c.var.auth.kind === "apiKey" && request.mobilePhone) {
+    const { scope } = c.var;
+    if (request.method || request.methodId) {
+      if (request.secret)
+        throw invalidField("secret", "invalid", "The [secret] property belongs to the legacy API: send either [secret] or [method]/[methodId].");
+      if (c.var.auth.kind === "apiKey" && !request.userId) throw invalidField("userId", "blank", "The [userId] property is required.");
+      const user = target(c, request.userId);
+      if (request.methodId) await textOneTimeCode(scope, user, { methodId: request.methodId }, textClient(c));
+      else if (request.method === "sms" && request.mobilePhone)
+        await textOneTimeCode(scope, user, { method: "sms", mobilePhone: request.mobilePhone }, textClient(c));
+      else if (request.method === "sms") throw invalidField("mobilePhone", "blank", "The [mobilePhone] property is required.");
+      else throw invalidField("method", "invalid", "A code can be sent to enable an [sms] method only.");
+    } else if (c.var.auth.kind === "apiKey" && request.mobilePhone) {
       if (!request.secret) throw invalidField("secret", "blank", "The [secret] is required with [mobilePhone].");
-      await textEnrolmentCode(c.var.scope, request.mobilePhone, secretKey(request.secret), textClient(c));
+      await textEnrolmentCode(scope, request.mobilePhone, secretKey(request.secret), textClient(c));
     } else if (c.var.auth.kind === "apiKey" && !request.userId) {
       throw invalidField("userId", "blank", "Send either [userId], or [mobilePhone] and [secret].");
     } else {
-      await textUserCode(c.var.scope, target(c, request.userId), textClient(c));
+      await textUserCode(scope, target(c, request.userId), textClient(c));
     }
     return empty();
   },
 );
 
-// During login, without authentication: the twoFactorId is the credential.
+// During a login, without credentials: the twoFactorId is one.
+async function sendDuringLogin(c: Context<AppEnv>, twoFactorId: string): Promise<Response> {
+  const json = c.req.header("Content-Type")?.includes("json");
+  const { methodId } = json ? await readJson(c, loginSendRequest) : {};
+  await sendLoginCode(c.var.scope, twoFactorId, methodId ?? undefined, textClient(c));
+  return empty();
+}
+
 endpoint(
   twoFactorRoutes,
   {
     method: "post",
     path: "/two-factor/send/:twoFactorId",
-    summary: "Text another code during a login",
+    summary: "Text a code during a login: to the phone method `methodId` (1.26+), or the legacy code again",
+    description:
+      "Only `methodId` may be sent here: the forms that enable or disable a method need credentials. A twoFactorId that names no pending login is 400 `[invalid]twoFactorId` with a `methodId`, 404 without (legacy).",
     security: "none",
+    body: loginSendRequest,
+    bodyOptional: true,
     responses: { 200: "ok", 400: "smsErrors", 404: "notFound", 429: "tooMany" },
   },
-  async (c) => {
-    await resendLoginCode(c.var.scope, c.req.param("twoFactorId"), textClient(c));
-    return empty();
-  },
+  (c) => sendDuringLogin(c, c.req.param("twoFactorId")),
 );
 
-// FusionAuth documents POST; its tutorials use PUT. Both work.
+// FusionAuth documents POST; its legacy tutorials use PUT, which FusionAuth 1.68 gave to naming a
+// method: a PUT with `methodId` and `name` and no `code` names one.
 endpoint(
   twoFactorRoutes,
   {
     method: ["post", "put"],
     path: "/user/two-factor/:userId?",
-    summary: "Enable two-factor authentication",
+    summary: "Enable a two-factor method (1.26+, `method`), or two-factor authentication (legacy); PUT with `methodId` and `name` names a method",
     security: "apiKeyOrJwt",
     body: enableRequest,
-    responses: { 200: "ok", 400: "errors", 404: "notFound", 421: "invalidCode" },
+    responses: { 200: "enabled", 400: "errors", 404: "notFound", 421: "invalidCode" },
   },
   async (c) => {
-    const user = target(c);
-    const request = await readJson(c, enableRequest);
-    await enableTwoFactor(c.var.scope, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" });
-    return empty();
+    if (c.req.method === "PUT") {
+      const body: unknown = await c.req.raw
+        .clone()
+        .json()
+        .catch(() => null);
+      if (body !== null && typeof body === "object" && "methodId" in body && !("code" in body)) {
+        const user = target(c);
+        const { methodId, name } = check(renameRequest, body);
+        await renameMethod(c.var.scope, user, methodId, name);
+        return empty();
+      }
+    }
+    return enable(c);
   },
 );
 
-// The documented path form, and the query form the official client sends.
+// The documented path form, and the query form the official clients before 1.30 send.
 endpoint(
   twoFactorRoutes,
   {
     method: "delete",
     path: "/user/two-factor/:userId",
-    summary: "Disable two-factor authentication",
+    summary: "Disable a two-factor method (`methodId`, 1.26+) or two-factor authentication (legacy)",
     security: "apiKeyOrJwt",
-    query: disableQuery,
+    query: disableRequest.pick({ methodId: true, code: true }),
+    body: disableRequest,
+    bodyOptional: true,
     responses: disableResponses,
   },
   disable,
@@ -126,9 +202,11 @@ endpoint(
   {
     method: "delete",
     path: "/user/two-factor",
-    summary: "Disable two-factor authentication",
+    summary: "Disable a two-factor method (`methodId`, 1.26+) or two-factor authentication (legacy)",
     security: "apiKeyOrJwt",
-    query: disableQuery.extend({ userId: fusionAuthId.optional().describe("The user (API key calls).") }),
+    query: disableRequest.pick({ methodId: true, code: true }).extend({ userId: fusionAuthId.optional().describe("The user (API key calls).") }),
+    body: disableRequest,
+    bodyOptional: true,
     responses: disableResponses,
   },
   disable,

@@ -7,10 +7,13 @@ import { foldRecoveryCode } from "../domain/recovery-codes";
 import { openTwoFactorId, sealTwoFactorId } from "../crypto/two-factor-id";
 import { networkOf } from "../domain/network";
 import type { TextClient } from "../domain/sms-guard";
+import type { PublicMethod } from "../domain/methods";
+import { invalidTwoFactorId } from "../domain/problems";
 import type { PublicUser } from "../domain/user";
 import { loginIdName } from "../crypto/login-id-name";
 import { loginIndex } from "../kv/users";
 import { decoyGuard, userGuard, type TextedCode, type UserGuardStub } from "../objects/user-guard";
+import { newOneTimeCodeFor } from "./shared/one-time-codes";
 import { emit } from "./shared/events";
 import type { Scope } from "./shared/scope";
 import { requireTwilio, textCode } from "./shared/sms";
@@ -28,10 +31,14 @@ export type LoginRequest = {
   noJWT?: boolean;
 };
 
-/** `tokenStamp`: the account's, for the access token (src/domain/account.ts, Guard.tokenStamp). */
-export type Authenticated = { user: PublicUser; tokenStamp: string; applicationId?: string; noJWT: boolean; trustId?: string };
+/**
+ * `tokenStamp`: the account's, for the access token (src/domain/account.ts, Guard.tokenStamp).
+ * `state`: what Start was given, echoed by the completion.
+ */
+export type Authenticated = { user: PublicUser; tokenStamp: string; applicationId?: string; noJWT: boolean; trustId?: string; state?: unknown };
 
-export type LoginResult = ({ kind: "authenticated" } & Authenticated) | { kind: "two-factor"; twoFactorId: string };
+/** `methods`: the user's second factors (no secrets), so a 1.26+ client can pick one; legacy clients ignore them. */
+export type LoginResult = ({ kind: "authenticated" } & Authenticated) | { kind: "two-factor"; twoFactorId: string; methods: PublicMethod[] };
 
 /** Who a login step's events are about (an unknown login id has none: FusionAuth sends nothing for it). */
 type LoginSubject = { userId: string; applicationId?: string; ipAddress?: string };
@@ -84,7 +91,7 @@ export async function passwordLogin(scope: Scope, request: LoginRequest): Promis
     case "challenge": {
       const twoFactorId = await sealTwoFactorId(env.ENCRYPTION_KEY, userId!, result.challengeKey);
       if (result.text) await textLoginCode(scope, guard, userId!, result.challengeKey, result.text, request.textClient);
-      return { kind: "two-factor", twoFactorId };
+      return { kind: "two-factor", twoFactorId, methods: result.methods };
     }
   }
 }
@@ -100,11 +107,17 @@ async function textLoginCode(scope: Scope, guard: UserGuardStub, userId: string,
   }
 }
 
-/** `POST /api/two-factor/send/{twoFactorId}`: another text of the code for a pending login, asked for by `client`. */
-export async function resendLoginCode(scope: Scope, twoFactorId: string, client: TextClient): Promise<void> {
-  const { userId, challengeKey } = await pendingLogin(scope.env, twoFactorId);
+/**
+ * `POST /api/two-factor/send/{twoFactorId}`, asked for by `client`: a code for a pending login texted
+ * to the phone method `methodId` (1.26+), or, without one, another text of the legacy code. A
+ * `twoFactorId` that names no pending login is 400 with a method (FusionAuth 1.26+), 404 without.
+ */
+export async function sendLoginCode(scope: Scope, twoFactorId: string, methodId: string | undefined, client: TextClient): Promise<void> {
+  const opened = await openTwoFactorId(scope.env.ENCRYPTION_KEY, twoFactorId);
+  if (!opened) throw fail(methodId === undefined ? { kind: "not-found" } : invalidTwoFactorId);
+  const { userId, challengeKey } = opened;
   const guard = userGuard(scope.env, userId);
-  const { text } = unwrap(await guard.textChallenge(challengeKey, scope.now));
+  const { text } = unwrap(await guard.textChallenge(challengeKey, methodId, await newOneTimeCodeFor(scope.env, userId), scope.now));
   await textChallengeCode(scope, guard, userId, challengeKey, text, client);
 }
 
@@ -117,7 +130,7 @@ async function textChallengeCode(
   text: TextedCode,
   client: TextClient,
 ): Promise<void> {
-  const release = (withdrawCode: boolean) => guard.releaseText(challengeKey, text.step, withdrawCode);
+  const release = (withdrawCode: boolean) => guard.releaseText(challengeKey, text, withdrawCode);
   const twilio = await requireTwilio(scope.env).catch(async (error: unknown) => {
     await release(true);
     throw error;
@@ -160,7 +173,8 @@ export async function twoFactorLogin(
         const expiry = scope.now + scope.config.twoFactorTrustIdTtlSeconds * 1000;
         emit(scope, { type: "user.trust.issued", ...subject, applicationId, info: { expiry } });
       }
-      return { user, tokenStamp: result.tokenStamp, applicationId, noJWT: result.noJWT, trustId };
+      const state = result.state === undefined ? undefined : (JSON.parse(result.state) as unknown);
+      return { user, tokenStamp: result.tokenStamp, applicationId, noJWT: result.noJWT, trustId, state };
     }
     case "prevented":
       loginFailed(scope, subject, "locked");

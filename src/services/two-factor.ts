@@ -1,14 +1,19 @@
-// The legacy two-factor API's operations on a user: a new secret, enable, disable, and texting a
-// code (to a user, or to a phone being enrolled). Each change is one call to the user's object.
+// The two-factor API's operations on a user, in both eras: the legacy enable, disable and send
+// (FusionAuth before 1.26) and the 1.26+ methods (add one, remove one, send a code to enable or
+// disable one, name one). Each change is one call to the user's object.
+import { hashRecoveryCodes, newRecoveryCodes } from "../crypto/recovery-codes";
 import { newTotpSecret } from "../crypto/random";
 import { hotp } from "../crypto/totp";
-import { twoFactorMethod } from "../domain/events";
+import { methodKind, twoFactorMethod } from "../domain/events";
+import { invalidField } from "../domain/failures";
 import type { TextClient } from "../domain/sms-guard";
 import { timeStep } from "../domain/totp";
 import type { TwoFactorDelivery } from "../domain/user";
 import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../kv/enrolment-codes";
-import { userGuard, type Disabled } from "../objects/user-guard";
+import { userGuard, type Added, type Disabled, type TextedCode, type UserGuardStub } from "../objects/user-guard";
+import { normalizePhone } from "../sms/phone";
 import { emit } from "./shared/events";
+import { newOneTimeCodeFor } from "./shared/one-time-codes";
 import type { Scope } from "./shared/scope";
 import { requireTwilio, textCode } from "./shared/sms";
 import { unwrapChecked, unwrapFor, type Target } from "./shared/target";
@@ -23,26 +28,83 @@ export async function enableTwoFactor(scope: Scope, target: Target, request: { k
   emit(scope, { type: "user.two-factor.method.add", userId: target.userId, info: { method: twoFactorMethod(request.delivery), source: "enable" } });
 }
 
+export type MethodRequest = { method: "authenticator"; key: Uint8Array; name?: string } | { method: "sms"; mobilePhone: string; name?: string };
+
 /**
- * Disables 2FA with a code or a recovery code; the disable deletes the other recovery codes and
- * revokes trusted devices. Wrong codes count toward the lockout: the one that locks login sends user.action.
+ * Adds a method (FusionAuth 1.26+ enable) once `code` proves it: answers the recovery codes when it
+ * is the user's first method (the only time they are shown, besides a new set).
  */
-export async function disableTwoFactor(scope: Scope, target: Target, code: string): Promise<void> {
+export async function addMethod(scope: Scope, target: Target, method: MethodRequest, code: string): Promise<{ recoveryCodes?: string[] }> {
+  const { env, now } = scope;
+  const adding = method.method === "sms" ? { ...method, mobilePhone: phoneOf(scope, method.mobilePhone) } : method;
+  const codes = newRecoveryCodes();
+  const hashes = (await hashRecoveryCodes(env.ENCRYPTION_KEY, target.userId, codes))!;
+  const added = unwrapFor<Added>(target, await userGuard(env, target.userId).addMethod(target, adding, code, hashes, now));
+  emit(scope, { type: "user.two-factor.method.add", userId: target.userId, info: { method: method.method, source: "enable" } });
+  return added.recoveryCodes ? { recoveryCodes: codes } : {};
+}
+
+/**
+ * Disables 2FA (legacy), or removes the method `methodId` (1.26+), with a code or a recovery code
+ * (which removes every method, and the other recovery codes). Removing the last method revokes
+ * trusted devices. Wrong codes count toward the lockout: the one that locks login sends user.action.
+ */
+export async function disableTwoFactor(scope: Scope, target: Target, code: string, methodId?: string): Promise<void> {
   const { userId } = target;
-  const result = await userGuard(scope.env, userId).disable(target, code, scope.now);
-  const { delivery, recoveryCode, trustRevoked } = unwrapChecked<Disabled>(scope, target, result);
+  const result = await userGuard(scope.env, userId).disable(target, code, scope.now, methodId);
+  const { removed, recoveryCode, trustRevoked } = unwrapChecked<Disabled>(scope, target, result);
   if (recoveryCode) emit(scope, { type: "user.two-factor.recovery-code.used", userId, info: { remaining: 0 } });
-  emit(scope, { type: "user.two-factor.method.remove", userId, info: { method: twoFactorMethod(delivery), source: "disable" } });
+  for (const method of removed) emit(scope, { type: "user.two-factor.method.remove", userId, info: { method: methodKind(method), source: "disable" } });
   if (trustRevoked) emit(scope, { type: "user.trust.revoked", userId, info: { reason: "two-factor-disabled", count: trustRevoked } });
 }
 
-/** Texts the user's current code, asked for by `client`; they need 2FA enabled and a mobile phone. */
+/** Names the method `methodId` (FusionAuth 1.68). */
+export async function renameMethod(scope: Scope, target: Target, methodId: string, name: string): Promise<void> {
+  unwrapFor(target, await userGuard(scope.env, target.userId).renameMethod(target, methodId, name, scope.now));
+}
+
+/** Texts a code to the user (legacy send), asked for by `client`: see UserGuard.textUser. */
 export async function textUserCode(scope: Scope, target: Target, client: TextClient): Promise<void> {
   const twilio = await requireTwilio(scope.env);
   const guard = userGuard(scope.env, target.userId);
-  const { text } = unwrapFor(target, await guard.textUser(target, scope.now));
-  const release = (withdrawCode: boolean) => guard.releaseText(undefined, text.step, withdrawCode);
+  const { text } = unwrapFor(target, await guard.textUser(target, await newOneTimeCodeFor(scope.env, target.userId), scope.now));
+  await textTo(scope, guard, target, text, client, twilio);
+}
+
+/**
+ * Texts a one-time code (FusionAuth 1.26+ send), asked for by `client`: to `mobilePhone` to enable
+ * a phone method there, or to the method `methodId` to disable it. Good for 60 seconds, once.
+ */
+export async function textOneTimeCode(
+  scope: Scope,
+  target: Target,
+  request: { method: "sms"; mobilePhone: string } | { methodId: string },
+  client: TextClient,
+): Promise<void> {
+  const twilio = await requireTwilio(scope.env);
+  const guard = userGuard(scope.env, target.userId);
+  const purpose = "methodId" in request ? request : { enable: { method: "sms" as const, value: phoneOf(scope, request.mobilePhone) } };
+  const { text } = unwrapFor(target, await guard.textOneTimeCode(target, await newOneTimeCodeFor(scope.env, target.userId), purpose, scope.now));
+  await textTo(scope, guard, target, text, client, twilio);
+}
+
+async function textTo(
+  scope: Scope,
+  guard: UserGuardStub,
+  target: Target,
+  text: TextedCode,
+  client: TextClient,
+  twilio: Awaited<ReturnType<typeof requireTwilio>>,
+) {
+  const release = (withdrawCode: boolean) => guard.releaseText(undefined, text, withdrawCode);
   await textCode(scope, twilio, { phone: text.phone, code: text.code, phoneField: "user.mobilePhone", purpose: `user:${target.userId}`, client }, release);
+}
+
+/** A phone number a method keeps and a code is sent to: E.164. */
+function phoneOf(scope: Scope, mobilePhone: string): string {
+  const phone = normalizePhone(mobilePhone, scope.config.defaultPhoneRegion);
+  if (!phone) throw invalidField("mobilePhone", "invalid", "The [mobilePhone] is not a phone number.");
+  return phone;
 }
 
 /** Texts the code of a secret that is being enrolled, asked for by `client`, remembered for the SMS window. */

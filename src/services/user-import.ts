@@ -8,7 +8,7 @@ import { decodeBase64 } from "../domain/encoding";
 import { fail, Failure, type FieldProblem } from "../domain/failures";
 import { loginIdSkeleton } from "../domain/login-id";
 import { PBKDF2_SCHEME } from "../domain/password";
-import { normalizeLoginId, type UserRecord } from "../domain/user";
+import { normalizeLoginId, twoFactorEnabled, type UserRecord } from "../domain/user";
 import { DEFAULT_TENANT_ID, type ImportInput } from "../domain/user-input";
 import { loginIndex, userReplicas } from "../kv/users";
 import { createAccount, deleteAccount, newUserRecord } from "./shared/accounts";
@@ -94,7 +94,7 @@ async function toImport(scope: Scope, request: ImportInput, index: number, error
 async function recoveryCodes(scope: Scope, user: UserRecord, codes: string[], index: number, errors: ImportErrors): Promise<string[]> {
   if (!codes.length) return [];
   const field = `users.${index}.twoFactorRecoveryCodes`;
-  if (!user.twoFactorEnabled) errors.add(field, "invalid", "Recovery codes need [twoFactorEnabled] and a [twoFactorSecret].");
+  if (!twoFactorEnabled(user)) errors.add(field, "invalid", "Recovery codes need [twoFactorEnabled] and a [twoFactorSecret].");
   const hashes = await hashRecoveryCodes(scope.env.ENCRYPTION_KEY, user.id, codes);
   if (!hashes) errors.add(field, "invalid", "Each recovery code must be 10 Base32 characters (Crockford's or RFC 4648's), grouped or not.");
   return hashes ?? [];

@@ -36,8 +36,7 @@ export function userRecord(fields: Partial<UserRecord> = {}): UserRecord {
     lastUpdateInstant: T0 - 86_400 * SECOND,
     passwordLastUpdateInstant: T0 - 86_400 * SECOND,
     password: { encryptionScheme: "salted-pbkdf2-hmac-sha256", factor: 1000, salt: "c2FsdA==", hash: "aGFzaA==" } as UserRecord["password"],
-    twoFactorEnabled: false,
-    twoFactorDelivery: "None",
+    twoFactor: { methods: [] },
     ...fields,
   };
 }
@@ -46,13 +45,12 @@ export function userRecord(fields: Partial<UserRecord> = {}): UserRecord {
 export function account(user: Partial<UserRecord> = {}, guard: Partial<Account["guard"]> = {}, version = 7): Account {
   return {
     version,
-    user: userRecord({ twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: "sealed-secret", ...user }),
+    user: userRecord({ twoFactor: { methods: [{ id: "AUTH", method: "authenticator", secret: "sealed-secret" }] }, ...user }),
     guard: { ...newGuard("stamp-1"), generation: 1, ...guard },
   };
 }
 
-export const noTwoFactor = (guard: Partial<Account["guard"]> = {}) =>
-  account({ twoFactorEnabled: false, twoFactorDelivery: "None", twoFactorSecret: undefined }, { generation: 0, ...guard });
+export const noTwoFactor = (guard: Partial<Account["guard"]> = {}) => account({ twoFactor: { methods: [] } }, { generation: 0, ...guard });
 
 export const details: ChallengeDetails = {
   applicationId: "3c219e58-ed0e-4b18-ad48-f4f92793ae32",

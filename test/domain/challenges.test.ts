@@ -56,7 +56,7 @@ describe("liveChallenge", () => {
     expect(pure([newPassword], () => liveChallenge(newPassword, "R1", T0))).toBeNull();
     const deactivated = { ...open, user: { ...open.user, active: false } };
     expect(pure([deactivated], () => liveChallenge(deactivated, "R1", T0))).toBeNull();
-    const off = { ...open, user: { ...open.user, twoFactorEnabled: false } };
+    const off = { ...open, user: { ...open.user, twoFactor: { methods: [] } } };
     expect(pure([off], () => liveChallenge(off, "R1", T0))).toBeNull();
   });
 });
@@ -82,20 +82,20 @@ describe("reserveChallengeSend and releaseSend", () => {
   it("gives a send back, withdrawing the code only when asked", () => {
     const reserved = changed(reserveChallengeSend(withChallenge(), "R1", T0, config), withChallenge());
     const texted = textStep(reserved, T0, config);
-    const kept = pure([texted.next], () => releaseSend(texted.next, "R1", texted.step, false));
+    const kept = pure([texted.next], () => releaseSend(texted.next, "R1", { step: texted.step }, false));
     expect(kept.version).toBe(texted.next.version + 1);
     expect(kept.guard.challenges.R1!.smsSends).toBe(0);
     expect(kept.guard.smsCodes).toEqual(texted.next.guard.smsCodes);
 
-    const withdrawn = pure([texted.next], () => releaseSend(texted.next, "R1", texted.step, true));
+    const withdrawn = pure([texted.next], () => releaseSend(texted.next, "R1", { step: texted.step }, true));
     expect(withdrawn.guard.challenges.R1!.smsSends).toBe(0);
     expect(withdrawn.guard.smsCodes).toEqual([]);
 
     // Never below zero; without a pending login (a text to the user) only the code is withdrawn.
-    const again = releaseSend(withdrawn, "R1", texted.step, false);
+    const again = releaseSend(withdrawn, "R1", { step: texted.step }, false);
     expect(again.guard.challenges.R1!.smsSends).toBe(0);
     const other = textStep(account(), T0, config);
-    expect(pure([other.next], () => releaseSend(other.next, undefined, other.step, true)).guard.smsCodes).toEqual([]);
-    expect(pure([other.next], () => releaseSend(other.next, undefined, other.step + 1, true)).guard.smsCodes).toEqual(other.next.guard.smsCodes);
+    expect(pure([other.next], () => releaseSend(other.next, undefined, { step: other.step }, true)).guard.smsCodes).toEqual([]);
+    expect(pure([other.next], () => releaseSend(other.next, undefined, { step: other.step + 1 }, true)).guard.smsCodes).toEqual(other.next.guard.smsCodes);
   });
 });

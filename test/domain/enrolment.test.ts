@@ -7,13 +7,14 @@ import { liveChallenge } from "../../src/domain/challenges";
 import { textStep } from "../../src/domain/codes";
 import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser } from "../../src/domain/enrolment";
 import { stepStart } from "../../src/domain/totp";
-import type { UserRecord } from "../../src/domain/user";
+import { legacyDelivery } from "../../src/domain/methods";
+import { twoFactorEnabled, type UserRecord } from "../../src/domain/user";
 import { account, changed, config, details, device, noTwoFactor, pure, SECOND, STEP, T0, withChallenge } from "./accounts";
 
 describe("enableTwoFactor", () => {
   const enrolment = { delivery: "None" as const, secret: "new-sealed-secret" };
   const enable = (a: Account, step: number | null, nowMs = T0, delivery: "None" | "TextMessage" = "None") =>
-    pure([a], () => enableTwoFactor(a, { code: "654321", step }, { ...enrolment, delivery }, nowMs, config));
+    pure([a], () => enableTwoFactor(a, { code: "654321", step }, { ...enrolment, delivery }, nowMs, config, () => "NEW1"));
 
   it("refuses when 2FA is already enabled", () => {
     expect(enable(account(), STEP)).toEqual({ next: null, outcome: { outcome: "already-enabled" } });
@@ -28,7 +29,7 @@ describe("enableTwoFactor", () => {
     expect(enable(noTwoFactor(), STEP, T0, "TextMessage")).toEqual({ next: null, outcome: { outcome: "needs-phone" } });
     const withPhone = { ...noTwoFactor(), user: { ...noTwoFactor().user, mobilePhone: "+15555550100" } };
     const next = changed(enable(withPhone, STEP, T0, "TextMessage"), withPhone);
-    expect(next.user.twoFactorDelivery).toBe("TextMessage");
+    expect(legacyDelivery(next.user.twoFactor.methods)).toBe("TextMessage");
   });
 
   it("never counts wrong enrolment codes toward the lockout, nor honours it", () => {
@@ -53,9 +54,7 @@ describe("enableTwoFactor", () => {
     expect(decision.outcome).toEqual({ outcome: "accepted" });
     const next = changed(decision, start);
     expect(next.user).toMatchObject({
-      twoFactorEnabled: true,
-      twoFactorDelivery: "None",
-      twoFactorSecret: "new-sealed-secret",
+      twoFactor: { methods: [{ id: "NEW1", method: "authenticator", secret: "new-sealed-secret" }] },
       lastUpdateInstant: T0 + SECOND,
     });
     expect(next.guard.generation).toBe(3);
@@ -91,8 +90,7 @@ describe("disableTwoFactor", () => {
     const decision = disable(start, STEP + 1, T0 + SECOND);
     expect(decision.outcome).toEqual({ outcome: "accepted" });
     const next = changed(decision, start);
-    expect(next.user).toMatchObject({ twoFactorEnabled: false, twoFactorDelivery: "None", lastUpdateInstant: T0 + SECOND });
-    expect(next.user.twoFactorSecret).toBeUndefined();
+    expect(next.user).toMatchObject({ twoFactor: { methods: [] }, lastUpdateInstant: T0 + SECOND });
     // (toEqual, not toMatchObject: `{}` would match any object.)
     expect({ generation: next.guard.generation, trust: next.guard.trust, challenges: next.guard.challenges, smsCodes: next.guard.smsCodes }).toEqual({
       generation: 6,
@@ -128,10 +126,10 @@ describe("replaceUser", () => {
     // A new password is a new hash, also in the millisecond of the last change.
     expect(stampAfter({ ...start.user, password: { ...start.user.password, hash: "another-hash" } })).toBe("stamp-2");
     expect(stampAfter({ ...start.user, active: false })).toBe("stamp-2");
-    expect(stampAfter({ ...start.user, twoFactorEnabled: false, twoFactorSecret: undefined, twoFactorDelivery: "None" })).toBe("stamp-2");
+    expect(stampAfter({ ...start.user, twoFactor: { methods: [] } })).toBe("stamp-2");
     expect(stampAfter({ ...start.user, firstName: "Ada" })).toBe("stamp-1");
     const never = noTwoFactor();
-    expect(stampAfter({ ...never.user, twoFactorEnabled: true, twoFactorSecret: "s" }, never)).toBe("stamp-1");
+    expect(stampAfter({ ...never.user, twoFactor: { methods: [{ id: "NEW1", method: "authenticator" as const, secret: "s" }] } }, never)).toBe("stamp-1");
     const inactive = { ...start, user: { ...start.user, active: false } };
     expect(stampAfter({ ...start.user, active: true }, inactive)).toBe("stamp-1");
   });
@@ -168,20 +166,20 @@ describe("replaceUser", () => {
 
   it("moves the generation on and drops pending logins when the enrolment changes", () => {
     const start = busy();
-    const rekeyed = replace(start, { ...start.user, twoFactorSecret: "another-sealed-secret" });
+    const rekeyed = replace(start, { ...start.user, twoFactor: { methods: [{ id: "AUTH", method: "authenticator", secret: "another-sealed-secret" }] } });
     expect(rekeyed.guard.generation).toBe(4);
     expect(rekeyed.guard.challenges).toEqual({});
-    expect(rekeyed.user.twoFactorSecret).toBe("another-sealed-secret");
+    expect(rekeyed.user.twoFactor.methods).toEqual([{ id: "AUTH", method: "authenticator", secret: "another-sealed-secret" }]);
 
-    const off = replace(start, { ...start.user, twoFactorEnabled: false, twoFactorSecret: undefined, twoFactorDelivery: "None" });
+    const off = replace(start, { ...start.user, twoFactor: { methods: [] } });
     expect(off.guard.generation).toBe(4);
     expect({ challenges: off.guard.challenges, trust: off.guard.trust, smsCodes: off.guard.smsCodes }).toEqual({ challenges: {}, trust: {}, smsCodes: [] });
-    expect(off.user.twoFactorEnabled).toBe(false);
+    expect(twoFactorEnabled(off.user)).toBe(false);
 
     const never = noTwoFactor();
-    const on = replace(never, { ...never.user, twoFactorEnabled: true, twoFactorSecret: "s" });
+    const on = replace(never, { ...never.user, twoFactor: { methods: [{ id: "NEW1", method: "authenticator" as const, secret: "s" }] } });
     expect(on.guard.generation).toBe(1);
-    expect(on.user.twoFactorEnabled).toBe(true);
+    expect(twoFactorEnabled(on.user)).toBe(true);
   });
 
   it("stores the record it was given", () => {

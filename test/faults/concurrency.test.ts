@@ -2,6 +2,8 @@
 // Worker and its Durable Objects share this isolate's faked Date), an enable racing a disable of one
 // user ends in one consistent state, and distinct valid codes racing on many challenges succeed at
 // most once per time step.
+import { legacyDelivery } from "../../src/domain/methods";
+import { twoFactorEnabled } from "../../src/domain/user";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   advanceClock,
@@ -31,7 +33,7 @@ function justBeforeBoundary(): number {
 
 const guardTwoFactor = async (userId: string) => {
   const { user } = await readAccount(userId);
-  return { enabled: user.twoFactorEnabled, secret: user.twoFactorSecret, delivery: user.twoFactorDelivery };
+  return { enabled: twoFactorEnabled(user), methods: user.twoFactor.methods, delivery: legacyDelivery(user.twoFactor.methods) };
 };
 const shownEnabled = async (userId: string) =>
   ((await (await call("GET", `/api/user/${userId}`)).json()) as { user: { twoFactorEnabled: boolean } }).user.twoFactorEnabled;
@@ -91,7 +93,7 @@ describe("an enable racing a disable of one user", () => {
       expect(outcome.disable, JSON.stringify(outcome)).toBe(200);
       expect([200, 400], JSON.stringify(outcome)).toContain(outcome.enable);
       expect(guard.enabled).toBe(outcome.enable === 200);
-      if (guard.enabled) expect(guard.secret).toBeTruthy();
+      if (guard.enabled) expect(guard.methods).toHaveLength(1);
       expect(await shownEnabled(user.id)).toBe(guard.enabled);
       const started = await login(user.email, user.password);
       expect(started.status).toBe(guard.enabled ? 242 : 200);

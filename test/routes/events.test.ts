@@ -328,7 +328,14 @@ describe("secrets", () => {
     const user = await createTwoFactorUserWithoutCode();
     const codes = await recoveryCodes(user.id);
     const stored = await readAccount(user.id);
-    const secrets: string[] = [user.password, user.secret, stored.user.password.hash, stored.user.password.salt, stored.user.twoFactorSecret!, ...codes];
+    const secrets: string[] = [
+      user.password,
+      user.secret,
+      stored.user.password.hash,
+      stored.user.password.salt,
+      ...stored.user.twoFactor.methods.map((method) => ("secret" in method ? method.secret : "")),
+      ...codes,
+    ];
     secrets.push(...codes.map((code) => code.replace("-", "")), ...stored.guard.recoveryCodes);
 
     const twoFactorId = await startTwoFactorLogin(user);

@@ -53,7 +53,11 @@ describe("the authenticator tutorial", () => {
     const started = await login(user.email, user.password);
     expect(started.status).toBe(242);
     const challenge = await jsonBody(started);
-    expect(Object.keys(challenge)).toEqual(["twoFactorId"]);
+    // The 1.26+ superset: the user's methods (no secret), which legacy clients ignore.
+    expect(Object.keys(challenge)).toEqual(["twoFactorId", "methods"]);
+    expect(challenge.methods).toEqual([
+      { id: expect.stringMatching(/^[A-Z0-9]{4}$/), method: "authenticator", authenticator: { algorithm: "HmacSHA1", codeLength: 6, timeStep: 30 } },
+    ]);
     expect(challenge.twoFactorId).toMatch(TWO_FACTOR_ID);
     expect(setCookies(started).join("\n")).not.toContain("access_token");
 

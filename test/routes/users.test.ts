@@ -478,7 +478,10 @@ describe("two-factor fields on the User API", () => {
 
     const challenged = await login(email, PASSWORD);
     expect(challenged.status).toBe(242);
-    expect(await jsonOf<{ twoFactorId: string }>(challenged)).toEqual({ twoFactorId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(await jsonOf<{ twoFactorId: string }>(challenged)).toEqual({
+      twoFactorId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      methods: [expect.objectContaining({ method: "authenticator" })],
+    });
 
     const disabled = await userOf(await call("PATCH", `/api/user/${created.id}`, { body: { user: { twoFactorEnabled: false } } }));
     expect(disabled).toMatchObject({ twoFactorEnabled: false, twoFactorDelivery: "None" });

@@ -2,6 +2,7 @@
 // is not JSON is 415 and a request from another origin (its `Origin`, or `Sec-Fetch-Site` when it has
 // none) is 403, before anything changes; and a login step called from another origin sets no cookie,
 // so a page elsewhere cannot log a browser in as someone else (login CSRF).
+import { twoFactorEnabled } from "../../src/domain/user";
 import { describe, expect, it } from "vitest";
 import {
   accessToken,
@@ -42,7 +43,7 @@ describe("a request whose only credential is the access_token cookie", () => {
     const response = await call("POST", "/api/user/two-factor", { ...withCookie(token, { Origin: SELF, ...type }), body });
     expect(response.status).toBe(415);
     expect(await jsonBody(response)).toEqual({ generalErrors: [{ code: "[UnsupportedMediaType]", message: expect.any(String) }] });
-    expect((await readAccount(user.id))!.user.twoFactorEnabled).toBe(false);
+    expect(twoFactorEnabled((await readAccount(user.id))!.user)).toBe(false);
   });
 
   it.each([
@@ -57,7 +58,7 @@ describe("a request whose only credential is the access_token cookie", () => {
     const response = await call("POST", "/api/user/two-factor", { ...withCookie(token, origin), body: await attackersEnable() });
     expect(response.status).toBe(403);
     expect(await jsonBody(response)).toEqual({ generalErrors: [{ code: "[CrossSiteRequest]", message: expect.any(String) }] });
-    expect((await readAccount(user.id))!.user.twoFactorEnabled).toBe(false);
+    expect(twoFactorEnabled((await readAccount(user.id))!.user)).toBe(false);
   });
 
   it("refuses a cross-origin request without a body too (DELETE, recovery codes)", async () => {

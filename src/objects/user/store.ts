@@ -6,7 +6,7 @@ import { nextExpiry, pruneChallenges } from "../../domain/challenges";
 import type { Config } from "../../domain/config";
 import type { Problem } from "../../domain/failures";
 import { tooLargeToStore } from "../../domain/problems";
-import type { UserRecord } from "../../domain/user";
+import { upgradeUser, type UserRecord } from "../../domain/user";
 import { userReplicas } from "../../kv/users";
 import { LatestWriter } from "../latest-writer";
 import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-records";
@@ -62,7 +62,7 @@ export class AccountStore {
   ) {
     const user = storage.kv.get<UserRecord>("user");
     const guard = storage.kv.get<StoredGuard>("guard");
-    this.current = user && guard ? { version: guard.version, user, guard: upgradeGuard(guard.guard, config) } : null;
+    this.current = user && guard ? { version: guard.version, user: upgradeUser(user), guard: upgradeGuard(guard.guard, config) } : null;
     this.userId = this.current?.user.id ?? null;
     this.replicaDueAt = guard?.replicaDueAt ?? null;
     this.logins = new LoginRecords(storage, config.loginRecords);

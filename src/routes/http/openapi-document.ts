@@ -11,6 +11,7 @@
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
+import { METHOD_ID, METHOD_KINDS } from "../../domain/methods";
 import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
 import { REFUSAL_REASONS } from "../../domain/sms-guard";
 import type { PublicUser } from "../../domain/user";
@@ -59,6 +60,18 @@ function schemas() {
   const loginPrevented = z.object({ actions: z.array(action) }).meta({ id: "LoginPrevented" });
   const text = z.string().optional();
   const instant = z.number().int();
+  /** A second factor as answered (FusionAuth 1.26+): never its secret. */
+  const method = z
+    .object({
+      id: z.string().regex(METHOD_ID).describe("4 letters and digits, made by the server, unique within the user."),
+      method: z.enum(METHOD_KINDS),
+      authenticator: z.object({ algorithm: z.literal("HmacSHA1"), codeLength: z.literal(6), timeStep: z.literal(30) }).optional(),
+      mobilePhone: text,
+      email: text,
+      lastUsed: z.literal(true).optional().describe("On the method that last completed a two-factor login."),
+      name: text,
+    })
+    .meta({ id: "TwoFactorMethod" });
   /** The user in every answer that carries one (user, login, webhook event). */
   const user = z
     .object({
@@ -81,6 +94,9 @@ function schemas() {
       passwordChangeRequired: z.boolean(),
       twoFactorEnabled: z.boolean(),
       twoFactorDelivery: z.enum(["None", "TextMessage"]),
+      twoFactor: z
+        .object({ methods: z.array(method) })
+        .describe("The second factors (FusionAuth 1.26+); `twoFactorEnabled` and `twoFactorDelivery` are their legacy view."),
       expiry: instant.optional(),
       insertInstant: instant,
       lastUpdateInstant: instant,
@@ -89,7 +105,15 @@ function schemas() {
       twoFactorRecoveryCodesRemaining: z.number().int().optional().describe("While 2FA is enabled: how many unused recovery codes the user has."),
     })
     .meta({ id: "User", description: "The user as returned: `password` and `twoFactorSecret` are write-only." }) satisfies z.ZodType<PublicUser>;
-  const loginResponse = z.object({ token: text, twoFactorId: text, twoFactorTrustId: text, user: user.optional() }).meta({ id: "LoginResponse" });
+  const loginResponse = z
+    .object({
+      token: text,
+      twoFactorId: text,
+      twoFactorTrustId: text,
+      user: user.optional(),
+      state: z.unknown().optional().describe("Start's `state`, echoed."),
+    })
+    .meta({ id: "LoginResponse" });
   const recoveryCodesResponse = z
     .object({
       recoveryCodes: z
@@ -221,14 +245,19 @@ function schemas() {
     loggedIn: json(loginResponse, "Logged in."),
     twoFactorLoggedIn: json(loginResponse, "Logged in; `twoFactorTrustId` when trustComputer was set."),
     twoFactorRequired: json(
-      loginResponse,
-      "Password accepted; complete with POST /api/two-factor/login and the twoFactorId. A TextMessage user is texted a code, unless Twilio or the SMS toll-fraud guard refuses it: the 242 stands, and a resend (POST /api/two-factor/send/{twoFactorId}) answers why.",
+      z.object({ twoFactorId: z.string(), methods: z.array(method) }).meta({ id: "TwoFactorRequiredResponse" }),
+      "Password accepted; complete with POST /api/two-factor/login and the twoFactorId. `methods` (1.26+) lists the user's second factors, for a code by POST /api/two-factor/send/{twoFactorId} with a `methodId`. A legacy TextMessage user is texted a code, unless Twilio or the SMS toll-fraud guard refuses it: the 242 stands, and a resend (POST /api/two-factor/send/{twoFactorId}) answers why.",
     ),
     wrongPassword: empty("Unknown login id or wrong password. Empty body."),
     unknownTwoFactorId: empty("Unknown, expired or used twoFactorId. Empty body."),
     userExpired: empty("The user has expired. Empty body."),
     userDeactivated: empty("The user is deactivated. Empty body."),
     recoveryCodes: json(recoveryCodesResponse, "The new codes."),
+    enabled: {
+      ...json(recoveryCodesResponse, "Enabled. The user's first method (1.26+) answers its recovery codes, shown this once."),
+      description:
+        "Enabled. The user's first method (1.26+) answers its ten recovery codes, shown this once; a later method and the legacy enable answer an empty body.",
+    },
     trusted: json(trustStatusResponse, "No challenge needed: the trust id is valid for the user (or the user has no 2FA)."),
     challengeNeeded: json(trustStatusResponse, "A two-factor challenge would be needed."),
     trustedDevices: json(trustedDevices, "Valid trusted devices, most recently used first."),

@@ -3,6 +3,7 @@
 // from the declarations (./openapi-document.ts), so the two cannot disagree.
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
+import { MAX_METHOD_NAME, METHOD_KINDS } from "../../domain/methods";
 import { isEmailAddress } from "../../domain/login-id";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
 import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
@@ -109,19 +110,83 @@ export const twoFactorLoginRequest = z.object({
   metaData: loginOptions.metaData.describe("Ignored: the login record keeps the password step's metaData."),
 });
 
-/** Enable two-factor authentication (FusionAuth before 1.26). */
+/** A method's id in a request (FusionAuth 1.26+). */
+const methodIdField = z.string().trim().min(1).max(64);
+/** What 1.30+ clients add to MFA requests; accepted and not used. */
+const eventFields = { applicationId: fusionAuthId.nullish(), eventInfo: z.record(z.string(), z.unknown()).nullish() };
+
+/**
+ * Enable two-factor authentication: the legacy body (`delivery`, FusionAuth before 1.26) or a method
+ * (`method`, 1.26+); which one is told by `method`, and a body with both is refused.
+ */
 export const enableRequest = z.object({
   code: codeField,
   secret: z.string().trim().max(256).nullish(),
   secretBase32Encoded: z.string().trim().max(512).nullish(),
   delivery: twoFactorDelivery.nullish(),
+  method: z.enum(METHOD_KINDS).nullish().describe("1.26+: `authenticator` (with `secret` or `secretBase32Encoded`) or `sms` (with `mobilePhone`)."),
+  mobilePhone: z.string().trim().max(64).nullish(),
+  email: z.string().trim().max(254).nullish(),
+  name: z.string().trim().max(MAX_METHOD_NAME).nullish(),
+  twoFactorId: z.string().max(128).nullish(),
+  ...eventFields,
 });
 
-/** Send a two-factor code (FusionAuth before 1.26). */
+/**
+ * Send a two-factor code: the legacy forms (`{mobilePhone, secret}`, `{userId}`, or nothing with a
+ * JWT) or the 1.26+ ones (`{userId, method, mobilePhone}` to enable, `{userId, methodId}` to
+ * disable; without `userId` with a JWT).
+ */
 export const sendRequest = z.object({
   userId: fusionAuthId.nullish(),
   mobilePhone: z.string().trim().max(64).nullish(),
   secret: z.string().trim().max(256).nullish(),
+  method: z.enum(METHOD_KINDS).nullish(),
+  methodId: methodIdField.nullish(),
+  email: z.string().trim().max(254).nullish(),
+  messageType: z.enum(["SMS"]).nullish().describe("Only `SMS`: no voice calls."),
+  ...eventFields,
+});
+
+/**
+ * A code for a pending login (`POST /api/two-factor/send/{twoFactorId}`, no credentials): only
+ * `methodId` (1.26+) or nothing (the legacy resend). The enable and disable forms need credentials.
+ */
+export const loginSendRequest = z.strictObject({
+  methodId: methodIdField.nullish(),
+  messageType: z.enum(["SMS"]).nullish(),
+  applicationId: fusionAuthId.nullish(),
+});
+
+/** Disable: `methodId` (1.26+, query or JSON body) and `code`; the legacy disable sends only `code`. */
+export const disableRequest = z.object({ methodId: methodIdField.nullish(), code: codeField.nullish(), ...eventFields });
+
+/** Name a method (FusionAuth 1.68 `PUT /api/user/two-factor/{userId}`). */
+export const renameRequest = z.object({ methodId: methodIdField, name: z.string().trim().max(MAX_METHOD_NAME), ...eventFields });
+
+/** FusionAuth Start (`POST /api/two-factor/start`): a pending login for step-up, by `userId` or `loginId`. */
+export const startRequest = z.object({
+  userId: fusionAuthId.nullish(),
+  loginId: z.string().trim().min(1).max(320).nullish(),
+  applicationId: fusionAuthId.nullish(),
+  code: z.string().trim().min(1).max(64).nullish().describe("Your own code, delivered your own way; else one is made (6 digits)."),
+  state: z
+    .record(z.string(), z.unknown())
+    .refine((state) => jsonBytes(state) <= MAX_META_DATA_BYTES, `[tooLarge]The [state] property must be at most ${MAX_META_DATA_BYTES} bytes of JSON.`)
+    .nullish()
+    .describe("Echoed by the completion (`POST /api/two-factor/login`)."),
+  trustChallenge: z.string().max(256).nullish(),
+  loginIdTypes: z.array(z.string()).max(4).nullish(),
+});
+
+/** FusionAuth two-factor status (1.37 GET query, 1.62 POST body). */
+export const statusRequest = z.object({
+  userId: fusionAuthId,
+  twoFactorTrustId: z.string().min(1).max(128).nullish(),
+  applicationId: fusionAuthId.nullish(),
+  action: z.enum(["login", "changePassword", "stepUp"]).nullish(),
+  accessToken: z.string().max(8192).nullish(),
+  eventInfo: z.record(z.string(), z.unknown()).nullish(),
 });
 
 /** FusionAuth User API: create, replace, merge. */

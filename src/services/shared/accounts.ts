@@ -1,8 +1,9 @@
 // What the User and Import APIs share: a new user's record, checks of its fields, and creating or
 // deleting an account in the user's Durable Object, which owns it and its login-id claims.
-import { sealTwoFactorKey } from "../../crypto/keyring";
-import { newTotpSecret } from "../../crypto/random";
+import { sealAuthenticator } from "../../crypto/keyring";
+import { newMethodId, newTotpSecret } from "../../crypto/random";
 import { invalidField, unwrap } from "../../domain/failures";
+import { withMethod } from "../../domain/methods";
 import type { PublicUser, UserRecord } from "../../domain/user";
 import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../../domain/user-input";
 import { userGuard } from "../../objects/user-guard";
@@ -34,16 +35,15 @@ export async function newUserRecord(
     insertInstant: now,
     lastUpdateInstant: now,
     passwordLastUpdateInstant: now,
-    twoFactorEnabled: false,
-    twoFactorDelivery: "None",
+    twoFactor: { methods: [] },
     ...fields,
   };
   applyProfile(user, input, true);
   requireLoginId(user);
   checkDataSize(user);
   checkMobilePhone(scope, user.mobilePhone);
-  const key = applyTwoFactor(user, undefined, input, () => newTotpSecret().secret);
-  if (key) user.twoFactorSecret = await sealTwoFactorKey(scope.env.ENCRYPTION_KEY, user.id, key);
+  const enrolment = applyTwoFactor(user, undefined, input, () => newTotpSecret().secret);
+  if (enrolment) user.twoFactor = { methods: withMethod([], await sealAuthenticator(scope.env.ENCRYPTION_KEY, user.id, enrolment), newMethodId) };
   return user;
 }
 
