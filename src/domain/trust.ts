@@ -37,9 +37,9 @@ export function trustedDevices(guard: Guard, nowMs: number): TrustedDeviceView[]
  * FusionAuth's two-factor status: whether a login carrying `trustHash` would skip the second factor
  * (always, without 2FA), and the device it names while that is valid.
  */
-export function trustStatus(account: Account, trustHash: string, nowMs: number): { trusted: boolean; device: TrustedDeviceView | null } {
-  const device = trustedDevice(account.guard, trustHash, nowMs);
-  return { trusted: !twoFactorEnabled(account.user) || device !== null, device: device && deviceView(trustHash, device) };
+export function trustStatus(account: Account, trustHash: string | undefined, nowMs: number): { trusted: boolean; device: TrustedDeviceView | null } {
+  const device = trustHash === undefined ? null : trustedDevice(account.guard, trustHash, nowMs);
+  return { trusted: !twoFactorEnabled(account.user) || device !== null, device: device && deviceView(trustHash!, device) };
 }
 
 /** Revokes the trusted device named `deviceId`, or every one when it is undefined; not-found for an unknown name. */

@@ -509,9 +509,9 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
-  /** Whether a login with trust id `trustId` would skip the second factor, and the device it names. */
-  async trustStatus(trustId: string, nowMs: number): Promise<Outcome<{ trusted: boolean; device: TrustedDeviceView | null }>> {
-    const trustHash = await sha256Hex(trustId);
+  /** Whether a login with trust id `trustId` (or none) would skip the second factor, and the device it names. */
+  async trustStatus(trustId: string | undefined, nowMs: number): Promise<Outcome<{ trusted: boolean; device: TrustedDeviceView | null }>> {
+    const trustHash = trustId === undefined ? undefined : await sha256Hex(trustId);
     const account = this.store.account;
     if (!account) return failed(notFound);
     return { ok: true, ...trustStatus(account, trustHash, nowMs) };

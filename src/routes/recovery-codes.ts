@@ -8,7 +8,8 @@ import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
 import { recoveryCodeRequest } from "./http/requests";
 import { target } from "./http/target";
-import { readJson } from "./http/validate";
+import { idParam, readJson } from "./http/validate";
+import { getUser } from "../services/users";
 
 export const recoveryCodeRoutes = new Hono<AppEnv>();
 
@@ -29,5 +30,22 @@ endpoint(
     const user = target(c);
     const { code } = await readJson(c, recoveryCodeRequest);
     return c.json({ recoveryCodes: await generateRecoveryCodes(c.var.scope, user, code) });
+  },
+);
+
+// FusionAuth 1.26–1.63 answered the unused codes; codes are kept only as hashes here (as in
+// FusionAuth since 1.68), so the list is empty for a user who exists.
+endpoint(
+  recoveryCodeRoutes,
+  {
+    method: "get",
+    path: "/user/two-factor/recovery-code/:userId",
+    summary: "Retrieve recovery codes (deprecated by FusionAuth 1.64): always an empty list",
+    security: "apiKey",
+    responses: { 200: "noRecoveryCodes", 400: "errors", 404: "notFound" },
+  },
+  async (c) => {
+    await getUser(c.var.scope, idParam("userId", c.req.param("userId")));
+    return c.json({ recoveryCodes: [] });
   },
 );

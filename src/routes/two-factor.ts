@@ -7,7 +7,7 @@ import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import { invalidField } from "../domain/failures";
 import { keyFromBase32, keyFromSecret } from "../domain/secret";
-import { sendLoginCode } from "../services/login";
+import { sendLoginCode, startTwoFactor } from "../services/login";
 import {
   addMethod,
   disableTwoFactor,
@@ -22,7 +22,7 @@ import { textClient } from "./http/client-ip";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
 import { empty } from "./http/respond";
-import { disableRequest, enableRequest, loginSendRequest, renameRequest, sendRequest, tenantHeader } from "./http/requests";
+import { disableRequest, enableRequest, loginSendRequest, renameRequest, sendRequest, startRequest, tenantHeader } from "./http/requests";
 import { target } from "./http/target";
 import { check, fusionAuthId, readJson } from "./http/validate";
 
@@ -151,6 +151,33 @@ endpoint(
     responses: { 200: "ok", 400: "smsErrors", 404: "notFound", 429: "tooMany" },
   },
   (c) => sendDuringLogin(c, c.req.param("twoFactorId")),
+);
+
+endpoint(
+  twoFactorRoutes,
+  {
+    method: "post",
+    path: "/two-factor/start",
+    summary: "Start a two-factor challenge without a password (step-up), by userId or loginId (1.26+)",
+    description:
+      "Answers the code (yours, or 6 digits made for you to deliver) and a twoFactorId; `POST /api/two-factor/login` completes it with that code, a code of any of the user's methods, or a recovery code, and echoes `state`.",
+    security: "apiKey",
+    headers: tenantHeader,
+    body: startRequest,
+    responses: { 200: "started", 400: "errors", 404: "notFound" },
+  },
+  async (c) => {
+    const request = await readJson(c, startRequest);
+    if (!request.userId && !request.loginId) throw invalidField("loginId", "blank", "The [loginId] or [userId] property is required.");
+    const started = await startTwoFactor(c.var.scope, {
+      userId: request.userId ?? undefined,
+      loginId: request.loginId ?? undefined,
+      applicationId: request.applicationId ?? undefined,
+      code: request.code ?? undefined,
+      state: request.state ?? undefined,
+    });
+    return c.json({ code: started.code, twoFactorId: started.twoFactorId, ...(started.methods.length > 0 && { methods: started.methods }) });
+  },
 );
 
 // FusionAuth documents POST; its legacy tutorials use PUT, which FusionAuth 1.68 gave to naming a

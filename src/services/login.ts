@@ -191,3 +191,25 @@ export async function twoFactorLogin(
       throw fail({ kind: result.outcome });
   }
 }
+
+/** What Start answers: the code to deliver (the caller's, or one made), the pending login, and the user's methods. */
+export type StartedLogin = { code: string; twoFactorId: string; methods: PublicMethod[] };
+
+/**
+ * FusionAuth Start (`POST /api/two-factor/start`): a pending login without a password, for step-up;
+ * completed with `POST /api/two-factor/login` by the code (the caller's own, or one made here for the
+ * caller to deliver), a code of any of the user's methods, or a recovery code.
+ */
+export async function startTwoFactor(
+  scope: Scope,
+  request: { userId?: string; loginId?: string; applicationId?: string; code?: string; state?: Record<string, unknown> },
+): Promise<StartedLogin> {
+  const { env } = scope;
+  const userId = request.userId ?? (request.loginId ? await loginIndex(env.KV).userIdFor(await loginIdName(request.loginId)) : null);
+  if (!userId) throw fail({ kind: "not-found" });
+  const otp = await newOneTimeCodeFor(env, userId, request.code);
+  const details = { applicationId: request.applicationId, noJWT: false, familiar: false };
+  const state = request.state === undefined ? undefined : JSON.stringify(request.state);
+  const { challengeKey, methods } = unwrap(await userGuard(env, userId).start(details, otp, state, scope.now));
+  return { code: otp.code, twoFactorId: await sealTwoFactorId(env.ENCRYPTION_KEY, userId, challengeKey), methods };
+}

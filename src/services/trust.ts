@@ -10,7 +10,8 @@ import { unwrapFor, type Target } from "./shared/target";
 
 export type TrustStatus = { trusted: boolean; device: TrustedDeviceView | null };
 
-export async function trustStatus(scope: Scope, userId: string, trustId: string): Promise<TrustStatus> {
+/** Whether a login of user `userId` presenting `trustId` (or none) would skip the second factor. */
+export async function trustStatus(scope: Scope, userId: string, trustId: string | undefined): Promise<TrustStatus> {
   const { trusted, device } = unwrap(await userGuard(scope.env, userId).trustStatus(trustId, scope.now));
   return { trusted, device };
 }

@@ -253,6 +253,14 @@ function schemas() {
     userExpired: empty("The user has expired. Empty body."),
     userDeactivated: empty("The user is deactivated. Empty body."),
     recoveryCodes: json(recoveryCodesResponse, "The new codes."),
+    started: json(
+      z.object({ code: z.string(), twoFactorId: z.string(), methods: z.array(method).optional() }).meta({ id: "TwoFactorStartResponse" }),
+      "A pending two-factor login: deliver `code` yourself, or let the user use any of `methods`.",
+    ),
+    noRecoveryCodes: json(
+      z.object({ recoveryCodes: z.array(z.string()).length(0) }),
+      "Always empty: recovery codes are kept only as hashes (FusionAuth deprecated this call in 1.64); generate a new set to show them.",
+    ),
     enabled: {
       ...json(recoveryCodesResponse, "Enabled. The user's first method (1.26+) answers its recovery codes, shown this once."),
       description:
