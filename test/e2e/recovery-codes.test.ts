@@ -3,7 +3,7 @@
 // own twoFactorLogin and disableTwoFactor unchanged, each once.
 import { TwoFactorDelivery } from "@fusionauth/typescript-client";
 import { describe, expect, it } from "vitest";
-import { apiClient, authenticatorCode, createTestUser, e2e, expectEmptyRejection, raw } from "./support";
+import { apiClient, authenticatorCode, createTestUser, e2e, expectEmptyRejection, pendingLogin, raw } from "./support";
 
 const client = apiClient();
 
@@ -23,22 +23,16 @@ async function userWithRecoveryCodes() {
   return { ...user, recoveryCodes };
 }
 
-async function twoFactorId(email: string, password: string): Promise<string> {
-  const login = await client.login({ loginId: email, password });
-  expect(login.statusCode).toBe(242);
-  return login.response!.twoFactorId!;
-}
-
 describe("recovery codes through the official client", () => {
   it("logs in with one code (lower case, no dash) and disables 2FA with another; neither works twice", async () => {
     const user = await userWithRecoveryCodes();
     const [forLogin, forDisable] = user.recoveryCodes as [string, string];
 
-    const login = await client.twoFactorLogin({ twoFactorId: await twoFactorId(user.email, user.password), code: forLogin.replace("-", "").toLowerCase() });
+    const login = await client.twoFactorLogin({ twoFactorId: await pendingLogin(user), code: forLogin.replace("-", "").toLowerCase() });
     expect(login.statusCode).toBe(200);
     expect(login.response!.user!.id).toBe(user.id);
     expect(login.response!.user).toMatchObject({ twoFactorEnabled: true, twoFactorRecoveryCodesRemaining: 9 });
-    await expectEmptyRejection(client.twoFactorLogin({ twoFactorId: await twoFactorId(user.email, user.password), code: forLogin }), 421);
+    await expectEmptyRejection(client.twoFactorLogin({ twoFactorId: await pendingLogin(user), code: forLogin }), 421);
 
     expect((await client.disableTwoFactor(user.id, forDisable)).statusCode).toBe(200);
     const after = await client.retrieveUser(user.id);

@@ -1,9 +1,12 @@
-// Shared helpers of the end-to-end suite: the official client pointed at the `wrangler dev` server
-// that global-setup.ts started, unique users and phone numbers, the fake Twilio's inbox, and TOTP
-// codes from otplib (an implementation independent of the server's).
+// Shared helpers of the end-to-end suite: the official clients pointed at the `wrangler dev` server
+// that global-setup.ts started (1.22.2 for the legacy API, 1.45.0 and 1.69.0 for the Multi-Factor
+// API), unique users and phone numbers, the fake Twilio's inbox, and TOTP codes from otplib (an
+// implementation independent of the server's).
 import { createHmac, randomBytes, randomInt } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { FusionAuthClient, type User } from "@fusionauth/typescript-client";
+import { FusionAuthClient as FusionAuthClient145 } from "fusionauth-client-1.45";
+import { FusionAuthClient as FusionAuthClient169 } from "fusionauth-client-1.69";
 import { authenticator } from "otplib";
 import { expect, inject } from "vitest";
 import { DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, type FakeTwilioMessage } from "../fake-twilio/fake-twilio.mjs";
@@ -20,6 +23,22 @@ export const SMS_CODE = /^Two Factor Code: (\d{6})$/;
 export function apiClient(tenantId?: string): FusionAuthClient {
   return new FusionAuthClient(e2e.apiKey, e2e.baseUrl, tenantId);
 }
+
+/** Today's official client (1.69.0), which speaks FusionAuth's Multi-Factor API (1.26+). */
+export function currentClient(): FusionAuthClient169 {
+  return new FusionAuthClient169(e2e.apiKey, e2e.baseUrl);
+}
+
+export type MultiFactorClient = FusionAuthClient145 | FusionAuthClient169;
+
+/**
+ * The Multi-Factor API's clients the suites run against: 1.45.0, whose calls send what every client
+ * from 1.30 to 1.45 sent (no 1.26–1.29 build is on npm), and today's 1.69.0.
+ */
+export const multiFactorClients: ReadonlyArray<{ version: string; create: () => MultiFactorClient }> = [
+  { version: "1.45.0", create: () => new FusionAuthClient145(e2e.apiKey, e2e.baseUrl) },
+  { version: "1.69.0", create: currentClient },
+];
 
 /** What the client hands back, resolved or rejected (its ClientResponse class is a default export). */
 export type Outcome<T = unknown> = { statusCode: number; response?: T; exception?: unknown };
@@ -48,6 +67,16 @@ export async function expectGeneralError(call: Promise<Outcome>, statusCode: num
   const errors = rejected.exception as { generalErrors?: Array<{ code: string; message: string }> };
   expect(errors.generalErrors?.map((error) => error.code)).toEqual([code]);
   return errors.generalErrors![0]!.message;
+}
+
+/** Expects a FusionAuth Errors body whose only error is this field's, e.g. ("methodId", "[invalid]methodId"). */
+export async function expectFieldError(call: Promise<Outcome>, statusCode: number, field: string, code: string): Promise<void> {
+  const rejected = await rejection(call);
+  expect(rejected.statusCode).toBe(statusCode);
+  const errors = rejected.exception as { fieldErrors?: Record<string, Array<{ code: string }>>; generalErrors?: unknown };
+  expect(errors.generalErrors).toBeUndefined();
+  expect(Object.keys(errors.fieldErrors ?? {})).toEqual([field]);
+  expect(errors.fieldErrors![field]!.map((error) => error.code)).toEqual([code]);
 }
 
 export function twilioSettings() {
@@ -96,14 +125,25 @@ export async function messagesTo(e164: string): Promise<FakeTwilioMessage[]> {
   return ((await response.json()) as FakeTwilioMessage[]).filter((message) => message.to === e164);
 }
 
-/** The code in the one message the phone got so far. */
-export async function onlyCodeTo(e164: string): Promise<string> {
+/** The code in the newest message to the phone, which got `count` messages so far. */
+export async function newestCodeTo(e164: string, count: number): Promise<string> {
   const messages = await messagesTo(e164);
-  expect(messages).toHaveLength(1);
-  expect(messages[0]!.from).toBe(TWILIO_FROM);
-  const match = SMS_CODE.exec(messages[0]!.body);
-  expect(match, messages[0]!.body).not.toBeNull();
+  expect(messages).toHaveLength(count);
+  const newest = messages.at(-1)!;
+  expect(newest.from).toBe(TWILIO_FROM);
+  const match = SMS_CODE.exec(newest.body);
+  expect(match, newest.body).not.toBeNull();
   return match![1]!;
+}
+
+/** The code in the one message the phone got so far. */
+export function onlyCodeTo(e164: string): Promise<string> {
+  return newestCodeTo(e164, 1);
+}
+
+/** Six digits that are not `code`. */
+export function anotherCode(code: string): string {
+  return code === "000000" ? "000001" : "000000";
 }
 
 /** The code an authenticator app shows for this Base32 secret, `steps` time steps from now (otplib). */
@@ -117,6 +157,57 @@ export function wrongCode(secretBase32Encoded: string): string {
   let candidate = randomInt(1_000_000);
   while (near.has(String(candidate).padStart(6, "0"))) candidate = (candidate + 1) % 1_000_000;
   return String(candidate).padStart(6, "0");
+}
+
+/** Logs in with the password and answers the twoFactorId of the 242 that must come back. */
+export async function pendingLogin(
+  user: { email: string; password: string },
+  client: { login(request: { loginId: string; password: string }): Promise<Outcome<{ twoFactorId?: string }>> } = apiClient(),
+): Promise<string> {
+  const login = await client.login({ loginId: user.email, password: user.password });
+  expect(login.statusCode).toBe(242);
+  return login.response!.twoFactorId!;
+}
+
+/**
+ * Adds an authenticator method through the Multi-Factor API with otplib's code of this time step
+ * (used up: the user's next code must be a later step's). Answers the secret and the enable's body.
+ */
+export async function enableAuthenticatorMethod(client: MultiFactorClient, userId: string) {
+  const { response: generated } = await client.generateTwoFactorSecret();
+  const secret = generated!.secret!;
+  const secretBase32Encoded = generated!.secretBase32Encoded!;
+  const enabled = await client.enableTwoFactor(userId, { method: "authenticator", secret, code: authenticatorCode(secretBase32Encoded) });
+  expect(enabled.statusCode).toBe(200);
+  return { secret, secretBase32Encoded, response: enabled.response };
+}
+
+/** Adds an SMS method through the Multi-Factor API: a code sent to enable it, read from the fake Twilio. Answers the enable's body. */
+export async function enableSmsMethod(client: MultiFactorClient, userId: string, phone: { typed: string; e164: string }) {
+  const textedBefore = (await messagesTo(phone.e164)).length;
+  const sent = await client.sendTwoFactorCodeForEnableDisable({ userId, method: "sms", mobilePhone: phone.typed });
+  expect(sent.statusCode).toBe(200);
+  const code = await newestCodeTo(phone.e164, textedBefore + 1);
+  const enabled = await client.enableTwoFactor(userId, { method: "sms", mobilePhone: phone.typed, code });
+  expect(enabled.statusCode).toBe(200);
+  return enabled.response;
+}
+
+/** The authenticator configuration of every authenticator method (FusionAuth's only one). */
+export const AUTHENTICATOR_CONFIGURATION = { algorithm: "HmacSHA1", codeLength: 6, timeStep: 30 };
+
+/** Expects a method as the APIs show it: these fields, a four-character id, nothing else of its own (never a secret). */
+export function expectMethod(method: object | undefined, fields: { method: string } & Record<string, unknown>): void {
+  expect(method).toMatchObject({ id: expect.stringMatching(/^[A-Z0-9]{4}$/), ...fields });
+  const shown = new Set(["id", "lastUsed", "name", ...Object.keys(fields)]);
+  expect(Object.keys(method!).filter((key) => !shown.has(key))).toEqual([]);
+}
+
+/** The user's two-factor methods, as the User API shows them. */
+export async function methodsOf(client: MultiFactorClient, userId: string) {
+  const retrieved = await client.retrieveUser(userId);
+  expect(retrieved.statusCode).toBe(200);
+  return retrieved.response!.user!.twoFactor?.methods ?? [];
 }
 
 /** RFC 4648 Base32 without padding, to check `secretBase32Encoded` independently of the server. */
