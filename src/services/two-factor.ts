@@ -6,6 +6,7 @@ import { newTotpSecret } from "../crypto/random";
 import { hotp } from "../crypto/totp";
 import { methodKind, twoFactorMethod } from "../domain/events";
 import { invalidField } from "../domain/failures";
+import type { TwilioSettings } from "../domain/integrations";
 import type { TextClient } from "../domain/sms-guard";
 import { timeStep } from "../domain/totp";
 import type { TwoFactorDelivery } from "../domain/user";
@@ -68,7 +69,7 @@ export async function textUserCode(scope: Scope, target: Target, client: TextCli
   const twilio = await requireTwilio(scope.env);
   const guard = userGuard(scope.env, target.userId);
   const { text } = unwrapFor(target, await guard.textUser(target, await newOneTimeCodeFor(scope.env, target.userId), scope.now));
-  await textTo(scope, guard, target, text, client, twilio);
+  await textTo(scope, guard, `user:${target.userId}`, text, client, twilio);
 }
 
 /**
@@ -85,19 +86,13 @@ export async function textOneTimeCode(
   const guard = userGuard(scope.env, target.userId);
   const purpose = "methodId" in request ? request : { enable: { method: "sms" as const, value: phoneOf(scope, request.mobilePhone) } };
   const { text } = unwrapFor(target, await guard.textOneTimeCode(target, await newOneTimeCodeFor(scope.env, target.userId), purpose, scope.now));
-  await textTo(scope, guard, target, text, client, twilio);
+  await textTo(scope, guard, "methodId" in request ? `user:${target.userId}` : `enable:${target.userId}`, text, client, twilio);
 }
 
-async function textTo(
-  scope: Scope,
-  guard: UserGuardStub,
-  target: Target,
-  text: TextedCode,
-  client: TextClient,
-  twilio: Awaited<ReturnType<typeof requireTwilio>>,
-) {
+/** Texts `text` for `purpose` (texts for one purpose to one phone are spaced), giving its reservation back when it does not go out. */
+async function textTo(scope: Scope, guard: UserGuardStub, purpose: string, text: TextedCode, client: TextClient, twilio: TwilioSettings) {
   const release = (withdrawCode: boolean) => guard.releaseText(undefined, text, withdrawCode);
-  await textCode(scope, twilio, { phone: text.phone, code: text.code, phoneField: "user.mobilePhone", purpose: `user:${target.userId}`, client }, release);
+  await textCode(scope, twilio, { phone: text.phone, code: text.code, phoneField: "user.mobilePhone", purpose, client }, release);
 }
 
 /** A phone number a method keeps and a code is sent to: E.164. */
