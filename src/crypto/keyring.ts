@@ -5,8 +5,9 @@
 // so a ciphertext cannot be replayed under another record.
 import { decodeBase64, decodeBase64Url, encodeBase64Url } from "../domain/encoding";
 import { secretContext } from "../domain/user";
-import type { NewMethod } from "../domain/methods";
-import { randomBytes } from "./random";
+import { withMethod, type NewMethod, type TwoFactorMethod } from "../domain/methods";
+import type { MethodDraft } from "../domain/user-input";
+import { newMethodId, randomBytes } from "./random";
 
 type Keyring = { current: string; keys: Map<string, CryptoKey>; derivation: CryptoKey };
 
@@ -124,4 +125,14 @@ export async function sealAuthenticator(
 ): Promise<NewMethod> {
   const secret = await sealTwoFactorKey(setting, userId, enrolment.key);
   return { method: "authenticator", secret, ...(enrolment.texted && { texted: true as const }), ...(enrolment.name !== undefined && { name: enrolment.name }) };
+}
+
+/** `kept` and then the methods `added`, each authenticator's key encrypted for user `userId`, each new method with a new id. */
+export async function sealNewMethods(setting: string | undefined, userId: string, kept: TwoFactorMethod[], added: MethodDraft[]): Promise<TwoFactorMethod[]> {
+  let methods = kept;
+  for (const draft of added) {
+    const method = draft.method === "authenticator" ? await sealAuthenticator(setting, userId, draft) : draft;
+    methods = withMethod(methods, method, newMethodId);
+  }
+  return methods;
 }

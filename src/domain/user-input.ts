@@ -3,7 +3,7 @@
 // 1.26). The request schemas that produce a UserInput are src/routes/http/requests.ts.
 import { invalidField } from "./failures";
 import { keyFromSecret } from "./secret";
-import { legacyDelivery } from "./methods";
+import { legacyDelivery, MAX_METHODS, methodById, type MethodKind, type TwoFactorMethod } from "./methods";
 import { twoFactorEnabled, type TwoFactorDelivery, type UserRecord } from "./user";
 
 export const DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000001";
@@ -34,7 +34,68 @@ export type UserInput = {
   twoFactorEnabled?: boolean | null;
   twoFactorDelivery?: TwoFactorDelivery | null;
   twoFactorSecret?: string | null;
+  /** FusionAuth 1.26+: the user's methods (`recoveryCodes`: Import only). */
+  twoFactor?: { methods?: MethodInput[] | null; recoveryCodes?: string[] | null } | null;
 };
+
+/** A method as the User and Import APIs take it: `id` only names an existing method, which then stays as it is (FusionAuth). */
+export type MethodInput = {
+  id?: string | null;
+  method?: MethodKind | null;
+  secret?: string | null;
+  mobilePhone?: string | null;
+  email?: string | null;
+  name?: string | null;
+};
+
+/** A method to add, before its secret is encrypted and it gets an id. */
+export type MethodDraft = { method: "authenticator"; key: Uint8Array; name?: string } | { method: "sms"; mobilePhone: string; name?: string };
+
+/**
+ * The User API's `twoFactor.methods` (FusionAuth 1.26+): on create every method is new; a PUT keeps
+ * the existing methods it names by `id` (unchanged: methods are not edited through the User API)
+ * and drops the others; a PATCH appends. Methods without a known `id` are new, with ids made by the
+ * server. Answers the methods kept and those to add; null when the input has no methods. With
+ * them the legacy `twoFactorEnabled` and `twoFactorDelivery` (a user as answered, sent back) are
+ * not read, and a `twoFactorSecret` is refused. Phone numbers are expected in E.164 (the caller normalises them).
+ */
+export function applyMethods(
+  previous: TwoFactorMethod[],
+  input: UserInput,
+  mode: "create" | "replace" | "merge",
+): { kept: TwoFactorMethod[]; added: MethodDraft[] } | null {
+  const methods = input.twoFactor?.methods;
+  if (!methods) return null;
+  const field = "user.twoFactor.methods";
+  if (input.twoFactorSecret != null) {
+    throw invalidField(field, "invalid", "Send either a legacy [twoFactorSecret] or [twoFactor.methods], not both.");
+  }
+  const known = (id: string | null | undefined) => (mode === "create" || !id ? undefined : methodById(previous, id));
+  const kept = mode === "merge" ? [...previous] : methods.flatMap((method) => [known(method.id)].filter((found) => found !== undefined));
+  const added = methods.flatMap((method, index) => (known(method.id) ? [] : [methodDraft(method, `${field}[${index}]`)]));
+  if (kept.length + added.length > MAX_METHODS) throw invalidField(field, "tooMany", `A user may have at most ${MAX_METHODS} two-factor methods.`);
+  return { kept: [...new Set(kept)], added };
+}
+
+/** Whether applying `methods` leaves `previous` as it was (nothing added, every method kept in its place). */
+export const sameMethods = (methods: { kept: TwoFactorMethod[]; added: MethodDraft[] }, previous: TwoFactorMethod[]) =>
+  methods.added.length === 0 && methods.kept.length === previous.length && methods.kept.every((method, index) => method === previous[index]);
+
+function methodDraft(input: MethodInput, field: string): MethodDraft {
+  const name = input.name ?? undefined;
+  if (input.method === "authenticator") {
+    if (!input.secret) throw invalidField(`${field}.secret`, "blank", `The [${field}.secret] property is required for an authenticator.`);
+    const key = keyFromSecret(input.secret);
+    if (!key) throw invalidField(`${field}.secret`, "invalid", "The secret must be Base64 and decode to at least 10 bytes.");
+    return { method: "authenticator", key, name };
+  }
+  if (input.method === "sms") {
+    if (!input.mobilePhone) throw invalidField(`${field}.mobilePhone`, "blank", `The [${field}.mobilePhone] property is required for an sms method.`);
+    return { method: "sms", mobilePhone: input.mobilePhone, name };
+  }
+  if (!input.method) throw invalidField(`${field}.method`, "blank", `The [${field}.method] property is required.`);
+  throw invalidField(`${field}.method`, "invalid", "The method must be [authenticator] or [sms]: email codes are not delivered yet.");
+}
 
 const MAX_DATA_BYTES = 64 * 1024;
 /**
@@ -64,6 +125,7 @@ const PROFILE_FIELDS = [
  * `twoFactorEnabled: false` removes every method. Answers the key of a new legacy enrolment (one
  * authenticator method, `texted` for TextMessage), for the caller to encrypt and add; `newSecret`
  * makes the secret a TextMessage enrolment gets when it names none (randomness is the caller's).
+ * Not read when `twoFactor.methods` is sent (see applyMethods).
  */
 export function applyTwoFactor(
   user: UserRecord,
@@ -71,6 +133,7 @@ export function applyTwoFactor(
   input: UserInput,
   newSecret: () => string,
 ): { key: Uint8Array; texted: boolean } | null {
+  if (input.twoFactor?.methods) return null;
   const enabled = previous !== undefined && twoFactorEnabled(previous);
   if (previous && enabled) {
     if (input.twoFactorEnabled === false) {

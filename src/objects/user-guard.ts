@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { sha256Hex } from "../crypto/compare";
 import { decoyShardOf } from "../crypto/decoy-shard";
-import { sealAuthenticator } from "../crypto/keyring";
+import { sealAuthenticator, sealNewMethods } from "../crypto/keyring";
 import { oneTimeCodeHash } from "../crypto/one-time-codes";
 import { loginIdName } from "../crypto/login-id-name";
 import { verifyPassword } from "../crypto/password";
@@ -58,7 +58,7 @@ import {
   userIdTaken,
 } from "../domain/problems";
 import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
-import { applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../domain/user-input";
+import { applyMethods, applyProfile, applyTwoFactor, checkDataSize, requireLoginId, sameMethods, type UserInput } from "../domain/user-input";
 import { legacySecret, withMethod, type PublicMethod, type TwoFactorMethod } from "../domain/methods";
 import { loginIdsOf, sameLoginId, twoFactorEnabled, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
@@ -462,6 +462,10 @@ export class UserGuard extends DurableObject<Env> {
         checkDataSize(user);
         const enrolment = applyTwoFactor(user, before.user, input, () => newTotpSecret().secret);
         if (enrolment) user.twoFactor = { methods: withMethod([], await sealAuthenticator(this.env.ENCRYPTION_KEY, user.id, enrolment), newMethodId) };
+        const methods = applyMethods(before.user.twoFactor.methods, input, replace ? "replace" : "merge");
+        if (methods && !sameMethods(methods, before.user.twoFactor.methods)) {
+          user.twoFactor = { methods: await sealNewMethods(this.env.ENCRYPTION_KEY, user.id, methods.kept, methods.added) };
+        }
       });
       if (!checked.ok) return checked;
       const held = loginIdsOf(before.user);

@@ -82,7 +82,7 @@ async function toImport(scope: Scope, request: ImportInput, index: number, error
       insertInstant: input.insertInstant ?? scope.now,
       passwordLastUpdateInstant: input.passwordLastUpdateInstant ?? scope.now,
     });
-    return { user, recoveryCodes: await recoveryCodes(scope, user, input.twoFactorRecoveryCodes ?? [], index, errors) };
+    return { user, recoveryCodes: await recoveryCodes(scope, user, input.twoFactorRecoveryCodes ?? input.twoFactor?.recoveryCodes ?? [], index, errors) };
   } catch (error) {
     if (!(error instanceof Failure) || error.problem.kind !== "invalid") throw error;
     errors.addFrom(index, error.problem.errors);

@@ -6,12 +6,13 @@ import { loginIdName } from "../crypto/login-id-name";
 import { hashPassword } from "../crypto/password";
 import { randomId } from "../crypto/random";
 import { eventUser, twoFactorMethod, type TrustRevocationReason } from "../domain/events";
+import type { PublicMethod } from "../domain/methods";
 import { fail, invalidField, unwrap } from "../domain/failures";
 import { sameLoginId, type PublicUser } from "../domain/user";
 import { DEFAULT_TENANT_ID, type UserInput } from "../domain/user-input";
 import { loginIndex, userReplicas } from "../kv/users";
 import { userGuard } from "../objects/user-guard";
-import { checkMobilePhone, createAccount, deleteAccount, newUserRecord } from "./shared/accounts";
+import { checkMobilePhone, createAccount, deleteAccount, newUserRecord, withMethodPhones } from "./shared/accounts";
 import { emit } from "./shared/events";
 import type { Scope } from "./shared/scope";
 
@@ -37,12 +38,14 @@ export async function createUser(scope: Scope, userId: string | undefined, input
 export async function updateUser(scope: Scope, userId: string, input: UserInput, replace: boolean): Promise<PublicUser> {
   checkMobilePhone(scope, input.mobilePhone);
   const password = input.password ? await hashPassword(input.password, scope.config.passwordFactor) : undefined;
-  const { user, original, trustRevoked } = unwrap(await userGuard(scope.env, userId).update(input, replace, password, scope.now));
+  const change = withMethodPhones(scope, input);
+  const { user, original, trustRevoked } = unwrap(await userGuard(scope.env, userId).update(change, replace, password, scope.now));
   emit(scope, { type: "user.update", user, info: { original: eventUser(original) } });
-  if (user.twoFactorEnabled && !original.twoFactorEnabled) {
-    emit(scope, { type: "user.two-factor.method.add", userId, info: { method: twoFactorMethod(user.twoFactorDelivery), source: "user-api" } });
-  } else if (!user.twoFactorEnabled && original.twoFactorEnabled) {
-    emit(scope, { type: "user.two-factor.method.remove", userId, info: { method: twoFactorMethod(original.twoFactorDelivery), source: "admin-reset" } });
+  for (const method of methodsMissingFrom(user, original)) {
+    emit(scope, { type: "user.two-factor.method.add", userId, info: { method: shownKind(user, method), source: "user-api" } });
+  }
+  for (const method of methodsMissingFrom(original, user)) {
+    emit(scope, { type: "user.two-factor.method.remove", userId, info: { method: shownKind(original, method), source: "admin-reset" } });
   }
   if (trustRevoked) {
     emit(scope, { type: "user.trust.revoked", userId, info: { reason: trustRevocationReason(user, original, password !== undefined), count: trustRevoked } });
@@ -84,3 +87,10 @@ export async function findUser(scope: Scope, kind: "email" | "username" | "login
   if (!matches) throw fail({ kind: "not-found" });
   return user;
 }
+
+/** The methods of `user` that `other` does not have (by id). */
+const methodsMissingFrom = (user: PublicUser, other: PublicUser) =>
+  user.twoFactor.methods.filter((method) => !other.twoFactor.methods.some((kept) => kept.id === method.id));
+
+/** A method's kind as events name it: a legacy TextMessage enrolment's authenticator is `sms`. */
+const shownKind = (user: PublicUser, method: PublicMethod) => (method.method === "authenticator" ? twoFactorMethod(user.twoFactorDelivery) : method.method);

@@ -3,7 +3,7 @@
 // authentication; the empty-body / JSON content-type contract; 2FA fields.
 // Every test makes its own users.
 import { describe, expect, it } from "vitest";
-import { API_KEY, call, createUser, emptyResponse, login, newSecret, uniqueEmail } from "../helpers";
+import { API_KEY, call, codeFor, createUser, emptyResponse, login, newSecret, uniqueEmail } from "../helpers";
 
 const PASSWORD = "correct horse battery";
 const EMPTY = { contentType: null, body: "" };
@@ -563,5 +563,105 @@ describe("two-factor fields on the User API", () => {
     );
     const response = await call("PATCH", `/api/user/${created.id}`, { body: { user: { twoFactorDelivery: "TextMessage" } } });
     await expectFieldError(response, "user.twoFactorDelivery", "[invalid]user.twoFactorDelivery");
+  });
+});
+
+describe("twoFactor.methods on the User and Import APIs (FusionAuth 1.26+)", () => {
+  type Method = { id: string; method: string; mobilePhone?: string };
+  const methodsOf = (user: PublicUser) => (user.twoFactor as { methods: Method[] }).methods;
+
+  it("creates a user with an authenticator and a phone: ids made by the server, no secret shown; the login lists both and a TOTP completes it", async () => {
+    const secret = await newSecret();
+    const email = uniqueEmail("methods-create");
+    const created = await userOf(
+      await createRaw({
+        email,
+        password: PASSWORD,
+        twoFactor: {
+          methods: [
+            { id: "MINE", method: "authenticator", secret },
+            { method: "sms", mobilePhone: "(415) 555-0142", name: "work" },
+          ],
+        },
+      }),
+    );
+    const methods = methodsOf(created);
+    expect(methods.map((method) => method.method)).toEqual(["authenticator", "sms"]);
+    expect(methods.map((method) => method.id)).not.toContain("MINE");
+    expect(methods[1]).toMatchObject({ mobilePhone: "+14155550142", name: "work" });
+    expect(created).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "None" });
+    expect(JSON.stringify(created)).not.toContain(secret);
+
+    const challenged = await login(email, PASSWORD);
+    expect(challenged.status).toBe(242);
+    const { twoFactorId, methods: offered } = await jsonOf<{ twoFactorId: string; methods: Method[] }>(challenged);
+    expect(offered.map((method) => method.id)).toEqual(methods.map((method) => method.id));
+    const done = await call("POST", "/api/two-factor/login", { apiKey: null, body: { twoFactorId, code: await codeFor(secret) } });
+    expect(done.status).toBe(200);
+  });
+
+  it("appends with PATCH, keeps only the methods a PUT names by id, and clears them with an empty list", async () => {
+    const created = await userOf(
+      await createRaw({ email: uniqueEmail("methods-update"), password: PASSWORD, twoFactor: { methods: [{ method: "sms", mobilePhone: "+14155550143" }] } }),
+    );
+    const [first] = methodsOf(created);
+    const patched = await userOf(
+      await call("PATCH", `/api/user/${created.id}`, {
+        body: { user: { twoFactor: { methods: [{ id: first!.id }, { method: "sms", mobilePhone: "+14155550144" }] } } },
+      }),
+    );
+    expect(methodsOf(patched).map((method) => method.mobilePhone)).toEqual(["+14155550143", "+14155550144"]);
+
+    const { twoFactor: _methods, ...profile } = patched;
+    const second = methodsOf(patched)[1]!;
+    const replaced = await userOf(
+      await call("PUT", `/api/user/${created.id}`, {
+        body: { user: { ...profile, twoFactor: { methods: [{ id: second.id, mobilePhone: "+14155550199" }] } } },
+      }),
+    );
+    // A method named by id stays as it was: the User API does not edit methods.
+    expect(methodsOf(replaced)).toEqual([second]);
+
+    const cleared = await userOf(await call("PATCH", `/api/user/${created.id}`, { body: { user: { twoFactorEnabled: false } } }));
+    expect(methodsOf(cleared)).toEqual([]);
+  });
+
+  it("refuses a legacy secret with methods, an authenticator without a secret and a phone no text can reach, changing nothing", async () => {
+    const secret = await newSecret();
+    const refused = async (twoFactor: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+      const response = await createRaw({ email: uniqueEmail("methods-bad"), password: PASSWORD, twoFactor, ...extra });
+      expect(response.status).toBe(400);
+      return Object.keys((await jsonOf<Errors>(response)).fieldErrors ?? {});
+    };
+    expect(await refused({ methods: [{ method: "authenticator", secret }] }, { twoFactorSecret: secret })).toEqual(["user.twoFactor.methods"]);
+    expect(await refused({ methods: [{ method: "authenticator" }] })).toEqual(["user.twoFactor.methods[0].secret"]);
+    expect(await refused({ methods: [{ method: "sms", mobilePhone: "12" }] })).toEqual(["user.twoFactor.methods[0].mobilePhone"]);
+    expect(await refused({ methods: [{ mobilePhone: "+14155550145" }] })).toEqual(["user.twoFactor.methods[0].method"]);
+  });
+
+  it("imports methods and recovery codes (twoFactor.recoveryCodes): a recovery code completes the login once", async () => {
+    const secret = await newSecret();
+    const email = uniqueEmail("methods-import");
+    const hash = await (await import("../../src/crypto/password")).hashPassword(PASSWORD, 1000);
+    const imported = await call("POST", "/api/user/import", {
+      body: {
+        users: [
+          {
+            email,
+            password: hash.hash,
+            salt: hash.salt,
+            factor: hash.factor,
+            encryptionScheme: hash.encryptionScheme,
+            twoFactor: { methods: [{ method: "authenticator", secret }], recoveryCodes: ["7K2QD-M0XW9"] },
+          },
+        ],
+      },
+    });
+    expect(imported.status, await imported.clone().text()).toBe(200);
+    const first = await login(email, PASSWORD);
+    const { twoFactorId } = await jsonOf<{ twoFactorId: string }>(first);
+    expect((await call("POST", "/api/two-factor/login", { apiKey: null, body: { twoFactorId, code: "7k2qd m0xw9" } })).status).toBe(200);
+    const again = await jsonOf<{ twoFactorId: string }>(await login(email, PASSWORD));
+    expect((await call("POST", "/api/two-factor/login", { apiKey: null, body: { twoFactorId: again.twoFactorId, code: "7K2QD-M0XW9" } })).status).toBe(421);
   });
 });

@@ -3,7 +3,7 @@
 // from the declarations (./openapi-document.ts), so the two cannot disagree.
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
-import { MAX_METHOD_NAME, METHOD_KINDS } from "../../domain/methods";
+import { MAX_METHOD_NAME, MAX_METHODS, METHOD_KINDS } from "../../domain/methods";
 import { isEmailAddress } from "../../domain/login-id";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
 import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
@@ -67,6 +67,25 @@ const userFields = z.object({
   twoFactorEnabled: z.boolean().nullish(),
   twoFactorDelivery: twoFactorDelivery.nullish(),
   twoFactorSecret: z.string().max(256).nullish(),
+  twoFactor: z
+    .object({
+      methods: z
+        .array(
+          z.object({
+            id: z.string().max(64).nullish().describe("Names an existing method, which is kept as it is; other methods get ids made by the server."),
+            method: z.enum(METHOD_KINDS).nullish(),
+            secret: z.string().trim().max(256).nullish().describe("Base64; required for an authenticator."),
+            mobilePhone: z.string().trim().max(64).nullish(),
+            email: z.string().trim().max(254).nullish(),
+            name: z.string().trim().max(MAX_METHOD_NAME).nullish(),
+          }),
+        )
+        .max(MAX_METHODS)
+        .nullish()
+        .describe("FusionAuth 1.26+: the user's methods, added without a code. A PUT keeps the methods it names by id and drops the others; a PATCH appends."),
+      recoveryCodes: z.array(z.string().max(64)).max(RECOVERY_CODE_COUNT).nullish().describe("Import only: the user's recovery codes, hashed on the way in."),
+    })
+    .nullish(),
 });
 
 /**
