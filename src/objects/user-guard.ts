@@ -16,7 +16,7 @@ import { verifyPassword } from "../crypto/password";
 import { newMethodId, newTokenStamp, newTotpSecret, randomToken } from "../crypto/random";
 import { findMatchingStepIn } from "../crypto/totp";
 import { newChallengeKey } from "../crypto/two-factor-id";
-import { accountFor, newGuard, publicAccount, publicMethods, type Account, type SentCode } from "../domain/account";
+import { accountFor, draft, newGuard, publicAccount, publicMethods, type Account, type SentCode } from "../domain/account";
 import {
   liveChallenge,
   pruneChallenges,
@@ -542,6 +542,15 @@ export class UserGuard extends DurableObject<Env> {
   async searchLogins(query: LoginRecordQuery, nowMs: number): Promise<Outcome<{ logins: LoginRecord[]; total: number }>> {
     if (!this.store.account) return failed(notFound);
     return { ok: true, ...this.store.searchLogins(query, nowMs) };
+  }
+
+  /** The user as the API shows it, replicated again (for a replica written by an earlier version). */
+  refreshReplica(): Promise<Outcome<{ user: PublicUser }>> {
+    return this.store.transact<Outcome<{ user: PublicUser }>>((account) =>
+      account
+        ? { next: { ...draft(account), user: { ...account.user } }, outcome: { ok: true, user: publicAccount(account) }, replicate: "now" }
+        : refuse(notFound),
+    );
   }
 
   /** Lifts every password and code lock (the admin unlock). */

@@ -72,11 +72,15 @@ export async function deleteUser(scope: Scope, userId: string): Promise<void> {
   emit(scope, { type: "user.delete", user: deleted, info: {} });
 }
 
-/** The user as last replicated; 404 when there is none. */
+/**
+ * The user as last replicated; 404 when there is none. A replica written before methods existed
+ * (no `twoFactor`) is read from the user's object instead, which writes a new one.
+ */
 export async function getUser(scope: Scope, userId: string): Promise<PublicUser> {
   const replica = await userReplicas(scope.env.KV).get(userId);
   if (!replica) throw fail({ kind: "not-found" });
-  return replica.user;
+  if (replica.user.twoFactor) return replica.user;
+  return unwrap(await userGuard(scope.env, userId).refreshReplica()).user;
 }
 
 /** The user with this email, username or either (`loginId`); 404 when there is none. */
