@@ -156,3 +156,14 @@ export async function smsHourOfItsOwn(): Promise<FakeTwilioServer> {
 
 /** Whole seconds until the next clock hour, when the SMS guard's hourly budgets start again. */
 export const secondsToNextHour = () => Math.ceil(((hourOf(Date.now()) + 1) * HOUR_MS - Date.now()) / 1000);
+
+/**
+ * Enables a phone method for user `userId` the 1.26+ way: `POST /api/two-factor/send {userId, method:
+ * "sms", mobilePhone}`, then the enable with the code texted to `e164` (the number `mobilePhone` names).
+ * Answers the enable's response (its body read by the caller).
+ */
+export async function enableSmsMethod(fake: FakeTwilioServer, userId: string, mobilePhone: string, e164: string): Promise<Response> {
+  const sent = await call("POST", "/api/two-factor/send", { body: { userId, method: "sms", mobilePhone } });
+  expect(sent.status, await sent.clone().text()).toBe(200);
+  return call("POST", `/api/user/two-factor/${userId}`, { body: { method: "sms", mobilePhone, code: lastCodeTo(fake, e164) } });
+}

@@ -11,6 +11,9 @@
 //   and one to the budget object (overall, per-country and per-client counts, exact because they are
 //   counted in one place), and one Twilio request, nothing else: the Twilio settings are the copy
 //   this isolate read or wrote in the last 5 s (one KV read when it is older).
+// - A 1.26+ phone method's login: the 242 texts nothing (1 KV read + 1 call); the login send by
+//   `methodId` is one call to the user's object, the two throttle calls and Twilio, no KV; the code
+//   step with the code it texted stays one call and no KV.
 // - A request with an access token checks it with one call to the user's object (the account's token
 //   stamp, not the KV replica) before its own work.
 // - The user's object writes its storage once per call, and only when its state changed: a client
@@ -42,7 +45,16 @@ import {
   wrongCode,
 } from "../helpers";
 import { readAccount, userGuardOf, kvKeys } from "../storage";
-import { configureTwilio, FAKE_TWILIO_URL, installFakeTwilio, messagesTo, sendDuringLogin, type FakeTwilioServer } from "../twilio-fake";
+import {
+  configureTwilio,
+  enableSmsMethod,
+  FAKE_TWILIO_URL,
+  installFakeTwilio,
+  lastCodeTo,
+  messagesTo,
+  sendDuringLogin,
+  type FakeTwilioServer,
+} from "../twilio-fake";
 
 const BINDINGS = ["USER_GUARD", "IDENTIFIER_CLAIM", "PHONE_THROTTLE"] as const;
 type Binding = (typeof BINDINGS)[number];
@@ -177,6 +189,20 @@ function expectOneCallToTheUser(meter: Meter, userId: string, method: string) {
   expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual([]);
   expect(meter.kvWrites, "KV writes").toEqual([]);
   expect(meter.fetches, "outbound fetches").toEqual([]);
+}
+
+/** The budget of a login send: one call to the user's object, the two throttle calls for `phone`, one Twilio request, no KV. */
+async function expectLoginSendBudget(meter: Meter, userId: string, phone: string) {
+  expect(meter.kvReads, "KV reads").toEqual([]);
+  expect(meter.kvWrites, "KV writes").toEqual([]);
+  expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
+  // Every stub made is of this user's object (the second, if any, is only for giving a failed text back).
+  expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(userId)]));
+  expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf(phone));
+  expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "spend"]);
+  expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
+  expect(meter.fetches, "outbound fetches").toHaveLength(1);
+  expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
 }
 
 let fake: FakeTwilioServer;
@@ -377,15 +403,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     const { status, meter } = await metered(() => sendDuringLogin(twoFactorId));
 
     expect(status).toBe(200);
-    expect(meter.kvReads, "KV reads").toEqual([]);
-    expect(meter.kvWrites, "KV writes").toEqual([]);
-    expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
-    expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(user.id)]));
-    expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf("+15555550702"));
-    expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "spend"]);
-    expect(meter.stubs.IDENTIFIER_CLAIM).toEqual([]);
-    expect(meter.fetches, "outbound fetches").toHaveLength(1);
-    expect(meter.fetches[0]!.startsWith(FAKE_TWILIO_URL)).toBe(true);
+    await expectLoginSendBudget(meter, user.id, "+15555550702");
     expect(messagesTo(fake, "+15555550702")).toHaveLength(2);
     expect(writes).toEqual(["put guard"]);
   });
@@ -413,5 +431,63 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf("+15555550703"));
     expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "spend"]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);
+  });
+});
+
+describe("with a 1.26+ phone method (Twilio faked)", () => {
+  beforeEach(async () => {
+    expect((await configureTwilio()).status).toBe(200);
+  });
+
+  /** A user whose only method is a phone enabled through the 1.26+ API, and its method id. */
+  async function phoneMethodUser(typed: string, e164: string) {
+    const user = await createUser();
+    expect((await enableSmsMethod(fake, user.id, typed, e164)).status).toBe(200);
+    const { user: shown } = (await (await call("GET", `/api/user/${user.id}`)).json()) as { user: { twoFactor: { methods: Array<{ id: string }> } } };
+    return { ...user, methodId: shown.twoFactor.methods[0]!.id };
+  }
+
+  it("POST /api/login (242) texts nothing: one index read, one call to the user's object, one storage write", async () => {
+    const user = await phoneMethodUser("555-555-0711", "+15555550711");
+    const texts = messagesTo(fake, "+15555550711").length;
+    const writes = await watchStorage(user.id);
+
+    const { status, body, meter } = await metered(() => login(user.email, user.password));
+
+    expect(status).toBe(242);
+    expect((JSON.parse(body) as { methods: Array<{ id: string }> }).methods.map((method) => method.id)).toEqual([user.methodId]);
+    expect(meter.kvReads, "KV reads").toEqual([await indexKey(user.email)]);
+    expectOneCallToTheUser(meter, user.id, "login");
+    expect(messagesTo(fake, "+15555550711")).toHaveLength(texts);
+    expect(writes).toEqual(["put guard"]);
+  });
+
+  it("POST /api/two-factor/send/{twoFactorId} {methodId}: no KV, one call to the user's object, two throttle calls, one Twilio request", async () => {
+    const user = await phoneMethodUser("555-555-0712", "+15555550712");
+    const twoFactorId = await startTwoFactorLogin(user);
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() =>
+      call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, body: { methodId: user.methodId }, headers: { "CF-Connecting-IP": "203.0.113.9" } }),
+    );
+
+    expect(status).toBe(200);
+    await expectLoginSendBudget(meter, user.id, "+15555550712");
+    expect(writes).toEqual(["put guard"]);
+  });
+
+  it("POST /api/two-factor/login with the code texted by methodId: no KV, one call to the user's object", async () => {
+    const user = await phoneMethodUser("555-555-0713", "+15555550713");
+    const twoFactorId = await startTwoFactorLogin(user);
+    const sent = await call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, body: { methodId: user.methodId } });
+    expect(sent.status).toBe(200);
+    const writes = await watchStorage(user.id);
+
+    const { status, meter } = await metered(() => twoFactorLogin({ twoFactorId, code: lastCodeTo(fake, "+15555550713") }));
+
+    expect(status).toBe(200);
+    expect(meter.kvReads, "KV reads").toEqual([]);
+    expectOneCallToTheUser(meter, user.id, "completeLogin");
+    expect(writes).toEqual(SUCCESSFUL_LOGIN_WRITES);
   });
 });
