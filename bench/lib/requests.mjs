@@ -23,7 +23,7 @@ export const fakeTwilioIntegration = (url) => ({
 
 /**
  * An autocannon request logging in `users` in turn with PASSWORD (`headers` carry the API key);
- * each 242's `{ user, twoFactorId }` goes to `onChallenge`.
+ * each 242's `{ user, twoFactorId, methods }` goes to `onChallenge`.
  */
 export function loginRequest(headers, users, onChallenge) {
   let i = 0;
@@ -37,7 +37,9 @@ export function loginRequest(headers, users, onChallenge) {
       return { ...req, body: JSON.stringify({ loginId: user.email, password: PASSWORD, applicationId: APPLICATION_ID, ipAddress: END_USER_IP }) };
     },
     onResponse(status, body, context) {
-      if (status === 242) onChallenge({ user: context.user, twoFactorId: JSON.parse(body).twoFactorId });
+      if (status !== 242) return;
+      const { twoFactorId, methods } = JSON.parse(body);
+      onChallenge({ user: context.user, twoFactorId, methods });
     },
   };
 }

@@ -1,6 +1,6 @@
-// Users with authenticator 2FA for the benchmark scripts, and their import through
-// `POST /api/user/import` (100 per request, one PBKDF2 hash computed here and reused, the TOTP secret
-// set: no enrolment step).
+// Users with 2FA for the benchmark scripts (an authenticator, or a 1.26+ sms method), and their
+// import through `POST /api/user/import` (100 per request, one PBKDF2 hash computed here and reused,
+// the TOTP secret or the method set: no enrolment step).
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { PASSWORD, phoneOf } from "./requests.mjs";
 import { waitForOpenDatabases } from "./servers.mjs";
@@ -11,16 +11,15 @@ export const PASSWORD_FACTOR = 24_000;
 /**
  * `count` users, numbered from `first` (their emails `${prefix}${n}@example.com`, their phones in
  * different number ranges): `{ id, email, phone, key, secret, last }`, `last` being the last TOTP
- * step used (none yet).
+ * step used (none yet); with `sms`, `{ id, email, phone, methods }`: no authenticator, one 1.26+
+ * `sms` method on their own phone.
  */
-export function twoFactorUsers(count, { prefix = "bench", first = 0 } = {}) {
-  return Array.from({ length: count }, (_, i) => ({
-    id: crypto.randomUUID(),
-    email: `${prefix}${first + i}@example.com`,
-    phone: phoneOf(first + i),
-    last: -1,
-    ...newSecret(),
-  }));
+export function twoFactorUsers(count, { prefix = "bench", first = 0, sms = false } = {}) {
+  return Array.from({ length: count }, (_, i) => {
+    const phone = phoneOf(first + i);
+    const factor = sms ? { methods: [{ method: "sms", mobilePhone: phone }] } : { last: -1, ...newSecret() };
+    return { id: crypto.randomUUID(), email: `${prefix}${first + i}@example.com`, phone, ...factor };
+  });
 }
 
 /**
@@ -45,9 +44,7 @@ export async function importTwoFactorUsers({ url, headers, pid, users, maxOpenDa
         salt: salt.toString("base64"),
         factor,
         encryptionScheme: "salted-pbkdf2-hmac-sha256",
-        twoFactorEnabled: true,
-        twoFactorDelivery: "None",
-        twoFactorSecret: user.secret,
+        ...(user.methods ? { twoFactor: { methods: user.methods } } : { twoFactorEnabled: true, twoFactorDelivery: "None", twoFactorSecret: user.secret }),
       })),
     });
     const response = await fetch(`${url}/api/user/import`, { method: "POST", headers, body });
