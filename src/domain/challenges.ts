@@ -2,7 +2,7 @@
 // enrolment, password and access they were issued under stand, expired by the object's alarm, and
 // allowed a few texts of their code.
 import type { Config } from "./config";
-import { draft, type Account, type Challenge, type Decision } from "./account";
+import { draft, type Account, type Challenge, type Decision, type OneTimeCode } from "./account";
 import { textStep } from "./codes";
 import { methodById, textedAuthenticator } from "./methods";
 import { twoFactorEnabled } from "./user";
@@ -70,8 +70,12 @@ export function reserveChallengeSend(account: Account, key: string, nowMs: numbe
   return { next, outcome: { outcome: "allowed" } };
 }
 
+/** `replaced`: the login's code before this send, which stands again if the text never goes out. */
 export type MethodSend =
-  Exclude<SendReservation, { outcome: "allowed" }> | { outcome: "unknown-method" } | { outcome: "cannot-send" } | { outcome: "allowed"; phone: string };
+  | Exclude<SendReservation, { outcome: "allowed" }>
+  | { outcome: "unknown-method" }
+  | { outcome: "cannot-send" }
+  | { outcome: "allowed"; phone: string; replaced?: Challenge["otp"] };
 
 /**
  * Counts one text of a new one-time code (its hash `hash`) for the pending login `key`, sent to the
@@ -92,22 +96,37 @@ export function reserveMethodSend(
   if (reserved.outcome.outcome !== "allowed") return { next: null, outcome: reserved.outcome };
   if (!method) return { next: null, outcome: { outcome: "unknown-method" } };
   if (method.method !== "sms") return { next: null, outcome: { outcome: "cannot-send" } };
-  reserved.next!.guard.challenges[key]!.otp = { hash, methodId: method.id };
-  return { next: reserved.next, outcome: { outcome: "allowed", phone: method.mobilePhone } };
+  const challenge = reserved.next!.guard.challenges[key]!;
+  const replaced = challenge.otp;
+  challenge.otp = { hash, methodId: method.id };
+  return { next: reserved.next, outcome: { outcome: "allowed", phone: method.mobilePhone, replaced } };
 }
+
+/** The code a send replaced: a login's (`replacedOtp`) or the enable or disable code (`replacedCode`). */
+export type Replaced = { replacedOtp?: Challenge["otp"]; replacedCode?: OneTimeCode };
+
+/** A reserved text: the legacy step it texts, or the one-time code's hash and what it replaced. */
+export type SentText = { step?: number; otpHash?: string } & Replaced;
 
 /**
  * Gives back a send that did not go out, and withdraws its code when it surely never arrives: the
- * texted step `step`, or the one-time code `otpHash`.
+ * texted step `step`, or the one-time code `otpHash`, in whose place the code it replaced stands
+ * again (unless a later send replaced it meanwhile).
  */
-export function releaseSend(account: Account, key: string | undefined, sent: { step?: number; otpHash?: string }, withdrawCode: boolean): Account {
+export function releaseSend(account: Account, key: string | undefined, sent: SentText, withdrawCode: boolean): Account {
   const next = draft(account);
   const challenge = key && Object.hasOwn(next.guard.challenges, key) ? next.guard.challenges[key] : undefined;
   if (challenge && challenge.smsSends > 0) challenge.smsSends -= 1;
   if (!withdrawCode) return next;
   if (sent.step !== undefined) next.guard.smsCodes = next.guard.smsCodes.filter((texted) => texted.step !== sent.step);
-  if (challenge?.otp && challenge.otp.hash === sent.otpHash) delete challenge.otp;
-  if (next.guard.oneTimeCode && next.guard.oneTimeCode.hash === sent.otpHash) delete next.guard.oneTimeCode;
+  if (challenge?.otp && challenge.otp.hash === sent.otpHash) {
+    if (sent.replacedOtp) challenge.otp = sent.replacedOtp;
+    else delete challenge.otp;
+  }
+  if (next.guard.oneTimeCode && next.guard.oneTimeCode.hash === sent.otpHash) {
+    if (sent.replacedCode) next.guard.oneTimeCode = sent.replacedCode;
+    else delete next.guard.oneTimeCode;
+  }
   return next;
 }
 

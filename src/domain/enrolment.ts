@@ -2,7 +2,7 @@
 // one (a code or a recovery code), recovery codes, and the User API's record replacement, which
 // keeps the guard consistent.
 import type { Config } from "./config";
-import { draft, keepIf, type Account, type Decision } from "./account";
+import { draft, keepIf, type Account, type Decision, type OneTimeCode } from "./account";
 import { acceptCode, type CodeVerdict, type SubmittedCode } from "./codes";
 import { MAX_METHODS, methodById, withMethod, type NewMethod, type TwoFactorMethod } from "./methods";
 import { twoFactorEnabled, type TwoFactorDelivery, type UserRecord } from "./user";
@@ -191,7 +191,8 @@ export function replaceUser(account: Account, user: UserRecord, nowMs: number, n
 /** FusionAuth's default lifetime of a code sent to enable or disable a method (`twoFactorOneTimeCodeIdTimeToLiveInSeconds`). */
 export const ONE_TIME_CODE_TTL_SECONDS = 60;
 
-export type IssueVerdict = { outcome: "issued"; phone: string } | { outcome: "unknown-method" } | { outcome: "cannot-send" };
+/** `replaced`: the code before this send, which stands again if the text never goes out. */
+export type IssueVerdict = { outcome: "issued"; phone: string; replaced?: OneTimeCode } | { outcome: "unknown-method" } | { outcome: "cannot-send" };
 
 /**
  * Keeps the code (its hash `hash`) sent to enable a phone method (to `enable`'s number) or to disable
@@ -207,13 +208,13 @@ export function issueOneTimeCode(
   const next = draft(account);
   if ("enable" in target) {
     next.guard.oneTimeCode = { hash, expiresAt, purpose: "enable", ...target.enable };
-    return { next, outcome: { outcome: "issued", phone: target.enable.value } };
+    return { next, outcome: { outcome: "issued", phone: target.enable.value, replaced: account.guard.oneTimeCode } };
   }
   const method = methodById(account.user.twoFactor.methods, target.methodId);
   if (!method) return { next: null, outcome: { outcome: "unknown-method" } };
   if (method.method !== "sms") return { next: null, outcome: { outcome: "cannot-send" } };
   next.guard.oneTimeCode = { hash, expiresAt, purpose: "disable", methodId: method.id };
-  return { next, outcome: { outcome: "issued", phone: method.mobilePhone } };
+  return { next, outcome: { outcome: "issued", phone: method.mobilePhone, replaced: account.guard.oneTimeCode } };
 }
 
 /** Names a method (FusionAuth 1.68 `PUT /api/user/two-factor/{userId}`). */

@@ -18,6 +18,8 @@ import { findMatchingStepIn } from "../crypto/totp";
 import { newChallengeKey } from "../crypto/two-factor-id";
 import { accountFor, draft, newGuard, publicAccount, publicMethods, type Account, type SentCode } from "../domain/account";
 import {
+  type Replaced,
+  type SentText,
   liveChallenge,
   pruneChallenges,
   releaseSend,
@@ -72,7 +74,7 @@ import { AccountStore, unchanged, type Change, type Refused } from "./user/store
  * A code to text: where, what, and what to withdraw if the text fails: the TOTP step it belongs to
  * (legacy), or the hash of the one-time code.
  */
-export type TextedCode = { phone: string; code: string; step?: number; otpHash?: string };
+export type TextedCode = { phone: string; code: string; step?: number; otpHash?: string } & Replaced;
 
 /** A one-time code made for a send or a Start (src/crypto/random.ts), and its hash (src/crypto/one-time-codes.ts). */
 export type OneTimeCodeDraft = { code: string; hash: string };
@@ -250,7 +252,7 @@ export class UserGuard extends DurableObject<Env> {
   async textChallenge(challengeKey: string, methodId: string | undefined, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
     const reserved = await this.store.transact<Outcome<{ text: Text | TextedCode }>>((account) => {
       if (!account) return refuse(notFound);
-      if (methodId === undefined && legacySecret(account.user.twoFactor.methods)) {
+      if (methodId === undefined && legacySecret(account.user.twoFactor.methods) && account.user.mobilePhone) {
         const { next, outcome } = reserveChallengeSend(account, challengeKey, nowMs, this.config);
         if (outcome.outcome === "not-found") return refuse(notFound);
         if (outcome.outcome === "limited") return refuse(tooManySendsProblem(outcome.retryAfterSeconds));
@@ -261,7 +263,7 @@ export class UserGuard extends DurableObject<Env> {
       if (outcome.outcome === "limited") return refuse(tooManySendsProblem(outcome.retryAfterSeconds));
       if (outcome.outcome === "unknown-method") return refuse(methodId === undefined ? noPhone : unknownMethod);
       if (outcome.outcome === "cannot-send") return refuse(cannotSend);
-      return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash } } };
+      return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash, replacedOtp: outcome.replaced } } };
     });
     return reserved.ok ? { ok: true, text: await this.text(reserved.text) } : reserved;
   }
@@ -301,8 +303,8 @@ export class UserGuard extends DurableObject<Env> {
     return reserved;
   }
 
-  /** Gives back a reserved text that did not go out; `withdrawCode` when it surely never arrives. */
-  async releaseText(challengeKey: string | undefined, sent: { step?: number; otpHash?: string }, withdrawCode: boolean): Promise<void> {
+  /** Gives back a reserved text that did not go out; `withdrawCode` when it surely never arrives (the code it replaced stands again). */
+  async releaseText(challengeKey: string | undefined, sent: SentText, withdrawCode: boolean): Promise<void> {
     await this.store.transact((account) => ({ next: account && releaseSend(account, challengeKey, sent, withdrawCode), outcome: undefined }));
   }
 
@@ -614,7 +616,7 @@ export class UserGuard extends DurableObject<Env> {
     const { next, outcome } = issueOneTimeCode(account, otp.hash, target, nowMs);
     if (outcome.outcome === "unknown-method") return refuse(unknownMethod);
     if (outcome.outcome === "cannot-send") return refuse(cannotSend);
-    return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash } } };
+    return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash, replacedCode: outcome.replaced } } };
   }
 
   /** A reserved text, with the code of its step when it is one of a legacy enrolment. */

@@ -509,7 +509,7 @@ describe("trap T9: each code works only for its purpose", () => {
 });
 
 describe("a refused send leaves the code texted before it", () => {
-  it("BUG a login send refused by the 30 s spacing (429) withdraws the code the login was texted before", async () => {
+  it("keeps the code the login was texted before when a login send is refused by the 30 s spacing (429)", async () => {
     const user = await smsUser();
     const twoFactorId = await pendingLogin(user);
     expect((await loginSend(twoFactorId, { methodId: user.smsId })).status).toBe(200);
@@ -519,7 +519,7 @@ describe("a refused send leaves the code texted before it", () => {
     expect((await twoFactorLogin({ twoFactorId, code: texted })).status).toBe(200);
   });
 
-  it("BUG an enable send refused by the 30 s spacing (429) withdraws the enable code texted before", async () => {
+  it("keeps the enable code texted before when an enable send is refused by the 30 s spacing (429)", async () => {
     const user = await createUser();
     const phone = newPhone();
     expect((await sendToEnable(user.id, phone)).status).toBe(200);
@@ -529,7 +529,7 @@ describe("a refused send leaves the code texted before it", () => {
     expect((await enablePhone(user.id, phone, texted)).status).toBe(200);
   });
 
-  it("BUG a disable send refused by the 30 s spacing (429) withdraws the disable code texted before", async () => {
+  it("keeps the disable code texted before when a disable send is refused by the 30 s spacing (429)", async () => {
     const user = await smsUser();
     expect((await send({ userId: user.id, methodId: user.smsId })).status).toBe(200);
     const texted = codeTextedTo(user.phone);
@@ -569,7 +569,7 @@ describe("codes sent to a login", () => {
     expect((await twoFactorLogin({ twoFactorId, code: codeTextedTo(user.phone) })).status).toBe(200);
   });
 
-  it("BUG (regression) the legacy resend (no body) for an authenticator user without a mobile phone is 400 [blank]user.mobilePhone as before, not a 500", async () => {
+  it("answers the legacy resend (no body) for an authenticator user without a mobile phone with 400 [blank]user.mobilePhone, as before methods", async () => {
     const user = await createUser();
     expect((await addAuthenticator(user.id)).response.status).toBe(200);
     const twoFactorId = await pendingLogin(user);
@@ -674,7 +674,7 @@ describe("races", () => {
     expect((await twoFactorLogin({ twoFactorId, code })).status).toBe(404);
   });
 
-  it("BUG concurrent login sends by methodId: the one text that goes out carries a code the login accepts", async () => {
+  it("concurrent login sends by methodId: the one text that goes out carries a code the login accepts", async () => {
     const failures: string[] = [];
     for (let trial = 0; trial < 3; trial++) {
       const user = await smsUser();
@@ -691,7 +691,7 @@ describe("races", () => {
     expect(failures).toEqual([]);
   });
 
-  it("BUG concurrent sends to enable one phone: the one text that goes out carries a code that enables it", async () => {
+  it("concurrent sends to enable one phone: the one text that goes out carries a code that enables it", async () => {
     const failures: string[] = [];
     for (let trial = 0; trial < 3; trial++) {
       const user = await createUser();
