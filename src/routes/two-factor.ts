@@ -129,10 +129,10 @@ endpoint(
   },
 );
 
-// During a login, without credentials: the twoFactorId is one.
+// During a login, without credentials: the twoFactorId is one. Whatever its content type, a body
+// is read (the deprecated client sends an empty `text/plain` one), so nothing but `methodId` passes.
 async function sendDuringLogin(c: Context<AppEnv>, twoFactorId: string): Promise<Response> {
-  const json = c.req.header("Content-Type")?.includes("json");
-  const { methodId } = json ? await readJson(c, loginSendRequest) : {};
+  const { methodId } = await readJson(c, loginSendRequest);
   await sendLoginCode(c.var.scope, twoFactorId, methodId ?? undefined, textClient(c));
   return empty();
 }

@@ -310,13 +310,16 @@ describe("trap T15: the anonymous login send accepts only `{methodId}` on a live
     expect((await twoFactorLogin({ twoFactorId, code: codeTextedTo(user.phone) })).status).toBe(200);
   });
 
-  it("a JSON body sent as text/plain is not read as an enable send: the stranger gets nothing", async () => {
+  it("refuses a JSON body sent as text/plain as strictly as JSON: 400, and nobody gets a text", async () => {
     const user = await smsUser();
     const twoFactorId = await pendingLogin(user);
     const stranger = newPhone();
     const body = JSON.stringify({ userId: user.id, method: "sms", mobilePhone: stranger.typed });
-    await call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, body, headers: { "Content-Type": "text/plain" } });
+    const textedBefore = textsTo(user.phone);
+    const refused = await call("POST", `/api/two-factor/send/${twoFactorId}`, { apiKey: null, body, headers: { "Content-Type": "text/plain" } });
+    expect(refused.status).toBe(400);
     expect(textsTo(stranger)).toBe(0);
+    expect(textsTo(user.phone)).toBe(textedBefore);
   });
 
   it("a forged, finished or expired twoFactorId with `{methodId}` is 400 [invalid]twoFactorId; without a body the legacy 404", async () => {
