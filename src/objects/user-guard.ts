@@ -18,7 +18,6 @@ import { findMatchingStepIn } from "../crypto/totp";
 import { newChallengeKey } from "../crypto/two-factor-id";
 import { accountFor, draft, newGuard, publicAccount, publicMethods, type Account, type SentCode } from "../domain/account";
 import {
-  type Replaced,
   type SentText,
   liveChallenge,
   pruneChallenges,
@@ -31,17 +30,9 @@ import {
 } from "../domain/challenges";
 import { acceptableSteps, textStep } from "../domain/codes";
 import type { Config } from "../domain/config";
-import {
-  addMethod,
-  disableTwoFactor,
-  enableTwoFactor,
-  issueOneTimeCode,
-  renameMethod,
-  replaceRecoveryCodes,
-  replaceUser,
-  type RefusedCode,
-} from "../domain/enrolment";
-import { capture, tooManySendsProblem, twoFactorNotEnabled, type LoginPrevention, type Outcome, type Problem } from "../domain/failures";
+import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser, type RefusedCode } from "../domain/enrolment";
+import { addMethod, issueOneTimeCode, renameMethod } from "../domain/method-enrolment";
+import { capture, tooManySendsProblem, twoFactorNotEnabled, type Outcome, type Problem } from "../domain/failures";
 import { unlock as liftLocks } from "../domain/lockout";
 import { completeChallenge, decidePassword } from "../domain/login";
 import { dummyPasswordHash, type PasswordHash } from "../domain/password";
@@ -61,79 +52,15 @@ import {
 } from "../domain/problems";
 import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
 import { applyMethods, applyProfile, applyTwoFactor, checkDataSize, requireLoginId, sameMethods, type UserInput } from "../domain/user-input";
-import { legacySecret, withMethod, type PublicMethod, type TwoFactorMethod } from "../domain/methods";
+import { legacySecret, withMethod, type PublicMethod } from "../domain/methods";
 import { loginIdsOf, sameLoginId, twoFactorEnabled, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
 import { LoginIdClaims } from "./user/claims";
 import { Decoys } from "./user/decoys";
 import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/login-records";
 import { SecretCache } from "./user/secret-cache";
-import { AccountStore, unchanged, type Change, type Refused } from "./user/store";
-
-/**
- * A code to text: where, what, and what to withdraw if the text fails: the TOTP step it belongs to
- * (legacy), or the hash of the one-time code.
- */
-export type TextedCode = { phone: string; code: string; step?: number; otpHash?: string } & Replaced;
-
-/** A one-time code made for a send or a Start (src/crypto/random.ts), and its hash (src/crypto/one-time-codes.ts). */
-export type OneTimeCodeDraft = { code: string; hash: string };
-
-/** `details` are kept with a pending login; `network` (see src/domain/network.ts) tells familiar sources. */
-export type LoginAttempt = {
-  loginId: string;
-  password: string;
-  trustId?: string;
-  network?: string;
-  details: Omit<ChallengeDetails, "familiar" | "network">;
-  nowMs: number;
-};
-
-export type LoginResult =
-  /** `locked`: this wrong password locked login. */
-  | { outcome: "wrong-password"; locked?: LoginPrevention }
-  | { outcome: "prevented"; prevention: LoginPrevention }
-  | { outcome: "expired" }
-  | { outcome: "inactive" }
-  /** `tokenStamp`: for the access token (src/domain/account.ts, Guard.tokenStamp). */
-  | { outcome: "authenticated"; user: PublicUser; tokenStamp: string }
-  | { outcome: "challenge"; challengeKey: string; methods: PublicMethod[]; text?: TextedCode }
-  | Refused;
-
-export type CompletionResult =
-  | { outcome: "not-found" }
-  | { outcome: "expired" }
-  /** `locked`: this wrong code locked login. */
-  | { outcome: "invalid-code"; nextCodeAt?: number; locked?: LoginPrevention }
-  | { outcome: "prevented"; prevention: LoginPrevention }
-  /** `recoveryCode`: the login used up a recovery code. `tokenStamp`: for the access token. */
-  | {
-      outcome: "accepted";
-      user: PublicUser;
-      tokenStamp: string;
-      applicationId?: string;
-      noJWT: boolean;
-      trustId?: string;
-      recoveryCode: boolean;
-      /** Start's `state` (JSON). */
-      state?: string;
-    }
-  | Refused;
-
-/** A disable: with a recovery code or not, the methods it removed, the valid trusted devices it revoked. */
-export type Disabled = { recoveryCode: boolean; removed: TwoFactorMethod[]; trustRevoked: number };
-
-/** A pending login opened by Start: its key and the user's methods. */
-export type Started = { challengeKey: string; methods: PublicMethod[] };
-
-/** An added method: its id, and whether it was the first (the recovery codes were set). */
-export type Added = { methodId: string; recoveryCodes: boolean };
-
-/** Who asks: an API key (any user), or the user's access token carrying `tokenStamp`, refused once the account's stamp is another. */
-export type Caller = { tokenStamp?: string };
-
-/** A change a code allows (disable, recovery codes): a wrong code that locked login says so (`locked`), as a login's does. */
-export type CodeChecked<T> = Outcome<T> | { ok: false; problem: Problem; locked: LoginPrevention };
+import type { Added, Caller, CodeChecked, CompletionResult, Disabled, LoginAttempt, LoginResult, OneTimeCodeDraft, Started, TextedCode } from "./user/results";
+import { AccountStore, unchanged, type Change } from "./user/store";
 
 /** The user after a change and before it (`original`), and how many valid trusted devices it revoked. */
 type UpdateResult = Outcome<{ user: PublicUser; original: PublicUser; trustRevoked: number }>;
@@ -329,7 +256,6 @@ export class UserGuard extends DurableObject<Env> {
         const { next, outcome } = enableTwoFactor(account, { code, step }, { delivery, secret }, nowMs, this.config, newMethodId);
         if (outcome.outcome === "accepted") return { next, outcome: { ok: true }, replicate: "now" };
         if (outcome.outcome === "already-enabled") return refuse(twoFactorAlreadyEnabled);
-        if (outcome.outcome === "too-many") return refuse(tooManyMethods);
         return refuse(outcome.outcome === "needs-phone" ? needsPhone : codeProblem(outcome));
       });
     });

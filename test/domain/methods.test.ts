@@ -3,7 +3,8 @@
 // src/domain/challenges.ts reserveMethodSend): both eras' views of one list.
 import { describe, expect, it } from "vitest";
 import { reserveMethodSend } from "../../src/domain/challenges";
-import { addMethod, disableTwoFactor, issueOneTimeCode } from "../../src/domain/enrolment";
+import { disableTwoFactor } from "../../src/domain/enrolment";
+import { addMethod, issueOneTimeCode } from "../../src/domain/method-enrolment";
 import { legacyDelivery, legacyMethods, publicMethod, unusedMethodId, type TwoFactorMethod } from "../../src/domain/methods";
 import { publicUser, upgradeUser, type UserRecord } from "../../src/domain/user";
 import { account, changed, config, pure, SECOND, STEP, T0, withChallenge } from "./accounts";

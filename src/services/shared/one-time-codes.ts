@@ -2,7 +2,7 @@
 // made before the call to the user's object so the object only keeps the hash.
 import { oneTimeCodeHash } from "../../crypto/one-time-codes";
 import { newOneTimeCode } from "../../crypto/random";
-import type { OneTimeCodeDraft } from "../../objects/user-guard";
+import type { OneTimeCodeDraft } from "../../objects/user/results";
 
 export async function newOneTimeCodeFor(env: Env, userId: string, code = newOneTimeCode()): Promise<OneTimeCodeDraft> {
   return { code, hash: await oneTimeCodeHash(env.ENCRYPTION_KEY, userId, code) };

@@ -1,6 +1,6 @@
 // Who a user-scoped call acts on, and how its failures read to that caller.
 import { fail, type Outcome, type Problem } from "../../domain/failures";
-import type { Caller, CodeChecked } from "../../objects/user-guard";
+import type { Caller, CodeChecked } from "../../objects/user/results";
 import { emit } from "./events";
 import type { Scope } from "./scope";
 

@@ -1,0 +1,98 @@
+// Methods one at a time (FusionAuth 1.26+): adding one once its code stands, the codes sent to
+// enable or disable a phone method, naming one. Removing one is the disable's (./enrolment.ts).
+import type { Config } from "./config";
+import { draft, type Account, type Decision, type OneTimeCode } from "./account";
+import { acceptCode, type SubmittedCode } from "./codes";
+import { setMethods } from "./enrolment";
+import { MAX_METHODS, methodById, withMethod, type NewMethod, type TwoFactorMethod } from "./methods";
+
+export type AddVerdict =
+  /** `recoveryCodes`: this was the first method, and the recovery codes were set. */
+  | { outcome: "accepted"; methodId: string; recoveryCodes: boolean }
+  | { outcome: "invalid-code"; counted: false }
+  | { outcome: "mismatch" }
+  | { outcome: "too-many" };
+
+/**
+ * Adds a method (FusionAuth 1.26+ enable) once its proof stands: for an authenticator, `code`
+ * matched its new secret (`code.step`); for a phone or an address, `code` is the one-time code sent
+ * there for this purpose (`code.otpHash`), used up here. The first method also gets the recovery
+ * codes `recoveryHashes`. Like the legacy enable, a wrong code does not count toward the lockout.
+ */
+export function addMethod(
+  account: Account,
+  method: NewMethod,
+  code: SubmittedCode,
+  recoveryHashes: string[],
+  nowMs: number,
+  config: Config,
+  drawId: () => string,
+): Decision<AddVerdict> {
+  const methods = account.user.twoFactor.methods;
+  if (methods.length >= MAX_METHODS) return { next: null, outcome: { outcome: "too-many" } };
+  const next = draft(account);
+  if (method.method === "authenticator") {
+    const verdict = acceptCode(next, code, nowMs, config, false);
+    if (verdict.outcome !== "accepted") return { next: null, outcome: { outcome: "invalid-code", counted: false } };
+  } else {
+    const sent = next.guard.oneTimeCode;
+    if (!sent || sent.purpose !== "enable" || sent.expiresAt <= nowMs || sent.hash !== code.otpHash) {
+      return { next: null, outcome: { outcome: "invalid-code", counted: false } };
+    }
+    if (sent.method !== method.method || sent.value !== methodAddress(method)) return { next: null, outcome: { outcome: "mismatch" } };
+    delete next.guard.oneTimeCode;
+  }
+  const added = withMethod(methods, method, drawId);
+  setMethods(next, added, nowMs);
+  const first = methods.length === 0;
+  if (first) next.guard.recoveryCodes = recoveryHashes;
+  return { next, outcome: { outcome: "accepted", methodId: added.at(-1)!.id, recoveryCodes: first } };
+}
+
+/** Where a phone or email method sends its codes. */
+export const methodAddress = (method: NewMethod | TwoFactorMethod) =>
+  method.method === "sms" ? method.mobilePhone : method.method === "email" ? method.email : undefined;
+
+/** FusionAuth's default lifetime of a code sent to enable or disable a method (`twoFactorOneTimeCodeIdTimeToLiveInSeconds`). */
+export const ONE_TIME_CODE_TTL_SECONDS = 60;
+
+/** `replaced`: the code before this send, which stands again if the text never goes out. */
+export type IssueVerdict = { outcome: "issued"; phone: string; replaced?: OneTimeCode } | { outcome: "unknown-method" } | { outcome: "cannot-send" };
+
+/**
+ * Keeps the code (its hash `hash`) sent to enable a phone method (to `enable`'s number) or to disable
+ * the method `methodId` (to its number), replacing any earlier one; answers where to text it.
+ */
+export function issueOneTimeCode(
+  account: Account,
+  hash: string,
+  target: { enable: { method: "sms"; value: string } } | { methodId: string },
+  nowMs: number,
+): Decision<IssueVerdict> {
+  const expiresAt = nowMs + ONE_TIME_CODE_TTL_SECONDS * 1000;
+  const next = draft(account);
+  if ("enable" in target) {
+    next.guard.oneTimeCode = { hash, expiresAt, purpose: "enable", ...target.enable };
+    return { next, outcome: { outcome: "issued", phone: target.enable.value, replaced: account.guard.oneTimeCode } };
+  }
+  const method = methodById(account.user.twoFactor.methods, target.methodId);
+  if (!method) return { next: null, outcome: { outcome: "unknown-method" } };
+  if (method.method !== "sms") return { next: null, outcome: { outcome: "cannot-send" } };
+  next.guard.oneTimeCode = { hash, expiresAt, purpose: "disable", methodId: method.id };
+  return { next, outcome: { outcome: "issued", phone: method.mobilePhone, replaced: account.guard.oneTimeCode } };
+}
+
+/** Names a method (FusionAuth 1.68 `PUT /api/user/two-factor/{userId}`). */
+export function renameMethod(
+  account: Account,
+  methodId: string,
+  name: string,
+  nowMs: number,
+): Decision<{ outcome: "renamed" } | { outcome: "unknown-method" }> {
+  const methods = account.user.twoFactor.methods;
+  if (!methodById(methods, methodId)) return { next: null, outcome: { outcome: "unknown-method" } };
+  const next = draft(account);
+  const renamed = methods.map((method) => (method.id === methodId ? { ...method, name } : method));
+  next.user = { ...next.user, twoFactor: { methods: renamed }, lastUpdateInstant: nowMs };
+  return { next, outcome: { outcome: "renamed" } };
+}
