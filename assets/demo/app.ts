@@ -620,35 +620,32 @@ async function thisDevice(user: User, devices: Device[]): Promise<string | null>
   return devices.find((device) => device.issuedInstant === issued)?.id ?? null;
 }
 
+// User-agent tokens, first match wins: Edge's and Opera's also say Chrome, Chrome's says Safari,
+// Android's says Linux.
+const BROWSERS: Array<[RegExp, string]> = [
+  [/Edg\//, "Edge"],
+  [/OPR\//, "Opera"],
+  [/Firefox\//, "Firefox"],
+  [/Chrom(?:e|ium)\//, "Chrome"],
+  [/Safari\//, "Safari"],
+];
+const SYSTEMS: Array<[RegExp, string]> = [
+  [/Android/, "Android"],
+  [/iPhone|iPad|iPod/, "iOS"],
+  [/Windows/, "Windows"],
+  [/Mac OS X/, "macOS"],
+  [/CrOS/, "ChromeOS"],
+  [/Linux/, "Linux"],
+];
+const firstMatch = (table: Array<[RegExp, string]>, agent: string) => table.find(([pattern]) => pattern.test(agent))?.[1];
+
 /**
  * "Chrome on Linux": the browser and system this page runs in, from its user agent. The API keeps
  * no name for a trusted device, so only this browser's own device gets one.
  */
 function browserName(agent = navigator.userAgent): string {
-  const browser = /Edg\//.test(agent)
-    ? "Edge"
-    : /OPR\//.test(agent)
-      ? "Opera"
-      : /Firefox\//.test(agent)
-        ? "Firefox"
-        : /Chrom(?:e|ium)\//.test(agent)
-          ? "Chrome"
-          : /Safari\//.test(agent)
-            ? "Safari"
-            : "A browser";
-  const system = /Android/.test(agent)
-    ? "Android"
-    : /iPhone|iPad|iPod/.test(agent)
-      ? "iOS"
-      : /Windows/.test(agent)
-        ? "Windows"
-        : /Mac OS X/.test(agent)
-          ? "macOS"
-          : /CrOS/.test(agent)
-            ? "ChromeOS"
-            : /Linux/.test(agent)
-              ? "Linux"
-              : "";
+  const browser = firstMatch(BROWSERS, agent) ?? "A browser";
+  const system = firstMatch(SYSTEMS, agent);
   return system ? `${browser} on ${system}` : browser;
 }
 
