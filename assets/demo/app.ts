@@ -592,18 +592,31 @@ function recoveryLeft(data: SignedIn): string {
   return ` ${left} recovery code${left === 1 ? "" : "s"} left.`;
 }
 
+/** Counts the lists asked for: only the latest one is shown. */
+let devicesAsked = 0;
+
 // The user's trusted devices: GET /api/user/two-factor/trust/{userId}, revoked one by one with
 // DELETE …?deviceId= (a name for the device, not its trust id).
 async function showDevices(): Promise<void> {
   const user = currentUser();
-  byId("devices").hidden = !user.twoFactorEnabled;
+  const asked = ++devicesAsked;
+  const section = byId("devices");
+  section.hidden = !user.twoFactorEnabled;
   messages.devices.clear();
-  if (!user.twoFactorEnabled) return;
+  // The list shown is the previous sign-in's, or has a revoked device: its Revoke buttons go at once.
+  byId("device-list").replaceChildren();
+  byId("devices-empty").hidden = true;
+  if (!user.twoFactorEnabled) return section.removeAttribute("aria-busy");
+  section.setAttribute("aria-busy", "true");
   const answer = await call("GET", `/api/user/two-factor/trust/${encodeURIComponent(user.id)}`, { apiKey: state.apiKey });
   const devices = answer.status === 200 ? (answer.data as { devices: Device[] }).devices : [];
-  state.thisDevice = await thisDevice(user, devices);
+  const mine = await thisDevice(user, devices);
+  // A later sign-in or revoke asked again meanwhile: this answer may list a device gone since.
+  if (asked !== devicesAsked) return;
+  state.thisDevice = mine;
   byId("device-list").replaceChildren(...devices.map(deviceItem));
   byId("devices-empty").hidden = devices.length > 0;
+  section.removeAttribute("aria-busy");
   if (answer.status !== 200) messages.devices.show("error", problemOf(answer).text);
 }
 

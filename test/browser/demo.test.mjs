@@ -262,7 +262,8 @@ async function signIn(page) {
 /** The trusted-devices list of the signed-in view: one device, revoked; the focus stays in the list's section. */
 async function revokeTheOnlyDevice(page, email) {
   const user = await apiUser(email);
-  await page.locator("#device-list li").first().waitFor();
+  // This sign-in's list, not the one a previous sign-in left: the page marks the section busy until it is in.
+  await page.locator("#devices:not([aria-busy])").waitFor();
   expect(await page.locator("#device-list li").count()).toBe(1);
   expect((await api("GET", `/api/user/two-factor/trust/${user.id}`)).data.devices).toHaveLength(1);
   // This browser's device, named from its user agent (the API keeps no name).
