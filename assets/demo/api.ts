@@ -69,11 +69,35 @@ export function problemOf(answer: Answer, context: Context = {}): Problem {
   return error(`Unexpected answer from the server: HTTP ${status}.`);
 }
 
-/** A FusionAuth Errors body: the first field's messages, naming the field, else the general errors. */
+/**
+ * The API's error codes (`[type]field` for a field, `[Name]` otherwise) in words for people: the
+ * API's own messages name fields in brackets ("The [user.mobilePhone] is not a phone number.").
+ * Keyed without "user.": the Two Factor API names the same field "mobilePhone".
+ */
+const SENTENCES: Record<string, string> = {
+  "[blank]email": "Enter an email.",
+  "[duplicate]email": "A user with this email already exists. Use another one.",
+  "[blank]password": "Choose a password.",
+  "[blank]mobilePhone": "Text messages need a mobile phone number. Enter one.",
+  "[invalid]mobilePhone":
+    "No text can go to this number: it is not an assigned phone number. Type a real mobile number, with + and the country code outside the US (555 numbers other than 555-0100 to 555-0199 are not assigned).",
+  "[TwilioNotConfigured]": "Twilio is not set up on this server. Save the Twilio settings first.",
+  "[PushTwoFactorFailed]": "Twilio refused the text or could not be reached. Check the Twilio settings and that the fake Twilio is running.",
+  "[PhoneNumberTypeNotAllowed]": "This server does not text codes to this kind of number (premium-rate, shared-cost and the like).",
+  "[PhoneCountryNotAllowed]": "This server does not text codes to this number's country.",
+};
+
+/** An API message with its bracketed field names as words: "[user.mobilePhone]" becomes "mobile phone". */
+const plain = (message: string) =>
+  message.replace(/^\[\w+\]/, "").replace(/\[(?:\w+\.)*(\w+)\]/g, (_, name: string) => name.replace(/(?<=[a-z])(?=[A-Z])/g, " ").toLowerCase());
+
+const sentence = ({ code, message }: FieldError) => SENTENCES[code.replace("]user.", "]")] ?? plain(message);
+
+/** A FusionAuth Errors body: the first field's errors, naming the field, else the general errors, in words. */
 function fromErrors(data: Errors | null): Problem | null {
   if (!data) return null;
   const [field, list] = Object.entries(data.fieldErrors ?? {})[0] ?? [];
-  if (field && list?.length) return { text: list.map((item) => item.message).join(" "), tone: "error", field };
-  const general = (data.generalErrors ?? []).map((item) => item.message).join(" ");
+  if (field && list?.length) return { text: list.map(sentence).join(" "), tone: "error", field };
+  const general = (data.generalErrors ?? []).map(sentence).join(" ");
   return general ? { text: general, tone: "error" } : null;
 }

@@ -24,6 +24,10 @@ const state: {
   method: Method;
   twoFactorId: string | null;
   trustId: string | null;
+  /** The trusted device that is this browser (by the trust id's status), in the signed-in view. */
+  thisDevice: string | null;
+  /** The signed-in view's summary without what it says about trusting this computer. */
+  signedInAs: string;
   /** The recovery codes while their step is on screen; forgotten when it is left. */
   recoveryCodes: string[];
   /** The second-factor step takes a recovery code instead of a six-digit code. */
@@ -35,6 +39,8 @@ const state: {
   method: "authenticator",
   twoFactorId: null,
   trustId: null,
+  thisDevice: null,
+  signedInAs: "",
   recoveryCodes: [],
   recoveryMode: false,
 };
@@ -457,7 +463,8 @@ function showCode(): void {
   text(
     "code-lead",
     sms
-      ? `We texted a 6-digit code to ${user.mobilePhone ?? "the user's phone"}.`
+      ? // The 242 does not say whether the login's text went out (FusionAuth keeps it when the text fails).
+        `The server texts a 6-digit code to ${user.mobilePhone ?? "the user's phone"} at sign-in. No text? "Send a new code" says why.`
       : `Open your authenticator app and enter the code for ${issuer} (${user.email}).`,
   );
   button("resend").hidden = !sms;
@@ -517,8 +524,14 @@ onClick(
     messages.resend.clear();
     const answer = await call("POST", `/api/two-factor/send/${encodeURIComponent(state.twoFactorId ?? "")}`);
     if (answer.status === 429) return showWait(problemOf(answer), messages.resend, button("resend"), input("login-code"));
-    if (answer.status !== 200) return messages.resend.show("error", problemOf(answer, { notFound: expired }).text);
-    messages.resend.show("ok", `A new code is on its way to ${currentUser().mobilePhone ?? "the phone"}.`);
+    const phone = currentUser().mobilePhone ?? "the phone";
+    if (answer.status !== 200) {
+      const problem = problemOf(answer, { notFound: expired });
+      text("code-lead", `No code was texted to ${phone}. ${problem.text}`);
+      return messages.resend.show("error", problem.text);
+    }
+    text("code-lead", `We texted a 6-digit code to ${phone}.`);
+    messages.resend.show("ok", `A new code is on its way to ${phone}.`);
   },
   failed(messages.resend),
 );
@@ -550,12 +563,15 @@ const TIME_CLAIMS = new Set(["exp", "iat", "auth_time", "nbf"]);
 async function signedIn(data: SignedIn, how: "code" | "recovery" | "trusted"): Promise<void> {
   const user = currentUser();
   if (data.twoFactorTrustId) state.trustId = data.twoFactorTrustId;
-  const summary =
-    how === "trusted"
-      ? user.twoFactorEnabled
-        ? `Signed in as ${user.email} without a code: this computer is trusted.`
-        : `Signed in as ${user.email} with the password alone.`
-      : `Signed in as ${user.email} with ${how === "recovery" ? `a recovery code.${recoveryLeft(data)}` : "two-factor authentication."}${data.twoFactorTrustId ? " This computer is now trusted, so the next sign-in skips the code." : ""}`;
+  const skipped = how === "trusted" && user.twoFactorEnabled;
+  state.signedInAs = skipped
+    ? `Signed in as ${user.email} without a code.`
+    : how === "trusted"
+      ? `Signed in as ${user.email} with the password alone.`
+      : `Signed in as ${user.email} with ${how === "recovery" ? `a recovery code.${recoveryLeft(data)}` : "two-factor authentication."}`;
+  const summary = skipped
+    ? `Signed in as ${user.email} without a code: this computer is trusted.`
+    : `${state.signedInAs}${data.twoFactorTrustId ? " This computer is now trusted, so the next sign-in skips the code." : ""}`;
   text("done-summary", summary);
   const claims = data.token ? decodeJwt(data.token) : {};
   byId("claims").replaceChildren(...Object.entries(claims).map(([name, value]) => claimRow(name, value)));
@@ -576,18 +592,74 @@ function recoveryLeft(data: SignedIn): string {
   return ` ${left} recovery code${left === 1 ? "" : "s"} left.`;
 }
 
+/** Counts the lists asked for: only the latest one is shown. */
+let devicesAsked = 0;
+
 // The user's trusted devices: GET /api/user/two-factor/trust/{userId}, revoked one by one with
 // DELETE …?deviceId= (a name for the device, not its trust id).
 async function showDevices(): Promise<void> {
   const user = currentUser();
-  byId("devices").hidden = !user.twoFactorEnabled;
+  const asked = ++devicesAsked;
+  const section = byId("devices");
+  section.hidden = !user.twoFactorEnabled;
   messages.devices.clear();
-  if (!user.twoFactorEnabled) return;
+  // The list shown is the previous sign-in's, or has a revoked device: its Revoke buttons go at once.
+  byId("device-list").replaceChildren();
+  byId("devices-empty").hidden = true;
+  if (!user.twoFactorEnabled) return section.removeAttribute("aria-busy");
+  section.setAttribute("aria-busy", "true");
   const answer = await call("GET", `/api/user/two-factor/trust/${encodeURIComponent(user.id)}`, { apiKey: state.apiKey });
   const devices = answer.status === 200 ? (answer.data as { devices: Device[] }).devices : [];
+  const mine = await thisDevice(user, devices);
+  // A later sign-in or revoke asked again meanwhile: this answer may list a device gone since.
+  if (asked !== devicesAsked) return;
+  state.thisDevice = mine;
   byId("device-list").replaceChildren(...devices.map(deviceItem));
   byId("devices-empty").hidden = devices.length > 0;
+  section.removeAttribute("aria-busy");
   if (answer.status !== 200) messages.devices.show("error", problemOf(answer).text);
+}
+
+/**
+ * Which listed device is this browser: the one issued when this tab's trust id was
+ * (GET /api/two-factor/status/{twoFactorTrustId} gives that instant; the list never shows trust ids).
+ */
+async function thisDevice(user: User, devices: Device[]): Promise<string | null> {
+  if (!state.trustId || devices.length === 0) return null;
+  const status = await call("GET", `/api/two-factor/status/${encodeURIComponent(state.trustId)}?userId=${encodeURIComponent(user.id)}`, {
+    apiKey: state.apiKey,
+  });
+  const issued = status.status === 200 ? (status.data as { trusts?: Array<{ startInstant?: number }> }).trusts?.[0]?.startInstant : undefined;
+  return devices.find((device) => device.issuedInstant === issued)?.id ?? null;
+}
+
+// User-agent tokens, first match wins: Edge's and Opera's also say Chrome, Chrome's says Safari,
+// Android's says Linux.
+const BROWSERS: Array<[RegExp, string]> = [
+  [/Edg\//, "Edge"],
+  [/OPR\//, "Opera"],
+  [/Firefox\//, "Firefox"],
+  [/Chrom(?:e|ium)\//, "Chrome"],
+  [/Safari\//, "Safari"],
+];
+const SYSTEMS: Array<[RegExp, string]> = [
+  [/Android/, "Android"],
+  [/iPhone|iPad|iPod/, "iOS"],
+  [/Windows/, "Windows"],
+  [/Mac OS X/, "macOS"],
+  [/CrOS/, "ChromeOS"],
+  [/Linux/, "Linux"],
+];
+const firstMatch = (table: Array<[RegExp, string]>, agent: string) => table.find(([pattern]) => pattern.test(agent))?.[1];
+
+/**
+ * "Chrome on Linux": the browser and system this page runs in, from its user agent. The API keeps
+ * no name for a trusted device, so only this browser's own device gets one.
+ */
+function browserName(agent = navigator.userAgent): string {
+  const browser = firstMatch(BROWSERS, agent) ?? "A browser";
+  const system = firstMatch(SYSTEMS, agent);
+  return system ? `${browser} on ${system}` : browser;
 }
 
 const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -597,16 +669,17 @@ function deviceItem(device: Device): HTMLLIElement {
   const about = document.createElement("div");
   const name = document.createElement("p");
   name.className = "device-name";
-  name.textContent = `Trusted ${when(device.issuedInstant)}`;
+  const mine = device.id === state.thisDevice;
+  name.textContent = mine ? `${browserName()} · this browser` : "Another browser or computer";
   const details = document.createElement("p");
   details.className = "hint";
-  details.textContent = `Last used ${when(device.lastUsedInstant)} · until ${when(device.expirationInstant)}`;
+  details.textContent = `Trusted ${when(device.issuedInstant)} · last used ${when(device.lastUsedInstant)} · until ${when(device.expirationInstant)}`;
   about.append(name, details);
   const revoke = document.createElement("button");
   revoke.type = "button";
   revoke.className = "secondary small";
   revoke.textContent = "Revoke";
-  revoke.setAttribute("aria-label", `Revoke the device trusted ${when(device.issuedInstant)}`);
+  revoke.setAttribute("aria-label", `Revoke ${mine ? "this browser" : `the device trusted ${when(device.issuedInstant)}`}`);
   onClick(
     revoke,
     async () => {
@@ -615,6 +688,10 @@ function deviceItem(device: Device): HTMLLIElement {
         apiKey: state.apiKey,
       });
       if (answer.status !== 200) return messages.devices.show("error", problemOf(answer).text);
+      if (mine) {
+        state.trustId = null;
+        text("done-summary", `${state.signedInAs} This computer is no longer trusted: the next sign-in asks for a code.`);
+      }
       await showDevices();
       // The button is gone: the focus goes back to the list's heading.
       byId("devices-title").focus();

@@ -3,13 +3,16 @@
 // as `npm start` runs it). Both tutorials, each at 1280×800 and on a 375×800 phone: enrolment
 // (a pasted code), recovery codes shown once (copy, download), sign-in with 242, the second factor
 // (a code used twice in one 30 s step, a wrong code, a 429 countdown, a recovery code), the
-// signed-in view's claims and trusted devices (revoked). Every flow checks that the page had no script error, no
+// signed-in view's claims and trusted devices (named, revoked), layout boxes (the phone field and
+// its button inside the card, six digits unclipped), API errors in sentences and a refused text. Every flow checks that the page had no script error, no
 // CSP violation, no request off this origin, and that the server printed no error line.
 // Screenshots of each step go to test-results/screenshots/.
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPhone } from "../../src/sms/phone.ts";
 import { authenticatorCode, e2e, messagesTo, newPhone, onlyCodeTo, SMS_CODE, STEP_MS, uniqueEmail } from "../e2e/support.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -96,6 +99,37 @@ const toneOf = (page, id) => page.locator(`#${id}`).getAttribute("data-tone");
 async function expectFits(page) {
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
   expect(scroll).toBeLessThanOrEqual(width);
+}
+
+/** The layout box of each selector's element, as the page lays it out. */
+const boxes = (page, ...selectors) =>
+  page.evaluate((list) => list.map((selector) => document.querySelector(selector).getBoundingClientRect().toJSON()), selectors);
+
+/** The phone field and "Text me a code" sit inside the card, the field wide enough for a number. */
+async function expectPhoneRowFits(page) {
+  const [card, field, send] = await boxes(page, "#main", "#sms-phone", "#send-code");
+  expect(field.width).toBeGreaterThanOrEqual(150);
+  for (const box of [field, send]) {
+    expect(box.left).toBeGreaterThanOrEqual(card.left);
+    expect(box.right).toBeLessThanOrEqual(card.right);
+  }
+  expect(send.width).toBeGreaterThan(0);
+}
+
+/** A code field holding six digits, all selected: nothing scrolled out of sight, the field inside the card. */
+async function expectDigitsUnclipped(page, id) {
+  await page.locator(`#${id}`).selectText();
+  const { value, scrollLeft, scrollWidth, clientWidth } = await page.locator(`#${id}`).evaluate((field) => ({
+    value: field.value,
+    scrollLeft: field.scrollLeft,
+    scrollWidth: field.scrollWidth,
+    clientWidth: field.clientWidth,
+  }));
+  expect(value).toMatch(/^\d{6}$/);
+  expect(scrollLeft).toBe(0);
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+  const [card, field] = await boxes(page, "#main", `#${id}`);
+  expect(field.right).toBeLessThanOrEqual(card.right);
 }
 
 /** The stepper: which steps are done, which is current (aria-current and in words). */
@@ -228,9 +262,12 @@ async function signIn(page) {
 /** The trusted-devices list of the signed-in view: one device, revoked; the focus stays in the list's section. */
 async function revokeTheOnlyDevice(page, email) {
   const user = await apiUser(email);
-  await page.locator("#device-list li").first().waitFor();
+  // This sign-in's list, not the one a previous sign-in left: the page marks the section busy until it is in.
+  await page.locator("#devices:not([aria-busy])").waitFor();
   expect(await page.locator("#device-list li").count()).toBe(1);
   expect((await api("GET", `/api/user/two-factor/trust/${user.id}`)).data.devices).toHaveLength(1);
+  // This browser's device, named from its user agent (the API keeps no name).
+  expect(await page.locator("#device-list .device-name").textContent()).toMatch(/^\S.* on \S.* · this browser$/);
   await here(page)
     .getByRole("button", { name: /^Revoke/ })
     .click();
@@ -239,6 +276,9 @@ async function revokeTheOnlyDevice(page, email) {
   expect(await page.locator("#devices-empty").isVisible()).toBe(true);
   expect(await page.evaluate(() => document.activeElement?.id)).toBe("devices-title");
   expect((await api("GET", `/api/user/two-factor/trust/${user.id}`)).data.devices).toEqual([]);
+  const summary = await textOf(page, "done-summary");
+  expect(summary).toMatch(/ This computer is no longer trusted: the next sign-in asks for a code\.$/);
+  expect(summary).not.toMatch(/is (now )?trusted/);
 }
 
 /** Waits, if needed, until at least `seconds` are left in the current 30 s TOTP step. */
@@ -253,6 +293,26 @@ describe("the /demo switch", () => {
     expect(toml).toMatch(/^DEMO_ENABLED = "false"$/m);
     const devVars = readFileSync(new URL("../../scripts/dev-vars.mjs", import.meta.url), "utf8");
     expect(devVars).toContain('"DEMO_ENABLED=true"');
+  });
+});
+
+describe("rebuilding the page under a running wrangler dev (npm test, npm run typecheck or build:assets next to npm start)", () => {
+  it("keeps serving every file of /demo during the build and after it", async () => {
+    const paths = ["/demo", "/demo/app.js", "/demo/ui.js", "/demo/api.js", "/demo/style.css"];
+    const statuses = async () => Promise.all(paths.map(async (path) => `${path} ${(await fetch(`${e2e.baseUrl}${path}`)).status}`));
+    const ok = paths.map((path) => `${path} 200`);
+    expect(await statuses()).toEqual(ok);
+    const build = spawn(process.execPath, [fileURLToPath(new URL("../../scripts/build-assets.mjs", import.meta.url))], { stdio: "inherit" });
+    const exited = new Promise((resolve) => build.on("exit", resolve));
+    let building = true;
+    void exited.then(() => (building = false));
+    while (building) expect(await statuses()).toEqual(ok);
+    expect(await exited).toBe(0);
+    // wrangler re-reads the folder a moment after the last change it saw.
+    for (const wait of [500, 1_500, 3_000]) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      expect(await statuses()).toEqual(ok);
+    }
   });
 });
 
@@ -307,6 +367,7 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
       expect(later).toBeLessThan(seconds); // a live countdown
     }
     await page.locator("#login-code-msg").filter({ hasText: "Your app shows a new code now." }).waitFor({ timeout: 35_000 });
+    await expectDigitsUnclipped(page, "login-code");
 
     // The old message goes as soon as the next code is typed; six digits submit it.
     const next = authenticatorCode(base32);
@@ -393,6 +454,21 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     expect(await page.locator("#fake-inbox-link").getAttribute("href")).toBe(`${e2e.fakeTwilioUrl}/_fake/messages`);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("sms-phone");
     expect(await here(page).getByLabel("Mobile phone", { exact: true }).inputValue()).toBe(phone.typed);
+    await expectPhoneRowFits(page);
+
+    // An unassigned number is refused in a sentence, not the API's "The [mobilePhone] is not a phone number.";
+    // the user step's placeholder is a number the server texts (NANPA's fictional 555-01XX).
+    const placeholder = await page.locator("#mobile-phone").getAttribute("placeholder");
+    expect(readPhone(placeholder, "US")?.valid).toBe(true);
+    await here(page).getByLabel("Mobile phone", { exact: true }).fill("555-555-5555");
+    await here(page).getByRole("button", { name: "Text me a code" }).click();
+    await says(page, "sms-phone-msg", "No text can go to this number");
+    expect(await textOf(page, "sms-phone-msg")).not.toMatch(/[[\]]/);
+    expect(await toneOf(page, "sms-phone-msg")).toBe("error");
+    await expectPhoneRowFits(page);
+    await shot(page, `${width}-sms-refused-number`);
+
+    await here(page).getByLabel("Mobile phone", { exact: true }).fill(phone.typed);
     await here(page).getByRole("button", { name: "Text me a code" }).click();
     await says(page, "sms-phone-msg", `Code sent to ${phone.typed}.`);
     // The whole text pasted: the field keeps its six digits and submits by itself.
@@ -425,6 +501,7 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     await here(page).getByLabel("Verification code").fill(wrong);
     await says(page, "login-code-msg", "That code is not valid.");
     expect(await toneOf(page, "login-code-msg")).toBe("error");
+    await expectDigitsUnclipped(page, "login-code");
     await page.locator("#login-code").focus();
     await page.keyboard.press("Backspace");
     expect(await textOf(page, "login-code-msg")).toBe(""); // the old error goes while typing
@@ -445,9 +522,18 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     expect(await textOf(page, "done-summary")).toBe(`Signed in as ${email} without a code: this computer is trusted.`);
     expect(await messagesTo(phone.e164)).toHaveLength(2);
     await revokeTheOnlyDevice(page, email);
+
+    // Twilio switched off: the login's text fails unseen (the 242 stands), so the page claims no text;
+    // "Send a new code" is refused and the page says no text went and why.
+    expect((await api("PUT", "/api/integration", { integrations: { twilio: { enabled: false } } })).status).toBe(200);
     await here(page).getByRole("button", { name: "Sign in again" }).click();
     await signIn(page);
     await stepShown(page, "code");
+    expect(await textOf(page, "code-lead")).not.toContain("We texted");
+    await here(page).getByRole("button", { name: "Send a new code" }).click();
+    await says(page, "resend-msg", "Twilio is not set up on this server.");
+    expect(await textOf(page, "code-lead")).toBe(`No code was texted to ${phone.typed}. Twilio is not set up on this server. Save the Twilio settings first.`);
+    expect(await messagesTo(phone.e164)).toHaveLength(2);
 
     expect(problems).toEqual([]);
     expect(serverErrorLines()).toEqual([]);
