@@ -22,6 +22,7 @@ endpoint(
     description:
       "With a JWT the body must carry a fresh `code` of the user's 2FA (a wrong or used one answers 421 and counts toward the lockout, as a disable's): a new set turns 2FA off as surely as a code does, so a token alone never makes one.",
     security: "apiKeyOrJwt",
+    stampCheckedByObject: true,
     body: recoveryCodeRequest,
     bodyOptional: true,
     responses: { 200: "recoveryCodes", 400: "errors", 404: "notFound", 409: "prevented", 421: "invalidCode" },

@@ -245,6 +245,9 @@ async function twoFactorUserWithToken() {
   return { ...user, token, bearer: { apiKey: null, headers: { Authorization: `Bearer ${token}` } } };
 }
 
+/** A well-formed secret for the enable calls below (which must be refused before any code is checked). */
+const unusedSecret = "c2VjcmV0LXNlY3JldC0xMjM0NQ==";
+
 /** The calls a token makes, each of which must answer an empty 401 once the token is dead. */
 async function tokenCalls(token: string): Promise<Record<string, { status: number; contentType: string | null; body: string }>> {
   const bearer = { apiKey: null, headers: { Authorization: `Bearer ${token}` } };
@@ -255,6 +258,15 @@ async function tokenCalls(token: string): Promise<Record<string, { status: numbe
     "GET /api/two-factor/secret (cookie)": await emptyResponse(await call("GET", "/api/two-factor/secret", cookie)),
     "POST /api/user/two-factor/recovery-code": await emptyResponse(await call("POST", "/api/user/two-factor/recovery-code", { ...bearer, body: {} })),
     "GET /api/user/two-factor/trust": await emptyResponse(await call("GET", "/api/user/two-factor/trust", bearer)),
+    "DELETE /api/user/two-factor/trust": await emptyResponse(await call("DELETE", "/api/user/two-factor/trust", bearer)),
+    "DELETE /api/user/two-factor": await emptyResponse(await call("DELETE", "/api/user/two-factor?code=123456", bearer)),
+    "DELETE /api/user/two-factor (1.26+)": await emptyResponse(await call("DELETE", "/api/user/two-factor?methodId=AAAA&code=123456", bearer)),
+    "POST /api/user/two-factor": await emptyResponse(await call("POST", "/api/user/two-factor", { ...bearer, body: { code: "123456", secret: unusedSecret } })),
+    "POST /api/user/two-factor (1.26+)": await emptyResponse(
+      await call("POST", "/api/user/two-factor", { ...bearer, body: { method: "authenticator", code: "123456", secret: unusedSecret } }),
+    ),
+    "PUT /api/user/two-factor (name)": await emptyResponse(await call("PUT", "/api/user/two-factor", { ...bearer, body: { methodId: "AAAA", name: "phone" } })),
+    "POST /api/two-factor/send": await emptyResponse(await call("POST", "/api/two-factor/send", { ...bearer, body: {} })),
   };
 }
 

@@ -361,6 +361,17 @@ describe("a request with an access token", () => {
     expectOneCallToTheUser(meter, user.id, "acceptsToken");
     expect(writes).toEqual([]);
   });
+
+  it("makes one call, not two, where the handler's own call to the user's object checks the stamp (listing trusted devices)", async () => {
+    const user = await createUser();
+    const token = await accessToken(user);
+
+    const { status, meter } = await metered(() => call("GET", "/api/user/two-factor/trust", { apiKey: null, headers: { Authorization: `Bearer ${token}` } }));
+
+    expect(status).toBe(200);
+    expect(meter.kvReads, "KV reads").toEqual([]);
+    expectOneCallToTheUser(meter, user.id, "listTrust");
+  });
 });
 
 describe("with SMS (TextMessage delivery, Twilio faked)", () => {

@@ -5,7 +5,7 @@
 // built from the records on the first GET /api/openapi.json; nothing here runs per request.
 import type { Handler, Hono, MiddlewareHandler } from "hono";
 import type { ZodObject, ZodType } from "zod";
-import { loginAuth, optionalApiKey, requireApiKey, requireApiKeyOrJwt } from "./auth";
+import { loginAuth, optionalApiKey, requireApiKey, requireApiKeyOrJwt, requireApiKeyOrJwtCheckedByObject } from "./auth";
 import type { AppEnv } from "./context";
 import type { ResponseName } from "./openapi-document";
 
@@ -25,6 +25,11 @@ export type Endpoint<P extends string = string> = {
   description?: string;
   /** Enforced by the middleware `endpoint` puts before the handler; all but `none` also document a 401. */
   security: Security;
+  /**
+   * With `apiKeyOrJwt`: every JWT path of the handler calls the token's user's object with the
+   * token's stamp (`target(c)`), which refuses a stale one (401), so the middleware does not call it too.
+   */
+  stampCheckedByObject?: true;
   /** The JSON body's schema, the one the handler reads it with (readJson); `bodyOptional` when a call may send none. */
   body?: ZodType;
   bodyOptional?: boolean;
@@ -49,7 +54,7 @@ export const endpoints: Endpoint[] = [];
 export function endpoint<P extends string>(app: Hono<AppEnv>, declaration: Endpoint<P>, handler: Handler<AppEnv, P>): void {
   endpoints.push(declaration);
   const methods = [declaration.method].flat().map((method) => method.toUpperCase());
-  const guard = guards[declaration.security];
+  const guard = declaration.stampCheckedByObject ? requireApiKeyOrJwtCheckedByObject : guards[declaration.security];
   const handlers = (guard ? [guard, handler] : [handler]) as [MiddlewareHandler<AppEnv>, ...MiddlewareHandler<AppEnv>[]];
   app.on(methods, declaration.path, ...handlers);
 }
