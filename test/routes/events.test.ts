@@ -317,7 +317,8 @@ describe("the SMS guard", () => {
     const [event] = sent.slice(before).map((message) => message.event);
     expect(event).toMatchObject({ type: "sms.refused", info: { reason: "number-type", country: "US", purpose: "enrolment" } });
     expect(event).not.toHaveProperty("userId");
-    const text = JSON.stringify(event);
+    // The event's info, not its envelope: `createInstant` can hold the digits 0123 by chance.
+    const text = JSON.stringify(event.info);
     expect(text).not.toMatch(/9005550123|900 555 0123/);
     expect(text).not.toMatch(/0123/);
   });
