@@ -1,6 +1,7 @@
 // The /demo page: FusionAuth 1.25's "Two Factor with Google Authenticator" and "Two Factor with
-// Twilio Push Notifications" tutorials as one flow against this server's API. The API key lives in
-// this tab only (sessionStorage).
+// Twilio Push Notifications" tutorials as one flow against this server's API, and the 1.26+
+// Multi-Factor API's methods: a phone added, one removed, the one to use picked at sign-in. The API
+// key lives in this tab only (sessionStorage).
 import { call, problemOf, type Answer, type Problem } from "./api.js";
 import { announce, byId, codeField, holdButton, Message, onClick, onSubmit, release, showStep } from "./ui.js";
 
@@ -40,6 +41,8 @@ const state: {
   /** The methods the 242 listed: with more than one, the person picks. */
   loginMethods: TwoFactorMethod[];
   codeFrom: CodeFrom;
+  /** The authenticator set-up step adds a method to a signed-in user (1.26+) instead of turning two-factor on. */
+  addingApp: boolean;
   /** The method whose Remove form is open. */
   removing: TwoFactorMethod | null;
   trustId: string | null;
@@ -59,6 +62,7 @@ const state: {
   twoFactorId: null,
   loginMethods: [],
   codeFrom: { method: "authenticator" },
+  addingApp: false,
   removing: null,
   trustId: null,
   thisDevice: null,
@@ -223,6 +227,7 @@ async function showAuthenticator(): Promise<void> {
   for (const message of [messages.qr, messages.copyKey, messages.authenticatorCode]) message.clear();
   const qr = byId<HTMLImageElement>("qr");
   qr.removeAttribute("src");
+  button("authenticator-submit").textContent = state.addingApp ? "Add this app" : "Turn on two-factor";
   showStep("step-authenticator");
   // Drawn by this Worker; POST keeps the secret out of URLs and logs.
   const response = await fetch("/demo/qr.svg", { method: "POST", headers: { "Content-Type": "text/plain" }, body: uri, cache: "no-store" }).catch(() => null);
@@ -251,6 +256,7 @@ onSubmit(
   async () => {
     const code = input("authenticator-code").value;
     if (!sixDigits(code)) return messages.authenticatorCode.show("error", "Enter the 6 digits the app shows.");
+    if (state.addingApp) return addApp(code);
     await enable(code, "None", messages.authenticatorCode, input("authenticator-code"));
   },
   failed(messages.authenticatorCode),
@@ -341,18 +347,35 @@ onSubmit(
       if (patched.status !== 200) return messages.smsPhone.show("error", problemOf(patched).text);
       state.user = (patched.data as { user: User }).user;
     }
-    const answer = await call("POST", "/api/two-factor/send", { body: { mobilePhone, secret: state.secret!.secret }, apiKey: state.apiKey });
-    if (answer.status === 429) return showWait(problemOf(answer), messages.smsPhone, button("send-code"), input("sms-code"));
-    if (answer.status !== 200) return messages.smsPhone.show("error", problemOf(answer).text);
-    release(button("send-code"));
-    button("send-code").className = "secondary";
-    button("send-code").textContent = "Send again";
-    form("sms-form").hidden = false;
-    messages.smsPhone.show("ok", `Code sent to ${mobilePhone}.`);
-    input("sms-code").focus();
+    await sendEnrolmentCode({ mobilePhone, secret: state.secret!.secret }, mobilePhone, {
+      where: messages.smsPhone,
+      send: button("send-code"),
+      codeForm: form("sms-form"),
+      codeInput: input("sms-code"),
+    });
   },
   failed(messages.smsPhone),
 );
+
+/**
+ * Texts a code to enrol `mobilePhone` (`body`: the legacy or the 1.26+ form of POST
+ * /api/two-factor/send), then shows the code's form; the send button becomes "Send again".
+ */
+async function sendEnrolmentCode(
+  body: Record<string, string>,
+  mobilePhone: string,
+  { where, send, codeForm, codeInput }: { where: Message; send: HTMLButtonElement; codeForm: HTMLFormElement; codeInput: HTMLInputElement },
+): Promise<void> {
+  const answer = await call("POST", "/api/two-factor/send", { body, apiKey: state.apiKey });
+  if (answer.status === 429) return showWait(problemOf(answer), where, send, codeInput);
+  if (answer.status !== 200) return where.show("error", problemOf(answer).text);
+  release(send);
+  send.className = "secondary";
+  send.textContent = "Send again";
+  codeForm.hidden = false;
+  where.show("ok", `Code sent to ${mobilePhone}.`);
+  codeInput.focus();
+}
 
 onSubmit(
   form("sms-form"),
@@ -917,9 +940,11 @@ function showMethods(methods: TwoFactorMethod[]): void {
   const panel = byId<HTMLDetailsElement>("add-phone-panel");
   panel.open = false;
   input("add-phone").value = methods.some((method) => method.method === "sms") ? "" : (currentUser().mobilePhone ?? "");
+  button("add-app").hidden = !textedByLogin() && methods.some((method) => method.method === "authenticator");
   input("add-phone-code").value = "";
   form("add-phone-code-form").hidden = true;
   release(button("add-phone-send"));
+  button("add-phone-send").className = "primary";
   button("add-phone-send").textContent = "Text me a code";
   for (const message of [messages.addPhone, messages.addPhoneCode]) message.clear();
 }
@@ -1008,6 +1033,32 @@ async function reloadMethods(): Promise<number> {
   return methods.length;
 }
 
+// An authenticator app beside the user's other methods (POST /api/user/two-factor/{userId} with
+// `{method: "authenticator", code, secret}`), set up on the authenticator step.
+onClick(
+  button("add-app"),
+  async () => {
+    const answer = await call("GET", "/api/two-factor/secret", { apiKey: state.apiKey });
+    if (answer.status !== 200) return messages.methods.show("error", problemOf(answer).text);
+    state.secret = answer.data as Secret;
+    state.addingApp = true;
+    await showAuthenticator();
+  },
+  failed(messages.methods),
+);
+
+async function addApp(code: string): Promise<void> {
+  const user = currentUser();
+  const body = { method: "authenticator", code, secret: state.secret!.secret };
+  const answer = await call("POST", `/api/user/two-factor/${encodeURIComponent(user.id)}`, { body, apiKey: state.apiKey });
+  if (answer.status !== 200) return showCodeProblem(answer, messages.authenticatorCode, input("authenticator-code"), "This user no longer exists.", false);
+  state.addingApp = false;
+  showStep("step-done", { focus: false });
+  await reloadMethods();
+  messages.methods.show("ok", "Authenticator app added. The next sign-in asks which method to use.");
+  byId("methods-title").focus();
+}
+
 codeField(input("add-phone-code"));
 
 onSubmit(
@@ -1016,14 +1067,12 @@ onSubmit(
     const user = currentUser();
     const mobilePhone = input("add-phone").value.trim();
     if (!mobilePhone) return messages.addPhone.show("error", "Enter the phone number to text.");
-    const answer = await call("POST", "/api/two-factor/send", { body: { userId: user.id, method: "sms", mobilePhone }, apiKey: state.apiKey });
-    if (answer.status === 429) return showWait(problemOf(answer), messages.addPhone, button("add-phone-send"), input("add-phone"));
-    if (answer.status !== 200) return messages.addPhone.show("error", problemOf(answer).text);
-    release(button("add-phone-send"));
-    button("add-phone-send").textContent = "Send again";
-    form("add-phone-code-form").hidden = false;
-    messages.addPhone.show("ok", `Code sent to ${mobilePhone}.`);
-    input("add-phone-code").focus();
+    await sendEnrolmentCode({ userId: user.id, method: "sms", mobilePhone }, mobilePhone, {
+      where: messages.addPhone,
+      send: button("add-phone-send"),
+      codeForm: form("add-phone-code-form"),
+      codeInput: input("add-phone-code"),
+    });
   },
   failed(messages.addPhone),
 );
@@ -1050,7 +1099,16 @@ onSubmit(
 onClick(button("log-in-again"), showLogin, failed(messages.done));
 
 function startOver(): void {
-  Object.assign(state, { user: null, secret: null, twoFactorId: null, trustId: null, loginMethods: [], recoveryCodes: [], recoveryMode: false });
+  Object.assign(state, {
+    user: null,
+    secret: null,
+    twoFactorId: null,
+    trustId: null,
+    loginMethods: [],
+    addingApp: false,
+    recoveryCodes: [],
+    recoveryMode: false,
+  });
   form("user-form").reset();
   for (const message of [messages.email, messages.password, messages.mobilePhone, messages.userForm]) message.clear();
   showStep("step-user");

@@ -3,10 +3,12 @@
 // as `npm start` runs it). Both tutorials, each at 1280×800 and on a 375×800 phone: enrolment
 // (a pasted code), recovery codes shown once (copy, download), sign-in with 242, the second factor
 // (a code used twice in one 30 s step, a wrong code, a 429 countdown, a recovery code), the
-// signed-in view's claims and trusted devices (named, revoked), layout boxes (the phone field and
-// its button inside the card, six digits unclipped), API errors in sentences and a refused text. Every flow checks that the page had no script error, no
-// CSP violation, no request off this origin, and that the server printed no error line.
-// Screenshots of each step go to test-results/screenshots/.
+// signed-in view's claims and trusted devices (named, revoked), a user with several methods (a
+// phone added through the 1.26+ calls, the sign-in's choice of method, the methods listed, one
+// removed, an app added), layout boxes (the phone fields and their buttons inside the card, the choices, six
+// digits unclipped), API errors in sentences and a refused text. Every flow checks that the page
+// had no script error, no CSP violation, no request off this origin, and that the server printed
+// no error line. Screenshots of each step go to test-results/screenshots/.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -564,7 +566,7 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     await close();
   });
 
-  it("walks several methods: a phone added beside the authenticator, the sign-in's choice of method (each used), the methods listed, one removed", async () => {
+  it("walks several methods: a phone added beside the authenticator, the sign-in's choice of method (each used), the methods listed, the app removed and added again", async () => {
     expect((await api("PUT", "/api/integration", { integrations: { twilio: twilioSettings() } })).status).toBe(200);
     const { page, problems, close } = await openDemo(options);
     const email = uniqueEmail(`demo-methods-${width}`);
@@ -650,10 +652,23 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     // One removed with its own code: the app's, a step after the one used to sign in.
     await here(page).getByRole("button", { name: "Remove Authenticator app" }).click();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("remove-code");
-    await page.keyboard.type(await codeOtherThan(base32, appCode));
+    const removeCode = await codeOtherThan(base32, appCode);
+    await page.keyboard.type(removeCode);
     await says(page, "methods-msg", "Removed: Authenticator app.");
     expect((await shownMethods(page)).map(([name]) => name)).toEqual([`Text messages to ${sms.mobilePhone}`]);
     expect((await apiUser(email)).twoFactor.methods.map((method) => method.method)).toEqual(["sms"]);
+
+    // With only the phone left, an authenticator app can be added again (its code a step after the one just used).
+    await here(page).getByRole("button", { name: "Add an authenticator app" }).click();
+    await stepShown(page, "authenticator");
+    const added = await page.locator("#secret-base32").getAttribute("data-key");
+    expect(added).not.toBe(base32);
+    await codeOtherThan(base32, removeCode);
+    await page.locator("#authenticator-code").fill(authenticatorCode(added));
+    await stepShown(page, "done");
+    await says(page, "methods-msg", "Authenticator app added.");
+    expect((await shownMethods(page)).map(([name]) => name)).toEqual([`Text messages to ${sms.mobilePhone}`, "Authenticator app"]);
+    expect(await page.locator("#add-app").isHidden()).toBe(true);
 
     expect(problems).toEqual([]);
     expect(serverErrorLines()).toEqual([]);
