@@ -81,6 +81,9 @@ const SENTENCES: Record<string, string> = {
   "[blank]mobilePhone": "Text messages need a mobile phone number. Enter one.",
   "[invalid]mobilePhone":
     "No text can go to this number: it is not an assigned phone number. Type a real mobile number, with + and the country code outside the US (555 numbers other than 555-0100 to 555-0199 are not assigned).",
+  "[mismatch]mobilePhone": "That code was texted to another number. Text a code to this one.",
+  "[invalid]twoFactorId": "This sign-in has expired. Start again.",
+  "[invalid]methodId": "This method was removed meanwhile. Start again.",
   "[TwilioNotConfigured]": "Twilio is not set up on this server. Save the Twilio settings first.",
   "[PushTwoFactorFailed]": "Twilio refused the text or could not be reached. Check the Twilio settings and that the fake Twilio is running.",
   "[PhoneNumberTypeNotAllowed]": "This server does not text codes to this kind of number (premium-rate, shared-cost and the like).",

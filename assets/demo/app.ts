@@ -1,6 +1,7 @@
 // The /demo page: FusionAuth 1.25's "Two Factor with Google Authenticator" and "Two Factor with
-// Twilio Push Notifications" tutorials as one flow against this server's API. The API key lives in
-// this tab only (sessionStorage).
+// Twilio Push Notifications" tutorials as one flow against this server's API, and the 1.26+
+// Multi-Factor API's methods: a phone added, one removed, the one to use picked at sign-in. The API
+// key lives in this tab only (sessionStorage).
 import { call, problemOf, type Answer, type Problem } from "./api.js";
 import { announce, byId, codeField, holdButton, Message, onClick, onSubmit, release, showStep } from "./ui.js";
 
@@ -10,10 +11,24 @@ const KEY_STORAGE = "two-factor-demo.apiKey";
 /** The name authenticator apps show next to the account (the server's JWT issuer). */
 const issuer = document.body.dataset.issuer || "acme.com";
 
-type User = { id: string; email: string; mobilePhone?: string; twoFactorEnabled?: boolean };
+/** A second factor as FusionAuth 1.26+ lists it (`user.twoFactor.methods`, the 242's `methods`). */
+type TwoFactorMethod = { id: string; method: string; mobilePhone?: string; lastUsed?: boolean; name?: string };
+type User = {
+  id: string;
+  email: string;
+  mobilePhone?: string;
+  twoFactorEnabled?: boolean;
+  twoFactorDelivery?: string;
+  twoFactor?: { methods?: TwoFactorMethod[] };
+};
 type Secret = { secret: string; secretBase32Encoded: string };
 type Twilio = { enabled?: boolean; url?: string };
 type Method = "authenticator" | "sms";
+/**
+ * Where the code of this sign-in comes from: the app, or a text, sent by the login itself (a legacy
+ * TextMessage enrolment) or, with `methodId`, by this page for that phone method.
+ */
+type CodeFrom = { method: Method; methodId?: string; phone?: string };
 /** A trusted device as GET /api/user/two-factor/trust/{userId} lists it (instants in ms). */
 type Device = { id: string; applicationId?: string; issuedInstant: number; lastUsedInstant: number; expirationInstant: number };
 
@@ -23,6 +38,13 @@ const state: {
   secret: Secret | null;
   method: Method;
   twoFactorId: string | null;
+  /** The methods the 242 listed: with more than one, the person picks. */
+  loginMethods: TwoFactorMethod[];
+  codeFrom: CodeFrom;
+  /** The authenticator set-up step adds a method to a signed-in user (1.26+) instead of turning two-factor on. */
+  addingApp: boolean;
+  /** The method whose Remove form is open. */
+  removing: TwoFactorMethod | null;
   trustId: string | null;
   /** The trusted device that is this browser (by the trust id's status), in the signed-in view. */
   thisDevice: string | null;
@@ -38,6 +60,10 @@ const state: {
   secret: null,
   method: "authenticator",
   twoFactorId: null,
+  loginMethods: [],
+  codeFrom: { method: "authenticator" },
+  addingApp: false,
+  removing: null,
   trustId: null,
   thisDevice: null,
   signedInAs: "",
@@ -78,6 +104,11 @@ const messages = {
   recovery: Message.of("recovery-msg"),
   devices: Message.of("devices-msg"),
   resend: Message.of("resend-msg"),
+  choose: Message.of("choose-msg"),
+  methods: Message.of("methods-msg"),
+  removeCode: Message.of("remove-code-msg", "remove-code"),
+  addPhone: Message.of("add-phone-msg", "add-phone"),
+  addPhoneCode: Message.of("add-phone-code-msg", "add-phone-code"),
   disableCode: Message.of("disable-code-msg", "disable-code"),
   done: Message.of("disable-msg"),
 };
@@ -107,11 +138,11 @@ function showWait(problem: Problem, where: Message, sendButton: HTMLButtonElemen
  * A refused code: "not valid", or right but already used (the replay guard). An authenticator
  * shows a new code at the next 30 s step: the countdown says when.
  */
-function showCodeProblem(answer: Answer, where: Message, field: HTMLInputElement, notFound: string): void {
+function showCodeProblem(answer: Answer, where: Message, field: HTMLInputElement, notFound: string, texted: boolean): void {
   const problem = problemOf(answer, { notFound });
   field.select();
   if (problem.nextCodeIn === undefined) return where.show(problem.tone, problem.text);
-  if (state.method === "sms") return where.show("warn", "That code was already used. Send yourself a new one.");
+  if (texted) return where.show("warn", "That code was already used. Send yourself a new one.");
   where.countdown(
     "warn",
     problem.nextCodeIn,
@@ -196,6 +227,7 @@ async function showAuthenticator(): Promise<void> {
   for (const message of [messages.qr, messages.copyKey, messages.authenticatorCode]) message.clear();
   const qr = byId<HTMLImageElement>("qr");
   qr.removeAttribute("src");
+  button("authenticator-submit").textContent = state.addingApp ? "Add this app" : "Turn on two-factor";
   showStep("step-authenticator");
   // Drawn by this Worker; POST keeps the secret out of URLs and logs.
   const response = await fetch("/demo/qr.svg", { method: "POST", headers: { "Content-Type": "text/plain" }, body: uri, cache: "no-store" }).catch(() => null);
@@ -224,6 +256,7 @@ onSubmit(
   async () => {
     const code = input("authenticator-code").value;
     if (!sixDigits(code)) return messages.authenticatorCode.show("error", "Enter the 6 digits the app shows.");
+    if (state.addingApp) return addApp(code);
     await enable(code, "None", messages.authenticatorCode, input("authenticator-code"));
   },
   failed(messages.authenticatorCode),
@@ -314,18 +347,35 @@ onSubmit(
       if (patched.status !== 200) return messages.smsPhone.show("error", problemOf(patched).text);
       state.user = (patched.data as { user: User }).user;
     }
-    const answer = await call("POST", "/api/two-factor/send", { body: { mobilePhone, secret: state.secret!.secret }, apiKey: state.apiKey });
-    if (answer.status === 429) return showWait(problemOf(answer), messages.smsPhone, button("send-code"), input("sms-code"));
-    if (answer.status !== 200) return messages.smsPhone.show("error", problemOf(answer).text);
-    release(button("send-code"));
-    button("send-code").className = "secondary";
-    button("send-code").textContent = "Send again";
-    form("sms-form").hidden = false;
-    messages.smsPhone.show("ok", `Code sent to ${mobilePhone}.`);
-    input("sms-code").focus();
+    await sendEnrolmentCode({ mobilePhone, secret: state.secret!.secret }, mobilePhone, {
+      where: messages.smsPhone,
+      send: button("send-code"),
+      codeForm: form("sms-form"),
+      codeInput: input("sms-code"),
+    });
   },
   failed(messages.smsPhone),
 );
+
+/**
+ * Texts a code to enrol `mobilePhone` (`body`: the legacy or the 1.26+ form of POST
+ * /api/two-factor/send), then shows the code's form; the send button becomes "Send again".
+ */
+async function sendEnrolmentCode(
+  body: Record<string, string>,
+  mobilePhone: string,
+  { where, send, codeForm, codeInput }: { where: Message; send: HTMLButtonElement; codeForm: HTMLFormElement; codeInput: HTMLInputElement },
+): Promise<void> {
+  const answer = await call("POST", "/api/two-factor/send", { body, apiKey: state.apiKey });
+  if (answer.status === 429) return showWait(problemOf(answer), where, send, codeInput);
+  if (answer.status !== 200) return where.show("error", problemOf(answer).text);
+  release(send);
+  send.className = "secondary";
+  send.textContent = "Send again";
+  codeForm.hidden = false;
+  where.show("ok", `Code sent to ${mobilePhone}.`);
+  codeInput.focus();
+}
 
 onSubmit(
   form("sms-form"),
@@ -344,8 +394,10 @@ async function enable(code: string, delivery: "None" | "TextMessage", where: Mes
     body: { code, secret: state.secret!.secret, delivery },
     apiKey: state.apiKey,
   });
-  if (answer.status !== 200) return showCodeProblem(answer, where, field, "This user no longer exists. Start over with a new user.");
+  if (answer.status !== 200)
+    return showCodeProblem(answer, where, field, "This user no longer exists. Start over with a new user.", delivery === "TextMessage");
   user.twoFactorEnabled = true;
+  user.twoFactorDelivery = delivery;
   await showRecoveryCodes();
 }
 
@@ -448,26 +500,84 @@ onSubmit(
     const answer = await call("POST", "/api/login", { body, apiKey: state.apiKey });
     if (answer.status === 200) return signedIn(answer.data as SignedIn, "trusted");
     if (answer.status !== 242) return messages.loginPassword.show("error", problemOf(answer, { notFound: "Wrong email or password." }).text);
-    state.twoFactorId = (answer.data as { twoFactorId: string }).twoFactorId;
-    showCode();
+    const { twoFactorId, methods } = answer.data as { twoFactorId: string; methods?: TwoFactorMethod[] };
+    state.twoFactorId = twoFactorId;
+    state.loginMethods = methods ?? [];
+    if (state.loginMethods.length > 1) return showChooser();
+    const [only] = state.loginMethods;
+    // One phone method of the 1.26+ API: the login texts nothing, so the page asks for its text.
+    if (only?.method === "sms") return chooseMethod(only, messages.loginPassword);
+    showCode(appOrLegacyText());
   },
   failed(messages.loginPassword),
 );
 
-// Step 6: the code.
+/** A legacy TextMessage enrolment: the login itself texts the code of the user's authenticator method. */
+const textedByLogin = () => currentUser().twoFactorDelivery === "TextMessage";
+
+/** The code of the authenticator method: from the app, or texted by the login (legacy TextMessage). */
+const appOrLegacyText = (): CodeFrom => (textedByLogin() ? { method: "sms", phone: currentUser().mobilePhone } : { method: "authenticator" });
+
+// Step 6a: with several methods, the person picks one (FusionAuth 1.26+).
+function showChooser(): void {
+  const user = currentUser();
+  text("choose-lead", `${user.email} has ${state.loginMethods.length} ways to get a code. Pick one.`);
+  messages.choose.clear();
+  byId("method-choices").replaceChildren(
+    ...state.loginMethods.map((method) => {
+      const item = document.createElement("li");
+      const choice = document.createElement("button");
+      choice.type = "button";
+      choice.className = "secondary";
+      choice.textContent =
+        method.method === "sms"
+          ? `Text a code to ${method.mobilePhone ?? "the phone"}`
+          : textedByLogin()
+            ? `Use the code texted to ${user.mobilePhone ?? "the phone"}`
+            : "Use my authenticator app";
+      onClick(choice, () => chooseMethod(method, messages.choose, choice), failed(messages.choose));
+      item.append(choice);
+      return item;
+    }),
+  );
+  showStep("step-choose");
+}
+
+/**
+ * Goes on with `method`: a phone method gets its code texted for this login
+ * (POST /api/two-factor/send/{twoFactorId} with `{methodId}`, no credentials), then the code step.
+ */
+async function chooseMethod(method: TwoFactorMethod, where: Message, choice?: HTMLButtonElement): Promise<void> {
+  if (method.method !== "sms") return showCode(appOrLegacyText());
+  const phone = method.mobilePhone ?? "the phone";
+  const answer = await call("POST", `/api/two-factor/send/${encodeURIComponent(state.twoFactorId ?? "")}`, { body: { methodId: method.id } });
+  if (answer.status === 429 && choice) return showWait(problemOf(answer), where, choice, byId("step-choose-title"));
+  if (answer.status !== 200) return where.show("error", `No code was texted to ${phone}. ${problemOf(answer, { notFound: expired }).text}`);
+  showCode({ method: "sms", methodId: method.id, phone });
+}
+
+onClick(button("choose-back"), showLogin, failed(messages.choose));
+onClick(button("other-method"), showChooser, failed(messages.loginCode));
+
+// Step 6b: the code.
 codeField(input("login-code"));
 
-function showCode(): void {
+function showCode(from: CodeFrom): void {
   const user = currentUser();
-  const sms = state.method === "sms";
+  state.codeFrom = from;
+  const sms = from.method === "sms";
+  const phone = from.phone ?? "the user's phone";
   text(
     "code-lead",
-    sms
-      ? // The 242 does not say whether the login's text went out (FusionAuth keeps it when the text fails).
-        `The server texts a 6-digit code to ${user.mobilePhone ?? "the user's phone"} at sign-in. No text? "Send a new code" says why.`
-      : `Open your authenticator app and enter the code for ${issuer} (${user.email}).`,
+    !sms
+      ? `Open your authenticator app and enter the code for ${issuer} (${user.email}).`
+      : from.methodId
+        ? `We texted a 6-digit code to ${phone}.`
+        : // The 242 does not say whether the login's text went out (FusionAuth keeps it when the text fails).
+          `The server texts a 6-digit code to ${phone} at sign-in. No text? "Send a new code" says why.`,
   );
   button("resend").hidden = !sms;
+  button("other-method").hidden = state.loginMethods.length < 2;
   release(button("resend"));
   input("login-code").value = "";
   input("trust-computer").checked = false;
@@ -483,7 +593,7 @@ function useRecoveryCode(on: boolean, focus = false): void {
   state.recoveryMode = on;
   byId("login-code-field").hidden = on;
   byId("recovery-code-field").hidden = !on;
-  button("use-recovery").textContent = on ? `Use a code from ${state.method === "sms" ? "a text message" : "the app"}` : "Use a recovery code";
+  button("use-recovery").textContent = on ? `Use a code from ${state.codeFrom.method === "sms" ? "a text message" : "the app"}` : "Use a recovery code";
   messages.loginCode.clear();
   messages.recoveryCode.clear();
   if (focus) input(on ? "recovery-code" : "login-code").focus();
@@ -510,7 +620,7 @@ onSubmit(
     const body = { twoFactorId: state.twoFactorId, code, trustComputer: input("trust-computer").checked, applicationId: APPLICATION_ID };
     const answer = await call("POST", "/api/two-factor/login", { body });
     if (answer.status === 200) return signedIn(answer.data as SignedIn, recovery ? "recovery" : "code");
-    if (!recovery) return showCodeProblem(answer, messages.loginCode, input("login-code"), expired);
+    if (!recovery) return showCodeProblem(answer, messages.loginCode, input("login-code"), expired, state.codeFrom.method === "sms");
     input("recovery-code").select();
     const problem = problemOf(answer, { notFound: expired });
     messages.recoveryCode.show("error", answer.status === 421 ? "That recovery code is not valid, or it was used already." : problem.text);
@@ -522,9 +632,10 @@ onClick(
   button("resend"),
   async () => {
     messages.resend.clear();
-    const answer = await call("POST", `/api/two-factor/send/${encodeURIComponent(state.twoFactorId ?? "")}`);
+    // A phone method chosen at sign-in gets a new code by its id; without one, the legacy resend.
+    const { methodId, phone = "the phone" } = state.codeFrom;
+    const answer = await call("POST", `/api/two-factor/send/${encodeURIComponent(state.twoFactorId ?? "")}`, { body: methodId ? { methodId } : undefined });
     if (answer.status === 429) return showWait(problemOf(answer), messages.resend, button("resend"), input("login-code"));
-    const phone = currentUser().mobilePhone ?? "the phone";
     if (answer.status !== 200) {
       const problem = problemOf(answer, { notFound: expired });
       text("code-lead", `No code was texted to ${phone}. ${problem.text}`);
@@ -561,6 +672,8 @@ const CLAIM_NAMES: Record<string, string> = {
 const TIME_CLAIMS = new Set(["exp", "iat", "auth_time", "nbf"]);
 
 async function signedIn(data: SignedIn, how: "code" | "recovery" | "trusted"): Promise<void> {
+  // The login's own user: its methods show which one was used last (the User API's copy follows later).
+  if (data.user) state.user = { ...currentUser(), ...data.user };
   const user = currentUser();
   if (data.twoFactorTrustId) state.trustId = data.twoFactorTrustId;
   const skipped = how === "trusted" && user.twoFactorEnabled;
@@ -580,6 +693,7 @@ async function signedIn(data: SignedIn, how: "code" | "recovery" | "trusted"): P
   byId("token-panel").hidden = !data.token;
   text("token", data.token ?? "");
   showDisable();
+  showMethods(user.twoFactor?.methods ?? []);
   messages.done.clear();
   showStep("step-done");
   await showDevices();
@@ -776,13 +890,9 @@ onSubmit(
     const code = input("disable-code").value;
     if (!sixDigits(code)) return messages.disableCode.show("error", "Enter the 6-digit code.");
     const answer = await call("DELETE", `/api/user/two-factor/${encodeURIComponent(user.id)}?code=${code}`, { apiKey: state.apiKey });
-    if (answer.status !== 200) return showCodeProblem(answer, messages.disableCode, input("disable-code"), "This user no longer exists.");
-    user.twoFactorEnabled = false;
-    state.trustId = null; // turning 2FA off revokes the user's trusted computers
-    byId("disable-panel").hidden = true;
-    byId("devices").hidden = true;
-    messages.done.show("ok", `Two-factor is off for ${user.email}. Signing in now takes only the password.`);
-    button("log-in-again").focus();
+    if (answer.status !== 200)
+      return showCodeProblem(answer, messages.disableCode, input("disable-code"), "This user no longer exists.", state.method === "sms");
+    twoFactorOff();
   },
   failed(messages.disableCode),
 );
@@ -800,10 +910,205 @@ onClick(
   failed(messages.disableCode),
 );
 
+/** Two-factor is off (turned off, or its last method removed): the signed-in view says so. */
+function twoFactorOff(): void {
+  const user = currentUser();
+  user.twoFactorEnabled = false;
+  user.twoFactorDelivery = "None";
+  state.trustId = null; // turning 2FA off revokes the user's trusted computers
+  for (const id of ["disable-panel", "devices", "methods"]) byId(id).hidden = true;
+  messages.done.show("ok", `Two-factor is off for ${user.email}. Signing in now takes only the password.`);
+  button("log-in-again").focus();
+}
+
+// The user's methods (FusionAuth 1.26+): listed, one removed at a time, a phone added.
+function methodName(method: TwoFactorMethod): string {
+  const kind =
+    method.method === "sms"
+      ? `Text messages to ${method.mobilePhone ?? "a phone"}`
+      : textedByLogin()
+        ? `Codes texted to ${currentUser().mobilePhone ?? "the phone"}`
+        : "Authenticator app";
+  return method.name ? `${kind} · ${method.name}` : kind;
+}
+
+function showMethods(methods: TwoFactorMethod[]): void {
+  byId("methods").hidden = methods.length === 0;
+  byId("method-list").replaceChildren(...methods.map(methodItem));
+  messages.methods.clear();
+  closeRemove();
+  const panel = byId<HTMLDetailsElement>("add-phone-panel");
+  panel.open = false;
+  input("add-phone").value = methods.some((method) => method.method === "sms") ? "" : (currentUser().mobilePhone ?? "");
+  button("add-app").hidden = !textedByLogin() && methods.some((method) => method.method === "authenticator");
+  input("add-phone-code").value = "";
+  form("add-phone-code-form").hidden = true;
+  release(button("add-phone-send"));
+  button("add-phone-send").className = "primary";
+  button("add-phone-send").textContent = "Text me a code";
+  for (const message of [messages.addPhone, messages.addPhoneCode]) message.clear();
+}
+
+function methodItem(method: TwoFactorMethod): HTMLLIElement {
+  const item = document.createElement("li");
+  const about = document.createElement("div");
+  const name = document.createElement("p");
+  name.className = "device-name";
+  name.textContent = methodName(method);
+  const details = document.createElement("p");
+  details.className = "hint";
+  details.textContent = method.lastUsed ? "Last used to sign in" : "Not used for the last sign-in";
+  about.append(name, details);
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "secondary small";
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove ${methodName(method)}`);
+  onClick(remove, () => openRemove(method), failed(messages.methods));
+  item.append(about, remove);
+  return item;
+}
+
+/** The code that removes `method`: its app's code, or one texted for it (DELETE …?methodId=&code=). */
+async function openRemove(method: TwoFactorMethod): Promise<void> {
+  const user = currentUser();
+  state.removing = method;
+  messages.methods.clear();
+  messages.removeCode.clear();
+  input("remove-code").value = "";
+  const texted = method.method === "sms" || textedByLogin();
+  text("remove-label", texted ? `Code texted to ${method.mobilePhone ?? user.mobilePhone ?? "the phone"}` : "Code your authenticator app shows now");
+  form("remove-form").hidden = false;
+  input("remove-code").focus();
+  if (!texted) return;
+  // A phone method's disable code by its id; a legacy TextMessage enrolment's code by the legacy send.
+  const body = method.method === "sms" ? { userId: user.id, methodId: method.id } : { userId: user.id };
+  const answer = await call("POST", "/api/two-factor/send", { body, apiKey: state.apiKey });
+  if (answer.status === 200) return messages.removeCode.show("ok", `Code sent to ${method.mobilePhone ?? user.mobilePhone ?? "the phone"}.`);
+  const problem = problemOf(answer);
+  messages.removeCode.show(problem.tone, problem.waitSeconds ? `${problem.text} Try again in ${problem.waitSeconds} s.` : problem.text);
+}
+
+function closeRemove(): void {
+  state.removing = null;
+  form("remove-form").hidden = true;
+  messages.removeCode.clear();
+}
+
+codeField(input("remove-code"));
+onClick(button("remove-cancel"), closeRemove, failed(messages.removeCode));
+
+onSubmit(
+  form("remove-form"),
+  async () => {
+    const user = currentUser();
+    const method = state.removing;
+    if (!method) return;
+    const code = input("remove-code").value;
+    if (!sixDigits(code)) return messages.removeCode.show("error", "Enter the 6-digit code.");
+    const query = `methodId=${encodeURIComponent(method.id)}&code=${encodeURIComponent(code)}`;
+    const answer = await call("DELETE", `/api/user/two-factor/${encodeURIComponent(user.id)}?${query}`, { apiKey: state.apiKey });
+    const texted = method.method === "sms" || textedByLogin();
+    if (answer.status !== 200) return showCodeProblem(answer, messages.removeCode, input("remove-code"), "This user no longer exists.", texted);
+    const removed = methodName(method);
+    const left = await reloadMethods();
+    if (left === 0) return twoFactorOff();
+    messages.methods.show("ok", `Removed: ${removed}.`);
+    byId("methods-title").focus();
+  },
+  failed(messages.removeCode),
+);
+
+/** The user's methods again (GET /api/user/{id}), shown; answers how many there are. */
+async function reloadMethods(): Promise<number> {
+  const user = currentUser();
+  const answer = await call("GET", `/api/user/${encodeURIComponent(user.id)}`, { apiKey: state.apiKey });
+  if (answer.status !== 200) {
+    messages.methods.show("error", problemOf(answer, { notFound: "This user no longer exists." }).text);
+    return user.twoFactor?.methods?.length ?? 0;
+  }
+  state.user = { ...user, ...(answer.data as { user: User }).user };
+  const methods = state.user.twoFactor?.methods ?? [];
+  showMethods(methods);
+  return methods.length;
+}
+
+// An authenticator app beside the user's other methods (POST /api/user/two-factor/{userId} with
+// `{method: "authenticator", code, secret}`), set up on the authenticator step.
+onClick(
+  button("add-app"),
+  async () => {
+    const answer = await call("GET", "/api/two-factor/secret", { apiKey: state.apiKey });
+    if (answer.status !== 200) return messages.methods.show("error", problemOf(answer).text);
+    state.secret = answer.data as Secret;
+    state.addingApp = true;
+    await showAuthenticator();
+  },
+  failed(messages.methods),
+);
+
+async function addApp(code: string): Promise<void> {
+  const user = currentUser();
+  const body = { method: "authenticator", code, secret: state.secret!.secret };
+  const answer = await call("POST", `/api/user/two-factor/${encodeURIComponent(user.id)}`, { body, apiKey: state.apiKey });
+  if (answer.status !== 200) return showCodeProblem(answer, messages.authenticatorCode, input("authenticator-code"), "This user no longer exists.", false);
+  state.addingApp = false;
+  showStep("step-done", { focus: false });
+  await reloadMethods();
+  messages.methods.show("ok", "Authenticator app added. The next sign-in asks which method to use.");
+  byId("methods-title").focus();
+}
+
+codeField(input("add-phone-code"));
+
+onSubmit(
+  form("add-phone-form"),
+  async () => {
+    const user = currentUser();
+    const mobilePhone = input("add-phone").value.trim();
+    if (!mobilePhone) return messages.addPhone.show("error", "Enter the phone number to text.");
+    await sendEnrolmentCode({ userId: user.id, method: "sms", mobilePhone }, mobilePhone, {
+      where: messages.addPhone,
+      send: button("add-phone-send"),
+      codeForm: form("add-phone-code-form"),
+      codeInput: input("add-phone-code"),
+    });
+  },
+  failed(messages.addPhone),
+);
+
+onSubmit(
+  form("add-phone-code-form"),
+  async () => {
+    const user = currentUser();
+    const mobilePhone = input("add-phone").value.trim();
+    const code = input("add-phone-code").value;
+    if (!sixDigits(code)) return messages.addPhoneCode.show("error", "Enter the 6 digits from the text message.");
+    const body = { method: "sms", mobilePhone, code };
+    const answer = await call("POST", `/api/user/two-factor/${encodeURIComponent(user.id)}`, { body, apiKey: state.apiKey });
+    if (answer.status !== 200) {
+      return showCodeProblem(answer, messages.addPhoneCode, input("add-phone-code"), "This user no longer exists.", true);
+    }
+    await reloadMethods();
+    messages.methods.show("ok", `${mobilePhone} added. The next sign-in asks which method to use.`);
+    byId("methods-title").focus();
+  },
+  failed(messages.addPhoneCode),
+);
+
 onClick(button("log-in-again"), showLogin, failed(messages.done));
 
 function startOver(): void {
-  Object.assign(state, { user: null, secret: null, twoFactorId: null, trustId: null, recoveryCodes: [], recoveryMode: false });
+  Object.assign(state, {
+    user: null,
+    secret: null,
+    twoFactorId: null,
+    trustId: null,
+    loginMethods: [],
+    addingApp: false,
+    recoveryCodes: [],
+    recoveryMode: false,
+  });
   form("user-form").reset();
   for (const message of [messages.email, messages.password, messages.mobilePhone, messages.userForm]) message.clear();
   showStep("step-user");

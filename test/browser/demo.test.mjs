@@ -3,17 +3,19 @@
 // as `npm start` runs it). Both tutorials, each at 1280×800 and on a 375×800 phone: enrolment
 // (a pasted code), recovery codes shown once (copy, download), sign-in with 242, the second factor
 // (a code used twice in one 30 s step, a wrong code, a 429 countdown, a recovery code), the
-// signed-in view's claims and trusted devices (named, revoked), layout boxes (the phone field and
-// its button inside the card, six digits unclipped), API errors in sentences and a refused text. Every flow checks that the page had no script error, no
-// CSP violation, no request off this origin, and that the server printed no error line.
-// Screenshots of each step go to test-results/screenshots/.
+// signed-in view's claims and trusted devices (named, revoked), a user with several methods (a
+// phone added through the 1.26+ calls, the sign-in's choice of method, the methods listed, one
+// removed, an app added), layout boxes (the phone fields and their buttons inside the card, the choices, six
+// digits unclipped), API errors in sentences and a refused text. Every flow checks that the page
+// had no script error, no CSP violation, no request off this origin, and that the server printed
+// no error line. Screenshots of each step go to test-results/screenshots/.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPhone } from "../../src/sms/phone.ts";
-import { authenticatorCode, e2e, messagesTo, newPhone, onlyCodeTo, SMS_CODE, STEP_MS, uniqueEmail } from "../e2e/support.ts";
+import { authenticatorCode, e2e, messagesTo, newPhone, onlyCodeTo, SMS_CODE, STEP_MS, twilioSettings, uniqueEmail } from "../e2e/support.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
@@ -106,8 +108,8 @@ const boxes = (page, ...selectors) =>
   page.evaluate((list) => list.map((selector) => document.querySelector(selector).getBoundingClientRect().toJSON()), selectors);
 
 /** The phone field and "Text me a code" sit inside the card, the field wide enough for a number. */
-async function expectPhoneRowFits(page) {
-  const [card, field, send] = await boxes(page, "#main", "#sms-phone", "#send-code");
+async function expectPhoneRowFits(page, fieldSelector = "#sms-phone", sendSelector = "#send-code") {
+  const [card, field, send] = await boxes(page, "#main", fieldSelector, sendSelector);
   expect(field.width).toBeGreaterThanOrEqual(150);
   for (const box of [field, send]) {
     expect(box.left).toBeGreaterThanOrEqual(card.left);
@@ -115,6 +117,24 @@ async function expectPhoneRowFits(page) {
   }
   expect(send.width).toBeGreaterThan(0);
 }
+
+/** The sign-in's choice of method: every choice shown, inside the card, one under the other. */
+async function expectChoicesFit(page, count) {
+  const [card] = await boxes(page, "#main");
+  const choices = await page.evaluate(() => [...document.querySelectorAll("#method-choices button")].map((button) => button.getBoundingClientRect().toJSON()));
+  expect(choices).toHaveLength(count);
+  for (const box of choices) {
+    expect(box.width).toBeGreaterThan(0);
+    expect(box.height).toBeGreaterThan(0);
+    expect(box.left).toBeGreaterThanOrEqual(card.left);
+    expect(box.right).toBeLessThanOrEqual(card.right);
+  }
+  choices.slice(1).forEach((box, index) => expect(box.top).toBeGreaterThanOrEqual(choices[index].bottom));
+}
+
+/** The signed-in view's methods: each one's name and whether it was used last. */
+const shownMethods = (page) =>
+  page.locator("#method-list li").evaluateAll((items) => items.map((item) => [...item.querySelectorAll("p")].map((line) => line.textContent)));
 
 /** A code field holding six digits, all selected: nothing scrolled out of sight, the field inside the card. */
 async function expectDigitsUnclipped(page, id) {
@@ -279,6 +299,12 @@ async function revokeTheOnlyDevice(page, email) {
   const summary = await textOf(page, "done-summary");
   expect(summary).toMatch(/ This computer is no longer trusted: the next sign-in asks for a code\.$/);
   expect(summary).not.toMatch(/is (now )?trusted/);
+}
+
+/** The authenticator's code once it differs from `used` (the replay guard takes a step's code once). */
+async function codeOtherThan(base32, used) {
+  while (authenticatorCode(base32) === used) await new Promise((resolve) => setTimeout(resolve, 250));
+  return authenticatorCode(base32);
 }
 
 /** Waits, if needed, until at least `seconds` are left in the current 30 s TOTP step. */
@@ -539,4 +565,113 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     expect(serverErrorLines()).toEqual([]);
     await close();
   });
+
+  it("walks several methods: a phone added beside the authenticator, the sign-in's choice of method (each used), the methods listed, the app removed and added again", async () => {
+    expect((await api("PUT", "/api/integration", { integrations: { twilio: twilioSettings() } })).status).toBe(200);
+    const { page, problems, close } = await openDemo(options);
+    const email = uniqueEmail(`demo-methods-${width}`);
+    const phone = newPhone();
+    await enterKeyAndCreateUser(page, { email, method: "Authenticator app" });
+    await stepShown(page, "authenticator");
+    const base32 = await page.locator("#secret-base32").getAttribute("data-key");
+    const enrolCode = authenticatorCode(base32);
+    await here(page).getByLabel("Enter the 6-digit code the app shows").fill(enrolCode);
+    const recoveryCodes = await saveRecoveryCodes(page, { email, width: `${width}-methods` });
+
+    // One method: no choice, the code step as before (signed in with a recovery code here).
+    await signIn(page);
+    await stepShown(page, "code");
+    expect(await page.locator("#other-method").isHidden()).toBe(true);
+    await here(page).getByRole("button", { name: "Use a recovery code" }).click();
+    await page.keyboard.type(recoveryCodes[0]);
+    await page.keyboard.press("Enter");
+    await stepShown(page, "done");
+    expect((await shownMethods(page)).map(([name]) => name)).toEqual(["Authenticator app"]);
+
+    // A phone added through the 1.26+ calls: a code texted to it, entered.
+    await page.locator("#add-phone-panel > summary").click();
+    await here(page).getByLabel("Mobile phone", { exact: true }).fill(phone.typed);
+    await expectPhoneRowFits(page, "#add-phone", "#add-phone-send");
+    await here(page).getByRole("button", { name: "Text me a code" }).click();
+    await says(page, "add-phone-msg", `Code sent to ${phone.typed}.`);
+    const addedAt = Date.now();
+    await here(page)
+      .getByLabel("Code from the text message")
+      .fill(await onlyCodeTo(phone.e164));
+    await says(page, "methods-msg", `${phone.typed} added.`);
+    const sms = (await apiUser(email)).twoFactor.methods.find((method) => method.method === "sms");
+    expect(sms?.mobilePhone).toBeTruthy();
+    expect((await shownMethods(page)).map(([name]) => name)).toEqual(["Authenticator app", `Text messages to ${sms.mobilePhone}`]);
+    await expectFits(page);
+    await shot(page, `${width}-methods-added`);
+
+    // Two methods: the sign-in asks which one. First the app.
+    const choose = async () => {
+      await here(page).getByRole("button", { name: "Sign in again" }).click();
+      await signIn(page);
+      await stepShown(page, "choose");
+      await expectHeadingFocused(page);
+      await expectStepper(page, "code");
+      await expectChoicesFit(page, 2);
+      await expectFits(page);
+    };
+    await choose();
+    await shot(page, `${width}-methods-choose`);
+    await here(page).getByRole("button", { name: "Use my authenticator app" }).click();
+    await stepShown(page, "code");
+    expect(await page.locator("#resend").isHidden()).toBe(true);
+    expect(await page.locator("#other-method").isVisible()).toBe(true);
+    const appCode = await codeOtherThan(base32, enrolCode);
+    await here(page).getByLabel("Verification code").fill(appCode);
+    await stepShown(page, "done");
+    expect(await shownMethods(page)).toEqual([
+      ["Authenticator app", "Last used to sign in"],
+      [`Text messages to ${sms.mobilePhone}`, "Not used for the last sign-in"],
+    ]);
+
+    // Then the phone: the page asks for its text (30 s after the last one to that phone, the SMS guard's spacing).
+    await choose();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, addedAt + 31_000 - Date.now())));
+    await here(page)
+      .getByRole("button", { name: `Text a code to ${sms.mobilePhone}` })
+      .click();
+    await stepShown(page, "code");
+    expect(await textOf(page, "code-lead")).toBe(`We texted a 6-digit code to ${sms.mobilePhone}.`);
+    expect(await page.locator("#resend").isVisible()).toBe(true);
+    const texts = await messagesTo(phone.e164);
+    expect(texts).toHaveLength(2);
+    await here(page).getByLabel("Verification code").fill(SMS_CODE.exec(texts[1].body)[1]);
+    await stepShown(page, "done");
+    expect(await shownMethods(page)).toEqual([
+      ["Authenticator app", "Not used for the last sign-in"],
+      [`Text messages to ${sms.mobilePhone}`, "Last used to sign in"],
+    ]);
+    await expectFits(page);
+    await shot(page, `${width}-methods-signed-in`);
+
+    // One removed with its own code: the app's, a step after the one used to sign in.
+    await here(page).getByRole("button", { name: "Remove Authenticator app" }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("remove-code");
+    const removeCode = await codeOtherThan(base32, appCode);
+    await page.keyboard.type(removeCode);
+    await says(page, "methods-msg", "Removed: Authenticator app.");
+    expect((await shownMethods(page)).map(([name]) => name)).toEqual([`Text messages to ${sms.mobilePhone}`]);
+    expect((await apiUser(email)).twoFactor.methods.map((method) => method.method)).toEqual(["sms"]);
+
+    // With only the phone left, an authenticator app can be added again (its code a step after the one just used).
+    await here(page).getByRole("button", { name: "Add an authenticator app" }).click();
+    await stepShown(page, "authenticator");
+    const added = await page.locator("#secret-base32").getAttribute("data-key");
+    expect(added).not.toBe(base32);
+    await codeOtherThan(base32, removeCode);
+    await page.locator("#authenticator-code").fill(authenticatorCode(added));
+    await stepShown(page, "done");
+    await says(page, "methods-msg", "Authenticator app added.");
+    expect((await shownMethods(page)).map(([name]) => name)).toEqual([`Text messages to ${sms.mobilePhone}`, "Authenticator app"]);
+    expect(await page.locator("#add-app").isHidden()).toBe(true);
+
+    expect(problems).toEqual([]);
+    expect(serverErrorLines()).toEqual([]);
+    await close();
+  }, 180_000);
 });
