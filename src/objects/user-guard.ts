@@ -16,34 +16,21 @@ import { verifyPassword } from "../crypto/password";
 import { newMethodId, newTokenStamp, newTotpSecret, randomToken } from "../crypto/random";
 import { findMatchingStepIn } from "../crypto/totp";
 import { newChallengeKey } from "../crypto/two-factor-id";
-import { accountFor, draft, newGuard, publicAccount, publicMethods, type Account, type SentCode } from "../domain/account";
-import {
-  type SentText,
-  liveChallenge,
-  pruneChallenges,
-  releaseSend,
-  reserveChallengeSend,
-  reserveMethodSend,
-  startChallenge,
-  startedChallenge,
-  type ChallengeDetails,
-} from "../domain/challenges";
-import { acceptableSteps, textStep } from "../domain/codes";
+import { accountFor, draft, newGuard, publicAccount, publicMethods, type SentCode } from "../domain/account";
+import { liveChallenge, pruneChallenges, startChallenge, startedChallenge, type ChallengeDetails, type SentText } from "../domain/challenges";
+import { acceptableSteps } from "../domain/codes";
 import type { Config } from "../domain/config";
 import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser, type RefusedCode } from "../domain/enrolment";
-import { addMethod, issueOneTimeCode, renameMethod } from "../domain/method-enrolment";
-import { capture, tooManySendsProblem, twoFactorNotEnabled, type Outcome, type Problem } from "../domain/failures";
+import { addMethod, renameMethod } from "../domain/method-enrolment";
+import { capture, twoFactorNotEnabled, type Outcome } from "../domain/failures";
 import { unlock as liftLocks } from "../domain/lockout";
 import { completeChallenge, decidePassword } from "../domain/login";
 import { dummyPasswordHash, type PasswordHash } from "../domain/password";
 import {
   addressMismatch,
-  cannotSend,
   codeProblem,
   codeRequired,
-  invalidTwoFactorId,
   needsPhone,
-  noPhone,
   notFound,
   tooManyMethods,
   twoFactorAlreadyEnabled,
@@ -52,27 +39,35 @@ import {
 } from "../domain/problems";
 import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
 import { applyMethods, applyProfile, applyTwoFactor, checkDataSize, requireLoginId, sameMethods, type UserInput } from "../domain/user-input";
-import { legacySecret, withMethod, type PublicMethod } from "../domain/methods";
+import { withMethod, type PublicMethod } from "../domain/methods";
 import { loginIdsOf, sameLoginId, twoFactorEnabled, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
 import { LoginIdClaims } from "./user/claims";
 import { Decoys } from "./user/decoys";
 import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/login-records";
 import { SecretCache } from "./user/secret-cache";
-import type { Added, Caller, CodeChecked, CompletionResult, Disabled, LoginAttempt, LoginResult, OneTimeCodeDraft, Started, TextedCode } from "./user/results";
-import { AccountStore, unchanged, type Change } from "./user/store";
+import type {
+  Added,
+  Caller,
+  CodeChecked,
+  CompletionResult,
+  Disabled,
+  LoginAttempt,
+  LoginResult,
+  OneTimeCodeDraft,
+  OneTimeCodeTarget,
+  Started,
+  TextedCode,
+} from "./user/results";
+import { AccountStore, failed, refuse, unchanged } from "./user/store";
+import { Texts, type Text } from "./user/texts";
 
 /** The user after a change and before it (`original`), and how many valid trusted devices it revoked. */
 type UpdateResult = Outcome<{ user: PublicUser; original: PublicUser; trustRevoked: number }>;
 
-/** A text a decision reserved: the step of the account it committed. */
-type Text = { account: Account; step: number };
-
 /** The password step's decision: a login's result, with the text it reserved (sent once committed). */
 type PasswordStep = Exclude<LoginResult, { outcome: "challenge" }> | { outcome: "challenge"; challengeKey: string; methods: PublicMethod[]; text?: Text };
 
-const failed = (problem: Problem) => ({ ok: false, problem }) as const;
-const refuse = (problem: Problem) => unchanged(failed(problem));
 /** A change a code was refused for: its problem, and the lock the code led to, if any. */
 const codeRefused = (verdict: RefusedCode) =>
   verdict.outcome === "invalid-code" && verdict.locked
@@ -85,6 +80,7 @@ export class UserGuard extends DurableObject<Env> {
   private readonly claims: LoginIdClaims;
   private readonly decoys: Decoys;
   private readonly secrets: SecretCache;
+  private readonly texts: Texts;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -94,6 +90,7 @@ export class UserGuard extends DurableObject<Env> {
     this.claims = new LoginIdClaims(env.IDENTIFIER_CLAIM);
     this.decoys = new Decoys(ctx.storage.kv, this.config);
     this.secrets = new SecretCache(env.ENCRYPTION_KEY);
+    this.texts = new Texts(this.store, this.config, this.secrets);
   }
 
   // ---- Login ----
@@ -135,7 +132,7 @@ export class UserGuard extends DurableObject<Env> {
       return { next: started.next, outcome: { outcome: "challenge", challengeKey, methods, text } };
     });
     if (result.outcome !== "challenge" || !result.text) return result as LoginResult;
-    return { ...result, text: await this.text(result.text) };
+    return { ...result, text: await this.texts.text(result.text) };
   }
 
   /** The second step: a code for the pending login `challengeKey`. */
@@ -171,68 +168,24 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Reserves a text for the pending login `challengeKey` (at most a few per login): a one-time code
-   * (`otp`) to the phone method `methodId`; without one (the legacy resend), the code of a legacy
-   * enrolment to the user's mobile phone, or else `otp` to their first phone method.
-   */
-  async textChallenge(challengeKey: string, methodId: string | undefined, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    const reserved = await this.store.transact<Outcome<{ text: Text | TextedCode }>>((account) => {
-      if (!account) return refuse(notFound);
-      if (methodId === undefined && legacySecret(account.user.twoFactor.methods) && account.user.mobilePhone) {
-        const { next, outcome } = reserveChallengeSend(account, challengeKey, nowMs, this.config);
-        if (outcome.outcome === "not-found") return refuse(notFound);
-        if (outcome.outcome === "limited") return refuse(tooManySendsProblem(outcome.retryAfterSeconds));
-        return this.reserveText(next!, nowMs);
-      }
-      const { next, outcome } = reserveMethodSend(account, challengeKey, methodId, otp.hash, nowMs, this.config);
-      if (outcome.outcome === "not-found") return refuse(methodId === undefined ? notFound : invalidTwoFactorId);
-      if (outcome.outcome === "limited") return refuse(tooManySendsProblem(outcome.retryAfterSeconds));
-      if (outcome.outcome === "unknown-method") return refuse(methodId === undefined ? noPhone : unknownMethod);
-      if (outcome.outcome === "cannot-send") return refuse(cannotSend);
-      return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash, replacedOtp: outcome.replaced } } };
-    });
-    return reserved.ok ? { ok: true, text: await this.text(reserved.text) } : reserved;
+  /** Reserves a text for the pending login `challengeKey`: see Texts.forChallenge. */
+  textChallenge(challengeKey: string, methodId: string | undefined, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
+    return this.texts.forChallenge(challengeKey, methodId, otp, nowMs);
   }
 
-  /**
-   * Reserves a text for the user (`POST /api/two-factor/send` with a user id or JWT, legacy): the
-   * current code of their legacy enrolment to their mobile phone, or else `otp` to their first phone
-   * method, good for disabling it.
-   */
-  async textUser(caller: Caller, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    const reserved = await this.store.transact<Outcome<{ text: Text | TextedCode }>>((current) => {
-      const account = accountFor(current, caller.tokenStamp);
-      if (!account) return refuse(notFound);
-      if (!twoFactorEnabled(account.user)) return refuse(twoFactorNotEnabled);
-      if (legacySecret(account.user.twoFactor.methods) && account.user.mobilePhone) return this.reserveText(account, nowMs);
-      const phoneMethod = account.user.twoFactor.methods.find((method) => method.method === "sms");
-      if (!phoneMethod) return refuse(noPhone);
-      return this.issue(account, otp, { methodId: phoneMethod.id }, nowMs);
-    });
-    return reserved.ok ? { ok: true, text: await this.text(reserved.text) } : reserved;
+  /** Reserves a text for the user (legacy `POST /api/two-factor/send` with a user id or JWT): see Texts.forUser. */
+  textUser(caller: Caller, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
+    return this.texts.forUser(caller, otp, nowMs);
   }
 
-  /**
-   * Reserves the text of a one-time code (FusionAuth 1.26+ send): to enable a phone method at
-   * `enable.value`, or to disable the method `methodId`. It replaces the user's earlier one.
-   */
-  async textOneTimeCode(
-    caller: Caller,
-    otp: OneTimeCodeDraft,
-    target: { enable: { method: "sms"; value: string } } | { methodId: string },
-    nowMs: number,
-  ): Promise<Outcome<{ text: TextedCode }>> {
-    const reserved = await this.store.transact<Outcome<{ text: TextedCode }>>((current) => {
-      const account = accountFor(current, caller.tokenStamp);
-      return account ? this.issue(account, otp, target, nowMs) : refuse(notFound);
-    });
-    return reserved;
+  /** Reserves the text of a code to enable or disable a method (1.26+ send): see Texts.oneTimeCode. */
+  textOneTimeCode(caller: Caller, otp: OneTimeCodeDraft, target: OneTimeCodeTarget, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
+    return this.texts.oneTimeCode(caller, otp, target, nowMs);
   }
 
   /** Gives back a reserved text that did not go out; `withdrawCode` when it surely never arrives (the code it replaced stands again). */
   async releaseText(challengeKey: string | undefined, sent: SentText, withdrawCode: boolean): Promise<void> {
-    await this.store.transact((account) => ({ next: account && releaseSend(account, challengeKey, sent, withdrawCode), outcome: undefined }));
+    await this.texts.release(challengeKey, sent, withdrawCode);
   }
 
   // ---- Access tokens ----
@@ -524,32 +477,6 @@ export class UserGuard extends DurableObject<Env> {
     if ("prevention" in counted) return { outcome: "prevented", prevention: counted.prevention };
     await this.store.schedule(counted.expiresAt);
     return { outcome: "wrong-password" };
-  }
-
-  /** Reserves the text of the user's next code of their legacy enrolment: the step, recorded as sent. */
-  private reserveText(account: Account, nowMs: number): Change<Outcome<{ text: Text }>> {
-    const { next, step } = textStep(account, nowMs, this.config);
-    return { next, outcome: { ok: true, text: { account: next, step } } };
-  }
-
-  /** Keeps the one-time code `otp` sent to enable or disable a method, and answers its text. */
-  private issue(
-    account: Account,
-    otp: OneTimeCodeDraft,
-    target: { enable: { method: "sms"; value: string } } | { methodId: string },
-    nowMs: number,
-  ): Change<Outcome<{ text: TextedCode }>> {
-    const { next, outcome } = issueOneTimeCode(account, otp.hash, target, nowMs);
-    if (outcome.outcome === "unknown-method") return refuse(unknownMethod);
-    if (outcome.outcome === "cannot-send") return refuse(cannotSend);
-    return { next, outcome: { ok: true, text: { phone: outcome.phone, code: otp.code, otpHash: otp.hash, replacedCode: outcome.replaced } } };
-  }
-
-  /** A reserved text, with the code of its step when it is one of a legacy enrolment. */
-  private async text(reserved: Text | TextedCode): Promise<TextedCode> {
-    if (!("account" in reserved)) return reserved;
-    const { account, step } = reserved;
-    return { phone: account.user.mobilePhone!, code: await this.secrets.code(account, step), step };
   }
 }
 

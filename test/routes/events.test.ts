@@ -318,7 +318,7 @@ describe("the SMS guard", () => {
     expect(event).toMatchObject({ type: "sms.refused", info: { reason: "number-type", country: "US", purpose: "enrolment" } });
     expect(event).not.toHaveProperty("userId");
     // The event's info, not its envelope: `createInstant` can hold the digits 0123 by chance.
-    const text = JSON.stringify(event.info);
+    const text = JSON.stringify(event!.info);
     expect(text).not.toMatch(/9005550123|900 555 0123/);
     expect(text).not.toMatch(/0123/);
   });

@@ -12,6 +12,9 @@ import type { Refused } from "./store";
  */
 export type TextedCode = { phone: string; code: string; step?: number; otpHash?: string } & Replaced;
 
+/** What a one-time code is sent for: to enable a phone method at `enable.value`, or to disable the method `methodId`. */
+export type OneTimeCodeTarget = { enable: { method: "sms"; value: string } } | { methodId: string };
+
 /** A one-time code made for a send or a Start (src/crypto/random.ts), and its hash (src/crypto/one-time-codes.ts). */
 export type OneTimeCodeDraft = { code: string; hash: string };
 

@@ -30,6 +30,12 @@ export type Change<O> = Decision<O> & { replicate?: Replicate; loginRecord?: Log
 /** A decision that changes nothing. */
 export const unchanged = <O>(outcome: O): Change<O> => ({ next: null, outcome });
 
+/** A failed outcome: `problem`. */
+export const failed = (problem: Problem) => ({ ok: false, problem }) as const;
+
+/** A decision that changes nothing and fails with `problem`. */
+export const refuse = (problem: Problem) => unchanged(failed(problem));
+
 /** A change the store did not write because a value would be too large to store; nothing changed. */
 export type Refused = { ok: false; outcome: "refused"; problem: Problem };
 
