@@ -4,7 +4,7 @@
 // sent to a method). The body tells which: `method` or `methodId` is 1.26+, `secret` or `delivery`
 // legacy, and a body that mixes the two is refused, so no request that works in one era changes meaning.
 import { Hono, type Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { invalidField } from "../domain/failures";
 import { keyFromBase32, keyFromSecret } from "../domain/secret";
 import { sendLoginCode, startTwoFactor } from "../services/login";
@@ -47,9 +47,9 @@ const mixedEras = () => invalidField("delivery", "invalid", "The [delivery] prop
 /** Email codes are not delivered yet: an email method cannot be enabled or sent to. */
 const noEmail = () => invalidField("method", "invalid", "The [method] must be [authenticator] or [sms].");
 
-async function enable(c: Context<AppEnv>): Promise<Response> {
+async function enable(c: Context<AppEnv>, body: unknown): Promise<Response> {
   const user = target(c);
-  const request = await readJson(c, enableRequest);
+  const request = check(enableRequest, body);
   const { scope } = c.var;
   if (!request.method) {
     await enableTwoFactor(scope, user, { key: keyFromRequest(request), code: request.code, delivery: request.delivery ?? "None" });
@@ -194,19 +194,13 @@ endpoint(
     responses: { 200: "enabled", 400: "errors", 404: "notFound", 421: "invalidCode" },
   },
   async (c) => {
-    if (c.req.method === "PUT") {
-      const body: unknown = await c.req.raw
-        .clone()
-        .json()
-        .catch(() => null);
-      if (body !== null && typeof body === "object" && "methodId" in body && !("code" in body)) {
-        const user = target(c);
-        const { methodId, name } = check(renameRequest, body);
-        await renameMethod(c.var.scope, user, methodId, name);
-        return empty();
-      }
+    const body = await readJson(c, z.unknown());
+    if (c.req.method === "PUT" && body !== null && typeof body === "object" && "methodId" in body && !("code" in body)) {
+      const { methodId, name } = check(renameRequest, body);
+      await renameMethod(c.var.scope, target(c), methodId, name);
+      return empty();
     }
-    return enable(c);
+    return enable(c, body);
   },
 );
 
