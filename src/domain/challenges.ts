@@ -4,7 +4,7 @@
 import type { Config } from "./config";
 import { draft, type Account, type Challenge, type Decision, type OneTimeCode } from "./account";
 import { textStep } from "./codes";
-import { methodById, textedAuthenticator } from "./methods";
+import { destinationOf, methodById, textedAuthenticator, type Destination } from "./methods";
 import { twoFactorEnabled } from "./user";
 
 const MAX_PENDING_LOGINS = 20;
@@ -70,17 +70,17 @@ export function reserveChallengeSend(account: Account, key: string, nowMs: numbe
   return { next, outcome: { outcome: "allowed" } };
 }
 
-/** `replaced`: the login's code before this send, which stands again if the text never goes out. */
+/** `replaced`: the login's code before this send, which stands again if the message never goes out. */
 export type MethodSend =
   | Exclude<SendReservation, { outcome: "allowed" }>
   | { outcome: "unknown-method" }
   | { outcome: "cannot-send" }
-  | { outcome: "allowed"; phone: string; replaced?: Challenge["otp"] };
+  | { outcome: "allowed"; to: Destination; replaced?: Challenge["otp"] };
 
 /**
- * Counts one text of a new one-time code (its hash `hash`) for the pending login `key`, sent to the
- * user's phone method `methodId`, or to their first one when the legacy resend names none; the code
- * replaces the login's earlier one.
+ * Counts one send of a new one-time code (its hash `hash`) for the pending login `key`, to the
+ * user's phone or email method `methodId`, or to their first phone method when the legacy resend
+ * names none; the code replaces the login's earlier one.
  */
 export function reserveMethodSend(
   account: Account,
@@ -95,11 +95,12 @@ export function reserveMethodSend(
   const reserved = reserveChallengeSend(account, key, nowMs, config);
   if (reserved.outcome.outcome !== "allowed") return { next: null, outcome: reserved.outcome };
   if (!method) return { next: null, outcome: { outcome: "unknown-method" } };
-  if (method.method !== "sms") return { next: null, outcome: { outcome: "cannot-send" } };
+  const to = destinationOf(method);
+  if (!to) return { next: null, outcome: { outcome: "cannot-send" } };
   const challenge = reserved.next!.guard.challenges[key]!;
   const replaced = challenge.otp;
   challenge.otp = { hash, methodId: method.id };
-  return { next: reserved.next, outcome: { outcome: "allowed", phone: method.mobilePhone, replaced } };
+  return { next: reserved.next, outcome: { outcome: "allowed", to, replaced } };
 }
 
 /** The code a send replaced: a login's (`replacedOtp`) or the enable or disable code (`replacedCode`). */

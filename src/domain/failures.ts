@@ -7,6 +7,9 @@ export type FieldProblem = { field: string; type: string; message: string };
 /** Why login is prevented: FusionAuth's "Prevent Login" user action, until `until` (ms). */
 export type LoginPrevention = { until: number; reason: "password" | "two-factor" };
 
+/** Why an email did not go out (src/email/send.ts). */
+export type DeliveryFailure = "refused-login" | "unreachable" | "timeout" | "rejected" | "error";
+
 export type Problem =
   /** FusionAuth field errors, `[type]field` (e.g. `[blank]user.email`). */
   | { kind: "invalid"; errors: FieldProblem[] }
@@ -21,6 +24,8 @@ export type Problem =
   | { kind: "inactive" }
   | { kind: "too-many"; retryAfterSeconds: number; message: string }
   | { kind: "too-large"; message: string }
+  /** An email that did not go out: the server refused our login or the recipient, could not be reached, or did not answer in time. */
+  | { kind: "delivery-failed"; failure: DeliveryFailure; message: string }
   /** A request carrying only the access_token cookie from another site, or with a body that is not JSON. */
   | { kind: "cross-site" }
   | { kind: "not-json" };

@@ -1,10 +1,10 @@
 // Methods one at a time (FusionAuth 1.26+): adding one once its code stands, the codes sent to
-// enable or disable a phone method, naming one. Removing one is the disable's (./enrolment.ts).
+// enable or disable a phone or email method, naming one. Removing one is the disable's (./enrolment.ts).
 import type { Config } from "./config";
 import { draft, type Account, type Decision, type OneTimeCode } from "./account";
 import { acceptCode, type SubmittedCode } from "./codes";
 import { setMethods } from "./enrolment";
-import { MAX_METHODS, methodById, withMethod, type NewMethod, type TwoFactorMethod } from "./methods";
+import { destinationOf, MAX_METHODS, methodAddress, methodById, withMethod, type Destination, type NewMethod } from "./methods";
 
 export type AddVerdict =
   /** `recoveryCodes`: this was the first method, and the recovery codes were set. */
@@ -49,37 +49,33 @@ export function addMethod(
   return { next, outcome: { outcome: "accepted", methodId: added.at(-1)!.id, recoveryCodes: first } };
 }
 
-/** Where a phone or email method sends its codes. */
-export const methodAddress = (method: NewMethod | TwoFactorMethod) =>
-  method.method === "sms" ? method.mobilePhone : method.method === "email" ? method.email : undefined;
-
 /** FusionAuth's default lifetime of a code sent to enable or disable a method (`twoFactorOneTimeCodeIdTimeToLiveInSeconds`). */
 export const ONE_TIME_CODE_TTL_SECONDS = 60;
 
-/** `replaced`: the code before this send, which stands again if the text never goes out. */
-export type IssueVerdict = { outcome: "issued"; phone: string; replaced?: OneTimeCode } | { outcome: "unknown-method" } | { outcome: "cannot-send" };
+/** `replaced`: the code before this send, which stands again if the message never goes out. */
+export type IssueVerdict = { outcome: "issued"; to: Destination; replaced?: OneTimeCode } | { outcome: "unknown-method" } | { outcome: "cannot-send" };
+
+/** What a one-time code is sent for: to enable a phone or email method at `enable.address`, or to disable the method `methodId`. */
+export type OneTimeCodeTarget = { enable: Destination } | { methodId: string };
 
 /**
- * Keeps the code (its hash `hash`) sent to enable a phone method (to `enable`'s number) or to disable
- * the method `methodId` (to its number), replacing any earlier one; answers where to text it.
+ * Keeps the code (its hash `hash`) sent to enable a phone or email method (to `enable`'s address)
+ * or to disable the method `methodId` (to its address), replacing any earlier one; answers where
+ * to send it.
  */
-export function issueOneTimeCode(
-  account: Account,
-  hash: string,
-  target: { enable: { method: "sms"; value: string } } | { methodId: string },
-  nowMs: number,
-): Decision<IssueVerdict> {
+export function issueOneTimeCode(account: Account, hash: string, target: OneTimeCodeTarget, nowMs: number): Decision<IssueVerdict> {
   const expiresAt = nowMs + ONE_TIME_CODE_TTL_SECONDS * 1000;
   const next = draft(account);
   if ("enable" in target) {
-    next.guard.oneTimeCode = { hash, expiresAt, purpose: "enable", ...target.enable };
-    return { next, outcome: { outcome: "issued", phone: target.enable.value, replaced: account.guard.oneTimeCode } };
+    next.guard.oneTimeCode = { hash, expiresAt, purpose: "enable", method: target.enable.method, value: target.enable.address };
+    return { next, outcome: { outcome: "issued", to: target.enable, replaced: account.guard.oneTimeCode } };
   }
   const method = methodById(account.user.twoFactor.methods, target.methodId);
   if (!method) return { next: null, outcome: { outcome: "unknown-method" } };
-  if (method.method !== "sms") return { next: null, outcome: { outcome: "cannot-send" } };
+  const to = destinationOf(method);
+  if (!to) return { next: null, outcome: { outcome: "cannot-send" } };
   next.guard.oneTimeCode = { hash, expiresAt, purpose: "disable", methodId: method.id };
-  return { next, outcome: { outcome: "issued", phone: method.mobilePhone, replaced: account.guard.oneTimeCode } };
+  return { next, outcome: { outcome: "issued", to, replaced: account.guard.oneTimeCode } };
 }
 
 /** Names a method (FusionAuth 1.68 `PUT /api/user/two-factor/{userId}`). */

@@ -35,6 +35,10 @@ export type PublicMethod = MethodBase & {
   email?: string;
 };
 
+/** The kinds of method a code is sent to, and where one is sent: a phone number (E.164) or an email address. */
+export type SendingKind = Exclude<MethodKind, "authenticator">;
+export type Destination = { method: SendingKind; address: string };
+
 /** What a new method is before it has an id. */
 export type NewMethod = TwoFactorMethod extends infer M ? (M extends TwoFactorMethod ? Omit<M, "id"> : never) : never;
 
@@ -49,6 +53,14 @@ export function publicMethod(method: TwoFactorMethod, lastUsedId?: string): Publ
   if (name !== undefined) shown.name = name;
   return shown;
 }
+
+/** Where a phone or email method sends its codes. */
+export const methodAddress = (method: NewMethod | TwoFactorMethod) =>
+  method.method === "sms" ? method.mobilePhone : method.method === "email" ? method.email : undefined;
+
+/** Where codes of `method` go; undefined for an authenticator app, which is never sent one. */
+export const destinationOf = (method: TwoFactorMethod): Destination | undefined =>
+  method.method === "authenticator" ? undefined : { method: method.method, address: methodAddress(method)! };
 
 export const hasMethods = (methods: TwoFactorMethod[]) => methods.length > 0;
 

@@ -21,7 +21,7 @@ import { liveChallenge, pruneChallenges, startChallenge, startedChallenge, type 
 import { acceptableSteps } from "../domain/codes";
 import type { Config } from "../domain/config";
 import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser, type RefusedCode } from "../domain/enrolment";
-import { addMethod, renameMethod } from "../domain/method-enrolment";
+import { addMethod, renameMethod, type OneTimeCodeTarget } from "../domain/method-enrolment";
 import { capture, twoFactorNotEnabled, type Outcome } from "../domain/failures";
 import { unlock as liftLocks } from "../domain/lockout";
 import { completeChallenge, decidePassword } from "../domain/login";
@@ -46,21 +46,9 @@ import { LoginIdClaims } from "./user/claims";
 import { Decoys } from "./user/decoys";
 import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/login-records";
 import { SecretCache } from "./user/secret-cache";
-import type {
-  Added,
-  Caller,
-  CodeChecked,
-  CompletionResult,
-  Disabled,
-  LoginAttempt,
-  LoginResult,
-  OneTimeCodeDraft,
-  OneTimeCodeTarget,
-  Started,
-  TextedCode,
-} from "./user/results";
+import type { Added, Caller, CodeChecked, CompletionResult, Disabled, LoginAttempt, LoginResult, CodeToSend, OneTimeCodeDraft, Started } from "./user/results";
 import { AccountStore, failed, refuse, unchanged } from "./user/store";
-import { Texts, type Text } from "./user/texts";
+import { Sends, type Text } from "./user/sends";
 
 /** The user after a change and before it (`original`), and how many valid trusted devices it revoked. */
 type UpdateResult = Outcome<{ user: PublicUser; original: PublicUser; trustRevoked: number }>;
@@ -80,7 +68,7 @@ export class UserGuard extends DurableObject<Env> {
   private readonly claims: LoginIdClaims;
   private readonly decoys: Decoys;
   private readonly secrets: SecretCache;
-  private readonly texts: Texts;
+  private readonly sends: Sends;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -90,7 +78,7 @@ export class UserGuard extends DurableObject<Env> {
     this.claims = new LoginIdClaims(env.IDENTIFIER_CLAIM);
     this.decoys = new Decoys(ctx.storage.kv, this.config);
     this.secrets = new SecretCache(env.ENCRYPTION_KEY);
-    this.texts = new Texts(this.store, this.config, this.secrets);
+    this.sends = new Sends(this.store, this.config, this.secrets);
   }
 
   // ---- Login ----
@@ -132,7 +120,7 @@ export class UserGuard extends DurableObject<Env> {
       return { next: started.next, outcome: { outcome: "challenge", challengeKey, methods, text } };
     });
     if (result.outcome !== "challenge" || !result.text) return result as LoginResult;
-    return { ...result, text: await this.texts.text(result.text) };
+    return { ...result, text: await this.sends.text(result.text) };
   }
 
   /** The second step: a code for the pending login `challengeKey`. */
@@ -168,24 +156,24 @@ export class UserGuard extends DurableObject<Env> {
     });
   }
 
-  /** Reserves a text for the pending login `challengeKey`: see Texts.forChallenge. */
-  textChallenge(challengeKey: string, methodId: string | undefined, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    return this.texts.forChallenge(challengeKey, methodId, otp, nowMs);
+  /** Reserves a code to send for the pending login `challengeKey`: see Sends.forChallenge. */
+  sendChallengeCode(challengeKey: string, methodId: string | undefined, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ send: CodeToSend }>> {
+    return this.sends.forChallenge(challengeKey, methodId, otp, nowMs);
   }
 
-  /** Reserves a text for the user (legacy `POST /api/two-factor/send` with a user id or JWT): see Texts.forUser. */
-  textUser(caller: Caller, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    return this.texts.forUser(caller, otp, nowMs);
+  /** Reserves a text for the user (legacy `POST /api/two-factor/send` with a user id or JWT): see Sends.forUser. */
+  sendUserCode(caller: Caller, otp: OneTimeCodeDraft, nowMs: number): Promise<Outcome<{ send: CodeToSend }>> {
+    return this.sends.forUser(caller, otp, nowMs);
   }
 
-  /** Reserves the text of a code to enable or disable a method (1.26+ send): see Texts.oneTimeCode. */
-  textOneTimeCode(caller: Caller, otp: OneTimeCodeDraft, target: OneTimeCodeTarget, nowMs: number): Promise<Outcome<{ text: TextedCode }>> {
-    return this.texts.oneTimeCode(caller, otp, target, nowMs);
+  /** Reserves the send of a code to enable or disable a method (1.26+ send): see Sends.oneTimeCode. */
+  sendOneTimeCode(caller: Caller, otp: OneTimeCodeDraft, target: OneTimeCodeTarget, nowMs: number): Promise<Outcome<{ send: CodeToSend }>> {
+    return this.sends.oneTimeCode(caller, otp, target, nowMs);
   }
 
-  /** Gives back a reserved text that did not go out; `withdrawCode` when it surely never arrives (the code it replaced stands again). */
-  async releaseText(challengeKey: string | undefined, sent: SentText, withdrawCode: boolean): Promise<void> {
-    await this.texts.release(challengeKey, sent, withdrawCode);
+  /** Gives back a reserved send that did not go out; `withdrawCode` when it surely never arrives (the code it replaced stands again). */
+  async releaseSend(challengeKey: string | undefined, sent: SentText, withdrawCode: boolean): Promise<void> {
+    await this.sends.release(challengeKey, sent, withdrawCode);
   }
 
   // ---- Access tokens ----
@@ -216,12 +204,15 @@ export class UserGuard extends DurableObject<Env> {
 
   /**
    * Adds a method (FusionAuth 1.26+ enable): an authenticator holding `key`, proven by a current
-   * code of it; a phone, proven by the one-time code sent to it. The first method gets the recovery
-   * codes whose stored forms are `recoveryHashes`.
+   * code of it; a phone or an email address, proven by the one-time code sent to it. The first
+   * method gets the recovery codes whose stored forms are `recoveryHashes`.
    */
   addMethod(
     caller: Caller,
-    method: { method: "authenticator"; key: Uint8Array; name?: string } | { method: "sms"; mobilePhone: string; name?: string },
+    method:
+      | { method: "authenticator"; key: Uint8Array; name?: string }
+      | { method: "sms"; mobilePhone: string; name?: string }
+      | { method: "email"; email: string; name?: string },
     code: string,
     recoveryHashes: string[],
     nowMs: number,
@@ -241,7 +232,7 @@ export class UserGuard extends DurableObject<Env> {
         if (outcome.outcome === "accepted")
           return { next, outcome: { ok: true, methodId: outcome.methodId, recoveryCodes: outcome.recoveryCodes }, replicate: "now" };
         if (outcome.outcome === "too-many") return refuse(tooManyMethods);
-        if (outcome.outcome === "mismatch") return refuse(addressMismatch("mobilePhone"));
+        if (outcome.outcome === "mismatch") return refuse(addressMismatch(method.method === "email" ? "email" : "mobilePhone"));
         return refuse(codeProblem(outcome));
       });
     });

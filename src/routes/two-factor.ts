@@ -14,8 +14,8 @@ import {
   enableTwoFactor,
   newSecret,
   renameMethod,
+  sendOneTimeCode,
   textEnrolmentCode,
-  textOneTimeCode,
   textUserCode,
 } from "../services/two-factor";
 import { textClient } from "./http/client-ip";
@@ -44,8 +44,13 @@ function keyFromRequest(request: z.output<typeof enableRequest>): Uint8Array {
 
 const mixedEras = () => invalidField("delivery", "invalid", "The [delivery] property belongs to the legacy API: send either [delivery] or [method], not both.");
 
-/** Email codes are not delivered yet: an email method cannot be enabled or sent to. */
-const noEmail = () => invalidField("method", "invalid", "The [method] must be [authenticator] or [sms].");
+/** The address a phone or email method is enabled at, or a code sent to: `mobilePhone` or `email`, required for its method. */
+function addressFor(request: { method?: string | null; mobilePhone?: string | null; email?: string | null }, method: "sms" | "email"): string {
+  const field = method === "sms" ? "mobilePhone" : "email";
+  const address = request[field];
+  if (!address) throw invalidField(field, "blank", `The [${field}] property is required.`);
+  return address;
+}
 
 async function enable(c: Context<AppEnv>, body: unknown): Promise<Response> {
   const user = target(c);
@@ -57,12 +62,12 @@ async function enable(c: Context<AppEnv>, body: unknown): Promise<Response> {
   }
   if (request.delivery) throw mixedEras();
   const name = request.name ?? undefined;
-  if (request.method === "email") throw noEmail();
-  if (request.method === "sms" && !request.mobilePhone) throw invalidField("mobilePhone", "blank", "The [mobilePhone] property is required.");
   const method =
     request.method === "sms"
-      ? { method: "sms" as const, mobilePhone: request.mobilePhone!, name }
-      : { method: "authenticator" as const, key: keyFromRequest(request), name };
+      ? { method: "sms" as const, mobilePhone: addressFor(request, "sms"), name }
+      : request.method === "email"
+        ? { method: "email" as const, email: addressFor(request, "email"), name }
+        : { method: "authenticator" as const, key: keyFromRequest(request), name };
   const { recoveryCodes } = await addMethod(scope, user, method, request.code);
   return recoveryCodes ? c.json({ recoveryCodes }) : empty();
 }
@@ -97,12 +102,13 @@ endpoint(
   {
     method: "post",
     path: "/two-factor/send",
-    summary: "Text a code: to enable or disable a method (1.26+); legacy: to a phone for a secret being enrolled, to a user by id, or to the JWT's user",
+    summary:
+      "Send a code: by text or email to enable or disable a method (1.26+); legacy: text one to a phone for a secret being enrolled, to a user by id, or to the JWT's user",
     security: "apiKeyOrJwt",
     headers: tenantHeader,
     body: sendRequest,
     bodyOptional: true,
-    responses: { 200: "ok", 400: "smsErrors", 404: "notFound", 429: "tooMany" },
+    responses: { 200: "ok", 400: "smsErrors", 404: "notFound", 429: "tooMany", 502: "emailFailed", 503: "emailFailed", 504: "emailFailed" },
   },
   async (c) => {
     const request = await readJson(c, sendRequest);
@@ -112,11 +118,10 @@ endpoint(
         throw invalidField("secret", "invalid", "The [secret] property belongs to the legacy API: send either [secret] or [method]/[methodId].");
       if (c.var.auth.kind === "apiKey" && !request.userId) throw invalidField("userId", "blank", "The [userId] property is required.");
       const user = target(c, request.userId);
-      if (request.methodId) await textOneTimeCode(scope, user, { methodId: request.methodId }, textClient(c));
-      else if (request.method === "sms" && request.mobilePhone)
-        await textOneTimeCode(scope, user, { method: "sms", mobilePhone: request.mobilePhone }, textClient(c));
-      else if (request.method === "sms") throw invalidField("mobilePhone", "blank", "The [mobilePhone] property is required.");
-      else throw invalidField("method", "invalid", "A code can be sent to enable an [sms] method only.");
+      if (request.methodId) await sendOneTimeCode(scope, user, { methodId: request.methodId }, textClient(c));
+      else if (request.method === "sms" || request.method === "email")
+        await sendOneTimeCode(scope, user, { method: request.method, address: addressFor(request, request.method) }, textClient(c));
+      else throw invalidField("method", "invalid", "A code can be sent to enable an [email] or [sms] method only.");
     } else if (c.var.auth.kind === "apiKey" && request.mobilePhone) {
       if (!request.secret) throw invalidField("secret", "blank", "The [secret] is required with [mobilePhone].");
       await textEnrolmentCode(scope, request.mobilePhone, secretKey(request.secret), textClient(c));
@@ -142,13 +147,13 @@ endpoint(
   {
     method: "post",
     path: "/two-factor/send/:twoFactorId",
-    summary: "Text a code during a login: to the phone method `methodId` (1.26+), or the legacy code again",
+    summary: "Send a code during a login: to the phone or email method `methodId` (1.26+), or text the legacy code again",
     description:
       "Only `methodId` may be sent here: the forms that enable or disable a method need credentials. A twoFactorId that names no pending login is 400 `[invalid]twoFactorId` with a `methodId`, 404 without (legacy).",
     security: "none",
     body: loginSendRequest,
     bodyOptional: true,
-    responses: { 200: "ok", 400: "smsErrors", 404: "notFound", 429: "tooMany" },
+    responses: { 200: "ok", 400: "smsErrors", 404: "notFound", 429: "tooMany", 502: "emailFailed", 503: "emailFailed", 504: "emailFailed" },
   },
   (c) => sendDuringLogin(c, c.req.param("twoFactorId")),
 );

@@ -13,11 +13,11 @@ import type { PublicUser } from "../domain/user";
 import { loginIdName } from "../crypto/login-id-name";
 import { loginIndex } from "../kv/users";
 import { decoyGuard, userGuard, type UserGuardStub } from "../objects/user-guard";
-import type { TextedCode } from "../objects/user/results";
+import type { CodeToSend } from "../objects/user/results";
 import { newOneTimeCodeFor } from "./shared/one-time-codes";
 import { emit } from "./shared/events";
 import type { Scope } from "./shared/scope";
-import { requireTwilio, textCode } from "./shared/sms";
+import { deliverCode } from "./shared/deliver";
 
 export type LoginRequest = {
   loginId: string;
@@ -98,9 +98,9 @@ export async function passwordLogin(scope: Scope, request: LoginRequest): Promis
 }
 
 /** FusionAuth texts a TextMessage user's code during login; the 242 stands when the text fails. */
-async function textLoginCode(scope: Scope, guard: UserGuardStub, userId: string, challengeKey: string, text: TextedCode, client: TextClient): Promise<void> {
+async function textLoginCode(scope: Scope, guard: UserGuardStub, userId: string, challengeKey: string, text: CodeToSend, client: TextClient): Promise<void> {
   try {
-    await textChallengeCode(scope, guard, userId, challengeKey, text, client);
+    await sendChallengeCode(scope, guard, userId, challengeKey, text, client);
   } catch (error) {
     // The kind only: Twilio's messages can name the phone number.
     const reason = error instanceof Failure ? error.problem.kind : "unexpected";
@@ -118,26 +118,23 @@ export async function sendLoginCode(scope: Scope, twoFactorId: string, methodId:
   if (!opened) throw fail(methodId === undefined ? { kind: "not-found" } : invalidTwoFactorId);
   const { userId, challengeKey } = opened;
   const guard = userGuard(scope.env, userId);
-  const { text } = unwrap(await guard.textChallenge(challengeKey, methodId, await newOneTimeCodeFor(scope.env, userId), scope.now));
-  await textChallengeCode(scope, guard, userId, challengeKey, text, client);
+  const { send } = unwrap(await guard.sendChallengeCode(challengeKey, methodId, await newOneTimeCodeFor(scope.env, userId), scope.now));
+  await sendChallengeCode(scope, guard, userId, challengeKey, send, client);
 }
 
-/** Texts a code reserved for the pending login `challengeKey`, giving the reservation back on failure. */
-async function textChallengeCode(
+/** Sends a code reserved for the pending login `challengeKey`, giving the reservation back on failure. */
+async function sendChallengeCode(
   scope: Scope,
   guard: UserGuardStub,
   userId: string,
   challengeKey: string,
-  text: TextedCode,
+  send: CodeToSend,
   client: TextClient,
 ): Promise<void> {
-  const release = (withdrawCode: boolean) => guard.releaseText(challengeKey, text, withdrawCode);
-  const twilio = await requireTwilio(scope.env).catch(async (error: unknown) => {
-    await release(true);
-    throw error;
-  });
-  // One purpose per user for login texts: back-to-back logins or resends are spaced like resends.
-  await textCode(scope, twilio, { phone: text.phone, phoneField: "user.mobilePhone", purpose: `login:${userId}`, code: text.code, client }, release);
+  const release = (withdrawCode: boolean) => guard.releaseSend(challengeKey, send, withdrawCode);
+  // One purpose per user for login codes: back-to-back logins or resends are spaced like resends.
+  const delivery = { purpose: `login:${userId}`, phoneField: "user.mobilePhone", lifetimeSeconds: scope.config.twoFactorIdTtlSeconds, client };
+  await deliverCode(scope, send, delivery, release);
 }
 
 /** The pending login a `twoFactorId` names, or 404 for anything that cannot be one of ours. */

@@ -5,15 +5,16 @@ import { hashRecoveryCodes, newRecoveryCodes } from "../crypto/recovery-codes";
 import { newTotpSecret } from "../crypto/random";
 import { hotp } from "../crypto/totp";
 import { methodKind, twoFactorMethod } from "../domain/events";
-import { invalidField } from "../domain/failures";
-import type { TwilioSettings } from "../domain/integrations";
+import { ONE_TIME_CODE_TTL_SECONDS, type OneTimeCodeTarget } from "../domain/method-enrolment";
+import type { SendingKind } from "../domain/methods";
 import type { TextClient } from "../domain/sms-guard";
 import { timeStep } from "../domain/totp";
 import type { TwoFactorDelivery } from "../domain/user";
 import { forgetEnrolmentCode, readEnrolmentCodes, rememberEnrolmentCode } from "../kv/enrolment-codes";
 import { userGuard, type UserGuardStub } from "../objects/user-guard";
-import type { Added, Disabled, TextedCode } from "../objects/user/results";
-import { normalizePhone } from "../sms/phone";
+import type { Added, CodeToSend, Disabled } from "../objects/user/results";
+import { emailAddress, phoneNumber } from "./shared/addresses";
+import { deliverCode, requireChannel } from "./shared/deliver";
 import { emit } from "./shared/events";
 import { newOneTimeCodeFor } from "./shared/one-time-codes";
 import type { Scope } from "./shared/scope";
@@ -30,7 +31,10 @@ export async function enableTwoFactor(scope: Scope, target: Target, request: { k
   emit(scope, { type: "user.two-factor.method.add", userId: target.userId, info: { method: twoFactorMethod(request.delivery), source: "enable" } });
 }
 
-export type MethodRequest = { method: "authenticator"; key: Uint8Array; name?: string } | { method: "sms"; mobilePhone: string; name?: string };
+export type MethodRequest =
+  | { method: "authenticator"; key: Uint8Array; name?: string }
+  | { method: "sms"; mobilePhone: string; name?: string }
+  | { method: "email"; email: string; name?: string };
 
 /**
  * Adds a method (FusionAuth 1.26+ enable) once `code` proves it: answers the recovery codes when it
@@ -38,7 +42,12 @@ export type MethodRequest = { method: "authenticator"; key: Uint8Array; name?: s
  */
 export async function addMethod(scope: Scope, target: Target, method: MethodRequest, code: string): Promise<{ recoveryCodes?: string[] }> {
   const { env, now } = scope;
-  const adding = method.method === "sms" ? { ...method, mobilePhone: phoneOf(scope, method.mobilePhone) } : method;
+  const adding =
+    method.method === "sms"
+      ? { ...method, mobilePhone: phoneNumber(scope, method.mobilePhone, "mobilePhone") }
+      : method.method === "email"
+        ? { ...method, email: emailAddress(method.email, "email") }
+        : method;
   const codes = newRecoveryCodes();
   const hashes = (await hashRecoveryCodes(env.ENCRYPTION_KEY, target.userId, codes))!;
   const added = unwrapFor<Added>(target, await userGuard(env, target.userId).addMethod(target, adding, code, hashes, now));
@@ -65,42 +74,39 @@ export async function renameMethod(scope: Scope, target: Target, methodId: strin
   unwrapFor(target, await userGuard(scope.env, target.userId).renameMethod(target, methodId, name, scope.now));
 }
 
-/** Texts a code to the user (legacy send), asked for by `client`: see UserGuard.textUser. */
+/** Texts a code to the user (legacy send), asked for by `client`: see UserGuard.sendUserCode. */
 export async function textUserCode(scope: Scope, target: Target, client: TextClient): Promise<void> {
-  const twilio = await requireTwilio(scope.env);
+  await requireChannel(scope.env, "sms");
   const guard = userGuard(scope.env, target.userId);
-  const { text } = unwrapFor(target, await guard.textUser(target, await newOneTimeCodeFor(scope.env, target.userId), scope.now));
-  await textTo(scope, guard, `user:${target.userId}`, text, client, twilio);
+  const { send } = unwrapFor(target, await guard.sendUserCode(target, await newOneTimeCodeFor(scope.env, target.userId), scope.now));
+  await deliverTo(scope, guard, `user:${target.userId}`, send, client);
 }
 
 /**
- * Texts a one-time code (FusionAuth 1.26+ send), asked for by `client`: to `mobilePhone` to enable
- * a phone method there, or to the method `methodId` to disable it. Good for 60 seconds, once.
+ * Sends a one-time code (FusionAuth 1.26+ send), asked for by `client`: to `mobilePhone` or `email`
+ * to enable a method there, or to the method `methodId` to disable it. Good for 60 seconds, once.
  */
-export async function textOneTimeCode(
+export async function sendOneTimeCode(
   scope: Scope,
   target: Target,
-  request: { method: "sms"; mobilePhone: string } | { methodId: string },
+  request: { method: SendingKind; address: string } | { methodId: string },
   client: TextClient,
 ): Promise<void> {
-  const twilio = await requireTwilio(scope.env);
+  let purpose: OneTimeCodeTarget = request as { methodId: string };
+  if ("method" in request) {
+    await requireChannel(scope.env, request.method);
+    const address = request.method === "sms" ? phoneNumber(scope, request.address, "mobilePhone") : emailAddress(request.address, "email");
+    purpose = { enable: { method: request.method, address } };
+  }
   const guard = userGuard(scope.env, target.userId);
-  const purpose = "methodId" in request ? request : { enable: { method: "sms" as const, value: phoneOf(scope, request.mobilePhone) } };
-  const { text } = unwrapFor(target, await guard.textOneTimeCode(target, await newOneTimeCodeFor(scope.env, target.userId), purpose, scope.now));
-  await textTo(scope, guard, "methodId" in request ? `user:${target.userId}` : `enable:${target.userId}`, text, client, twilio);
+  const { send } = unwrapFor(target, await guard.sendOneTimeCode(target, await newOneTimeCodeFor(scope.env, target.userId), purpose, scope.now));
+  await deliverTo(scope, guard, "methodId" in request ? `user:${target.userId}` : `enable:${target.userId}`, send, client);
 }
 
-/** Texts `text` for `purpose` (texts for one purpose to one phone are spaced), giving its reservation back when it does not go out. */
-async function textTo(scope: Scope, guard: UserGuardStub, purpose: string, text: TextedCode, client: TextClient, twilio: TwilioSettings) {
-  const release = (withdrawCode: boolean) => guard.releaseText(undefined, text, withdrawCode);
-  await textCode(scope, twilio, { phone: text.phone, code: text.code, phoneField: "user.mobilePhone", purpose, client }, release);
-}
-
-/** A phone number a method keeps and a code is sent to: E.164. */
-function phoneOf(scope: Scope, mobilePhone: string): string {
-  const phone = normalizePhone(mobilePhone, scope.config.defaultPhoneRegion);
-  if (!phone) throw invalidField("mobilePhone", "invalid", "The [mobilePhone] is not a phone number.");
-  return phone;
+/** Sends `send` for `purpose` (sends for one purpose to one address are spaced), giving its reservation back when it does not go out. */
+async function deliverTo(scope: Scope, guard: UserGuardStub, purpose: string, send: CodeToSend, client: TextClient) {
+  const release = (withdrawCode: boolean) => guard.releaseSend(undefined, send, withdrawCode);
+  await deliverCode(scope, send, { purpose, phoneField: "user.mobilePhone", lifetimeSeconds: ONE_TIME_CODE_TTL_SECONDS, client }, release);
 }
 
 /** Texts the code of a secret that is being enrolled, asked for by `client`, remembered for the SMS window. */

@@ -12,7 +12,8 @@ import { sameLoginId, type PublicUser } from "../domain/user";
 import { DEFAULT_TENANT_ID, type UserInput } from "../domain/user-input";
 import { loginIndex, userReplicas } from "../kv/users";
 import { userGuard } from "../objects/user-guard";
-import { checkMobilePhone, createAccount, deleteAccount, newUserRecord, withMethodPhones } from "./shared/accounts";
+import { checkMobilePhone, createAccount, deleteAccount, newUserRecord } from "./shared/accounts";
+import { withMethodAddresses } from "./shared/addresses";
 import { emit } from "./shared/events";
 import type { Scope } from "./shared/scope";
 
@@ -38,7 +39,7 @@ export async function createUser(scope: Scope, userId: string | undefined, input
 export async function updateUser(scope: Scope, userId: string, input: UserInput, replace: boolean): Promise<PublicUser> {
   checkMobilePhone(scope, input.mobilePhone);
   const password = input.password ? await hashPassword(input.password, scope.config.passwordFactor) : undefined;
-  const change = withMethodPhones(scope, input);
+  const change = withMethodAddresses(scope, input);
   const { user, original, trustRevoked } = unwrap(await userGuard(scope.env, userId).update(change, replace, password, scope.now));
   emit(scope, { type: "user.update", user, info: { original: eventUser(original) } });
   for (const method of methodsMissingFrom(user, original)) {

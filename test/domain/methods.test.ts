@@ -45,7 +45,7 @@ describe("the legacy view", () => {
 describe("adding a method", () => {
   it("adds a phone only with the code sent to that number, used up; the first method sets the recovery codes", () => {
     const start = account({ twoFactor: { methods: [] } }, { generation: 0 });
-    const issued = changed(issueOneTimeCode(start, "hash-1", { enable: { method: "sms", value: "+14155550100" } }, T0), start);
+    const issued = changed(issueOneTimeCode(start, "hash-1", { enable: { method: "sms", address: "+14155550100" } }, T0), start);
     const add = (number: string, otpHash: string, at = T0) =>
       pure([issued], () =>
         addMethod(issued, { method: "sms", mobilePhone: number }, { code: "123456", step: null, otpHash }, ["r1"], at, config, () => "NEW1"),
@@ -59,6 +59,19 @@ describe("adding a method", () => {
     expect(next.user.twoFactor.methods).toEqual([{ id: "NEW1", method: "sms", mobilePhone: "+14155550100" }]);
     expect(next.guard.recoveryCodes).toEqual(["r1"]);
     expect(next.guard.oneTimeCode).toBeUndefined();
+  });
+
+  it("adds an email address only with the code sent to that address, and tells a phone's code from an address's", () => {
+    const start = account({ twoFactor: { methods: [] } }, { generation: 0 });
+    const issued = changed(issueOneTimeCode(start, "hash-1", { enable: { method: "email", address: "jane@example.com" } }, T0), start);
+    expect(issued.guard.oneTimeCode).toMatchObject({ purpose: "enable", method: "email", value: "jane@example.com" });
+    const add = (method: Parameters<typeof addMethod>[1]) =>
+      pure([issued], () => addMethod(issued, method, { code: "123456", step: null, otpHash: "hash-1" }, ["r1"], T0, config, () => "MAIL"));
+    expect(add({ method: "email", email: "john@example.com" }).outcome).toEqual({ outcome: "mismatch" });
+    expect(add({ method: "sms", mobilePhone: "jane@example.com" }).outcome).toEqual({ outcome: "mismatch" });
+    const added = add({ method: "email", email: "jane@example.com" });
+    expect(added.outcome).toEqual({ outcome: "accepted", methodId: "MAIL", recoveryCodes: true });
+    expect(changed(added, issued).user.twoFactor.methods).toEqual([{ id: "MAIL", method: "email", email: "jane@example.com" }]);
   });
 
   it("adds a second authenticator for a code of its secret, keeping the recovery codes", () => {
@@ -111,5 +124,24 @@ describe("a code sent during a login", () => {
     const second = changed(reserveMethodSend(first, "R1", undefined, "h2", T0, config), first);
     expect(second.guard.challenges.R1!.otp).toEqual({ hash: "h2", methodId: "PHN1" });
     expect(second.guard.challenges.R1!.smsSends).toBe(2);
+  });
+
+  it("goes to the named email method; the legacy resend, which names none, still texts the first phone", () => {
+    const email: TwoFactorMethod = { id: "MAIL", method: "email", email: "jane@example.com" };
+    const start = withChallenge(account({ twoFactor: { methods: [email, phone] } }));
+    const mailed = reserveMethodSend(start, "R1", "MAIL", "h1", T0, config);
+    expect(mailed.outcome).toEqual({ outcome: "allowed", to: { method: "email", address: "jane@example.com" }, replaced: undefined });
+    expect(changed(mailed, start).guard.challenges.R1!.otp).toEqual({ hash: "h1", methodId: "MAIL" });
+    expect(reserveMethodSend(start, "R1", undefined, "h2", T0, config).outcome).toMatchObject({ to: { method: "sms", address: phone.mobilePhone } });
+    const onlyEmail = withChallenge(account({ twoFactor: { methods: [email] } }));
+    expect(reserveMethodSend(onlyEmail, "R1", undefined, "h3", T0, config).outcome).toEqual({ outcome: "unknown-method" });
+  });
+
+  it("to disable an email method goes to its address", () => {
+    const email: TwoFactorMethod = { id: "MAIL", method: "email", email: "jane@example.com" };
+    const start = account({ twoFactor: { methods: [email] } });
+    const issued = issueOneTimeCode(start, "h", { methodId: "MAIL" }, T0);
+    expect(issued.outcome).toMatchObject({ outcome: "issued", to: { method: "email", address: "jane@example.com" } });
+    expect(changed(issued, start).guard.oneTimeCode).toMatchObject({ purpose: "disable", methodId: "MAIL" });
   });
 });

@@ -230,10 +230,10 @@ describe("telling the eras apart by the body (reference §3.1)", () => {
     expect(codeTextedTo(other)).toBe(await codeFor(secret));
   });
 
-  it("a send to enable another kind, or an sms send without a phone, is 400 and texts nothing", async () => {
+  it("a send to enable an authenticator, or an sms or email send without its address, is 400 and texts nothing", async () => {
     const user = await createUser({ mobilePhone: "555-555-0898" });
     expect(await fieldErrors(await send({ userId: user.id, method: "authenticator" }))).toEqual({ method: ["[invalid]method"] });
-    expect(await fieldErrors(await send({ userId: user.id, method: "email", email: "x@example.com" }))).toEqual({ method: ["[invalid]method"] });
+    expect(await fieldErrors(await send({ userId: user.id, method: "email", mobilePhone: "555-555-0898" }))).toEqual({ email: ["[blank]email"] });
     expect(await fieldErrors(await send({ userId: user.id, method: "sms" }))).toEqual({ mobilePhone: ["[blank]mobilePhone"] });
     expect(await fieldErrors(await send({ method: "sms", mobilePhone: "555-555-0898" }))).toEqual({ userId: ["[blank]userId"] });
     expect(fake.messages).toEqual([]);

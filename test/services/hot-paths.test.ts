@@ -195,7 +195,7 @@ function expectOneCallToTheUser(meter: Meter, userId: string, method: string) {
 async function expectLoginSendBudget(meter: Meter, userId: string, phone: string) {
   expect(meter.kvReads, "KV reads").toEqual([]);
   expect(meter.kvWrites, "KV writes").toEqual([]);
-  expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
+  expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["sendChallengeCode"]);
   // Every stub made is of this user's object (the second, if any, is only for giving a failed text back).
   expect(new Set(meter.stubs.USER_GUARD), "USER_GUARD objects").toEqual(new Set([userObject(userId)]));
   expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf(phone));
@@ -438,7 +438,7 @@ describe("with SMS (TextMessage delivery, Twilio faked)", () => {
     const { status, meter } = await metered(() => sendDuringLogin(twoFactorId, { "CF-Connecting-IP": "203.0.113.7" }));
 
     expect(status).toBe(200);
-    expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["textChallenge"]);
+    expect(meter.rpc.USER_GUARD, "USER_GUARD calls").toEqual(["sendChallengeCode"]);
     expect(meter.stubs.PHONE_THROTTLE, "PHONE_THROTTLE stubs").toEqual(await throttlesOf("+15555550703"));
     expect(meter.rpc.PHONE_THROTTLE, "PHONE_THROTTLE calls").toEqual(["acquire", "spend"]);
     expect(meter.fetches, "outbound fetches").toHaveLength(1);

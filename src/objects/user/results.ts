@@ -2,18 +2,15 @@
 // methods and the inputs they take, apart from the class so the class reads as the list of methods.
 import type { ChallengeDetails, Replaced } from "../../domain/challenges";
 import type { LoginPrevention, Outcome, Problem } from "../../domain/failures";
-import type { PublicMethod, TwoFactorMethod } from "../../domain/methods";
+import type { Destination, PublicMethod, TwoFactorMethod } from "../../domain/methods";
 import type { PublicUser } from "../../domain/user";
 import type { Refused } from "./store";
 
 /**
- * A code to text: where, what, and what to withdraw if the text fails: the TOTP step it belongs to
- * (legacy), or the hash of the one-time code.
+ * A code to send by text or email: where, what, and what to withdraw if the message fails: the TOTP
+ * step it belongs to (a legacy text), or the hash of the one-time code.
  */
-export type TextedCode = { phone: string; code: string; step?: number; otpHash?: string } & Replaced;
-
-/** What a one-time code is sent for: to enable a phone method at `enable.value`, or to disable the method `methodId`. */
-export type OneTimeCodeTarget = { enable: { method: "sms"; value: string } } | { methodId: string };
+export type CodeToSend = { to: Destination; code: string; step?: number; otpHash?: string } & Replaced;
 
 /** A one-time code made for a send or a Start (src/crypto/random.ts), and its hash (src/crypto/one-time-codes.ts). */
 export type OneTimeCodeDraft = { code: string; hash: string };
@@ -36,7 +33,7 @@ export type LoginResult =
   | { outcome: "inactive" }
   /** `tokenStamp`: for the access token (src/domain/account.ts, Guard.tokenStamp). */
   | { outcome: "authenticated"; user: PublicUser; tokenStamp: string }
-  | { outcome: "challenge"; challengeKey: string; methods: PublicMethod[]; text?: TextedCode }
+  | { outcome: "challenge"; challengeKey: string; methods: PublicMethod[]; text?: CodeToSend }
   | Refused;
 
 export type CompletionResult =

@@ -231,13 +231,17 @@ function schemas() {
     tooMany: {
       ...json(
         errors,
-        "`[TooManyRequests]`: too many codes sent. One of the SMS limits is spent: the phone's (30 s between texts for one purpose, 10 an hour), the login's (5 texts), or the toll-fraud guard's hourly caps per number range, per client (the end user's address the application reports in `ipAddress` or `X-Forwarded-For`, else the caller), per destination country and overall.",
+        "`[TooManyRequests]`: too many codes sent. One of the SMS limits is spent: the phone's (30 s between texts for one purpose, 10 an hour), the login's (5 sends), or the toll-fraud guard's hourly caps per number range, per client (the end user's address the application reports in `ipAddress` or `X-Forwarded-For`, else the caller), per destination country and overall; or one of the email limits: the address's, its domain's, the client's or the hourly budget.",
       ),
       headers: z.object({ "Retry-After": z.int().min(1).meta({ description: "Seconds until the limit that refused has room again." }) }),
     },
     smsErrors: json(
       errors,
-      "The request was invalid (FusionAuth `Errors` JSON), or the SMS toll-fraud guard refused the destination before any text: `[invalid]mobilePhone` or `[invalid]user.mobilePhone` (not a phone number, or in no assigned range), `[PhoneNumberTypeNotAllowed]` (premium-rate, shared-cost, satellite, non-geographic, toll-free or personal number), `[PhoneCountryNotAllowed]` (a country outside `SMS_ALLOWED_COUNTRIES`). Also `[TwilioNotConfigured]` and `[PushTwoFactorFailed]`.",
+      "The request was invalid (FusionAuth `Errors` JSON), or the SMS toll-fraud guard refused the destination before any text: `[invalid]mobilePhone` or `[invalid]user.mobilePhone` (not a phone number, or in no assigned range), `[PhoneNumberTypeNotAllowed]` (premium-rate, shared-cost, satellite, non-geographic, toll-free or personal number), `[PhoneCountryNotAllowed]` (a country outside `SMS_ALLOWED_COUNTRIES`). Also `[TwilioNotConfigured]` and `[PushTwoFactorFailed]`; for email `[invalid]email`, `[EmailNotConfigured]`, and `[EmailTwoFactorFailed]` (400 when the mail server refused the recipient; 502 when it refused the service's login or failed, 503 when it could not be reached, 504 when it did not answer in time).",
+    ),
+    emailFailed: json(
+      errors,
+      "`[EmailTwoFactorFailed]`: the email with the code did not go out. 502: the mail server refused the service's login, or failed; 503: it could not be reached; 504: it did not answer in time (the email may still arrive: the code stays acceptable).",
     ),
     status: json(z.object({ status: z.literal("ok") }), "Up."),
     document: json(z.looseObject({ openapi: z.string() }), "OpenAPI 3.1."),

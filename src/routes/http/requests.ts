@@ -143,7 +143,12 @@ export const enableRequest = z.object({
   secret: z.string().trim().max(256).nullish(),
   secretBase32Encoded: z.string().trim().max(512).nullish(),
   delivery: twoFactorDelivery.nullish(),
-  method: z.enum(METHOD_KINDS).nullish().describe("1.26+: `authenticator` (with `secret` or `secretBase32Encoded`) or `sms` (with `mobilePhone`)."),
+  method: z
+    .enum(METHOD_KINDS)
+    .nullish()
+    .describe(
+      "1.26+: `authenticator` (with `secret` or `secretBase32Encoded`), `sms` (with `mobilePhone`) or `email` (with `email`), with the code sent there.",
+    ),
   mobilePhone: z.string().trim().max(64).nullish(),
   email: z.string().trim().max(254).nullish(),
   name: z.string().trim().max(MAX_METHOD_NAME).nullish(),
@@ -153,8 +158,8 @@ export const enableRequest = z.object({
 
 /**
  * Send a two-factor code: the legacy forms (`{mobilePhone, secret}`, `{userId}`, or nothing with a
- * JWT) or the 1.26+ ones (`{userId, method, mobilePhone}` to enable, `{userId, methodId}` to
- * disable; without `userId` with a JWT).
+ * JWT) or the 1.26+ ones (`{userId, method: "sms", mobilePhone}` or `{userId, method: "email",
+ * email}` to enable, `{userId, methodId}` to disable; without `userId` with a JWT).
  */
 export const sendRequest = z.object({
   userId: fusionAuthId.nullish(),

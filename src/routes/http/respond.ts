@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import { randomId } from "../../crypto/random";
-import { Failure, type LoginPrevention, type Problem } from "../../domain/failures";
+import { Failure, type DeliveryFailure, type LoginPrevention, type Problem } from "../../domain/failures";
 import type { AppEnv } from "./context";
 
 export const empty = (status = 200, headers?: HeadersInit) => new Response(null, { status, headers });
@@ -42,6 +42,13 @@ function loginPrevented({ until, reason }: LoginPrevention, nowMs: number): Resp
 const usedCode = (nextCodeAt: number, nowMs: number) =>
   empty(421, { "X-Two-Factor-Reason": "CodeAlreadyUsed", "X-Two-Factor-Next-Code-In": String(Math.max(1, Math.ceil((nextCodeAt - nowMs) / 1000))) });
 
+/**
+ * An email that did not go out: a recipient the server refused is the request's own problem (400);
+ * the rest is the mail server's: it refused our login or failed (502), could not be reached (503),
+ * or did not answer in time (504) (RFC 9110 §15.6).
+ */
+const DELIVERY_STATUS = { rejected: 400, "refused-login": 502, error: 502, unreachable: 503, timeout: 504 } as const satisfies Record<DeliveryFailure, number>;
+
 const generalErrors = (name: string, message: string) => ({ generalErrors: [{ code: `[${name}]`, message }] });
 
 /** FusionAuth's answer to `problem`; `nowMs` (the request's time) for its Retry-After headers. */
@@ -58,6 +65,8 @@ function problemResponse(problem: Problem, nowMs: number): Response {
       return json(generalErrors("TooManyRequests", problem.message), 429, { "Retry-After": String(problem.retryAfterSeconds) });
     case "too-large":
       return json(generalErrors("TooLarge", problem.message), 413);
+    case "delivery-failed":
+      return json(generalErrors("EmailTwoFactorFailed", problem.message), DELIVERY_STATUS[problem.failure]);
     case "cross-site":
       return json(generalErrors("CrossSiteRequest", "A request with only the access_token cookie must come from this service's own origin."), 403);
     case "not-json":

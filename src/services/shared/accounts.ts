@@ -2,12 +2,12 @@
 // deleting an account in the user's Durable Object, which owns it and its login-id claims.
 import { sealAuthenticator, sealNewMethods } from "../../crypto/keyring";
 import { newMethodId, newTotpSecret } from "../../crypto/random";
-import { invalidField, unwrap } from "../../domain/failures";
+import { unwrap } from "../../domain/failures";
 import { withMethod } from "../../domain/methods";
 import type { PublicUser, UserRecord } from "../../domain/user";
 import { applyMethods, applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../../domain/user-input";
 import { userGuard } from "../../objects/user-guard";
-import { normalizePhone } from "../../sms/phone";
+import { phoneNumber, withMethodAddresses } from "./addresses";
 import type { Scope } from "./scope";
 
 /**
@@ -16,9 +16,7 @@ import type { Scope } from "./scope";
  * as FusionAuth keeps it; sends normalise it again.
  */
 export function checkMobilePhone(scope: Scope, mobilePhone: string | null | undefined): void {
-  if (mobilePhone && !normalizePhone(mobilePhone, scope.config.defaultPhoneRegion)) {
-    throw invalidField("user.mobilePhone", "invalid", "The [user.mobilePhone] is not a phone number.");
-  }
+  if (mobilePhone) phoneNumber(scope, mobilePhone, "user.mobilePhone");
 }
 
 /** A new user's record from `input` (User API create or import): checked, its 2FA secret encrypted. */
@@ -44,22 +42,9 @@ export async function newUserRecord(
   checkMobilePhone(scope, user.mobilePhone);
   const enrolment = applyTwoFactor(user, undefined, input, () => newTotpSecret().secret);
   if (enrolment) user.twoFactor = { methods: withMethod([], await sealAuthenticator(scope.env.ENCRYPTION_KEY, user.id, enrolment), newMethodId) };
-  const methods = applyMethods([], withMethodPhones(scope, input), "create");
+  const methods = applyMethods([], withMethodAddresses(scope, input), "create");
   if (methods) user.twoFactor = { methods: await sealNewMethods(scope.env.ENCRYPTION_KEY, user.id, methods.kept, methods.added) };
   return user;
-}
-
-/** `input` with the phone numbers of its `twoFactor.methods` in E.164, refusing one no text could reach. */
-export function withMethodPhones(scope: Scope, input: UserInput): UserInput {
-  const methods = input.twoFactor?.methods;
-  if (!methods) return input;
-  const normalized = methods.map((method, index) => {
-    if (method.method !== "sms" || !method.mobilePhone) return method;
-    const mobilePhone = normalizePhone(method.mobilePhone, scope.config.defaultPhoneRegion);
-    if (!mobilePhone) throw invalidField(`user.twoFactor.methods[${index}].mobilePhone`, "invalid", "The mobile phone is not a phone number.");
-    return { ...method, mobilePhone };
-  });
-  return { ...input, twoFactor: { ...input.twoFactor, methods: normalized } };
 }
 
 /** Creates the account from a complete record; `recoveryCodes` are stored forms (import). */
