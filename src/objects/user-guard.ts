@@ -39,7 +39,7 @@ import {
 } from "../domain/problems";
 import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
 import { applyMethods, applyProfile, applyTwoFactor, checkDataSize, requireLoginId, sameMethods, type UserInput } from "../domain/user-input";
-import { withMethod, type PublicMethod } from "../domain/methods";
+import type { PublicMethod } from "../domain/methods";
 import { loginIdsOf, sameLoginId, twoFactorEnabled, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
 import { LoginIdClaims } from "./user/claims";
@@ -333,7 +333,7 @@ export class UserGuard extends DurableObject<Env> {
         requireLoginId(user);
         checkDataSize(user);
         const enrolment = applyTwoFactor(user, before.user, input, () => newTotpSecret().secret);
-        if (enrolment) user.twoFactor = { methods: withMethod([], await sealAuthenticator(this.env.ENCRYPTION_KEY, user.id, enrolment), newMethodId) };
+        if (enrolment) user.twoFactor = { methods: await sealNewMethods(this.env.ENCRYPTION_KEY, user.id, [], [enrolment]) };
         const methods = applyMethods(before.user.twoFactor.methods, input, replace ? "replace" : "merge");
         if (methods && !sameMethods(methods, before.user.twoFactor.methods)) {
           user.twoFactor = { methods: await sealNewMethods(this.env.ENCRYPTION_KEY, user.id, methods.kept, methods.added) };
