@@ -225,11 +225,22 @@ const groupThrottle = async (env: Env, channel: Channel, group: string) => throt
 /** The range shard that keeps the sends to the numbers of `range` (see numberRange) and to the range itself. */
 export const rangeThrottle = (env: Env, range: string) => groupThrottle(env, "sms", range);
 
-/** The domain shard that keeps the emails to the addresses of `domain` and to the domain itself. */
-export const domainThrottle = (env: Env, domain: string) => groupThrottle(env, "email", domain);
-
 /** A channel's budget object: the hour's sends per bucket and overall, and per client. */
 export const budgetThrottle = (env: Env, channel: Channel = "sms") => throttle(env, `${NAME_PREFIX[channel]}budget`);
+
+/**
+ * Counts `send` in its channel's objects: its group's shard takes a slot and, when it has one, the
+ * budget object counts it for `client` within `limits`; the slot is given back when a budget refuses.
+ */
+export async function countSend(env: Env, send: Send, client: string, limits: Spend["limits"]): Promise<SendPermit> {
+  const { channel, group, bucket, nowMs } = send;
+  const shard = await groupThrottle(env, channel, group);
+  const permit = await shard.acquire(send);
+  if (!permit.allowed) return permit;
+  const spent = await budgetThrottle(env, channel).spend({ channel, bucket, client, nowMs, limits });
+  if (!spent.allowed) await shard.release(send);
+  return spent;
+}
 
 /** Every texts' object, for the operators' report. */
 export const allPhoneThrottles = (env: Env) => [...Array.from({ length: SHARDS }, (_, shard) => throttle(env, `shard:${shard}`)), budgetThrottle(env)];

@@ -14,7 +14,7 @@ import {
   type RefusalReason,
   type TextClient,
 } from "../../domain/sms-guard";
-import { budgetThrottle, rangeThrottle, type Send } from "../../objects/phone-throttle";
+import { countSend, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../sms/phone";
 import { emit } from "./events";
 import type { Scope } from "./scope";
@@ -45,7 +45,6 @@ export async function admitText(scope: Scope, request: TextRequest): Promise<str
     throw refused(scope, request, { reason, country, range, numberClass });
   }
   const { e164, country, range } = destination;
-  const throttle = await rangeThrottle(env, range);
   const send: Send = {
     channel: "sms",
     recipient: e164,
@@ -59,24 +58,13 @@ export async function admitText(scope: Scope, request: TextRequest): Promise<str
       maxPerGroupPerHour: guard.maxPerRangePerHour,
     },
   };
-  const permit = await throttle.acquire(send);
-  if (!permit.allowed) throw refused(scope, request, { reason: SMS_LIMIT_REASONS[permit.limit], country, range }, permit.retryAfterSeconds);
   const client = clientAllowance(request.client, guard);
-  const spent = await budgetThrottle(env).spend({
-    channel: "sms",
-    bucket: country,
-    client: client.key,
-    nowMs,
-    limits: {
-      maxPerClientPerHour: client.maxPerHour,
-      maxPerBucketPerHour: guard.maxPerCountryPerHour.byCountry[country] ?? guard.maxPerCountryPerHour.otherCountries,
-      maxPerHour: guard.maxPerHour,
-    },
+  const permit = await countSend(env, send, client.key, {
+    maxPerClientPerHour: client.maxPerHour,
+    maxPerBucketPerHour: guard.maxPerCountryPerHour.byCountry[country] ?? guard.maxPerCountryPerHour.otherCountries,
+    maxPerHour: guard.maxPerHour,
   });
-  if (!spent.allowed) {
-    await throttle.release(send);
-    throw refused(scope, request, { reason: SMS_LIMIT_REASONS[spent.limit], country, range }, spent.retryAfterSeconds);
-  }
+  if (!permit.allowed) throw refused(scope, request, { reason: SMS_LIMIT_REASONS[permit.limit], country, range }, permit.retryAfterSeconds);
   return e164;
 }
 
