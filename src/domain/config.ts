@@ -239,10 +239,10 @@ function clientCaps([ip, unparseable, caller]: Array<string | undefined>, defaul
 
 /**
  * The email limits. `EMAIL_MAX_PER_DOMAIN_PER_HOUR` defaults to a quarter of `EMAIL_MAX_PER_HOUR`:
- * the largest mailbox providers hold a large share of any consumer service's users (gmail.com often
- * a third or more), and with the budget at a few times the busiest hour, a quarter of it is more than
+ * the largest mailbox providers (gmail.com, outlook.com) hold a large share of any consumer
+ * service's users, and with the budget at a few times the busiest hour, a quarter of it is more than
  * such a domain's busiest hour; one company's domain holds a few of them, so a walk through its
- * addresses stops there, and cannot spend the other three quarters of the budget. A service whose
+ * addresses stops there and cannot spend the other three quarters of the budget. A service whose
  * users are mostly one domain (one company's staff) raises it.
  */
 function emailGuard(env: ConfigVars): Config["email"]["guard"] {
