@@ -1,0 +1,33 @@
+// What a send answers, whichever transport carried it, and how a failure's text is made safe to
+// log and to answer: no recipient's address, no password, no code.
+
+/**
+ * `refused-login`: the SMTP server refused the credentials. `unreachable`: no connection (refused,
+ * reset, no route). `timeout`: no answer in time. `rejected`: a final no to this message (a 5xx
+ * to MAIL, RCPT or DATA; the binding refusing the sender or recipient). `error`: anything else.
+ */
+export type EmailFailure = "refused-login" | "unreachable" | "timeout" | "rejected" | "error";
+
+export type EmailResult = { ok: true; messageId: string } | { ok: false; failure: EmailFailure; detail: string };
+
+const MAX_DETAIL = 300;
+
+/**
+ * `text` without `secrets`, email addresses (servers echo `RCPT TO:<a@b>`), runs of 4 or more
+ * digits (a code, wherever a server may have echoed it) and control characters (one log line).
+ */
+export function scrub(text: string, secrets: Array<string | undefined>): string {
+  let safe = text;
+  for (const secret of secrets) if (secret) safe = safe.replaceAll(secret, "…");
+  return safe
+    .replace(/[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/g, "…")
+    .replace(/\d{4,}/g, "…")
+    .replace(/[\p{Cc}\p{Cf}]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, MAX_DETAIL);
+}
+
+export function failed(failure: EmailFailure, error: unknown, secrets: Array<string | undefined>): EmailResult {
+  return { ok: false, failure, detail: scrub(error instanceof Error ? error.message : String(error), secrets) };
+}
