@@ -272,7 +272,7 @@ function schemas() {
     loginRecords: json(loginRecords, "The page asked for, and the number of matches."),
     smsReport: json(smsReportResponse, "Oldest hour first, and the total."),
     user: json(z.object({ user }).meta({ id: "UserResponse" }), "The user."),
-    integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the auth token is never returned)."),
+    integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the Twilio auth token and the SMTP password are never returned)."),
     webhook: json(z.object({ webhook }).meta({ id: "WebhookResponse" }), "The webhook."),
     webhooks: json(z.object({ webhooks: z.array(webhook) }), "The webhooks."),
     deadLetters: json(z.object({ deadLetters: z.array(deadLetter) }), "Dead letters, oldest first."),
