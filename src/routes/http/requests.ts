@@ -314,6 +314,9 @@ export const smsReportQuery = z.object({
   end: queryInteger.optional().describe("Latest instant (ms); default: now."),
 });
 
+/** The local outbox (`GET /api/email/outbox`). */
+export const outboxQuery = z.object({ to: text(254).min(1).optional().describe("Only the messages to this address (compared without case).") });
+
 /** Disable two-factor authentication (`DELETE /api/user/two-factor[/{userId}]`). */
 export const disableQuery = z.object({ code: codeField.describe("A current code, or one of the user's recovery codes.") });
 
