@@ -59,8 +59,14 @@ export type EmailSettings =
 /** The transport an integration names, else SMTP when it names a host (a FusionAuth `emailConfiguration` as it is), else the binding. */
 export const emailTransportOf = (email: EmailIntegration): EmailTransport => email.transport ?? (email.host ? "smtp" : "cloudflare");
 
-/** The port of an SMTP integration: its own, else 465 for SSL (RFC 8314 §3.3), else 587 (submission, RFC 6409). */
-export const smtpPortOf = (email: EmailIntegration): number => email.port ?? (email.security === "SSL" ? 465 : 587);
+/**
+ * Security when none is set: TLS from the first byte, which RFC 8314 §3 prefers for submission.
+ * STARTTLS ("TLS") is only as strong as the server's offer of it: the SMTP library goes on without
+ * TLS when the server's EHLO answer does not list STARTTLS, which an attacker on the path can strip.
+ */
+const DEFAULT_EMAIL_SECURITY: EmailSecurity = "SSL";
 
-/** Security when none is set: STARTTLS, so that no password crosses the network in the clear by default. */
-export const DEFAULT_EMAIL_SECURITY: EmailSecurity = "TLS";
+export const securityOf = (email: EmailIntegration): EmailSecurity => email.security ?? DEFAULT_EMAIL_SECURITY;
+
+/** The port of an SMTP integration: its own, else 465 for SSL (RFC 8314 §3.3), else 587 (submission, RFC 6409). */
+export const smtpPortOf = (email: EmailIntegration): number => email.port ?? (securityOf(email) === "SSL" ? 465 : 587);

@@ -5,9 +5,9 @@
 // costs no KV read; the Integrations API always reads and writes KV itself.
 import { openText, sealText } from "../crypto/keyring";
 import {
-  DEFAULT_EMAIL_SECURITY,
   DEFAULT_TWILIO_URL,
   emailTransportOf,
+  securityOf,
   smtpPortOf,
   type EmailIntegration,
   type EmailSettings,
@@ -103,7 +103,7 @@ export async function emailConfig(env: Env): Promise<EmailSettings | null> {
     from,
     host: email.host,
     port: smtpPortOf(email),
-    security: email.security ?? DEFAULT_EMAIL_SECURITY,
+    security: securityOf(email),
     username: email.username || undefined,
     password: email.password || undefined,
   };

@@ -5,9 +5,9 @@
 // API key cannot send a stored secret to a server of its own, nor over a weaker connection.
 import { fail, type FieldProblem } from "../domain/failures";
 import {
-  DEFAULT_EMAIL_SECURITY,
   DEFAULT_TWILIO_URL,
   emailTransportOf,
+  securityOf,
   smtpPortOf,
   type EmailIntegration,
   type EmailIntegrationInput,
@@ -86,9 +86,8 @@ function saveTwilio(stored: TwilioIntegration, input: TwilioIntegrationInput, re
 
 function saveEmail(stored: EmailIntegration, input: EmailIntegrationInput, replace: boolean, errors: FieldProblem[]): EmailIntegration {
   const email = merged(replace ? { enabled: false, password: stored.password } : stored, input);
-  const security = (integration: EmailIntegration) => integration.security ?? DEFAULT_EMAIL_SECURITY;
   const moved =
-    email.host !== stored.host || smtpPortOf(email) !== smtpPortOf(stored) || security(email) !== security(stored) || email.username !== stored.username;
+    email.host !== stored.host || smtpPortOf(email) !== smtpPortOf(stored) || securityOf(email) !== securityOf(stored) || email.username !== stored.username;
   const dropped = moved && !input.password && email.password !== undefined;
   if (moved && !input.password) delete email.password;
   if (!email.enabled) return email;

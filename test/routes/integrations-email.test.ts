@@ -172,13 +172,13 @@ describe("emailConfig: what senders get", () => {
       transport: "smtp",
       from: { email: "two-factor@example.com", name: "Example Sign-in" },
       host: "127.0.0.1",
-      port: 587,
-      security: "TLS",
+      port: 465,
+      security: "SSL",
       username: smtp.username,
       password: smtp.password,
     });
-    expect((await patchEmail({ security: "SSL", password: smtp.password })).status).toBe(200);
-    expect(await emailConfig(env)).toMatchObject({ port: 465, security: "SSL" });
+    expect((await patchEmail({ security: "TLS", password: smtp.password })).status).toBe(200);
+    expect(await emailConfig(env)).toMatchObject({ port: 587, security: "TLS" });
     expect((await putEmail({ enabled: true, defaultFromEmail: "codes@example.com" })).status).toBe(200);
     expect(await emailConfig(env)).toEqual({ transport: "cloudflare", from: { email: "codes@example.com" } });
   });

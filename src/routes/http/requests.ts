@@ -279,8 +279,8 @@ const emailFields = z.object({
     .max(65535)
     .refine((port) => port !== REFUSED_SMTP_PORT, `[invalid]Port ${REFUSED_SMTP_PORT} cannot be used: Workers cannot connect to it.`)
     .nullish()
-    .describe("Default 465 for `SSL`, else 587. Not 25: Workers cannot open connections to port 25."),
-  security: z.enum(EMAIL_SECURITIES).nullish().describe("`NONE`, `SSL` (TLS from the start) or `TLS` (STARTTLS, the default)."),
+    .describe("Default 465 for `SSL` (the default security), else 587. Not 25: Workers cannot open connections to port 25."),
+  security: z.enum(EMAIL_SECURITIES).nullish().describe("`SSL` (TLS from the first byte, the default), `TLS` (STARTTLS, when the server offers it) or `NONE`."),
   username: text(320).min(1).nullish(),
   password: z.string().min(1).max(1024).nullish().describe("Write-only: never answered, stored encrypted."),
   defaultFromEmail: text(254).refine(isEmailAddress).nullish(),
