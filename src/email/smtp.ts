@@ -8,6 +8,11 @@
 // Its errors are plain `Error`s whose message names the step and holds the server's reply
 // ("Failed to plain authentication: 535 …", "Invalid RCPT TO: <…> 550 …"); errors without such a
 // prefix come from the socket itself (refused, reset, no route, TLS).
+//
+// A limit of worker-mailer 1.2.1 that no timer here can bound: when a server closes the connection
+// without a reply while one is awaited, its read loop keeps calling `reader.read()` on the ended
+// stream, never yielding to timers, until the runtime's CPU limit ends the invocation. Servers that
+// answer (even with an error) before closing, and ports nothing listens on, are handled.
 import { LogLevel, WorkerMailer } from "worker-mailer";
 import type { EmailSettings } from "../domain/integrations";
 import { failed, type EmailFailure, type EmailResult } from "./result";
