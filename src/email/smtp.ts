@@ -24,7 +24,7 @@ export const SMTP_TIMEOUT_MS = 10_000;
 type SmtpSettings = Extract<EmailSettings, { transport: "smtp" }>;
 
 export async function sendSmtp(settings: SmtpSettings, message: OutgoingEmail, timeoutMs: number): Promise<EmailResult> {
-  const secrets = [message.to, settings.password, settings.username];
+  const secrets = [message.to, settings.password];
   // Our own Message-ID (RFC 5322 §3.6.4), so the answer can name the message as the binding's does.
   const messageId = `<${crypto.randomUUID()}@${settings.from.email.slice(settings.from.email.lastIndexOf("@") + 1)}>`;
   let delivered = false;

@@ -149,6 +149,12 @@ describe("validation", () => {
     ["transport sendgrid", { transport: "sendgrid" }, "transport", "invalid"],
     ["a from address that is none", { defaultFromEmail: "not an address" }, "defaultFromEmail", "invalid"],
     ["a host with a scheme", { host: "smtp://mail.example.com" }, "host", "invalid"],
+    [
+      "a from name with a quote, which would end the From header's display name",
+      { defaultFromName: 'Example" <evil@example.net>' },
+      "defaultFromName",
+      "invalid",
+    ],
   ])("refuses %s as [%s] and stores nothing", async (_case, change, field, type) => {
     expect((await putEmail(smtpConfig())).status).toBe(200);
     const stored = await env.KV.get(kvKeys.integrations);

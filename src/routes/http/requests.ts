@@ -284,8 +284,9 @@ const emailFields = z.object({
   username: text(320).min(1).nullish(),
   password: z.string().min(1).max(1024).nullish().describe("Write-only: never answered, stored encrypted."),
   defaultFromEmail: text(254).refine(isEmailAddress).nullish(),
+  // Written into the From header as a quoted display name: no quote, backslash or control character.
   defaultFromName: text(255)
-    .regex(/^[^\p{C}]+$/u)
+    .regex(/^[^\p{C}"\\]+$/u)
     .nullish(),
 });
 
