@@ -16,7 +16,7 @@ const MAX_DETAIL = 300;
  * `text` without `secrets`, email addresses (servers echo `RCPT TO:<a@b>`), runs of 4 or more
  * digits (a code, wherever a server may have echoed it) and control characters (one log line).
  */
-export function scrub(text: string, secrets: Array<string | undefined>): string {
+function scrub(text: string, secrets: Array<string | undefined>): string {
   let safe = text;
   for (const secret of secrets) if (secret) safe = safe.replaceAll(secret, "…");
   return safe

@@ -3,7 +3,7 @@
 // two messages sent in the same instant may keep only one, which a developer's machine can afford.
 const KEY = "v1:email-outbox";
 
-export const OUTBOX_SIZE = 20;
+const OUTBOX_SIZE = 20;
 
 export type OutboxMessage = { to: string; subject: string; text: string; html: string; sentAt: number };
 
