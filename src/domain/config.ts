@@ -45,7 +45,13 @@ export type ConfigVars = Partial<
     | "TWO_FACTOR_LOCKOUT_SECONDS"
     | "TWO_FACTOR_TRUST_ID_TTL_SECONDS"
     | "LOGIN_REPLICA_DELAY_SECONDS"
-    | "WEBHOOK_ALLOW_LOOPBACK",
+    | "WEBHOOK_ALLOW_LOOPBACK"
+    | "EMAIL_SUBJECT_TEMPLATE"
+    | "EMAIL_TEXT_TEMPLATE"
+    | "EMAIL_HTML_TEMPLATE"
+    | "EMAIL_APPLICATION_NAME"
+    | "EMAIL_FROM_NAME"
+    | "EMAIL_CODE_ORIGIN",
     string
   >
 >;
@@ -97,7 +103,22 @@ export type Config = {
       maxPerDomainPerHour: number;
       maxPerHour: number;
     };
+    /** The emailed code's message (src/email/message.ts). */
+    message: EmailMessageConfig;
   };
+};
+
+/**
+ * The emailed code's subject, text and HTML, with the placeholders `{code}`, `{minutes}` (the
+ * lifetime in words: "1 minute", "5 minutes") and `{application}`; `codeOrigin` is the host name of
+ * the origin-bound line that ends the text (https://wicg.github.io/sms-one-time-codes/), or null.
+ */
+export type EmailMessageConfig = {
+  subjectTemplate: string;
+  textTemplate: string;
+  htmlTemplate: string;
+  applicationName: string;
+  codeOrigin: string | null;
 };
 
 export const DEFAULTS = {
@@ -131,6 +152,26 @@ export const DEFAULTS = {
   emailMaxPerAddressPerHour: 10,
   emailMaxPerIpPerHour: 30,
   emailMaxPerHour: 1000,
+  // The code first: mail clients that offer one-time-code autofill (Apple Mail, Gmail) read the subject.
+  emailSubjectTemplate: "{code} is your {application} verification code",
+  emailTextTemplate: [
+    "Your {application} verification code is {code}",
+    "",
+    "This code expires in {minutes}. Do not share it: nobody from {application} will ask you for it.",
+    "",
+    "If you did not ask for this code, someone may know your password: change it.",
+  ].join("\n"),
+  // No links, no remote images, no tracking: the code, how long it lasts, and who sent it.
+  emailHtmlTemplate: [
+    "<!DOCTYPE html>",
+    '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{application} verification code</title></head>',
+    '<body style="font-family: sans-serif; line-height: 1.5">',
+    "<p>Your {application} verification code is</p>",
+    '<p style="font-family: monospace; font-size: 28px; font-weight: bold; letter-spacing: 4px">{code}</p>',
+    "<p>This code expires in {minutes}. Do not share it: nobody from {application} will ask you for it.</p>",
+    "<p>If you did not ask for this code, someone may know your password: change it.</p>",
+    "</body></html>",
+  ].join("\n"),
 } as const;
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -174,7 +215,30 @@ export function parseConfig(env: ConfigVars): Config {
       guard: smsGuard(env, defaultPhoneRegion),
     },
     webhookAllowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === "true",
-    email: { guard: emailGuard(env) },
+    email: { guard: emailGuard(env), message: emailMessage(env) },
+  };
+}
+
+/** A host name (letters, digits, hyphens; two labels or more), lower-cased, or null. */
+function hostName(value: string | undefined): string | null {
+  const host = value?.trim().toLowerCase() ?? "";
+  const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  return host.length <= 253 && new RegExp(`^${label}(?:\\.${label})+$`).test(host) ? host : null;
+}
+
+/**
+ * The emailed code's templates. A text or HTML template without `{code}` is ignored, as
+ * SMS_BODY_TEMPLATE is. The application's name: EMAIL_APPLICATION_NAME, else EMAIL_FROM_NAME (the
+ * sender's name the recipient sees), else JWT_ISSUER (the name of the service the tokens are for).
+ */
+function emailMessage(env: ConfigVars): EmailMessageConfig {
+  const withCode = (template: string | undefined, fallback: string) => (template?.includes("{code}") ? template : fallback);
+  return {
+    subjectTemplate: env.EMAIL_SUBJECT_TEMPLATE?.trim() || DEFAULTS.emailSubjectTemplate,
+    textTemplate: withCode(env.EMAIL_TEXT_TEMPLATE, DEFAULTS.emailTextTemplate),
+    htmlTemplate: withCode(env.EMAIL_HTML_TEMPLATE, DEFAULTS.emailHtmlTemplate),
+    applicationName: env.EMAIL_APPLICATION_NAME?.trim() || env.EMAIL_FROM_NAME?.trim() || env.JWT_ISSUER?.trim() || DEFAULTS.jwtIssuer,
+    codeOrigin: hostName(env.EMAIL_CODE_ORIGIN),
   };
 }
 
