@@ -6,7 +6,7 @@
 // which keeps what the Cloudflare Email Service binding sent. The official client's flows are in
 // test/e2e/email.test.ts.
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import type { PublicMethod } from "../../src/domain/methods";
 import { accessToken, advanceClock, call, captureConsole, createUser, emptyResponse, jsonBody, login, twoFactorLogin } from "../helpers";
 
@@ -236,7 +236,75 @@ describe("disabling an email method", () => {
   });
 });
 
-// ---- Failures and logs ----
+// ---- Limits, the operator's SMTP server, failures and logs ----
+
+describe("the email limits", () => {
+  it("space sends for one purpose to one address: the second is 429 with Retry-After, and the first code stands", async () => {
+    const user = await createUser();
+    const address = newAddress();
+    expect((await send({ userId: user.id, method: "email", email: address })).status).toBe(200);
+    const first = await codeMailedTo(address);
+    const refused = await send({ userId: user.id, method: "email", email: address });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get("Retry-After"))).toBeLessThanOrEqual(30);
+    expect(await mailTo(address)).toHaveLength(1);
+    expect((await enable(user.id, { method: "email", email: address, code: first })).status).toBe(200);
+  });
+});
+
+describe("through the operator's SMTP server", () => {
+  const smtp = inject("smtp");
+  const useSmtp = (port: number) =>
+    call("PUT", "/api/integration", {
+      body: {
+        integrations: {
+          email: {
+            enabled: true,
+            transport: "smtp",
+            host: "127.0.0.1",
+            port,
+            security: "NONE",
+            username: smtp.username,
+            password: smtp.password,
+            defaultFromEmail: "two-factor@example.com",
+          },
+        },
+      },
+    });
+  const received = async (to: string) => (await (await fetch(`${smtp.inbox}/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string }>;
+
+  it("enrols an address with the code the SMTP server received; each failure is a clear error that names no address", async () => {
+    try {
+      expect((await useSmtp(smtp.accepting)).status).toBe(200);
+      const user = await createUser();
+      const address = newAddress();
+      expect((await send({ userId: user.id, method: "email", email: address })).status).toBe(200);
+      const [delivered] = await received(address);
+      const code = /\b(\d{6})\b/.exec(delivered!.text)![1]!;
+      expect(await mailTo(address)).toEqual([]); // not through the binding
+      expect((await enable(user.id, { method: "email", email: address, code })).status).toBe(200);
+
+      for (const [port, status] of [
+        [smtp.refusingLogin, 502],
+        [smtp.down, 503],
+        [smtp.closing, 502],
+        [smtp.refusingRecipient, 400],
+      ] as const) {
+        expect((await useSmtp(port)).status).toBe(200);
+        const other = newAddress();
+        const failed = await send({ userId: user.id, method: "email", email: other });
+        expect(failed.status, `port ${port}`).toBe(status);
+        const body = await failed.text();
+        expect(body).toContain("[EmailTwoFactorFailed]");
+        expect(body).not.toContain(other.split("@")[0]);
+        expect(body).not.toContain(smtp.password);
+      }
+    } finally {
+      expect((await call("PUT", "/api/integration", { body: { integrations: { email: { enabled: false } } } })).status).toBe(200);
+    }
+  });
+});
 
 describe("when the email does not go out", () => {
   it("answers a clear error, and the code sent before stands", async () => {
