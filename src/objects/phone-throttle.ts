@@ -242,5 +242,10 @@ export async function countSend(env: Env, send: Send, client: string, limits: Sp
   return spent;
 }
 
+/** Gives back a slot countSend took for `send` whose message never went out, as if it had never been asked for (the budget's count stays). */
+export async function giveBackSend(env: Env, send: Send): Promise<void> {
+  await (await groupThrottle(env, send.channel, send.group)).release(send);
+}
+
 /** Every texts' object, for the operators' report. */
 export const allPhoneThrottles = (env: Env) => [...Array.from({ length: SHARDS }, (_, shard) => throttle(env, `shard:${shard}`)), budgetThrottle(env)];

@@ -1,4 +1,5 @@
 // What global-setup.ts hands to the end-to-end tests through vitest's provide/inject.
+import type { SmtpFixture } from "../email/smtp-servers";
 
 export type E2eContext = {
   /** The `wrangler dev` server, e.g. http://127.0.0.1:43121 (no trailing slash). */
@@ -9,6 +10,8 @@ export type E2eContext = {
   jwtSigningKey: string;
   /** The fake Twilio server (GET /_fake/messages lists what it received). */
   fakeTwilioUrl: string;
+  /** The SMTP servers on 127.0.0.1 (test/email/smtp-servers.ts). */
+  smtp: SmtpFixture;
 };
 
 declare module "vitest" {

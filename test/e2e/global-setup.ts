@@ -1,5 +1,7 @@
 // Starts what the end-to-end tests talk to, and stops it afterwards whatever the tests did:
-//   1. the fake Twilio (test/fake-twilio/server.mjs) on a free loopback port;
+//   1. the fake Twilio (test/fake-twilio/server.mjs) on a free loopback port, and the SMTP servers of
+//      test/email/smtp-servers.ts (one that takes mail, one that refuses the login, a port that is
+//      down, one that is slower than the transport's 10 s bound, …);
 //   2. `wrangler dev` of this Worker on a free loopback port, with fresh random secrets passed as
 //      `--var`, local state in a fresh temp directory, and `--env-file` pointing at an empty temp
 //      file so that a developer's `.dev.vars` (or `.env`) never reaches it: wrangler 4.86 loads
@@ -25,6 +27,7 @@ import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { TestProject } from "vitest/node";
+import { startSmtpServers, type SmtpServers } from "../email/smtp-servers";
 import type { E2eContext } from "./context";
 
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -56,6 +59,7 @@ export async function startServers(
   mkdirSync(logDir, { recursive: true });
   const tempDir = mkdtempSync(join(tmpdir(), `legacy-two-factor-${name}-`));
   const servers: Server[] = [];
+  let smtp: SmtpServers | undefined;
   // Last resort if vitest exits without running teardown: no server may outlive the run.
   const killOnExit = () => servers.forEach((server) => signalGroup(server.child.pid, "SIGKILL"));
   process.once("exit", killOnExit);
@@ -64,6 +68,7 @@ export async function startServers(
     process.removeListener("exit", killOnExit);
     // Wrangler first: it may still be talking to the fake.
     for (const server of [...servers].reverse()) await stop(server);
+    await smtp?.close();
     if (failed(project)) printLogs(name, servers, root);
     rmSync(tempDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
@@ -75,12 +80,16 @@ export async function startServers(
     });
     const fakeTwilioUrl = await waitForLogLine(fake, /fake-twilio listening on (http:\/\/\S+)/, 15_000);
     await waitForHttp(fake, `${fakeTwilioUrl}/_fake/messages`, 15_000);
+    // Slower than the SMTP transport's bound (src/email/smtp.ts, 10 s): its sends time out.
+    smtp = await startSmtpServers({ slowMs: 15_000 });
+    const { close: _close, ...smtpFixture } = smtp;
 
     const context: E2eContext = {
       baseUrl: "",
       apiKey: `e2e-${randomBytes(24).toString("hex")}`,
       jwtSigningKey: randomBytes(32).toString("base64"), // 32 bytes: ends in '=' on purpose
       fakeTwilioUrl,
+      smtp: smtpFixture,
     };
     const encryptionKey = `e2e1:${randomBytes(32).toString("base64")}`; // contains ':' and '='
     const [port, inspectorPort] = await freePorts(2);
@@ -126,6 +135,11 @@ export async function startServers(
         // Twilio's magic test numbers (+1 500 555 …) are personal numbers, which the SMS guard refuses by default.
         "--var",
         "SMS_REFUSED_NUMBER_TYPES:premium-rate,shared-cost,satellite,non-geographic,toll-free",
+        // Email through the simulated send_email binding, kept in the local outbox (as under `npm start`).
+        "--var",
+        "EMAIL_FROM:two-factor@example.com",
+        "--var",
+        "EMAIL_LOCAL_OUTBOX:true",
         ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
         "--show-interactive-dev-session=false",
       ],

@@ -300,6 +300,13 @@ describe("through the operator's SMTP server", () => {
         expect(body).not.toContain(other.split("@")[0]);
         expect(body).not.toContain(smtp.password);
       }
+      // An email that never went out gave its place in the limits back: asking again at once works.
+      const address2 = newAddress();
+      expect((await useSmtp(smtp.down)).status).toBe(200);
+      expect((await send({ userId: user.id, method: "email", email: address2 })).status).toBe(503);
+      expect((await useSmtp(smtp.accepting)).status).toBe(200);
+      expect((await send({ userId: user.id, method: "email", email: address2 })).status).toBe(200);
+      expect(await received(address2)).toHaveLength(1);
     } finally {
       expect((await call("PUT", "/api/integration", { body: { integrations: { email: { enabled: false } } } })).status).toBe(200);
     }

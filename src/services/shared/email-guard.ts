@@ -7,7 +7,7 @@
 import { tooManySends, type Failure } from "../../domain/failures";
 import { EMAIL_BUCKET, EMAIL_LIMIT_REASONS, emailRecipient, maskedAddress, purposeKind, type EmailRefusalReason } from "../../domain/email-guard";
 import { clientAllowance, type TextClient } from "../../domain/sms-guard";
-import { countSend, type Send } from "../../objects/phone-throttle";
+import { countSend, giveBackSend, type Send } from "../../objects/phone-throttle";
 import { emit } from "./events";
 import type { Scope } from "./scope";
 
@@ -21,8 +21,12 @@ export type EmailRequest = {
   client: TextClient;
 };
 
-/** Lets a code email go to `request.email`; throws the refusal's Failure (429 with Retry-After) otherwise. */
-export async function admitEmail(scope: Scope, request: EmailRequest): Promise<void> {
+/**
+ * Lets a code email go to `request.email`, answering how to give its slot back if it surely never
+ * went out (the address's and domain's counts; the hour's budget keeps it); throws the refusal's
+ * Failure (429 with Retry-After) otherwise.
+ */
+export async function admitEmail(scope: Scope, request: EmailRequest): Promise<() => Promise<void>> {
   const { env, config, now: nowMs } = scope;
   const { guard } = config.email;
   const { address, domain } = emailRecipient(request.email);
@@ -42,6 +46,7 @@ export async function admitEmail(scope: Scope, request: EmailRequest): Promise<v
     maxPerHour: guard.maxPerHour,
   });
   if (!permit.allowed) throw refused(scope, request.purpose, EMAIL_LIMIT_REASONS[permit.limit], address, permit.retryAfterSeconds);
+  return () => giveBackSend(env, send);
 }
 
 /**

@@ -23,17 +23,22 @@ export type Mail = { email: string; code: string; purpose: string; client: TextC
 /**
  * Emails a code that was already made acceptable. When the email does not go out, `release` gives
  * back what was reserved for it; `withdrawCode` is true when the code surely never reached anyone
- * (after a timeout the server may still deliver it, so the code stays acceptable).
+ * (after a timeout the server may still deliver it, so the code stays acceptable). An email that
+ * surely never went out also gives back its place in the limits, so the user can ask again as soon
+ * as the mail server is back.
  */
 export async function mailCode(scope: Scope, settings: EmailSettings, mail: Mail, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
-  await admitEmail(scope, mail).catch(async (error: unknown) => {
+  const giveBackSlot = await admitEmail(scope, mail).catch(async (error: unknown) => {
     await release(true);
     throw error;
   });
   const message = codeEmail(scope.config.email.message, { code: mail.code, lifetimeSeconds: mail.lifetimeSeconds });
   const result = await sendEmail(scope.env, settings, { to: mail.email, ...message });
   if (!result.ok) {
-    await release(result.failure !== "timeout");
+    // After a timeout the server may still deliver it: the code and the slot stay spent.
+    const neverSent = result.failure !== "timeout";
+    await release(neverSent);
+    if (neverSent) await giveBackSlot();
     console.warn(JSON.stringify({ event: "email.failed", transport: settings.transport, failure: result.failure }));
     throw fail({ kind: "delivery-failed", failure: result.failure, message: `The email with the code could not be sent: ${result.detail}` });
   }
