@@ -7,7 +7,7 @@
 import type { LoginPrevention } from "./failures";
 import type { EmailRefusalReason } from "./email-guard";
 import type { NumberClass, RefusalReason } from "./sms-guard";
-import type { MethodKind, TwoFactorMethod as StoredMethod } from "./methods";
+import type { MethodKind, TwoFactorMethod } from "./methods";
 import type { PublicUser, TwoFactorDelivery } from "./user";
 
 /** Every event type this service emits, in FusionAuth's names where FusionAuth has one. */
@@ -32,13 +32,11 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** A user as an event carries it: the public record without the application's `data`. */
 export type EventUser = Omit<PublicUser, "data">;
 
-/** The kind of two-factor method an event is about, in FusionAuth's names (a legacy TextMessage enrolment is `sms`). */
-export type TwoFactorMethod = MethodKind;
-
-export const twoFactorMethod = (delivery: TwoFactorDelivery): TwoFactorMethod => (delivery === "TextMessage" ? "sms" : "authenticator");
+/** The kind of method a legacy enrolment with `delivery` is, as events name it (FusionAuth's names: a TextMessage enrolment is `sms`). */
+export const twoFactorMethod = (delivery: TwoFactorDelivery): MethodKind => (delivery === "TextMessage" ? "sms" : "authenticator");
 
 /** The kind of a stored method, as events name it. */
-export const methodKind = (method: StoredMethod): TwoFactorMethod => (method.method === "authenticator" && method.texted ? "sms" : method.method);
+export const methodKind = (method: TwoFactorMethod): MethodKind => (method.method === "authenticator" && method.texted ? "sms" : method.method);
 
 export type LoginFailureReason = "password" | "two-factor-code" | "recovery-code" | "locked";
 
@@ -59,9 +57,9 @@ export type EventInfo = {
    */
   "user.login.failed": { reason: LoginFailureReason };
   /** `source`: the two-factor enable API, or the User API's `twoFactorEnabled: true`. */
-  "user.two-factor.method.add": { method: TwoFactorMethod; source: "enable" | "user-api" };
+  "user.two-factor.method.add": { method: MethodKind; source: "enable" | "user-api" };
   /** `source`: the two-factor disable API (with a code), or the User API's `twoFactorEnabled: false` (an admin reset). */
-  "user.two-factor.method.remove": { method: TwoFactorMethod; source: "disable" | "admin-reset" };
+  "user.two-factor.method.remove": { method: MethodKind; source: "disable" | "admin-reset" };
   /**
    * A recovery code completed a login or a disable; `remaining` unused codes are left (always 0 after
    * a disable, which deletes the rest).
