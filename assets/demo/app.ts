@@ -111,10 +111,6 @@ const messages = {
   removeCode: Message.of("remove-code-msg", "remove-code"),
   addPhone: Message.of("add-phone-msg", "add-phone"),
   addPhoneCode: Message.of("add-phone-code-msg", "add-phone-code"),
-  emailAddress: Message.of("email-address-msg", "email-address"),
-  emailCode: Message.of("email-code-msg", "email-code"),
-  addEmail: Message.of("add-email-msg", "add-email"),
-  addEmailCode: Message.of("add-email-code-msg", "add-email-code"),
   disableCode: Message.of("disable-code-msg", "disable-code"),
   done: Message.of("disable-msg"),
 };
@@ -405,68 +401,63 @@ async function sendEnrolmentCode(body: Record<string, string>, sent: string, { w
   return true;
 }
 
-/** Emails a code to enrol `email` (1.26+), then shows the newest email to it from the local outbox. */
-async function sendEmailEnrolmentCode(email: string, forms: EnrolmentForms): Promise<void> {
-  const body = { userId: currentUser().id, method: "email", email };
-  if (await sendEnrolmentCode(body, `We emailed a code to ${maskedEmail(email)}.`, forms)) await showOutbox(forms.codeForm, email, state.apiKey);
-}
-
 /**
- * Adds the email method at `email` with the code emailed to it (POST /api/user/two-factor/{userId}
- * with `{method: "email", email, code}`). Answers the recovery codes a first method comes with (none
- * for a further one), or null when refused (said at `where`).
+ * An address field with its send button, and the form of the code emailed to it (ids `${id}`,
+ * `${id}-form`, `${id}-send`, `${id}-code-form`, `${id}-code`, and `-msg` after a field's id): the
+ * code emailed to enrol the address (1.26+), the newest email to it shown from the local outbox, then
+ * the email method added with it (POST /api/user/two-factor/{userId} `{method: "email", email,
+ * code}`). `enabled` gets the recovery codes a first method comes with (none for a further one).
+ * Answers a reset to the address field holding `address`, no code asked for yet.
  */
-async function enableEmail(email: string, code: string, where: Message, field: HTMLInputElement): Promise<string[] | null> {
-  const user = currentUser();
-  const body = { method: "email", email, code };
-  const answer = await call("POST", `/api/user/two-factor/${encodeURIComponent(user.id)}`, { body, apiKey: state.apiKey });
-  if (answer.status !== 200) {
-    showCodeProblem(answer, where, field, "This user no longer exists. Start over with a new user.", true);
-    return null;
-  }
-  hideOutbox();
-  user.twoFactorEnabled = true;
-  return (answer.data as { recoveryCodes?: string[] } | null)?.recoveryCodes ?? [];
+function emailEnrolment(id: string, enabled: (email: string, recoveryCodes: string[]) => Promise<void>): (address: string) => void {
+  const where = Message.of(`${id}-msg`, id);
+  const codeWhere = Message.of(`${id}-code-msg`, `${id}-code`);
+  const forms = { where, send: button(`${id}-send`), codeForm: form(`${id}-code-form`), codeInput: input(`${id}-code`) };
+  codeField(forms.codeInput);
+  onSubmit(
+    form(`${id}-form`),
+    async () => {
+      const email = input(id).value.trim();
+      if (!email) return where.show("error", "Enter the address to email codes to.");
+      const body = { userId: currentUser().id, method: "email", email };
+      if (await sendEnrolmentCode(body, `We emailed a code to ${maskedEmail(email)}.`, forms)) await showOutbox(forms.codeForm, email, state.apiKey);
+    },
+    failed(where),
+  );
+  onSubmit(
+    forms.codeForm,
+    async () => {
+      const email = input(id).value.trim();
+      const code = forms.codeInput.value;
+      if (!sixDigits(code)) return codeWhere.show("error", "Enter the 6 digits from the email.");
+      const user = currentUser();
+      const body = { method: "email", email, code };
+      const answer = await call("POST", `/api/user/two-factor/${encodeURIComponent(user.id)}`, { body, apiKey: state.apiKey });
+      if (answer.status !== 200) return showCodeProblem(answer, codeWhere, forms.codeInput, "This user no longer exists. Start over with a new user.", true);
+      hideOutbox();
+      user.twoFactorEnabled = true;
+      await enabled(email, (answer.data as { recoveryCodes?: string[] } | null)?.recoveryCodes ?? []);
+    },
+    failed(codeWhere),
+  );
+  return (address) => {
+    input(id).value = address;
+    forms.codeInput.value = "";
+    forms.codeForm.hidden = true;
+    resetSend(forms.send, "Email me a code");
+    where.clear();
+    codeWhere.clear();
+    hideOutbox();
+  };
 }
 
 // Step 4c: codes by email (FusionAuth 1.26+), the first method of a user without two-factor.
-codeField(input("email-code"));
+const resetEnrolEmail = emailEnrolment("enrol-email", (_email, recoveryCodes) => showRecoveryCodes(recoveryCodes));
 
 function showEmail(): void {
-  input("email-address").value = currentUser().email;
-  input("email-code").value = "";
-  form("email-code-form").hidden = true;
-  resetSend(button("email-send"), "Email me a code");
-  for (const message of [messages.emailAddress, messages.emailCode]) message.clear();
-  hideOutbox();
+  resetEnrolEmail(currentUser().email);
   showStep("step-email");
 }
-
-onSubmit(
-  form("email-form"),
-  async () => {
-    const email = input("email-address").value.trim();
-    if (!email) return messages.emailAddress.show("error", "Enter the address to email codes to.");
-    await sendEmailEnrolmentCode(email, {
-      where: messages.emailAddress,
-      send: button("email-send"),
-      codeForm: form("email-code-form"),
-      codeInput: input("email-code"),
-    });
-  },
-  failed(messages.emailAddress),
-);
-
-onSubmit(
-  form("email-code-form"),
-  async () => {
-    const code = input("email-code").value;
-    if (!sixDigits(code)) return messages.emailCode.show("error", "Enter the 6 digits from the email.");
-    const recoveryCodes = await enableEmail(input("email-address").value.trim(), code, messages.emailCode, input("email-code"));
-    if (recoveryCodes) await showRecoveryCodes(recoveryCodes);
-  },
-  failed(messages.emailCode),
-);
 
 onSubmit(
   form("sms-form"),
@@ -1066,13 +1057,9 @@ function showMethods(methods: TwoFactorMethod[]): void {
   input("add-phone-code").value = "";
   form("add-phone-code-form").hidden = true;
   resetSend(button("add-phone-send"), "Text me a code");
+  for (const message of [messages.addPhone, messages.addPhoneCode]) message.clear();
   byId<HTMLDetailsElement>("add-email-panel").open = false;
-  input("add-email").value = methods.some((method) => method.method === "email") ? "" : currentUser().email;
-  input("add-email-code").value = "";
-  form("add-email-code-form").hidden = true;
-  resetSend(button("add-email-send"), "Email me a code");
-  for (const message of [messages.addPhone, messages.addPhoneCode, messages.addEmail, messages.addEmailCode]) message.clear();
-  hideOutbox();
+  resetAddEmail(methods.some((method) => method.method === "email") ? "" : currentUser().email);
 }
 
 function methodItem(method: TwoFactorMethod): HTMLLIElement {
@@ -1231,40 +1218,14 @@ onSubmit(
   failed(messages.addPhoneCode),
 );
 
-// An email address beside the user's other methods: a code emailed to it, then entered.
-codeField(input("add-email-code"));
-
-onSubmit(
-  form("add-email-form"),
-  async () => {
-    const email = input("add-email").value.trim();
-    if (!email) return messages.addEmail.show("error", "Enter the address to email codes to.");
-    await sendEmailEnrolmentCode(email, {
-      where: messages.addEmail,
-      send: button("add-email-send"),
-      codeForm: form("add-email-code-form"),
-      codeInput: input("add-email-code"),
-    });
-  },
-  failed(messages.addEmail),
-);
-
-onSubmit(
-  form("add-email-code-form"),
-  async () => {
-    const email = input("add-email").value.trim();
-    const code = input("add-email-code").value;
-    if (!sixDigits(code)) return messages.addEmailCode.show("error", "Enter the 6 digits from the email.");
-    const recoveryCodes = await enableEmail(email, code, messages.addEmailCode, input("add-email-code"));
-    if (!recoveryCodes) return;
-    // A first method (two-factor was off) comes with recovery codes, shown once as after any first enable.
-    if (recoveryCodes.length) return showRecoveryCodes(recoveryCodes);
-    await reloadMethods();
-    messages.methods.show("ok", `${email} added. The next sign-in asks which method to use.`);
-    byId("methods-title").focus();
-  },
-  failed(messages.addEmailCode),
-);
+// An email address beside the user's other methods. A first method (two-factor was off) comes
+// with recovery codes, shown once as after any first enable.
+const resetAddEmail = emailEnrolment("add-email", async (email, recoveryCodes) => {
+  if (recoveryCodes.length) return showRecoveryCodes(recoveryCodes);
+  await reloadMethods();
+  messages.methods.show("ok", `${email} added. The next sign-in asks which method to use.`);
+  byId("methods-title").focus();
+});
 
 onClick(button("log-in-again"), showLogin, failed(messages.done));
 

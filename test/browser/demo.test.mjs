@@ -715,15 +715,15 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     // Not an address: refused in a sentence, next to the field.
     await here(page).getByLabel("Email address").fill("not-an-address");
     await here(page).getByRole("button", { name: "Email me a code" }).click();
-    await says(page, "email-address-msg", "This is not an email address.");
-    expect(await toneOf(page, "email-address-msg")).toBe("error");
-    await expectPhoneRowFits(page, "#email-address", "#email-send");
+    await says(page, "enrol-email-msg", "This is not an email address.");
+    expect(await toneOf(page, "enrol-email-msg")).toBe("error");
+    await expectPhoneRowFits(page, "#enrol-email", "#enrol-email-send");
 
     await here(page).getByLabel("Email address").fill(email);
     await here(page).getByRole("button", { name: "Email me a code" }).click();
-    await says(page, "email-address-msg", `We emailed a code to ${masked(email)}.`);
+    await says(page, "enrol-email-msg", `We emailed a code to ${masked(email)}.`);
     const enrolCode = await codeFromOutbox(page, email);
-    await expectPhoneRowFits(page, "#email-address", "#email-send");
+    await expectPhoneRowFits(page, "#enrol-email", "#enrol-email-send");
     await shot(page, `${width}-email-enrol`);
     await here(page).getByLabel("Code from the email").fill(enrolCode);
     await saveRecoveryCodes(page, { email, width: `${width}-email` });
