@@ -9,10 +9,11 @@
 //                           the access-token check (src/services/access-tokens.ts), src/crypto/** (API keys,
 //                           JWTs) and src/domain/**
 //   src/services/**         use cases: src/services/shared/**, src/objects/**, src/kv/**, src/sms/**,
-//                           src/crypto/**, src/domain/** (services stay independent of each other; never routes)
+//                           src/email/**, src/crypto/**, src/domain/** (services stay independent of each other; never routes)
 //   src/objects/**          Durable Objects: src/kv/** (an object writes its KV replica), src/crypto/**, src/domain/**
 //   src/kv/**               src/crypto/** and src/domain/**
 //   src/sms/**              src/domain/** only
+//   src/email/**            src/domain/**, and src/kv/** for the local outbox (what the simulated binding sent)
 //   src/crypto/**           Web Crypto primitives: each other and src/domain/**
 //   (objects, kv and sms files do not import each other, not even `import type`, except objects -> kv)
 //   src/domain/**           pure: src/domain/** only; no hono, no cloudflare:workers, no Web Crypto,
@@ -96,8 +97,8 @@ export default defineConfig(
             ),
             layer(
               ["src/services/**"],
-              ["services/shared", "objects", "kv", "sms", "crypto", "domain"],
-              "Services may import src/services/shared, src/objects, src/kv, src/sms, src/crypto and src/domain only (not other services, not routes).",
+              ["services/shared", "objects", "kv", "sms", "email", "crypto", "domain"],
+              "Services may import src/services/shared, src/objects, src/kv, src/sms, src/email, src/crypto and src/domain only (not other services, not routes).",
             ),
             layer(
               ["src/objects/**"],
@@ -106,6 +107,7 @@ export default defineConfig(
             ),
             layer(["src/kv/**"], ["kv", "crypto", "domain"], "KV repositories may import each other, src/crypto and src/domain only."),
             layer(["src/sms/**"], ["sms", "domain"], "The SMS adapters may import each other and src/domain only."),
+            layer(["src/email/**"], ["email", "kv", "domain"], "The email transports may import each other, src/kv (the local outbox) and src/domain only."),
             layer(["src/crypto/**"], ["crypto", "domain"], "src/crypto may import itself and src/domain only."),
             layer(["src/domain/**"], ["domain"], "src/domain is pure: it may import src/domain only."),
           ],

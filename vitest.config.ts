@@ -30,6 +30,10 @@ export default defineConfig({
                 SMS_ALLOW_UNASSIGNED_NUMBERS: "true",
                 // And Twilio's magic test numbers (+1 500 555 …), which are personal numbers, refused by default.
                 SMS_REFUSED_NUMBER_TYPES: "premium-rate,shared-cost,satellite,non-geographic,toll-free",
+                // Emailed codes go through the simulated `send_email` binding and are kept in the
+                // local outbox (GET /api/email/outbox), where the suites read them.
+                EMAIL_FROM: "two-factor@example.com",
+                EMAIL_LOCAL_OUTBOX: "true",
               },
             },
           }),
@@ -38,6 +42,8 @@ export default defineConfig({
           name: "workers",
           include: ["test/**/*.test.ts"],
           setupFiles: ["test/setup.ts"],
+          // Real SMTP servers on 127.0.0.1 for the SMTP transport (test/email/smtp-servers.ts).
+          globalSetup: ["test/email/global-setup.ts"],
           exclude: ["test/e2e/**"],
         },
       },

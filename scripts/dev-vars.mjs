@@ -17,6 +17,8 @@ if (!existsSync(path)) {
       `ENCRYPTION_KEY=dev1:${randomBytes(32).toString("base64")}`,
       "DEMO_ENABLED=true", // the /demo page; wrangler.toml keeps it off for deploys
       "WEBHOOK_ALLOW_LOOPBACK=true", // webhooks to a receiver on this machine; off unless set
+      "EMAIL_FROM=two-factor@example.com", // the sender of emailed codes through the simulated send_email binding
+      "EMAIL_LOCAL_OUTBOX=true", // keep what it sent for GET /api/email/outbox and `npm run outbox`; off unless set
       "",
     ].join("\n"),
     { mode: 0o600 },

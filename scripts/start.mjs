@@ -13,8 +13,8 @@
 // existed). It is printed only when the server reads .dev.vars: not when an --env-file or an
 // `--var API_KEYS:…` is given, as the tests do, so that their keys stay out of their logs.
 //
-// It also passes `--var WEBHOOK_ALLOW_LOOPBACK:true` (webhooks to a receiver on this machine) unless
-// an argument or the .dev.vars it reads sets that variable: see the comment where it is added.
+// It also passes the development settings of DEV_DEFAULTS (`--var WEBHOOK_ALLOW_LOOPBACK:true`, …)
+// that neither an argument nor the .dev.vars it reads sets: see the comment where they are added.
 //
 // What is filtered, and why. A wrong or already used 2FA code is answered 421, as FusionAuth does.
 // Browsers treat 421 as "Misdirected Request" (RFC 9110 §15.5.20): Chromium and Firefox resend the
@@ -56,11 +56,18 @@ const given = process.argv.slice(2);
 const isGiven = (flag) => given.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
 const givesVar = (name) => given.some((arg) => arg.startsWith(`${name}:`) || arg.startsWith(`--var=${name}:`));
 const base = ["dev", ...DEFAULTS.filter(([flag]) => !isGiven(flag)).flat(), ...given];
-// Webhooks to a receiver on this machine (docs/events-and-webhooks.md) need WEBHOOK_ALLOW_LOOPBACK,
-// which deploys leave off. scripts/dev-vars.mjs writes it into new .dev.vars files; for one written
-// before it existed it is passed here, unless an argument or the .dev.vars file sets it.
-const loopback = givesVar("WEBHOOK_ALLOW_LOOPBACK") || devVar("WEBHOOK_ALLOW_LOOPBACK") !== undefined ? [] : ["--var", "WEBHOOK_ALLOW_LOOPBACK:true"];
-const args = [...base, ...loopback];
+// Development settings that deploys leave off. scripts/dev-vars.mjs writes them into new .dev.vars
+// files; for one written before a setting existed it is passed here, unless an argument or the
+// .dev.vars file sets it. WEBHOOK_ALLOW_LOOPBACK: webhooks to a receiver on this machine
+// (docs/events-and-webhooks.md). EMAIL_FROM and EMAIL_LOCAL_OUTBOX: emailed codes through the
+// simulated send_email binding, kept for GET /api/email/outbox and `npm run outbox`.
+const DEV_DEFAULTS = [
+  ["WEBHOOK_ALLOW_LOOPBACK", "true"],
+  ["EMAIL_FROM", "two-factor@example.com"],
+  ["EMAIL_LOCAL_OUTBOX", "true"],
+];
+const devDefaults = DEV_DEFAULTS.filter(([name]) => !givesVar(name) && devVar(name) === undefined).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const args = [...base, ...devDefaults];
 
 const env = { ...process.env };
 env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";

@@ -5,6 +5,7 @@ import { fail } from "./domain/failures";
 import type { AppEnv } from "./routes/http/context";
 import { requestContext } from "./routes/http/context";
 import { demoRoutes } from "./routes/demo";
+import { emailOutboxRoutes } from "./routes/email-outbox";
 import { integrationRoutes } from "./routes/integrations";
 import { loginRoutes } from "./routes/login";
 import { loginRecordRoutes } from "./routes/login-records";
@@ -50,6 +51,7 @@ const app = new Hono<AppEnv>()
   .route("/api", integrationRoutes)
   .route("/api", loginRecordRoutes)
   .route("/api", smsReportRoutes)
+  .route("/api", emailOutboxRoutes)
   .route("/api", webhookRoutes)
   .route("/api", openApiRoutes)
   .route("/demo", demoRoutes);

@@ -40,5 +40,13 @@ declare namespace Cloudflare {
     TWILIO_URL?: string;
     WEBHOOK_RETRY_BASE_SECONDS?: string;
     WEBHOOK_ALLOW_LOOPBACK?: string;
+    EMAIL_FROM?: string;
+    EMAIL_FROM_NAME?: string;
+    EMAIL_LOCAL_OUTBOX?: string;
+    EMAIL_SUBJECT_TEMPLATE?: string;
+    EMAIL_TEXT_TEMPLATE?: string;
+    EMAIL_HTML_TEMPLATE?: string;
+    EMAIL_APPLICATION_NAME?: string;
+    EMAIL_CODE_ORIGIN?: string;
   }
 }

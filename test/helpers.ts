@@ -5,6 +5,7 @@ import { expect, vi } from "vitest";
 import app from "../src/index";
 import { keyFromSecret } from "../src/domain/secret";
 import { totpCode } from "../src/crypto/totp";
+import type { StoredWebhook } from "../src/kv/webhooks";
 
 export const API_KEY = "test-api-key";
 export const JWT_SIGNING_KEY = "test-jwt-signing-key-0123456789abcdef";
@@ -221,3 +222,17 @@ export function failingNamespace<T extends Rpc.DurableObjectBranded | undefined>
     },
   });
 }
+
+/** A stored webhook that subscribes to `type` only, for the tests that look at what `emit` enqueues. */
+export const subscribedTo = (type: string): StoredWebhook => ({
+  id: crypto.randomUUID(),
+  url: "https://receiver.example/events",
+  eventsEnabled: { [type]: true },
+  headers: {},
+  connectTimeout: 1000,
+  readTimeout: 2000,
+  signatureConfiguration: { enabled: false },
+  insertInstant: 0,
+  lastUpdateInstant: 0,
+  sealedSigningKey: "",
+});

@@ -1,5 +1,5 @@
 import { MAX_PBKDF2_FACTOR } from "./password";
-import { NUMBER_CLASSES, type DestinationPolicy } from "./sms-guard";
+import { NUMBER_CLASSES, type ClientCaps, type DestinationPolicy } from "./sms-guard";
 
 // Every tunable named once, with FusionAuth's defaults. Read from Worker vars so operators can
 // change them without a code change; invalid values fall back to the default. src/kv/config.ts
@@ -9,6 +9,13 @@ import { NUMBER_CLASSES, type DestinationPolicy } from "./sms-guard";
 export type ConfigVars = Partial<
   Record<
     | "DEFAULT_PHONE_REGION"
+    | "EMAIL_MAX_PER_ADDRESS_PER_HOUR"
+    | "EMAIL_MAX_PER_CALLER_PER_HOUR"
+    | "EMAIL_MAX_PER_DOMAIN_PER_HOUR"
+    | "EMAIL_MAX_PER_HOUR"
+    | "EMAIL_MAX_PER_IP_PER_HOUR"
+    | "EMAIL_MAX_PER_UNPARSEABLE_IP_PER_HOUR"
+    | "EMAIL_MIN_INTERVAL_SECONDS"
     | "FAILED_AUTH_ACTION_DURATION_SECONDS"
     | "FAILED_AUTH_RESET_COUNT_SECONDS"
     | "FAILED_AUTH_TOO_MANY_ATTEMPTS"
@@ -38,7 +45,13 @@ export type ConfigVars = Partial<
     | "TWO_FACTOR_LOCKOUT_SECONDS"
     | "TWO_FACTOR_TRUST_ID_TTL_SECONDS"
     | "LOGIN_REPLICA_DELAY_SECONDS"
-    | "WEBHOOK_ALLOW_LOOPBACK",
+    | "WEBHOOK_ALLOW_LOOPBACK"
+    | "EMAIL_SUBJECT_TEMPLATE"
+    | "EMAIL_TEXT_TEMPLATE"
+    | "EMAIL_HTML_TEMPLATE"
+    | "EMAIL_APPLICATION_NAME"
+    | "EMAIL_FROM_NAME"
+    | "EMAIL_CODE_ORIGIN",
     string
   >
 >;
@@ -82,6 +95,30 @@ export type Config = {
   };
   /** Webhooks may post to loopback hosts, over http too (local development only; src/domain/webhook-destination.ts). */
   webhookAllowLoopback: boolean;
+  email: {
+    /** The limits in front of every code email (src/domain/email-guard.ts); per clock hour except the address's and the domain's (the last 60 minutes). */
+    guard: ClientCaps & {
+      minIntervalSeconds: number;
+      maxPerAddressPerHour: number;
+      maxPerDomainPerHour: number;
+      maxPerHour: number;
+    };
+    /** The emailed code's message (src/email/message.ts). */
+    message: EmailMessageConfig;
+  };
+};
+
+/**
+ * The emailed code's subject, text and HTML, with the placeholders `{code}`, `{minutes}` (the
+ * lifetime in words: "1 minute", "5 minutes") and `{application}`; `codeOrigin` is the host name of
+ * the origin-bound line that ends the text (https://wicg.github.io/sms-one-time-codes/), or null.
+ */
+export type EmailMessageConfig = {
+  subjectTemplate: string;
+  textTemplate: string;
+  htmlTemplate: string;
+  applicationName: string;
+  codeOrigin: string | null;
 };
 
 export const DEFAULTS = {
@@ -111,6 +148,30 @@ export const DEFAULTS = {
   smsMaxPerIpPerHour: 30,
   smsMaxPerHour: 1000,
   smsMaxPerOtherCountryPerHour: 100,
+  emailMinIntervalSeconds: 30,
+  emailMaxPerAddressPerHour: 10,
+  emailMaxPerIpPerHour: 30,
+  emailMaxPerHour: 1000,
+  // The code first: mail clients that offer one-time-code autofill (Apple Mail, Gmail) read the subject.
+  emailSubjectTemplate: "{code} is your {application} verification code",
+  emailTextTemplate: [
+    "Your {application} verification code is {code}",
+    "",
+    "This code expires in {minutes}. Do not share it: nobody from {application} will ask you for it.",
+    "",
+    "If you did not ask for this code, someone may know your password: change it.",
+  ].join("\n"),
+  // No links, no remote images, no tracking: the code, how long it lasts, and who sent it.
+  emailHtmlTemplate: [
+    "<!DOCTYPE html>",
+    '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{application} verification code</title></head>',
+    '<body style="font-family: sans-serif; line-height: 1.5">',
+    "<p>Your {application} verification code is</p>",
+    '<p style="font-family: monospace; font-size: 28px; font-weight: bold; letter-spacing: 4px">{code}</p>',
+    "<p>This code expires in {minutes}. Do not share it: nobody from {application} will ask you for it.</p>",
+    "<p>If you did not ask for this code, someone may know your password: change it.</p>",
+    "</body></html>",
+  ].join("\n"),
 } as const;
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -154,6 +215,30 @@ export function parseConfig(env: ConfigVars): Config {
       guard: smsGuard(env, defaultPhoneRegion),
     },
     webhookAllowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === "true",
+    email: { guard: emailGuard(env), message: emailMessage(env) },
+  };
+}
+
+/** A host name (letters, digits, hyphens; two labels or more), lower-cased, or null. */
+function hostName(value: string | undefined): string | null {
+  const host = value?.trim().toLowerCase() ?? "";
+  const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  return host.length <= 253 && new RegExp(`^${label}(?:\\.${label})+$`).test(host) ? host : null;
+}
+
+/**
+ * The emailed code's templates. A text or HTML template without `{code}` is ignored, as
+ * SMS_BODY_TEMPLATE is. The application's name: EMAIL_APPLICATION_NAME, else EMAIL_FROM_NAME (the
+ * sender's name the recipient sees), else JWT_ISSUER (the name of the service the tokens are for).
+ */
+function emailMessage(env: ConfigVars): EmailMessageConfig {
+  const withCode = (template: string | undefined, fallback: string) => (template?.includes("{code}") ? template : fallback);
+  return {
+    subjectTemplate: env.EMAIL_SUBJECT_TEMPLATE?.trim() || DEFAULTS.emailSubjectTemplate,
+    textTemplate: withCode(env.EMAIL_TEXT_TEMPLATE, DEFAULTS.emailTextTemplate),
+    htmlTemplate: withCode(env.EMAIL_HTML_TEMPLATE, DEFAULTS.emailHtmlTemplate),
+    applicationName: env.EMAIL_APPLICATION_NAME?.trim() || env.EMAIL_FROM_NAME?.trim() || env.JWT_ISSUER?.trim() || DEFAULTS.jwtIssuer,
+    codeOrigin: hostName(env.EMAIL_CODE_ORIGIN),
   };
 }
 
@@ -174,7 +259,6 @@ const listed = (value: string | undefined) =>
 function smsGuard(env: ConfigVars, defaultPhoneRegion: string): Config["sms"]["guard"] {
   const home = defaultPhoneRegion.trim().toUpperCase();
   const maxPerHour = positiveInt(env.SMS_MAX_PER_HOUR, DEFAULTS.smsMaxPerHour);
-  const maxPerIpPerHour = positiveInt(env.SMS_MAX_PER_IP_PER_HOUR, DEFAULTS.smsMaxPerIpPerHour);
   const countries = listed(env.SMS_ALLOWED_COUNTRIES).map((entry) => entry.toUpperCase());
   const allowedCountries = countries.includes("*") ? "*" : countries.filter((entry) => /^[A-Z]{2}$/.test(entry));
   const classes = listed(env.SMS_REFUSED_NUMBER_TYPES).map((entry) => entry.toLowerCase());
@@ -193,11 +277,49 @@ function smsGuard(env: ConfigVars, defaultPhoneRegion: string): Config["sms"]["g
     refusedNumberClasses: classes.includes("none") ? [] : refusedNumberClasses.length ? refusedNumberClasses : NUMBER_CLASSES,
     allowUnassignedNumbers: env.SMS_ALLOW_UNASSIGNED_NUMBERS === "true",
     maxPerRangePerHour: positiveInt(env.SMS_MAX_PER_RANGE_PER_HOUR, DEFAULTS.smsMaxPerRangePerHour),
-    maxPerIpPerHour,
-    maxPerUnparseableIpPerHour: positiveInt(env.SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR, maxPerIpPerHour),
-    // Half the hour's budget: the texts nobody's address is given for cannot refuse all the others.
-    maxPerCallerPerHour: positiveInt(env.SMS_MAX_PER_CALLER_PER_HOUR, Math.ceil(maxPerHour / 2)),
+    ...clientCaps(
+      [env.SMS_MAX_PER_IP_PER_HOUR, env.SMS_MAX_PER_UNPARSEABLE_IP_PER_HOUR, env.SMS_MAX_PER_CALLER_PER_HOUR],
+      DEFAULTS.smsMaxPerIpPerHour,
+      maxPerHour,
+    ),
     maxPerHour,
     maxPerCountryPerHour,
+  };
+}
+
+/**
+ * The caps per client (see clientAllowance), from the per-IP, unparseable and caller vars: the
+ * unparseable one defaults to the per-IP one, the caller's to half of the hour's budget.
+ */
+function clientCaps([ip, unparseable, caller]: Array<string | undefined>, defaultPerIp: number, maxPerHour: number): ClientCaps {
+  const maxPerIpPerHour = positiveInt(ip, defaultPerIp);
+  return {
+    maxPerIpPerHour,
+    maxPerUnparseableIpPerHour: positiveInt(unparseable, maxPerIpPerHour),
+    // Half the hour's budget: the sends nobody's address is given for cannot refuse all the others.
+    maxPerCallerPerHour: positiveInt(caller, Math.ceil(maxPerHour / 2)),
+  };
+}
+
+/**
+ * The email limits. `EMAIL_MAX_PER_DOMAIN_PER_HOUR` defaults to a quarter of `EMAIL_MAX_PER_HOUR`:
+ * the largest mailbox providers (gmail.com, outlook.com) hold a large share of any consumer
+ * service's users, and with the budget at a few times the busiest hour, a quarter of it is more than
+ * such a domain's busiest hour; one company's domain holds a few of them, so a walk through its
+ * addresses stops there and cannot spend the other three quarters of the budget. A service whose
+ * users are mostly one domain (one company's staff) raises it.
+ */
+function emailGuard(env: ConfigVars): Config["email"]["guard"] {
+  const maxPerHour = positiveInt(env.EMAIL_MAX_PER_HOUR, DEFAULTS.emailMaxPerHour);
+  return {
+    minIntervalSeconds: positiveInt(env.EMAIL_MIN_INTERVAL_SECONDS, DEFAULTS.emailMinIntervalSeconds),
+    maxPerAddressPerHour: positiveInt(env.EMAIL_MAX_PER_ADDRESS_PER_HOUR, DEFAULTS.emailMaxPerAddressPerHour),
+    maxPerDomainPerHour: positiveInt(env.EMAIL_MAX_PER_DOMAIN_PER_HOUR, Math.ceil(maxPerHour / 4)),
+    ...clientCaps(
+      [env.EMAIL_MAX_PER_IP_PER_HOUR, env.EMAIL_MAX_PER_UNPARSEABLE_IP_PER_HOUR, env.EMAIL_MAX_PER_CALLER_PER_HOUR],
+      DEFAULTS.emailMaxPerIpPerHour,
+      maxPerHour,
+    ),
+    maxPerHour,
   };
 }

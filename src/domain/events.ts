@@ -5,6 +5,7 @@
 // type below is all there is. The user's `data` is left out too: it is the application's own (up to
 // 64 KB) and a queue message holds at most 128 KB (https://developers.cloudflare.com/queues/platform/limits/).
 import type { LoginPrevention } from "./failures";
+import type { EmailRefusalReason } from "./email-guard";
 import type { NumberClass, RefusalReason } from "./sms-guard";
 import type { MethodKind, TwoFactorMethod as StoredMethod } from "./methods";
 import type { PublicUser, TwoFactorDelivery } from "./user";
@@ -23,6 +24,7 @@ export const EVENT_TYPES = [
   "user.trust.issued",
   "user.trust.revoked",
   "sms.refused",
+  "email.refused",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -82,6 +84,13 @@ export type EventInfo = {
    * send: `enrolment`, `user` or `login`. No user: the guard does not know who asked.
    */
   "sms.refused": { reason: RefusalReason; country: string; range?: string; numberClass?: NumberClass; purpose: string };
+  /**
+   * A code email was refused before it was sent (src/services/shared/email-guard.ts). `reason` names
+   * the limit, `domain` the address's domain, `address` the address masked (at most the first
+   * character of its local part, never the address), `purpose` the kind of send: `enable`, `user` or
+   * `login`. No user, as for texts.
+   */
+  "email.refused": { reason: EmailRefusalReason; domain: string; address: string; purpose: string };
 };
 
 /** Who and where, as far as the event's source knows. */

@@ -7,7 +7,12 @@ export type FieldProblem = { field: string; type: string; message: string };
 /** Why login is prevented: FusionAuth's "Prevent Login" user action, until `until` (ms). */
 export type LoginPrevention = { until: number; reason: "password" | "two-factor" };
 
-/** Why an email did not go out (src/email/send.ts). */
+/**
+ * Why an email did not go out (src/email/send.ts). `refused-login`: the SMTP server refused the
+ * credentials. `unreachable`: no connection (refused, reset, no route). `timeout`: no answer in
+ * time. `rejected`: a final no to this message (a 5xx to MAIL, RCPT or DATA; the binding refusing
+ * the sender or recipient). `error`: anything else.
+ */
 export type DeliveryFailure = "refused-login" | "unreachable" | "timeout" | "rejected" | "error";
 
 export type Problem =

@@ -14,6 +14,22 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export type LimitReason = Extract<RefusalReason, "phone" | "range" | "ip" | "country-budget" | "budget">;
 
 /**
+ * The counts a send passes (src/objects/phone-throttle.ts keeps them, for texts and emails): its
+ * recipient's (spacing and hourly cap), the recipient's group's, the client's, its bucket's hourly
+ * budget and the overall one.
+ */
+export type Limit = "recipient" | "group" | "client" | "bucket" | "budget";
+
+/** The name of each count's refusal for texts: the number, its range, the client, the country's budget, the overall one. */
+export const SMS_LIMIT_REASONS = {
+  recipient: "phone",
+  group: "range",
+  client: "ip",
+  bucket: "country-budget",
+  budget: "budget",
+} as const satisfies Record<Limit, LimitReason>;
+
+/**
  * Numbers whose holder earns from what is sent to them, that no handset holds for the price of a
  * text, or that are not a person's own phone: toll-free numbers (the called party pays) and personal
  * numbers (non-geographic numbers that forward wherever their holder says or, in North America's 5XX
@@ -167,17 +183,17 @@ export const hourOf = (ms: number) => Math.floor(ms / HOUR_MS);
 /** Seconds from `nowMs` until the next clock hour begins. */
 export const secondsToNextHour = (nowMs: number) => Math.max(1, Math.ceil(((hourOf(nowMs) + 1) * HOUR_MS - nowMs) / 1000));
 
-/** What happened to the texts for one country in one hour. */
-export type CountryFigures = { sent: number; refused: Partial<Record<RefusalReason, number>> };
+/** What happened to the texts for one country (or, with email's reasons, to the emails) in one hour. */
+export type CountryFigures<Reason extends string = RefusalReason> = { sent: number; refused: Partial<Record<Reason, number>> };
 
 /** One country's figures for one clock hour, as the operators' report lists them. */
 export type HourlyFigures = { interval: number; country: string } & CountryFigures;
 
 /** `figures` plus `other` (new objects; neither is changed). */
-export function addFigures(figures: CountryFigures, other: CountryFigures): CountryFigures {
+export function addFigures<Reason extends string>(figures: CountryFigures<Reason>, other: CountryFigures<Reason>): CountryFigures<Reason> {
   const refused = { ...figures.refused };
-  for (const [reason, count] of Object.entries(other.refused) as Array<[RefusalReason, number]>) refused[reason] = (refused[reason] ?? 0) + count;
+  for (const [reason, count] of Object.entries(other.refused) as Array<[Reason, number]>) refused[reason] = (refused[reason] ?? 0) + count;
   return { sent: figures.sent + other.sent, refused };
 }
 
-export const noFigures = (): CountryFigures => ({ sent: 0, refused: {} });
+export const noFigures = <Reason extends string = RefusalReason>(): CountryFigures<Reason> => ({ sent: 0, refused: {} });

@@ -49,7 +49,11 @@ export type MethodInput = {
 };
 
 /** A method to add, before its secret is encrypted and it gets an id. */
-export type MethodDraft = { method: "authenticator"; key: Uint8Array; name?: string } | { method: "sms"; mobilePhone: string; name?: string };
+/** A method before its key is sealed and its id made; `texted` marks a legacy TextMessage enrolment. */
+export type MethodDraft =
+  | { method: "authenticator"; key: Uint8Array; name?: string; texted?: boolean }
+  | { method: "sms"; mobilePhone: string; name?: string }
+  | { method: "email"; email: string; name?: string };
 
 /**
  * The User API's `twoFactor.methods` (FusionAuth 1.26+): on create every method is new; a PUT keeps
@@ -57,7 +61,8 @@ export type MethodDraft = { method: "authenticator"; key: Uint8Array; name?: str
  * and drops the others; a PATCH appends. Methods without a known `id` are new, with ids made by the
  * server. Answers the methods kept and those to add; null when the input has no methods. With
  * them the legacy `twoFactorEnabled` and `twoFactorDelivery` (a user as answered, sent back) are
- * not read, and a `twoFactorSecret` is refused. Phone numbers are expected in E.164 (the caller normalises them).
+ * not read, and a `twoFactorSecret` is refused. Phone numbers are expected in E.164 and addresses
+ * normalised (the caller normalises them: src/services/shared/addresses.ts).
  */
 export function applyMethods(
   previous: TwoFactorMethod[],
@@ -93,8 +98,11 @@ function methodDraft(input: MethodInput, field: string): MethodDraft {
     if (!input.mobilePhone) throw invalidField(`${field}.mobilePhone`, "blank", `The [${field}.mobilePhone] property is required for an sms method.`);
     return { method: "sms", mobilePhone: input.mobilePhone, name };
   }
-  if (!input.method) throw invalidField(`${field}.method`, "blank", `The [${field}.method] property is required.`);
-  throw invalidField(`${field}.method`, "invalid", "The method must be [authenticator] or [sms]: email codes are not delivered yet.");
+  if (input.method === "email") {
+    if (!input.email) throw invalidField(`${field}.email`, "blank", `The [${field}.email] property is required for an email method.`);
+    return { method: "email", email: input.email, name };
+  }
+  throw invalidField(`${field}.method`, "blank", `The [${field}.method] property is required.`);
 }
 
 const MAX_DATA_BYTES = 64 * 1024;
@@ -127,12 +135,7 @@ const PROFILE_FIELDS = [
  * makes the secret a TextMessage enrolment gets when it names none (randomness is the caller's).
  * Not read when `twoFactor.methods` is sent (see applyMethods).
  */
-export function applyTwoFactor(
-  user: UserRecord,
-  previous: UserRecord | undefined,
-  input: UserInput,
-  newSecret: () => string,
-): { key: Uint8Array; texted: boolean } | null {
+export function applyTwoFactor(user: UserRecord, previous: UserRecord | undefined, input: UserInput, newSecret: () => string): MethodDraft | null {
   if (input.twoFactor?.methods) return null;
   const enabled = previous !== undefined && twoFactorEnabled(previous);
   if (previous && enabled) {
@@ -154,7 +157,7 @@ export function applyTwoFactor(
       );
     }
   }
-  let enrolment: { key: Uint8Array; texted: boolean } | null = null;
+  let enrolment: Extract<MethodDraft, { method: "authenticator" }> | null = null;
   if (!enabled && input.twoFactorEnabled) {
     const delivery = input.twoFactorDelivery ?? "None";
     // Since 1.17.0 FusionAuth generates the secret for TextMessage users when it is omitted.
@@ -162,7 +165,7 @@ export function applyTwoFactor(
     if (!secret) throw invalidField("user.twoFactorSecret", "blank", "A two factor secret is required when two factor delivery is None.");
     const key = keyFromSecret(secret);
     if (!key) throw invalidField("user.twoFactorSecret", "invalid", "The two factor secret must be Base64 and decode to at least 10 bytes.");
-    enrolment = { key, texted: delivery === "TextMessage" };
+    enrolment = { method: "authenticator", key, texted: delivery === "TextMessage" };
   }
   const texted = enrolment ? enrolment.texted : legacyDelivery(user.twoFactor.methods) === "TextMessage";
   if (texted && !user.mobilePhone) {

@@ -1,59 +1,78 @@
-// Counts SMS sends, for the toll-fraud guard (src/domain/sms-guard.ts) and the per-phone limits:
-// repeated sends for one purpose (an enrolment, a user, one login) are spaced, so neither a user nor
-// an attacker can turn the service into an SMS cannon; different purposes are not spaced against
-// each other (the tutorial's enrolment text and the next login's text come seconds apart). Per
-// number range (all but the last 3 digits), per client, per country and overall: capped per hour,
-// against SMS pumping.
+// Counts code sends, for the SMS toll-fraud guard (src/domain/sms-guard.ts) and the email limits
+// (src/domain/email-guard.ts). A send goes to a recipient (a phone number; an email address) in a
+// group (the number's range: all but its last 3 digits; the address's domain) and is counted in a
+// bucket (the text's destination country; one bucket for every email). Repeated sends for one
+// purpose (an enrolment, a user, one login) to one recipient are spaced, so neither a user nor an
+// attacker can turn the service into an SMS or email cannon; different purposes are not spaced
+// against each other (the tutorial's enrolment text and the next login's text come seconds apart).
+// Per recipient and per group over the last hour, per client, per bucket and overall per clock hour:
+// capped, against SMS pumping and against walking one domain's addresses.
 //
-// Two kinds of object of this class count a text, each exactly, and a text asks both:
-// - one of 16 range shards, the one the number's range hashes to: the sends to that range and to its
-//   numbers (spacing, per-phone and per-range caps). Pumping walks through ranges, so these refuse
-//   most of it without anything shared being asked;
-// - the budget object, one for the service: what an hour has sent per country and overall, and per
-//   client. These budgets are shared by every range, so they are counted in one place: a share per
-//   shard would let the few ranges one shard holds spend its share and refuse that shard's other
-//   ranges. Only texts their range admitted ask it: what any SMS budget pays for is a few a second,
+// Each channel has objects of its own (email's names start with `email:`, so the SMS report asks
+// texts' objects only), and two kinds of object count a send, each exactly; a send asks both:
+// - one of 16 group shards, the one the recipient's group hashes to: the sends to that group and to
+//   its recipients (spacing, per-recipient and per-group caps). Pumping walks through ranges, so
+//   these refuse most of it without anything shared being asked;
+// - the budget object, one per channel: what an hour has sent per bucket and overall, and per
+//   client. These budgets are shared by every group, so they are counted in one place: a share per
+//   shard would let the few groups one shard holds spend its share and refuse that shard's other
+//   groups. Only sends their group admitted ask it: what any SMS budget pays for is a few a second,
 //   far below the 1,000 requests a second one object serves
 //   (https://developers.cloudflare.com/durable-objects/reference/faq/, "How much work can a single
 //   Durable Object do?"); attempts a spent budget refuses ask it too.
-// Each object also keeps, per clock hour and country, how many texts went out (the budget object)
-// and how many were refused and why (where refused), for 48 hours: the operators' report sums them.
+// Each object also keeps, per clock hour and bucket, how many sends went out (the budget object)
+// and how many were refused and why (where refused), for 48 hours: the operators' report sums the
+// texts'. The class and binding keep their first name (a rename is a Durable Object migration).
 import { DurableObject } from "cloudflare:workers";
 import { sha256Hex } from "../crypto/compare";
+import { EMAIL_LIMIT_REASONS, type EmailRefusalReason } from "../domain/email-guard";
 import {
   addFigures,
   HOUR_MS,
   hourOf,
   noFigures,
   secondsToNextHour,
+  SMS_LIMIT_REASONS,
   type CountryFigures,
   type HourlyFigures,
-  type LimitReason,
+  type Limit,
   type RefusalReason,
 } from "../domain/sms-guard";
 
-export type SendLimits = { minIntervalSeconds: number; maxPerPhonePerHour: number; maxPerRangePerHour: number };
+/** Which sends an object counts: texts or emails (each has its own objects and names its refusals its own way). */
+export type Channel = "sms" | "email";
 
-/** One text about to go out: to `phone` (E.164) in `range` and `country`, for `purpose`, at `nowMs`. */
-export type Send = { phone: string; range: string; country: string; purpose: string; nowMs: number; limits: SendLimits };
+export type SendLimits = { minIntervalSeconds: number; maxPerRecipientPerHour: number; maxPerGroupPerHour: number };
 
-/** One text its range admitted, for `client` (see clientAllowance), within the hour's budgets. */
+/**
+ * One send about to go out: to `recipient` (an E.164 number; an address) in `group` (its range; its
+ * domain), counted in `bucket` (its country; `email`), for `purpose`, at `nowMs`.
+ */
+export type Send = { channel: Channel; recipient: string; group: string; bucket: string; purpose: string; nowMs: number; limits: SendLimits };
+
+/** One send its group admitted, for `client` (see clientAllowance), within the hour's budgets. */
 export type Spend = {
-  country: string;
+  channel: Channel;
+  bucket: string;
   client: string;
   nowMs: number;
-  limits: { maxPerClientPerHour: number; maxPerCountryPerHour: number; maxPerHour: number };
+  limits: { maxPerClientPerHour: number; maxPerBucketPerHour: number; maxPerHour: number };
 };
 
-export type SendPermit = { allowed: true } | { allowed: false; reason: LimitReason; retryAfterSeconds: number };
+export type SendPermit = { allowed: true } | { allowed: false; limit: Limit; retryAfterSeconds: number };
 
-type PhoneSend = { at: number; purpose: string };
-type Figures = Record<string, CountryFigures>;
+/** A refusal as the figures count it, in its channel's name. */
+type Reason = RefusalReason | EmailRefusalReason;
+const REASONS: Record<Channel, Record<Limit, Reason>> = { sms: SMS_LIMIT_REASONS, email: EMAIL_LIMIT_REASONS };
+
+type RecipientSend = { at: number; purpose: string };
+type Figures = Record<string, CountryFigures<Reason>>;
 
 const SHARDS = 16;
 const FIGURES_KEPT_HOURS = 48;
+// The prefixes keep the names they had when only texts were counted: objects already hold them.
 const SENDS = "sends:";
-const RANGE = "range:";
+const GROUP = "range:";
 const CLIENT = "ip:";
 const FIGURES = "hour:";
 
@@ -61,79 +80,79 @@ export class PhoneThrottle extends DurableObject<Env> {
   /** Whether this instance knows the clean-up alarm is set, so a send does not ask storage each time. */
   private alarmSet = false;
 
-  /** Range shard: takes a send slot for `send` when the phone and its range have one. */
+  /** Group shard: takes a send slot for `send` when the recipient and its group have one. */
   async acquire(send: Send): Promise<SendPermit> {
-    const { phone, range, country, purpose, nowMs, limits } = send;
+    const { channel, recipient, group, bucket, purpose, nowMs, limits } = send;
     const storage = this.ctx.storage.kv;
-    const phoneSends = (storage.get<PhoneSend[]>(SENDS + phone) ?? []).filter((sent) => sent.at > nowMs - HOUR_MS);
-    const rangeSends = (storage.get<number[]>(RANGE + range) ?? []).filter((at) => at > nowMs - HOUR_MS);
-    const lastForPurpose = phoneSends.findLast((sent) => sent.purpose === purpose);
-    const waits: Array<[LimitReason, number]> = [
-      ["phone", lastForPurpose ? lastForPurpose.at + limits.minIntervalSeconds * 1000 - nowMs : 0],
+    const recipientSends = (storage.get<RecipientSend[]>(SENDS + recipient) ?? []).filter((sent) => sent.at > nowMs - HOUR_MS);
+    const groupSends = (storage.get<number[]>(GROUP + group) ?? []).filter((at) => at > nowMs - HOUR_MS);
+    const lastForPurpose = recipientSends.findLast((sent) => sent.purpose === purpose);
+    const waits: Array<[Limit, number]> = [
+      ["recipient", lastForPurpose ? lastForPurpose.at + limits.minIntervalSeconds * 1000 - nowMs : 0],
       [
-        "phone",
+        "recipient",
         oldestOfLast(
-          phoneSends.map((sent) => sent.at),
-          limits.maxPerPhonePerHour,
+          recipientSends.map((sent) => sent.at),
+          limits.maxPerRecipientPerHour,
           nowMs,
         ),
       ],
-      ["range", oldestOfLast(rangeSends, limits.maxPerRangePerHour, nowMs)],
+      ["group", oldestOfLast(groupSends, limits.maxPerGroupPerHour, nowMs)],
     ];
-    const [reason, waitMs] = waits.reduce((longest, wait) => (wait[1] > longest[1] ? wait : longest));
-    if (waitMs > 0) return this.refuse(nowMs, country, reason, Math.ceil(waitMs / 1000));
-    storage.put(SENDS + phone, [...phoneSends, { at: nowMs, purpose }]);
-    storage.put(RANGE + range, [...rangeSends, nowMs]);
+    const [limit, waitMs] = waits.reduce((longest, wait) => (wait[1] > longest[1] ? wait : longest));
+    if (waitMs > 0) return this.refuse(nowMs, channel, bucket, limit, Math.ceil(waitMs / 1000));
+    storage.put(SENDS + recipient, [...recipientSends, { at: nowMs, purpose }]);
+    storage.put(GROUP + group, [...groupSends, nowMs]);
     await this.keepTidy(nowMs);
     return { allowed: true };
   }
 
-  /** Range shard: gives back a slot `acquire` took for `send` (the budgets refused it), as if it had never been asked for. */
-  async release({ phone, range, purpose, nowMs }: Send): Promise<void> {
+  /** Group shard: gives back a slot `acquire` took for `send` (the budgets refused it), as if it had never been asked for. */
+  async release({ recipient, group, purpose, nowMs }: Send): Promise<void> {
     const storage = this.ctx.storage.kv;
     storage.put(
-      SENDS + phone,
-      withoutLast(storage.get<PhoneSend[]>(SENDS + phone) ?? [], (sent) => sent.at === nowMs && sent.purpose === purpose),
+      SENDS + recipient,
+      withoutLast(storage.get<RecipientSend[]>(SENDS + recipient) ?? [], (sent) => sent.at === nowMs && sent.purpose === purpose),
     );
     storage.put(
-      RANGE + range,
-      withoutLast(storage.get<number[]>(RANGE + range) ?? [], (at) => at === nowMs),
+      GROUP + group,
+      withoutLast(storage.get<number[]>(GROUP + group) ?? [], (at) => at === nowMs),
     );
   }
 
-  /** Budget object: counts a text as sent when the hour's budget, its country's and its client's cap all have room. */
-  async spend({ country, client, nowMs, limits }: Spend): Promise<SendPermit> {
+  /** Budget object: counts a send as sent when the hour's budget, its bucket's and its client's cap all have room. */
+  async spend({ channel, bucket, client, nowMs, limits }: Spend): Promise<SendPermit> {
     const storage = this.ctx.storage.kv;
     const figures = this.figuresAt(nowMs);
     const clientKey = `${CLIENT}${hourOf(nowMs)}:${client}`;
     const clientSent = storage.get<number>(clientKey) ?? 0;
     const sentThisHour = Object.values(figures).reduce((sum, { sent }) => sum + sent, 0);
-    // The overall budget before the country's: when both are spent (the default region's budget is the overall one), the overall one is named.
-    const reason: LimitReason | undefined =
+    // The overall budget before the bucket's: when both are spent (the default region's budget is the overall one), the overall one is named.
+    const limit: Limit | undefined =
       sentThisHour >= limits.maxPerHour
         ? "budget"
-        : (figures[country]?.sent ?? 0) >= limits.maxPerCountryPerHour
-          ? "country-budget"
+        : (figures[bucket]?.sent ?? 0) >= limits.maxPerBucketPerHour
+          ? "bucket"
           : clientSent >= limits.maxPerClientPerHour
-            ? "ip"
+            ? "client"
             : undefined;
-    if (reason) return this.refuse(nowMs, country, reason, secondsToNextHour(nowMs));
+    if (limit) return this.refuse(nowMs, channel, bucket, limit, secondsToNextHour(nowMs));
     storage.put(clientKey, clientSent + 1);
-    this.count(nowMs, figures, country, "sent");
+    this.count(nowMs, figures, bucket, "sent");
     await this.keepTidy(nowMs);
     return { allowed: true };
   }
 
-  /** Counts a refusal decided before any limit was asked (an invalid, refused or foreign number). */
+  /** Counts a text's refusal decided before any limit was asked (an invalid, refused or foreign number). */
   async countRefusal(country: string, reason: RefusalReason, nowMs: number): Promise<void> {
     this.count(nowMs, this.figuresAt(nowMs), country, reason);
     await this.keepTidy(nowMs);
   }
 
-  /** This object's figures for the clock hours `fromHour` to `toHour` (see hourOf), both included. */
+  /** This object's figures for the clock hours `fromHour` to `toHour` (see hourOf), both included (texts' objects: the report's). */
   async figures(fromHour: number, toHour: number): Promise<HourlyFigures[]> {
     const rows: HourlyFigures[] = [];
-    for (const [key, figures] of this.ctx.storage.kv.list<Figures>({ prefix: FIGURES })) {
+    for (const [key, figures] of this.ctx.storage.kv.list<Record<string, CountryFigures>>({ prefix: FIGURES })) {
       const interval = Number(key.slice(FIGURES.length));
       if (interval < fromHour || interval > toHour) continue;
       for (const [country, counts] of Object.entries(figures)) rows.push({ interval, country, ...counts });
@@ -146,8 +165,8 @@ export class PhoneThrottle extends DurableObject<Env> {
     const now = Date.now();
     const hour = hourOf(now);
     const stale: Record<string, (key: string, value: unknown) => boolean> = {
-      [SENDS]: (_key, sends) => (sends as PhoneSend[]).every((sent) => sent.at <= now - HOUR_MS),
-      [RANGE]: (_key, sends) => (sends as number[]).every((at) => at <= now - HOUR_MS),
+      [SENDS]: (_key, sends) => (sends as RecipientSend[]).every((sent) => sent.at <= now - HOUR_MS),
+      [GROUP]: (_key, sends) => (sends as number[]).every((at) => at <= now - HOUR_MS),
       [CLIENT]: (key) => Number(key.slice(CLIENT.length).split(":", 1)[0]) < hour,
       [FIGURES]: (key) => Number(key.slice(FIGURES.length)) < hour - FIGURES_KEPT_HOURS,
     };
@@ -165,15 +184,15 @@ export class PhoneThrottle extends DurableObject<Env> {
     return this.ctx.storage.kv.get<Figures>(FIGURES + hourOf(nowMs)) ?? {};
   }
 
-  private async refuse(nowMs: number, country: string, reason: LimitReason, retryAfterSeconds: number): Promise<SendPermit> {
-    this.count(nowMs, this.figuresAt(nowMs), country, reason);
+  private async refuse(nowMs: number, channel: Channel, bucket: string, limit: Limit, retryAfterSeconds: number): Promise<SendPermit> {
+    this.count(nowMs, this.figuresAt(nowMs), bucket, REASONS[channel][limit]);
     await this.keepTidy(nowMs);
-    return { allowed: false, reason, retryAfterSeconds };
+    return { allowed: false, limit, retryAfterSeconds };
   }
 
-  private count(nowMs: number, figures: Figures, country: string, outcome: "sent" | RefusalReason): void {
-    const change: CountryFigures = outcome === "sent" ? { sent: 1, refused: {} } : { sent: 0, refused: { [outcome]: 1 } };
-    this.ctx.storage.kv.put(FIGURES + hourOf(nowMs), { ...figures, [country]: addFigures(figures[country] ?? noFigures(), change) });
+  private count(nowMs: number, figures: Figures, bucket: string, outcome: "sent" | Reason): void {
+    const change: CountryFigures<Reason> = outcome === "sent" ? { sent: 1, refused: {} } : { sent: 0, refused: { [outcome]: 1 } };
+    this.ctx.storage.kv.put(FIGURES + hourOf(nowMs), { ...figures, [bucket]: addFigures(figures[bucket] ?? noFigures<Reason>(), change) });
   }
 
   private async keepTidy(nowMs: number): Promise<void> {
@@ -197,11 +216,31 @@ const shardNumberOf = async (key: string) => parseInt((await sha256Hex(key)).sli
 
 const throttle = (env: Env, name: string) => env.PHONE_THROTTLE.get(env.PHONE_THROTTLE.idFromName(name));
 
+/** The names of a channel's objects: texts' as they always were, emails' after `email:`. */
+const NAME_PREFIX: Record<Channel, string> = { sms: "", email: "email:" };
+
+/** The shard that keeps a channel's sends to the recipients of `group` and to the group itself. */
+const groupThrottle = async (env: Env, channel: Channel, group: string) => throttle(env, `${NAME_PREFIX[channel]}shard:${await shardNumberOf(group)}`);
+
 /** The range shard that keeps the sends to the numbers of `range` (see numberRange) and to the range itself. */
-export const rangeThrottle = async (env: Env, range: string) => throttle(env, `shard:${await shardNumberOf(range)}`);
+export const rangeThrottle = (env: Env, range: string) => groupThrottle(env, "sms", range);
 
-/** The budget object: the hour's texts per country and overall, and per client. */
-export const budgetThrottle = (env: Env) => throttle(env, "budget");
+/** A channel's budget object: the hour's sends per bucket and overall, and per client. */
+export const budgetThrottle = (env: Env, channel: Channel = "sms") => throttle(env, `${NAME_PREFIX[channel]}budget`);
 
-/** Every object, for the operators' report. */
+/**
+ * Counts `send` in its channel's objects: its group's shard takes a slot and, when it has one, the
+ * budget object counts it for `client` within `limits`; the slot is given back when a budget refuses.
+ */
+export async function countSend(env: Env, send: Send, client: string, limits: Spend["limits"]): Promise<SendPermit> {
+  const { channel, group, bucket, nowMs } = send;
+  const shard = await groupThrottle(env, channel, group);
+  const permit = await shard.acquire(send);
+  if (!permit.allowed) return permit;
+  const spent = await budgetThrottle(env, channel).spend({ channel, bucket, client, nowMs, limits });
+  if (!spent.allowed) await shard.release(send);
+  return spent;
+}
+
+/** Every texts' object, for the operators' report. */
 export const allPhoneThrottles = (env: Env) => [...Array.from({ length: SHARDS }, (_, shard) => throttle(env, `shard:${shard}`)), budgetThrottle(env)];

@@ -1,6 +1,6 @@
 // One object per user: the owner of the whole account (profile, password hash, access, 2FA
 // enrolment, pending logins, replay guard, lockouts, trust ids). This file is what it answers;
-// its roles live in ./user/ (store, login-id claims, decoys, secret cache) and its decisions in
+// its roles live in ./user/ (store, login-id claims, decoys, secret cache, sends, enrolment) and its decisions in
 // src/domain (account, lockout, trust, codes, challenges, login, enrolment).
 //
 // Each change first computes its slow inputs (PBKDF2, decryption, HMACs), then makes one
@@ -9,45 +9,46 @@
 import { DurableObject } from "cloudflare:workers";
 import { sha256Hex } from "../crypto/compare";
 import { decoyShardOf } from "../crypto/decoy-shard";
-import { sealAuthenticator, sealNewMethods } from "../crypto/keyring";
+import { sealNewMethods } from "../crypto/keyring";
 import { oneTimeCodeHash } from "../crypto/one-time-codes";
 import { loginIdName } from "../crypto/login-id-name";
 import { verifyPassword } from "../crypto/password";
-import { newMethodId, newTokenStamp, newTotpSecret, randomToken } from "../crypto/random";
-import { findMatchingStepIn } from "../crypto/totp";
+import { newTokenStamp, newTotpSecret, randomToken } from "../crypto/random";
 import { newChallengeKey } from "../crypto/two-factor-id";
 import { accountFor, draft, newGuard, publicAccount, publicMethods, type SentCode } from "../domain/account";
 import { liveChallenge, pruneChallenges, startChallenge, startedChallenge, type ChallengeDetails, type SentText } from "../domain/challenges";
-import { acceptableSteps } from "../domain/codes";
 import type { Config } from "../domain/config";
-import { disableTwoFactor, enableTwoFactor, replaceRecoveryCodes, replaceUser, type RefusedCode } from "../domain/enrolment";
-import { addMethod, renameMethod, type OneTimeCodeTarget } from "../domain/method-enrolment";
+import { replaceRecoveryCodes, replaceUser } from "../domain/enrolment";
+import { renameMethod, type OneTimeCodeTarget } from "../domain/method-enrolment";
 import { capture, twoFactorNotEnabled, type Outcome } from "../domain/failures";
 import { unlock as liftLocks } from "../domain/lockout";
 import { completeChallenge, decidePassword } from "../domain/login";
 import { dummyPasswordHash, type PasswordHash } from "../domain/password";
-import {
-  addressMismatch,
-  codeProblem,
-  codeRequired,
-  needsPhone,
-  notFound,
-  tooManyMethods,
-  twoFactorAlreadyEnabled,
-  unknownMethod,
-  userIdTaken,
-} from "../domain/problems";
+import { codeRequired, notFound, unknownMethod, userIdTaken } from "../domain/problems";
 import { revokedTrustCount, revokeTrust, trustedDevices, trustStatus, type TrustedDeviceView } from "../domain/trust";
 import { applyMethods, applyProfile, applyTwoFactor, checkDataSize, requireLoginId, sameMethods, type UserInput } from "../domain/user-input";
-import { withMethod, type PublicMethod } from "../domain/methods";
+import type { PublicMethod } from "../domain/methods";
 import { loginIdsOf, sameLoginId, twoFactorEnabled, type PublicUser, type TwoFactorDelivery, type UserRecord } from "../domain/user";
 import { readConfig } from "../kv/config";
 import { LoginIdClaims } from "./user/claims";
 import { Decoys } from "./user/decoys";
 import { loginRecordOf, type LoginRecord, type LoginRecordQuery } from "./user/login-records";
 import { SecretCache } from "./user/secret-cache";
-import type { Added, Caller, CodeChecked, CompletionResult, Disabled, LoginAttempt, LoginResult, CodeToSend, OneTimeCodeDraft, Started } from "./user/results";
-import { AccountStore, failed, refuse, unchanged } from "./user/store";
+import type {
+  Added,
+  Caller,
+  CodeChecked,
+  CodeToSend,
+  CompletionResult,
+  Disabled,
+  LoginAttempt,
+  LoginResult,
+  MethodToAdd,
+  OneTimeCodeDraft,
+  Started,
+} from "./user/results";
+import { AccountStore, codeRefused, failed, refuse, unchanged } from "./user/store";
+import { Enrolment } from "./user/enrolment";
 import { Sends, type Text } from "./user/sends";
 
 /** The user after a change and before it (`original`), and how many valid trusted devices it revoked. */
@@ -56,12 +57,6 @@ type UpdateResult = Outcome<{ user: PublicUser; original: PublicUser; trustRevok
 /** The password step's decision: a login's result, with the text it reserved (sent once committed). */
 type PasswordStep = Exclude<LoginResult, { outcome: "challenge" }> | { outcome: "challenge"; challengeKey: string; methods: PublicMethod[]; text?: Text };
 
-/** A change a code was refused for: its problem, and the lock the code led to, if any. */
-const codeRefused = (verdict: RefusedCode) =>
-  verdict.outcome === "invalid-code" && verdict.locked
-    ? { ok: false as const, problem: codeProblem(verdict), locked: verdict.locked }
-    : failed(codeProblem(verdict));
-
 export class UserGuard extends DurableObject<Env> {
   private readonly config: Config;
   private readonly store: AccountStore;
@@ -69,6 +64,7 @@ export class UserGuard extends DurableObject<Env> {
   private readonly decoys: Decoys;
   private readonly secrets: SecretCache;
   private readonly sends: Sends;
+  private readonly enrolment: Enrolment;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -79,6 +75,7 @@ export class UserGuard extends DurableObject<Env> {
     this.decoys = new Decoys(ctx.storage.kv, this.config);
     this.secrets = new SecretCache(env.ENCRYPTION_KEY);
     this.sends = new Sends(this.store, this.config, this.secrets);
+    this.enrolment = new Enrolment(this.store, this.config, this.secrets, env.ENCRYPTION_KEY);
   }
 
   // ---- Login ----
@@ -185,90 +182,19 @@ export class UserGuard extends DurableObject<Env> {
 
   // ---- Two-factor enrolment ----
 
-  /** Enables 2FA (legacy) once `code` proves the user holds `key`. `smsCodes`: steps the enable helper texted. */
+  /** Enables 2FA (legacy) once `code` proves the user holds `key`: see Enrolment.enable. */
   enable(caller: Caller, key: Uint8Array, code: string, delivery: TwoFactorDelivery, nowMs: number, smsCodes: SentCode[]): Promise<Outcome<object>> {
-    return this.serialized(async () => {
-      const before = accountFor(this.store.account, caller.tokenStamp);
-      if (!before) return failed(notFound);
-      const step = await findMatchingStepIn(key, code, acceptableSteps(nowMs, smsCodes));
-      const { secret } = (await sealAuthenticator(this.env.ENCRYPTION_KEY, before.user.id, { key })) as { secret: string };
-      return this.store.transact<Outcome<object>>((account) => {
-        if (!account) return refuse(notFound);
-        const { next, outcome } = enableTwoFactor(account, { code, step }, { delivery, secret }, nowMs, this.config, newMethodId);
-        if (outcome.outcome === "accepted") return { next, outcome: { ok: true }, replicate: "now" };
-        if (outcome.outcome === "already-enabled") return refuse(twoFactorAlreadyEnabled);
-        return refuse(outcome.outcome === "needs-phone" ? needsPhone : codeProblem(outcome));
-      });
-    });
+    return this.serialized(() => this.enrolment.enable(caller, key, code, delivery, nowMs, smsCodes));
   }
 
-  /**
-   * Adds a method (FusionAuth 1.26+ enable): an authenticator holding `key`, proven by a current
-   * code of it; a phone or an email address, proven by the one-time code sent to it. The first
-   * method gets the recovery codes whose stored forms are `recoveryHashes`.
-   */
-  addMethod(
-    caller: Caller,
-    method:
-      | { method: "authenticator"; key: Uint8Array; name?: string }
-      | { method: "sms"; mobilePhone: string; name?: string }
-      | { method: "email"; email: string; name?: string },
-    code: string,
-    recoveryHashes: string[],
-    nowMs: number,
-  ): Promise<Outcome<Added>> {
-    return this.serialized(async () => {
-      const before = accountFor(this.store.account, caller.tokenStamp);
-      if (!before) return failed(notFound);
-      const userId = before.user.id;
-      const submitted =
-        method.method === "authenticator"
-          ? { code, step: await findMatchingStepIn(method.key, code, acceptableSteps(nowMs, [])) }
-          : { code, step: null, otpHash: await oneTimeCodeHash(this.env.ENCRYPTION_KEY, userId, code) };
-      const adding = method.method === "authenticator" ? await sealAuthenticator(this.env.ENCRYPTION_KEY, userId, method) : method;
-      return this.store.transact<Outcome<Added>>((account) => {
-        if (!account) return refuse(notFound);
-        const { next, outcome } = addMethod(account, adding, submitted, recoveryHashes, nowMs, this.config, newMethodId);
-        if (outcome.outcome === "accepted")
-          return { next, outcome: { ok: true, methodId: outcome.methodId, recoveryCodes: outcome.recoveryCodes }, replicate: "now" };
-        if (outcome.outcome === "too-many") return refuse(tooManyMethods);
-        if (outcome.outcome === "mismatch") return refuse(addressMismatch(method.method === "email" ? "email" : "mobilePhone"));
-        return refuse(codeProblem(outcome));
-      });
-    });
+  /** Adds a method (FusionAuth 1.26+ enable) once `code` proves it: see Enrolment.addMethod. */
+  addMethod(caller: Caller, method: MethodToAdd, code: string, recoveryHashes: string[], nowMs: number): Promise<Outcome<Added>> {
+    return this.serialized(() => this.enrolment.addMethod(caller, method, code, recoveryHashes, nowMs));
   }
 
-  /**
-   * Disables 2FA (legacy), or with `methodId` removes that method (1.26+), when `code` is a current
-   * code of it, the code sent to disable it, or a recovery code (which removes every method).
-   * Answers what was removed and how many valid trusted devices went with it. An admin's disable
-   * (an API key) also ends the user's access tokens when no method is left.
-   */
+  /** Disables 2FA (legacy), or removes the method `methodId` (1.26+): see Enrolment.disable. */
   disable(caller: Caller, code: string, nowMs: number, methodId?: string): Promise<CodeChecked<Disabled>> {
-    return this.serialized(async () => {
-      const before = accountFor(this.store.account, caller.tokenStamp);
-      if (!before) return failed(notFound);
-      if (!twoFactorEnabled(before.user)) return failed(twoFactorNotEnabled);
-      const submitted = await this.secrets.submittedCode(before, code, nowMs, methodId);
-      if (before.guard.oneTimeCode) submitted.otpHash = await oneTimeCodeHash(this.env.ENCRYPTION_KEY, before.user.id, code);
-      const admin = caller.tokenStamp === undefined;
-      return this.store.transact<CodeChecked<Disabled>>((account) => {
-        if (!account) return refuse(notFound);
-        const { next, outcome } = disableTwoFactor(account, submitted, nowMs, this.config, admin ? newTokenStamp : undefined, methodId);
-        if (outcome.outcome === "accepted") {
-          const left = new Set(next!.user.twoFactor.methods.map((method) => method.id));
-          const disabled = {
-            recoveryCode: outcome.recoveryCode === true,
-            removed: account.user.twoFactor.methods.filter((method) => !left.has(method.id)),
-            trustRevoked: revokedTrustCount(account, next!, nowMs),
-          };
-          return { next, outcome: { ok: true, ...disabled }, replicate: "now" };
-        }
-        if (outcome.outcome === "not-enabled") return refuse(twoFactorNotEnabled);
-        if (outcome.outcome === "unknown-method") return refuse(unknownMethod);
-        return { next, outcome: codeRefused(outcome) };
-      });
-    });
+    return this.serialized(() => this.enrolment.disable(caller, code, nowMs, methodId));
   }
 
   /** Names the method `methodId`. */
@@ -333,7 +259,7 @@ export class UserGuard extends DurableObject<Env> {
         requireLoginId(user);
         checkDataSize(user);
         const enrolment = applyTwoFactor(user, before.user, input, () => newTotpSecret().secret);
-        if (enrolment) user.twoFactor = { methods: withMethod([], await sealAuthenticator(this.env.ENCRYPTION_KEY, user.id, enrolment), newMethodId) };
+        if (enrolment) user.twoFactor = { methods: await sealNewMethods(this.env.ENCRYPTION_KEY, user.id, [], [enrolment]) };
         const methods = applyMethods(before.user.twoFactor.methods, input, replace ? "replace" : "merge");
         if (methods && !sameMethods(methods, before.user.twoFactor.methods)) {
           user.twoFactor = { methods: await sealNewMethods(this.env.ENCRYPTION_KEY, user.id, methods.kept, methods.added) };

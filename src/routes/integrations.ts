@@ -1,14 +1,14 @@
-// The Integrations API, Twilio part (FusionAuth `/api/integration`). The auth token is write-only.
+// The Integrations API (FusionAuth `/api/integration`): Twilio and email. Secrets are write-only.
 import { Hono, type Context } from "hono";
-import { getTwilioIntegration, saveTwilioIntegration } from "../services/integrations";
+import { getIntegrations, saveIntegrations } from "../services/integrations";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
 import { integrationRequest } from "./http/requests";
 import { readJson } from "./http/validate";
 
 async function save(c: Context<AppEnv>, replace: boolean): Promise<Response> {
-  const input = (await readJson(c, integrationRequest)).integrations.twilio ?? {};
-  return c.json({ integrations: { twilio: await saveTwilioIntegration(c.var.scope, input, replace) } });
+  const { integrations } = await readJson(c, integrationRequest);
+  return c.json({ integrations: await saveIntegrations(c.var.scope, integrations, replace) });
 }
 
 const responses = { 200: "integrations", 400: "errors" } as const;
@@ -16,15 +16,29 @@ const responses = { 200: "integrations", 400: "errors" } as const;
 export const integrationRoutes = new Hono<AppEnv>();
 
 endpoint(integrationRoutes, { method: "get", path: "/integration", summary: "Retrieve the integrations", security: "apiKey", responses }, async (c) =>
-  c.json({ integrations: { twilio: await getTwilioIntegration(c.var.scope) } }),
+  c.json({ integrations: await getIntegrations(c.var.scope) }),
 );
 endpoint(
   integrationRoutes,
-  { method: "put", path: "/integration", summary: "Replace the Twilio integration", security: "apiKey", body: integrationRequest, responses },
+  {
+    method: "put",
+    path: "/integration",
+    summary: "Replace the Twilio and email integrations (each member sent is replaced, a member left out is kept)",
+    security: "apiKey",
+    body: integrationRequest,
+    responses,
+  },
   (c) => save(c, true),
 );
 endpoint(
   integrationRoutes,
-  { method: "patch", path: "/integration", summary: "Update some Twilio integration fields", security: "apiKey", body: integrationRequest, responses },
+  {
+    method: "patch",
+    path: "/integration",
+    summary: "Update some Twilio and email integration fields",
+    security: "apiKey",
+    body: integrationRequest,
+    responses,
+  },
   (c) => save(c, false),
 );

@@ -90,7 +90,7 @@ describe("importing users from hostile bodies", () => {
   }, 60_000);
 });
 
-describe("changing the Twilio integration with hostile bodies", () => {
+describe("changing the Twilio and email integrations with hostile bodies", () => {
   const twilio: Shape = {
     enabled: fc.boolean(),
     accountSID: hex32.map((hex) => `AC${hex}`),
@@ -99,20 +99,32 @@ describe("changing the Twilio integration with hostile bodies", () => {
     messagingServiceSid: hex32.map((hex) => `MG${hex}`),
     url: fc.constantFrom("https://api.twilio.com", "http://twilio.fake", "ftp://twilio.example", "not a url"),
   };
+  const email: Shape = {
+    enabled: fc.boolean(),
+    transport: fc.constantFrom("cloudflare", "smtp", "sendgrid"),
+    host: fc.constantFrom("127.0.0.1", "smtp.example.com", "smtp://smtp.example.com", ""),
+    port: fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.constantFrom(25, 465, 587)),
+    security: fc.constantFrom("NONE", "SSL", "TLS", "STARTTLS"),
+    username: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), hostileShortString),
+    password: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), hostileShortString),
+    defaultFromEmail: fc.constantFrom("codes@example.com", "not an address"),
+    defaultFromName: hostileShortString,
+  };
 
-  it("answers the configuration or a FusionAuth 4xx, never returns the auth token, and a refused change keeps what was stored", async () => {
+  it("answers the configuration or a FusionAuth 4xx, never returns the auth token or password, and a refused change keeps what was stored", async () => {
     // Nothing in this file may reach a real Twilio, whatever the fuzzer configures.
     vi.spyOn(globalThis, "fetch").mockRejectedValue(new Error("no network in fuzz tests"));
     const stored = () => env.KV.get(kvKeys.integrations);
     const current = async () => (await send({ method: "GET", path: "/api/integration" })).text();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("PUT", "PATCH"), bodies({ integrations: { twilio } }), contentType, async (method, body, type) => {
+      fc.asyncProperty(fc.constantFrom("PUT", "PATCH"), bodies({ integrations: { twilio, email } }), contentType, async (method, body, type) => {
         const [storedBefore, shownBefore] = [await stored(), await current()];
         const response = await send({ method, path: "/api/integration", body, contentType: type });
         const answer = await response.clone().text();
         expect(await contractProblem({ method, path: "/api/integration", success: "json" }, response)).toBeNull();
         if (response.status === 200) {
           expect(answer).not.toContain("authToken");
+          expect(JSON.parse(answer).integrations.email).not.toHaveProperty("password");
           expect(await current(), "GET disagrees with the answer to the change").toBe(answer);
           return;
         }
@@ -122,5 +134,6 @@ describe("changing the Twilio integration with hostile bodies", () => {
       runs(150),
     );
     expect(await current()).not.toContain("authToken");
+    expect(JSON.parse(await current()).integrations.email).not.toHaveProperty("password");
   }, 60_000);
 });

@@ -73,7 +73,7 @@ describe("every documented operation", () => {
           expect(await contractProblem(operation, response)).toBeNull();
         },
       ),
-      runs(300),
+      runs(400),
     );
     expect([...exercised].sort()).toEqual(operations.map((operation) => `${operation.method} ${operation.path}`).sort());
   }, 60_000);

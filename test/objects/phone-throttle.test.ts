@@ -10,8 +10,8 @@ import { budgetThrottle, rangeThrottle, type Send, type Spend } from "../../src/
 import { rangesInOneShard } from "../twilio-fake";
 
 const HOUR_MS = 3_600_000;
-const limits = { minIntervalSeconds: 30, maxPerPhonePerHour: 10, maxPerRangePerHour: 30 };
-const budget = { maxPerClientPerHour: 500, maxPerCountryPerHour: 1000, maxPerHour: 1000 };
+const limits = { minIntervalSeconds: 30, maxPerRecipientPerHour: 10, maxPerGroupPerHour: 30 };
+const budget = { maxPerClientPerHour: 500, maxPerBucketPerHour: 1000, maxPerHour: 1000 };
 
 afterEach(() => void vi.useRealTimers());
 
@@ -21,7 +21,7 @@ describe("PhoneThrottle clean-up", () => {
   it("sets its alarm with the first send, forgets everything once it is stale, and sets the alarm again for the next send", async () => {
     const range = "+1415555012";
     const throttle = await rangeThrottle(env, range);
-    const send = (): Send => ({ phone: `${range}3`, range, country: "US", purpose: "enrolment", nowMs: Date.now(), limits });
+    const send = (): Send => ({ channel: "sms", recipient: `${range}3`, group: range, bucket: "US", purpose: "enrolment", nowMs: Date.now(), limits });
     const alarm = () => runInDurableObject(throttle, (_instance, state) => state.storage.getAlarm());
     vi.useFakeTimers({ toFake: ["Date"] });
 
@@ -49,7 +49,8 @@ describe("PhoneThrottle clean-up", () => {
       state.storage.kv.put(`hour:${hour}`, { US: { sent: 62, refused: { budget: 3 } } });
     });
 
-    expect(await throttle.acquire({ phone: `${range}4`, range, country: "US", purpose: "enrolment", nowMs: Date.now(), limits })).toEqual({ allowed: true });
+    const send: Send = { channel: "sms", recipient: `${range}4`, group: range, bucket: "US", purpose: "enrolment", nowMs: Date.now(), limits };
+    expect(await throttle.acquire(send)).toEqual({ allowed: true });
     expect(await throttle.figures(hour, hour)).toEqual([{ interval: hour, country: "US", sent: 62, refused: { budget: 3 } }]);
 
     vi.setSystemTime(Date.now() + 49 * HOUR_MS);
@@ -66,9 +67,9 @@ describe("the budget object", () => {
     const shard = await rangeThrottle(env, first!);
     /** A text as admitText asks for it: the range's shard, then the budget object. */
     const text = async (range: string, line: number, client: string, limitsHere = budget) => {
-      const send: Send = { phone: `${range}${line}`, range, country: "US", purpose: "enrolment", nowMs: Date.now(), limits };
+      const send: Send = { channel: "sms", recipient: `${range}${line}`, group: range, bucket: "US", purpose: "enrolment", nowMs: Date.now(), limits };
       expect(await shard.acquire(send)).toEqual({ allowed: true });
-      return budgetThrottle(env).spend({ country: "US", client, nowMs: send.nowMs, limits: limitsHere });
+      return budgetThrottle(env).spend({ channel: "sms", bucket: "US", client, nowMs: send.nowMs, limits: limitsHere });
     };
     for (const range of [first!, second!, third!])
       for (let line = 100; line < 121; line += 1) expect(await text(range, line, "caller:192.0.2.10")).toEqual({ allowed: true });
@@ -77,7 +78,7 @@ describe("the budget object", () => {
     // The budget is the whole service's, and exact: with 65 an hour, the 66th text is refused, wherever it goes.
     const tight = { ...budget, maxPerHour: 65 };
     expect(await text(user!, 143, "203.0.113.251", tight)).toEqual({ allowed: true });
-    expect(await text(user!, 144, "203.0.113.252", tight)).toMatchObject({ allowed: false, reason: "budget" });
+    expect(await text(user!, 144, "203.0.113.252", tight)).toMatchObject({ allowed: false, limit: "budget" });
     const hour = hourOf(Date.now());
     expect(await budgetThrottle(env).figures(hour, hour)).toEqual([{ interval: hour, country: "US", sent: 65, refused: { budget: 1 } }]);
   });
@@ -86,12 +87,12 @@ describe("the budget object", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime((hourOf(Date.now()) + 5100) * HOUR_MS + 1000);
     const throttle = budgetThrottle(env);
-    const spend = (client: string, limitsHere: Spend["limits"]): Spend => ({ country: "GB", client, nowMs: Date.now(), limits: limitsHere });
-    const small = { maxPerClientPerHour: 1, maxPerCountryPerHour: 2, maxPerHour: 3 };
+    const spend = (client: string, limitsHere: Spend["limits"]): Spend => ({ channel: "sms", bucket: "GB", client, nowMs: Date.now(), limits: limitsHere });
+    const small = { maxPerClientPerHour: 1, maxPerBucketPerHour: 2, maxPerHour: 3 };
     expect(await throttle.spend(spend("198.51.100.9", small))).toEqual({ allowed: true });
-    expect(await throttle.spend(spend("198.51.100.9", small))).toMatchObject({ allowed: false, reason: "ip" });
+    expect(await throttle.spend(spend("198.51.100.9", small))).toMatchObject({ allowed: false, limit: "client" });
     expect(await throttle.spend(spend("198.51.100.10", small))).toEqual({ allowed: true });
-    expect(await throttle.spend(spend("198.51.100.11", small))).toMatchObject({ allowed: false, reason: "country-budget" });
-    expect(await throttle.spend(spend("198.51.100.11", { ...small, maxPerHour: 2 }))).toMatchObject({ allowed: false, reason: "budget" });
+    expect(await throttle.spend(spend("198.51.100.11", small))).toMatchObject({ allowed: false, limit: "bucket" });
+    expect(await throttle.spend(spend("198.51.100.11", { ...small, maxPerHour: 2 }))).toMatchObject({ allowed: false, limit: "budget" });
   });
 });

@@ -1,4 +1,4 @@
-// The Integrations API, Twilio part: GET / PUT / PATCH, the write-only
+// The Integrations API, Twilio part (the email part: integrations-email.test.ts): GET / PUT / PATCH, the write-only
 // auth token encrypted at rest, merging, validation and authentication. The integration is global
 // state shared by every test in this file, so each test sets up the configuration it needs itself.
 import { env } from "cloudflare:workers";
@@ -48,7 +48,7 @@ describe("GET /api/integration", () => {
     await env.KV.delete(STORE_KEY);
     const response = await call("GET", "/api/integration");
     expect(response.status).toBe(200);
-    expect(await jsonBody(response)).toEqual({ integrations: { twilio: { enabled: false } } });
+    expect(await jsonBody(response)).toEqual({ integrations: { twilio: { enabled: false }, email: { enabled: false } } });
   });
 
   it("answers 401 with an empty body without an API key", async () => {

@@ -637,6 +637,17 @@ describe("twoFactor.methods on the User and Import APIs (FusionAuth 1.26+)", () 
     expect(await refused({ methods: [{ method: "authenticator" }] })).toEqual(["user.twoFactor.methods[0].secret"]);
     expect(await refused({ methods: [{ method: "sms", mobilePhone: "12" }] })).toEqual(["user.twoFactor.methods[0].mobilePhone"]);
     expect(await refused({ methods: [{ mobilePhone: "+14155550145" }] })).toEqual(["user.twoFactor.methods[0].method"]);
+    expect(await refused({ methods: [{ method: "email" }] })).toEqual(["user.twoFactor.methods[0].email"]);
+    expect(await refused({ methods: [{ method: "email", email: "jane@localhost" }] })).toEqual(["user.twoFactor.methods[0].email"]);
+  });
+
+  it("creates a user with an email method, its domain lower-cased, which the login lists", async () => {
+    const email = uniqueEmail("methods-email");
+    const created = await userOf(await createRaw({ email, password: PASSWORD, twoFactor: { methods: [{ method: "email", email: " Jane@Example.ORG " }] } }));
+    expect(methodsOf(created)).toEqual([{ id: expect.stringMatching(/^[A-Z0-9]{4}$/), method: "email", email: "Jane@example.org" }]);
+    expect(created).toMatchObject({ twoFactorEnabled: true, twoFactorDelivery: "None" });
+    const { methods } = await jsonOf<{ methods: Method[] }>(await login(email, PASSWORD));
+    expect(methods).toEqual(methodsOf(created));
   });
 
   it("imports methods and recovery codes (twoFactor.recoveryCodes): a recovery code completes the login once", async () => {

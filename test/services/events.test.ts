@@ -5,9 +5,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import type { EventMessage } from "../../src/domain/events";
-import { WEBHOOK_CACHE_MS, writeWebhooks, type StoredWebhook } from "../../src/kv/webhooks";
+import { WEBHOOK_CACHE_MS, writeWebhooks } from "../../src/kv/webhooks";
 import { emit } from "../../src/services/shared/events";
 import { newScope } from "../../src/services/shared/scope";
+import { subscribedTo } from "../helpers";
 import { kvKeys } from "../storage";
 
 let sent: EventMessage[] = [];
@@ -31,19 +32,6 @@ function recordingBackground() {
   const started: Promise<unknown>[] = [];
   return { started, waitUntil: (promise: Promise<unknown>) => void started.push(promise) };
 }
-
-const subscribedTo = (type: string): StoredWebhook => ({
-  id: crypto.randomUUID(),
-  url: "https://receiver.example/events",
-  eventsEnabled: { [type]: true },
-  headers: {},
-  connectTimeout: 1000,
-  readTimeout: 2000,
-  signatureConfiguration: { enabled: false },
-  insertInstant: 0,
-  lastUpdateInstant: 0,
-  sealedSigningKey: "",
-});
 
 const recoveryCodeUsed = (userId: string) => ({ type: "user.two-factor.recovery-code.used" as const, userId, info: { remaining: 9 } });
 

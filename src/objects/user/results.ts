@@ -62,6 +62,12 @@ export type Disabled = { recoveryCode: boolean; removed: TwoFactorMethod[]; trus
 /** A pending login opened by Start: its key and the user's methods. */
 export type Started = { challengeKey: string; methods: PublicMethod[] };
 
+/** A method to add (FusionAuth 1.26+ enable): an authenticator's key, or where a phone or email method sends its codes. */
+export type MethodToAdd =
+  | { method: "authenticator"; key: Uint8Array; name?: string }
+  | { method: "sms"; mobilePhone: string; name?: string }
+  | { method: "email"; email: string; name?: string };
+
 /** An added method: its id, and whether it was the first (the recovery codes were set). */
 export type Added = { methodId: string; recoveryCodes: boolean };
 

@@ -4,8 +4,9 @@
 import { publicAccount, upgradeGuard, type Account, type Decision, type Guard } from "../../domain/account";
 import { nextExpiry, pruneChallenges } from "../../domain/challenges";
 import type { Config } from "../../domain/config";
+import type { RefusedCode } from "../../domain/enrolment";
 import type { Problem } from "../../domain/failures";
-import { tooLargeToStore } from "../../domain/problems";
+import { codeProblem, tooLargeToStore } from "../../domain/problems";
 import { upgradeUser, type UserRecord } from "../../domain/user";
 import { userReplicas } from "../../kv/users";
 import { LatestWriter } from "../latest-writer";
@@ -35,6 +36,12 @@ export const failed = (problem: Problem) => ({ ok: false, problem }) as const;
 
 /** A decision that changes nothing and fails with `problem`. */
 export const refuse = (problem: Problem) => unchanged(failed(problem));
+
+/** A change a code was refused for: its problem, and the lock the code led to, if any. */
+export const codeRefused = (verdict: RefusedCode) =>
+  verdict.outcome === "invalid-code" && verdict.locked
+    ? { ok: false as const, problem: codeProblem(verdict), locked: verdict.locked }
+    : failed(codeProblem(verdict));
 
 /** A change the store did not write because a value would be too large to store; nothing changed. */
 export type Refused = { ok: false; outcome: "refused"; problem: Problem };

@@ -172,6 +172,11 @@ function schemas() {
       total: z.object(smsFigures),
     })
     .meta({ id: "SmsReportResponse" });
+  const outboxResponse = z
+    .object({
+      messages: z.array(z.object({ to: z.string(), subject: z.string(), text: z.string(), html: z.string(), sentAt: instant })),
+    })
+    .meta({ id: "EmailOutboxResponse" });
   const secretResponse = z.object({ secret: z.string(), secretBase32Encoded: z.string() }).meta({ id: "SecretResponse" });
   const webhook = webhookRequest.shape.webhook
     .extend({
@@ -275,8 +280,9 @@ function schemas() {
     trustedDevices: json(trustedDevices, "Valid trusted devices, most recently used first."),
     loginRecords: json(loginRecords, "The page asked for, and the number of matches."),
     smsReport: json(smsReportResponse, "Oldest hour first, and the total."),
+    outbox: json(outboxResponse, "The kept messages, oldest first."),
     user: json(z.object({ user }).meta({ id: "UserResponse" }), "The user."),
-    integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the auth token is never returned)."),
+    integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the Twilio auth token and the SMTP password are never returned)."),
     webhook: json(z.object({ webhook }).meta({ id: "WebhookResponse" }), "The webhook."),
     webhooks: json(z.object({ webhooks: z.array(webhook) }), "The webhooks."),
     deadLetters: json(z.object({ deadLetters: z.array(deadLetter) }), "Dead letters, oldest first."),

@@ -3,6 +3,7 @@
 // from the declarations (./openapi-document.ts), so the two cannot disagree.
 import { z } from "zod";
 import { EVENT_TYPES } from "../../domain/events";
+import { EMAIL_SECURITIES, EMAIL_TRANSPORTS, REFUSED_SMTP_PORT } from "../../domain/integrations";
 import { MAX_METHOD_NAME, MAX_METHODS, METHOD_KINDS } from "../../domain/methods";
 import { isEmailAddress } from "../../domain/login-id";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
@@ -262,8 +263,40 @@ const twilioFields = z.object({
     .nullish(),
 });
 
-/** FusionAuth Integrations API, Twilio part: `PUT` / `PATCH /api/integration`. */
-export const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFields.nullish() }).passthrough() });
+/** FusionAuth's tenant `emailConfiguration` fields, with `enabled` and the transport. */
+const emailFields = z.object({
+  enabled: z.boolean().nullish(),
+  transport: z
+    .enum(EMAIL_TRANSPORTS)
+    .nullish()
+    .describe("`cloudflare` (the Worker's `send_email` binding) or `smtp`; when left out, `smtp` if a `host` is set, else `cloudflare`."),
+  host: z
+    .string()
+    .trim()
+    .regex(/^[^\s/:@]+$/)
+    .max(253)
+    .nullish()
+    .describe("The SMTP server's host name or address."),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .refine((port) => port !== REFUSED_SMTP_PORT, `[invalid]Port ${REFUSED_SMTP_PORT} cannot be used: Workers cannot connect to it.`)
+    .nullish()
+    .describe("Default 465 for `SSL` (the default security), else 587. Not 25: Workers cannot open connections to port 25."),
+  security: z.enum(EMAIL_SECURITIES).nullish().describe("`SSL` (TLS from the first byte, the default), `TLS` (STARTTLS, when the server offers it) or `NONE`."),
+  username: text(320).min(1).nullish(),
+  password: z.string().min(1).max(1024).nullish().describe("Write-only: never answered, stored encrypted."),
+  defaultFromEmail: text(254).refine(isEmailAddress).nullish(),
+  // Written into the From header as a quoted display name: no quote, backslash or control character.
+  defaultFromName: text(255)
+    .regex(/^[^\p{C}"\\]+$/u)
+    .nullish(),
+});
+
+/** FusionAuth Integrations API, Twilio and email parts: `PUT` / `PATCH /api/integration`. */
+export const integrationRequest = z.object({ integrations: z.object({ twilio: twilioFields.nullish(), email: emailFields.nullish() }).passthrough() });
 
 /** A millisecond instant or count in a query string. */
 const queryInteger = z
@@ -286,6 +319,9 @@ export const smsReportQuery = z.object({
   start: queryInteger.optional().describe("Earliest instant (ms); default: 24 hours before `end`. Figures are kept 48 hours."),
   end: queryInteger.optional().describe("Latest instant (ms); default: now."),
 });
+
+/** The local outbox (`GET /api/email/outbox`). */
+export const outboxQuery = z.object({ to: text(254).min(1).optional().describe("Only the messages to this address (compared without case).") });
 
 /** Disable two-factor authentication (`DELETE /api/user/two-factor[/{userId}]`). */
 export const disableQuery = z.object({ code: codeField.describe("A current code, or one of the user's recovery codes.") });

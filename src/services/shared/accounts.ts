@@ -1,9 +1,8 @@
 // What the User and Import APIs share: a new user's record, checks of its fields, and creating or
 // deleting an account in the user's Durable Object, which owns it and its login-id claims.
-import { sealAuthenticator, sealNewMethods } from "../../crypto/keyring";
-import { newMethodId, newTotpSecret } from "../../crypto/random";
+import { sealNewMethods } from "../../crypto/keyring";
+import { newTotpSecret } from "../../crypto/random";
 import { unwrap } from "../../domain/failures";
-import { withMethod } from "../../domain/methods";
 import type { PublicUser, UserRecord } from "../../domain/user";
 import { applyMethods, applyProfile, applyTwoFactor, checkDataSize, requireLoginId, type UserInput } from "../../domain/user-input";
 import { userGuard } from "../../objects/user-guard";
@@ -41,7 +40,7 @@ export async function newUserRecord(
   checkDataSize(user);
   checkMobilePhone(scope, user.mobilePhone);
   const enrolment = applyTwoFactor(user, undefined, input, () => newTotpSecret().secret);
-  if (enrolment) user.twoFactor = { methods: withMethod([], await sealAuthenticator(scope.env.ENCRYPTION_KEY, user.id, enrolment), newMethodId) };
+  if (enrolment) user.twoFactor = { methods: await sealNewMethods(scope.env.ENCRYPTION_KEY, user.id, [], [enrolment]) };
   const methods = applyMethods([], withMethodAddresses(scope, input), "create");
   if (methods) user.twoFactor = { methods: await sealNewMethods(scope.env.ENCRYPTION_KEY, user.id, methods.kept, methods.added) };
   return user;

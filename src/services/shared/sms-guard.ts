@@ -5,8 +5,16 @@
 // gives back what was taken, is logged as one JSON line (the country and the masked range, never the
 // number) and is counted for the operators' report.
 import { Failure, generalFailure, invalidField, tooManySends } from "../../domain/failures";
-import { checkDestination, clientAllowance, maskedRange, type NumberClass, type RefusalReason, type TextClient } from "../../domain/sms-guard";
-import { budgetThrottle, rangeThrottle, type Send } from "../../objects/phone-throttle";
+import {
+  checkDestination,
+  clientAllowance,
+  maskedRange,
+  SMS_LIMIT_REASONS,
+  type NumberClass,
+  type RefusalReason,
+  type TextClient,
+} from "../../domain/sms-guard";
+import { countSend, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../sms/phone";
 import { emit } from "./events";
 import type { Scope } from "./scope";
@@ -37,36 +45,26 @@ export async function admitText(scope: Scope, request: TextRequest): Promise<str
     throw refused(scope, request, { reason, country, range, numberClass });
   }
   const { e164, country, range } = destination;
-  const throttle = await rangeThrottle(env, range);
   const send: Send = {
-    phone: e164,
-    range,
-    country,
+    channel: "sms",
+    recipient: e164,
+    group: range,
+    bucket: country,
     purpose: request.purpose,
     nowMs,
     limits: {
       minIntervalSeconds: config.sms.minIntervalSeconds,
-      maxPerPhonePerHour: config.sms.maxPerPhonePerHour,
-      maxPerRangePerHour: guard.maxPerRangePerHour,
+      maxPerRecipientPerHour: config.sms.maxPerPhonePerHour,
+      maxPerGroupPerHour: guard.maxPerRangePerHour,
     },
   };
-  const permit = await throttle.acquire(send);
-  if (!permit.allowed) throw refused(scope, request, { reason: permit.reason, country, range }, permit.retryAfterSeconds);
   const client = clientAllowance(request.client, guard);
-  const spent = await budgetThrottle(env).spend({
-    country,
-    client: client.key,
-    nowMs,
-    limits: {
-      maxPerClientPerHour: client.maxPerHour,
-      maxPerCountryPerHour: guard.maxPerCountryPerHour.byCountry[country] ?? guard.maxPerCountryPerHour.otherCountries,
-      maxPerHour: guard.maxPerHour,
-    },
+  const permit = await countSend(env, send, client.key, {
+    maxPerClientPerHour: client.maxPerHour,
+    maxPerBucketPerHour: guard.maxPerCountryPerHour.byCountry[country] ?? guard.maxPerCountryPerHour.otherCountries,
+    maxPerHour: guard.maxPerHour,
   });
-  if (!spent.allowed) {
-    await throttle.release(send);
-    throw refused(scope, request, { reason: spent.reason, country, range }, spent.retryAfterSeconds);
-  }
+  if (!permit.allowed) throw refused(scope, request, { reason: SMS_LIMIT_REASONS[permit.limit], country, range }, permit.retryAfterSeconds);
   return e164;
 }
 
