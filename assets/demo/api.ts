@@ -92,7 +92,7 @@ const SENTENCES: Record<string, string> = {
   "[PhoneCountryNotAllowed]": "This server does not text codes to this number's country.",
   "[invalid]email": "This is not an email address. Check it for typos.",
   "[mismatch]email": "That code was emailed to another address. Email a code to this one.",
-  "[EmailNotConfigured]": "Email is not set up on this server: it has no sender address (EMAIL_FROM) or no way to send.",
+  "[EmailNotConfigured]": "Email is not set up on this server. Set EMAIL_FROM (Cloudflare Email Service), or enable the email integration.",
 };
 
 /** `[EmailTwoFactorFailed]` by its status: what the mail server did with the email. */
