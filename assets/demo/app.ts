@@ -151,10 +151,14 @@ function showCodeProblem(answer: Answer, where: Message, field: HTMLInputElement
 
 const sixDigits = (value: string) => /^\d{6}$/.test(value);
 
-/** "j…@example.com": an address as sign-in pages show it, its local part cut to the first character. */
+/**
+ * "j…@example.com": an address as sign-in pages show it, its local part cut to the first character.
+ * A word joiner (U+2060) after the ellipsis, which lines may break after (Unicode UAX #14), keeps
+ * it on one line.
+ */
 const maskedEmail = (email: string | undefined) => {
   const at = email?.lastIndexOf("@") ?? -1;
-  return email && at > 0 ? `${email[0]}…${email.slice(at)}` : "the email address";
+  return email && at > 0 ? `${email[0]}…\u2060${email.slice(at)}` : "the email address";
 };
 
 /** A method whose codes are sent (by text or email) rather than shown by an app. */

@@ -303,8 +303,8 @@ async function revokeTheOnlyDevice(page, email) {
   expect(summary).not.toMatch(/is (now )?trusted/);
 }
 
-/** "d…@example.com": an address as the page shows it at sign-in. */
-const masked = (email) => `${email[0]}…${email.slice(email.indexOf("@"))}`;
+/** "d…@example.com": an address as the page shows it at sign-in (a word joiner keeps it on one line). */
+const masked = (email) => `${email[0]}…\u2060${email.slice(email.indexOf("@"))}`;
 
 /**
  * The code in the page's outbox panel, which shows the newest email to `email` as the server's
@@ -735,6 +735,10 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     expect(await textOf(page, "code-lead")).toBe(`We emailed a 6-digit code to ${masked(email)}.`);
     expect(await page.locator("#resend").isVisible()).toBe(true);
     const loginCode = await codeFromOutbox(page, email);
+    await here(page)
+      .getByLabel("Verification code")
+      .fill(loginCode === "000000" ? "111111" : "000000");
+    await says(page, "login-code-msg", "That code is not valid.");
     await expectDigitsUnclipped(page, "login-code");
     await shot(page, `${width}-email-code`);
     await here(page).getByLabel("Verification code").fill(loginCode);
