@@ -60,6 +60,8 @@ export function problemOf(answer: Answer, context: Context = {}): Problem {
     const until = typeof expiry === "number" ? new Date(expiry).toLocaleString() : "later";
     return error(`Locked until ${until} after too many failed attempts.`);
   }
+  const mailFailed = (data as Errors | null)?.generalErrors?.some(({ code }) => code === "[EmailTwoFactorFailed]");
+  if (mailFailed) return error(MAIL_FAILED[status] ?? MAIL_FAILED[502]!);
   if (status === 400) return fromErrors(data as Errors | null) ?? error("The server did not accept the request.");
   if (status === 401) return error("The API key was not accepted.");
   if (status === 404) return error(context.notFound ?? "Not found.");
@@ -88,6 +90,17 @@ const SENTENCES: Record<string, string> = {
   "[PushTwoFactorFailed]": "Twilio refused the text or could not be reached. Check the Twilio settings and that the fake Twilio is running.",
   "[PhoneNumberTypeNotAllowed]": "This server does not text codes to this kind of number (premium-rate, shared-cost and the like).",
   "[PhoneCountryNotAllowed]": "This server does not text codes to this number's country.",
+  "[invalid]email": "This is not an email address. Check it for typos.",
+  "[mismatch]email": "That code was emailed to another address. Email a code to this one.",
+  "[EmailNotConfigured]": "Email is not set up on this server. Set EMAIL_FROM (Cloudflare Email Service), or enable the email integration.",
+};
+
+/** `[EmailTwoFactorFailed]` by its status: what the mail server did with the email. */
+const MAIL_FAILED: Record<number, string> = {
+  400: "The mail server refused this address.",
+  502: "The mail server refused this server's login, or failed. Check the email settings.",
+  503: "The mail server could not be reached. Is it running?",
+  504: "The mail server did not answer in time. The email may still arrive, and its code still works.",
 };
 
 /** An API message with its bracketed field names as words: "[user.mobilePhone]" becomes "mobile phone". */

@@ -1,9 +1,10 @@
 // The /demo page: FusionAuth 1.25's "Two Factor with Google Authenticator" and "Two Factor with
 // Twilio Push Notifications" tutorials as one flow against this server's API, and the 1.26+
-// Multi-Factor API's methods: a phone added, one removed, the one to use picked at sign-in. The API
-// key lives in this tab only (sessionStorage).
+// Multi-Factor API's methods: a phone or an email address added, one removed, the one to use picked
+// at sign-in. The API key lives in this tab only (sessionStorage).
 import { call, problemOf, type Answer, type Problem } from "./api.js";
-import { announce, byId, codeField, holdButton, Message, onClick, onSubmit, release, showStep } from "./ui.js";
+import { hideOutbox, refreshOutbox, showOutbox } from "./outbox.js";
+import { announce, byId, codeField, failed, holdButton, Message, onClick, onSubmit, release, showStep } from "./ui.js";
 
 /** The tutorials' example application: it becomes the token's "aud" claim. */
 const APPLICATION_ID = "10000000-0000-0002-0000-000000000001";
@@ -12,7 +13,7 @@ const KEY_STORAGE = "two-factor-demo.apiKey";
 const issuer = document.body.dataset.issuer || "acme.com";
 
 /** A second factor as FusionAuth 1.26+ lists it (`user.twoFactor.methods`, the 242's `methods`). */
-type TwoFactorMethod = { id: string; method: string; mobilePhone?: string; lastUsed?: boolean; name?: string };
+type TwoFactorMethod = { id: string; method: string; mobilePhone?: string; email?: string; lastUsed?: boolean; name?: string };
 type User = {
   id: string;
   email: string;
@@ -23,12 +24,13 @@ type User = {
 };
 type Secret = { secret: string; secretBase32Encoded: string };
 type Twilio = { enabled?: boolean; url?: string };
-type Method = "authenticator" | "sms";
+type Method = "authenticator" | "sms" | "email";
 /**
  * Where the code of this sign-in comes from: the app, or a text, sent by the login itself (a legacy
- * TextMessage enrolment) or, with `methodId`, by this page for that phone method.
+ * TextMessage enrolment) or, with `methodId`, by this page for that phone or email method; `to` is
+ * where it went, as the page shows it.
  */
-type CodeFrom = { method: Method; methodId?: string; phone?: string };
+type CodeFrom = { method: Method; methodId?: string; to?: string };
 /** A trusted device as GET /api/user/two-factor/trust/{userId} lists it (instants in ms). */
 type Device = { id: string; applicationId?: string; issuedInstant: number; lastUsedInstant: number; expirationInstant: number };
 
@@ -113,10 +115,6 @@ const messages = {
   done: Message.of("disable-msg"),
 };
 
-/** A bug in this page, said where the user is looking. */
-const failed = (where: Message) => (error: unknown) =>
-  where.show("error", `Something went wrong in this page: ${error instanceof Error ? error.message : String(error)}`);
-
 /** Shows a problem next to the field the server named (`fields` maps FusionAuth names to messages), else at `fallback`. */
 function showProblem(problem: Problem, fallback: Message, fields: Record<string, Message> = {}): void {
   (problem.field ? (fields[problem.field] ?? fallback) : fallback).show(problem.tone, problem.text);
@@ -138,11 +136,11 @@ function showWait(problem: Problem, where: Message, sendButton: HTMLButtonElemen
  * A refused code: "not valid", or right but already used (the replay guard). An authenticator
  * shows a new code at the next 30 s step: the countdown says when.
  */
-function showCodeProblem(answer: Answer, where: Message, field: HTMLInputElement, notFound: string, texted: boolean): void {
+function showCodeProblem(answer: Answer, where: Message, field: HTMLInputElement, notFound: string, sent: boolean): void {
   const problem = problemOf(answer, { notFound });
   field.select();
   if (problem.nextCodeIn === undefined) return where.show(problem.tone, problem.text);
-  if (texted) return where.show("warn", "That code was already used. Send yourself a new one.");
+  if (sent) return where.show("warn", "That code was already used. Send yourself a new one.");
   where.countdown(
     "warn",
     problem.nextCodeIn,
@@ -152,6 +150,31 @@ function showCodeProblem(answer: Answer, where: Message, field: HTMLInputElement
 }
 
 const sixDigits = (value: string) => /^\d{6}$/.test(value);
+
+/**
+ * "j…@example.com": an address as sign-in pages show it, its local part cut to the first character.
+ * A word joiner (U+2060) after the ellipsis, which lines may break after (Unicode UAX #14), keeps
+ * it on one line.
+ */
+const maskedEmail = (email: string | undefined) => {
+  const at = email?.lastIndexOf("@") ?? -1;
+  return email && at > 0 ? `${email[0]}…\u2060${email.slice(at)}` : "the email address";
+};
+
+/** A method whose codes are sent (by text or email) rather than shown by an app. */
+const sendsCodes = (method: TwoFactorMethod) => method.method === "sms" || method.method === "email";
+
+/** Where a sent method's codes go, as the page shows it: the phone, or the address cut short. */
+const destination = (method: TwoFactorMethod) => (method.method === "email" ? maskedEmail(method.email) : (method.mobilePhone ?? "the phone"));
+
+const sentBy = (method: Method) => (method === "email" ? "emailed" : "texted");
+
+/** A send button back to its first state (no hold, the main action). */
+function resetSend(send: HTMLButtonElement, label: string): void {
+  release(send);
+  send.className = "primary";
+  send.textContent = label;
+}
 
 // Step 1: the API key.
 onSubmit(
@@ -200,8 +223,9 @@ onSubmit(
 onSubmit(
   form("method-form"),
   async () => {
-    const checked = form("method-form").querySelector<HTMLInputElement>("input[name=method]:checked");
-    state.method = checked?.value === "sms" ? "sms" : "authenticator";
+    const checked = form("method-form").querySelector<HTMLInputElement>("input[name=method]:checked")?.value;
+    state.method = checked === "sms" || checked === "email" ? checked : "authenticator";
+    if (state.method === "email") return showEmail();
     const answer = await call("GET", "/api/two-factor/secret", { apiKey: state.apiKey });
     if (answer.status !== 200) return messages.methodForm.show("error", problemOf(answer).text);
     state.secret = answer.data as Secret;
@@ -300,9 +324,7 @@ async function showSms(): Promise<void> {
   input("sms-phone").value = currentUser().mobilePhone ?? "";
   input("sms-code").value = "";
   form("sms-form").hidden = true;
-  release(button("send-code"));
-  button("send-code").className = "primary";
-  button("send-code").textContent = "Text me a code";
+  resetSend(button("send-code"), "Text me a code");
   for (const message of [messages.smsPhone, messages.smsCode, messages.twilioForm]) message.clear();
   const answer = await call("GET", "/api/integration", { apiKey: state.apiKey });
   showTwilio(answer.status === 200 ? ((answer.data as { integrations: { twilio?: Twilio } }).integrations.twilio ?? null) : null);
@@ -347,7 +369,7 @@ onSubmit(
       if (patched.status !== 200) return messages.smsPhone.show("error", problemOf(patched).text);
       state.user = (patched.data as { user: User }).user;
     }
-    await sendEnrolmentCode({ mobilePhone, secret: state.secret!.secret }, mobilePhone, {
+    await sendEnrolmentCode({ mobilePhone, secret: state.secret!.secret }, `Code sent to ${mobilePhone}.`, {
       where: messages.smsPhone,
       send: button("send-code"),
       codeForm: form("sms-form"),
@@ -357,24 +379,88 @@ onSubmit(
   failed(messages.smsPhone),
 );
 
+type EnrolmentForms = { where: Message; send: HTMLButtonElement; codeForm: HTMLFormElement; codeInput: HTMLInputElement };
+
 /**
- * Texts a code to enrol `mobilePhone` (`body`: the legacy or the 1.26+ form of POST
- * /api/two-factor/send), then shows the code's form; the send button becomes "Send again".
+ * Sends a code to enrol a phone or an address (`body`: the legacy or the 1.26+ form of POST
+ * /api/two-factor/send), then says `sent` and shows the code's form; the send button becomes "Send
+ * again". Answers whether the code went.
  */
-async function sendEnrolmentCode(
-  body: Record<string, string>,
-  mobilePhone: string,
-  { where, send, codeForm, codeInput }: { where: Message; send: HTMLButtonElement; codeForm: HTMLFormElement; codeInput: HTMLInputElement },
-): Promise<void> {
+async function sendEnrolmentCode(body: Record<string, string>, sent: string, { where, send, codeForm, codeInput }: EnrolmentForms): Promise<boolean> {
   const answer = await call("POST", "/api/two-factor/send", { body, apiKey: state.apiKey });
-  if (answer.status === 429) return showWait(problemOf(answer), where, send, codeInput);
-  if (answer.status !== 200) return where.show("error", problemOf(answer).text);
+  if (answer.status === 429) {
+    showWait(problemOf(answer), where, send, codeInput);
+    return false;
+  }
+  if (answer.status !== 200) {
+    where.show("error", problemOf(answer).text);
+    return false;
+  }
   release(send);
   send.className = "secondary";
   send.textContent = "Send again";
   codeForm.hidden = false;
-  where.show("ok", `Code sent to ${mobilePhone}.`);
+  where.show("ok", sent);
   codeInput.focus();
+  return true;
+}
+
+/**
+ * An address field with its send button, and the form of the code emailed to it (ids `${id}`,
+ * `${id}-form`, `${id}-send`, `${id}-code-form`, `${id}-code`, and `-msg` after a field's id): the
+ * code emailed to enrol the address (1.26+), the newest email to it shown from the local outbox, then
+ * the email method added with it (POST /api/user/two-factor/{userId} `{method: "email", email,
+ * code}`). `enabled` gets the recovery codes a first method comes with (none for a further one).
+ * Answers a reset to the address field holding `address`, no code asked for yet.
+ */
+function emailEnrolment(id: string, enabled: (email: string, recoveryCodes: string[]) => Promise<void>): (address: string) => void {
+  const where = Message.of(`${id}-msg`, id);
+  const codeWhere = Message.of(`${id}-code-msg`, `${id}-code`);
+  const forms = { where, send: button(`${id}-send`), codeForm: form(`${id}-code-form`), codeInput: input(`${id}-code`) };
+  codeField(forms.codeInput);
+  onSubmit(
+    form(`${id}-form`),
+    async () => {
+      const email = input(id).value.trim();
+      if (!email) return where.show("error", "Enter the address to email codes to.");
+      const body = { userId: currentUser().id, method: "email", email };
+      if (await sendEnrolmentCode(body, `We emailed a code to ${maskedEmail(email)}.`, forms)) await showOutbox(forms.codeForm, email, state.apiKey);
+    },
+    failed(where),
+  );
+  onSubmit(
+    forms.codeForm,
+    async () => {
+      const email = input(id).value.trim();
+      const code = forms.codeInput.value;
+      if (!sixDigits(code)) return codeWhere.show("error", "Enter the 6 digits from the email.");
+      const user = currentUser();
+      const body = { method: "email", email, code };
+      const answer = await call("POST", `/api/user/two-factor/${encodeURIComponent(user.id)}`, { body, apiKey: state.apiKey });
+      if (answer.status !== 200) return showCodeProblem(answer, codeWhere, forms.codeInput, "This user no longer exists. Start over with a new user.", true);
+      hideOutbox();
+      user.twoFactorEnabled = true;
+      await enabled(email, (answer.data as { recoveryCodes?: string[] } | null)?.recoveryCodes ?? []);
+    },
+    failed(codeWhere),
+  );
+  return (address) => {
+    input(id).value = address;
+    forms.codeInput.value = "";
+    forms.codeForm.hidden = true;
+    resetSend(forms.send, "Email me a code");
+    where.clear();
+    codeWhere.clear();
+    hideOutbox();
+  };
+}
+
+// Step 4c: codes by email (FusionAuth 1.26+), the first method of a user without two-factor.
+const resetEnrolEmail = emailEnrolment("enrol-email", (_email, recoveryCodes) => showRecoveryCodes(recoveryCodes));
+
+function showEmail(): void {
+  resetEnrolEmail(currentUser().email);
+  showStep("step-email");
 }
 
 onSubmit(
@@ -401,12 +487,13 @@ async function enable(code: string, delivery: "None" | "TextMessage", where: Mes
   await showRecoveryCodes();
 }
 
-// Step 4c: recovery codes (FusionAuth 1.26's shape), asked for right after enabling and shown once.
-async function showRecoveryCodes(): Promise<void> {
+// Step 4d: recovery codes (FusionAuth 1.26's shape), shown once: those a 1.26+ enable answered
+// (`given`), else asked for right after a legacy enable.
+async function showRecoveryCodes(given: string[] = []): Promise<void> {
   const user = currentUser();
   messages.recovery.clear();
-  const answer = await call("POST", `/api/user/two-factor/recovery-code/${encodeURIComponent(user.id)}`, { apiKey: state.apiKey });
-  state.recoveryCodes = answer.status === 200 ? (answer.data as { recoveryCodes: string[] }).recoveryCodes : [];
+  const answer = given.length ? null : await call("POST", `/api/user/two-factor/recovery-code/${encodeURIComponent(user.id)}`, { apiKey: state.apiKey });
+  state.recoveryCodes = given.length ? given : answer?.status === 200 ? (answer.data as { recoveryCodes: string[] }).recoveryCodes : [];
   const codes = state.recoveryCodes;
   byId("recovery-codes").replaceChildren(
     ...codes.map((code) => {
@@ -423,11 +510,11 @@ async function showRecoveryCodes(): Promise<void> {
   text(
     "recovery-lead",
     codes.length
-      ? `Two-factor is on for ${user.email}. If the phone is lost, each of these codes stands in for a code once. They are shown only now: copy or download them.`
+      ? `Two-factor is on for ${user.email}. If the ${state.method === "email" ? "mailbox" : "phone"} is lost, each of these codes stands in for a code once. They are shown only now: copy or download them.`
       : `Two-factor is on for ${user.email}.`,
   );
   showStep("step-recovery");
-  if (answer.status !== 200) messages.recovery.show("error", `No recovery codes this time: ${problemOf(answer).text}`);
+  if (answer && answer.status !== 200) messages.recovery.show("error", `No recovery codes this time: ${problemOf(answer).text}`);
 }
 
 /** The codes as a text file's lines. */
@@ -505,9 +592,9 @@ onSubmit(
     state.loginMethods = methods ?? [];
     if (state.loginMethods.length > 1) return showChooser();
     const [only] = state.loginMethods;
-    // One phone method of the 1.26+ API: the login texts nothing, so the page asks for its text.
-    if (only?.method === "sms") return chooseMethod(only, messages.loginPassword);
-    showCode(appOrLegacyText());
+    // One phone or email method of the 1.26+ API: the login sends nothing, so the page asks for its code.
+    if (only && sendsCodes(only)) return chooseMethod(only, messages.loginPassword);
+    await showCode(appOrLegacyText());
   },
   failed(messages.loginPassword),
 );
@@ -516,7 +603,7 @@ onSubmit(
 const textedByLogin = () => currentUser().twoFactorDelivery === "TextMessage";
 
 /** The code of the authenticator method: from the app, or texted by the login (legacy TextMessage). */
-const appOrLegacyText = (): CodeFrom => (textedByLogin() ? { method: "sms", phone: currentUser().mobilePhone } : { method: "authenticator" });
+const appOrLegacyText = (): CodeFrom => (textedByLogin() ? { method: "sms", to: currentUser().mobilePhone } : { method: "authenticator" });
 
 // Step 6a: with several methods, the person picks one (FusionAuth 1.26+).
 function showChooser(): void {
@@ -531,10 +618,12 @@ function showChooser(): void {
       choice.className = "secondary";
       choice.textContent =
         method.method === "sms"
-          ? `Text a code to ${method.mobilePhone ?? "the phone"}`
-          : textedByLogin()
-            ? `Use the code texted to ${user.mobilePhone ?? "the phone"}`
-            : "Use my authenticator app";
+          ? `Text a code to ${destination(method)}`
+          : method.method === "email"
+            ? `Email a code to ${destination(method)}`
+            : textedByLogin()
+              ? `Use the code texted to ${user.mobilePhone ?? "the phone"}`
+              : "Use my authenticator app";
       onClick(choice, () => chooseMethod(method, messages.choose, choice), failed(messages.choose));
       item.append(choice);
       return item;
@@ -544,16 +633,17 @@ function showChooser(): void {
 }
 
 /**
- * Goes on with `method`: a phone method gets its code texted for this login
+ * Goes on with `method`: a phone or email method gets its code sent for this login
  * (POST /api/two-factor/send/{twoFactorId} with `{methodId}`, no credentials), then the code step.
  */
 async function chooseMethod(method: TwoFactorMethod, where: Message, choice?: HTMLButtonElement): Promise<void> {
-  if (method.method !== "sms") return showCode(appOrLegacyText());
-  const phone = method.mobilePhone ?? "the phone";
+  if (!sendsCodes(method)) return showCode(appOrLegacyText());
+  const kind = method.method === "email" ? "email" : "sms";
+  const to = destination(method);
   const answer = await call("POST", `/api/two-factor/send/${encodeURIComponent(state.twoFactorId ?? "")}`, { body: { methodId: method.id } });
   if (answer.status === 429 && choice) return showWait(problemOf(answer), where, choice, byId("step-choose-title"));
-  if (answer.status !== 200) return where.show("error", `No code was texted to ${phone}. ${problemOf(answer, { notFound: expired }).text}`);
-  showCode({ method: "sms", methodId: method.id, phone });
+  if (answer.status !== 200) return where.show("error", `No code was ${sentBy(kind)} to ${to}. ${problemOf(answer, { notFound: expired }).text}`);
+  await showCode({ method: kind, methodId: method.id, to });
 }
 
 onClick(button("choose-back"), showLogin, failed(messages.choose));
@@ -562,21 +652,22 @@ onClick(button("other-method"), showChooser, failed(messages.loginCode));
 // Step 6b: the code.
 codeField(input("login-code"));
 
-function showCode(from: CodeFrom): void {
+/** The code step; for an email method, with the newest email to it from the local outbox. */
+async function showCode(from: CodeFrom): Promise<void> {
   const user = currentUser();
   state.codeFrom = from;
-  const sms = from.method === "sms";
-  const phone = from.phone ?? "the user's phone";
+  const sent = from.method !== "authenticator";
+  const to = from.to ?? "the user's phone";
   text(
     "code-lead",
-    !sms
+    !sent
       ? `Open your authenticator app and enter the code for ${issuer} (${user.email}).`
       : from.methodId
-        ? `We texted a 6-digit code to ${phone}.`
+        ? `We ${sentBy(from.method)} a 6-digit code to ${to}.`
         : // The 242 does not say whether the login's text went out (FusionAuth keeps it when the text fails).
-          `The server texts a 6-digit code to ${phone} at sign-in. No text? "Send a new code" says why.`,
+          `The server texts a 6-digit code to ${to} at sign-in. No text? "Send a new code" says why.`,
   );
-  button("resend").hidden = !sms;
+  button("resend").hidden = !sent;
   button("other-method").hidden = state.loginMethods.length < 2;
   release(button("resend"));
   input("login-code").value = "";
@@ -585,15 +676,21 @@ function showCode(from: CodeFrom): void {
   messages.resend.clear();
   input("recovery-code").value = "";
   useRecoveryCode(false);
+  hideOutbox();
   showStep("step-code");
+  const email = from.method === "email" ? state.loginMethods.find((method) => method.id === from.methodId)?.email : undefined;
+  if (email) await showOutbox(form("code-form"), email, state.apiKey);
 }
+
+/** "a text message", "an email" or "the app": where the six-digit codes of this sign-in come from. */
+const codeSource = (method: Method) => (method === "sms" ? "a text message" : method === "email" ? "an email" : "the app");
 
 /** Switches the second-factor step between the six-digit code and a recovery code. */
 function useRecoveryCode(on: boolean, focus = false): void {
   state.recoveryMode = on;
   byId("login-code-field").hidden = on;
   byId("recovery-code-field").hidden = !on;
-  button("use-recovery").textContent = on ? `Use a code from ${state.codeFrom.method === "sms" ? "a text message" : "the app"}` : "Use a recovery code";
+  button("use-recovery").textContent = on ? `Use a code from ${codeSource(state.codeFrom.method)}` : "Use a recovery code";
   messages.loginCode.clear();
   messages.recoveryCode.clear();
   if (focus) input(on ? "recovery-code" : "login-code").focus();
@@ -620,7 +717,7 @@ onSubmit(
     const body = { twoFactorId: state.twoFactorId, code, trustComputer: input("trust-computer").checked, applicationId: APPLICATION_ID };
     const answer = await call("POST", "/api/two-factor/login", { body });
     if (answer.status === 200) return signedIn(answer.data as SignedIn, recovery ? "recovery" : "code");
-    if (!recovery) return showCodeProblem(answer, messages.loginCode, input("login-code"), expired, state.codeFrom.method === "sms");
+    if (!recovery) return showCodeProblem(answer, messages.loginCode, input("login-code"), expired, state.codeFrom.method !== "authenticator");
     input("recovery-code").select();
     const problem = problemOf(answer, { notFound: expired });
     messages.recoveryCode.show("error", answer.status === 421 ? "That recovery code is not valid, or it was used already." : problem.text);
@@ -632,17 +729,18 @@ onClick(
   button("resend"),
   async () => {
     messages.resend.clear();
-    // A phone method chosen at sign-in gets a new code by its id; without one, the legacy resend.
-    const { methodId, phone = "the phone" } = state.codeFrom;
+    // A method chosen at sign-in gets a new code by its id; without one, the legacy resend.
+    const { method, methodId, to = "the phone" } = state.codeFrom;
     const answer = await call("POST", `/api/two-factor/send/${encodeURIComponent(state.twoFactorId ?? "")}`, { body: methodId ? { methodId } : undefined });
     if (answer.status === 429) return showWait(problemOf(answer), messages.resend, button("resend"), input("login-code"));
     if (answer.status !== 200) {
       const problem = problemOf(answer, { notFound: expired });
-      text("code-lead", `No code was texted to ${phone}. ${problem.text}`);
+      text("code-lead", `No code was ${sentBy(method)} to ${to}. ${problem.text}`);
       return messages.resend.show("error", problem.text);
     }
-    text("code-lead", `We texted a 6-digit code to ${phone}.`);
-    messages.resend.show("ok", `A new code is on its way to ${phone}.`);
+    text("code-lead", `We ${sentBy(method)} a 6-digit code to ${to}.`);
+    messages.resend.show("ok", `A new code is on its way to ${to}.`);
+    if (method === "email") await refreshOutbox();
   },
   failed(messages.resend),
 );
@@ -877,11 +975,23 @@ function showDisable(): void {
   panel.open = false;
   input("disable-code").value = "";
   messages.disableCode.clear();
-  const sms = state.method === "sms";
-  button("disable-send").hidden = !sms;
+  const email = emailMethod();
+  const sent = state.method === "sms" || email !== undefined;
+  button("disable-send").hidden = !sent;
   release(button("disable-send"));
-  text("disable-hint", sms ? `Text a code to ${user.mobilePhone ?? "the phone"}, then enter it.` : "Enter the code your authenticator app shows now.");
+  button("disable-send").textContent = email ? "Email me a code" : "Text me a code";
+  text(
+    "disable-hint",
+    email
+      ? `Email a code to ${destination(email)}, then enter it.`
+      : sent
+        ? `Text a code to ${user.mobilePhone ?? "the phone"}, then enter it.`
+        : "Enter the code your authenticator app shows now.",
+  );
 }
+
+/** The email method of a user who turned two-factor on with email: its code turns two-factor off. */
+const emailMethod = () => (state.method === "email" ? currentUser().twoFactor?.methods?.find((method) => method.method === "email") : undefined);
 
 onSubmit(
   form("disable-form"),
@@ -891,7 +1001,7 @@ onSubmit(
     if (!sixDigits(code)) return messages.disableCode.show("error", "Enter the 6-digit code.");
     const answer = await call("DELETE", `/api/user/two-factor/${encodeURIComponent(user.id)}?code=${code}`, { apiKey: state.apiKey });
     if (answer.status !== 200)
-      return showCodeProblem(answer, messages.disableCode, input("disable-code"), "This user no longer exists.", state.method === "sms");
+      return showCodeProblem(answer, messages.disableCode, input("disable-code"), "This user no longer exists.", state.method !== "authenticator");
     twoFactorOff();
   },
   failed(messages.disableCode),
@@ -901,11 +1011,15 @@ onClick(
   button("disable-send"),
   async () => {
     const user = currentUser();
-    const answer = await call("POST", "/api/two-factor/send", { body: { userId: user.id }, apiKey: state.apiKey });
+    // An email method's code by its id (the legacy disable takes it); a text by the legacy send.
+    const email = emailMethod();
+    const body = email ? { userId: user.id, methodId: email.id } : { userId: user.id };
+    const answer = await call("POST", "/api/two-factor/send", { body, apiKey: state.apiKey });
     if (answer.status === 429) return showWait(problemOf(answer), messages.disableCode, button("disable-send"), input("disable-code"));
     if (answer.status !== 200) return messages.disableCode.show("error", problemOf(answer).text);
-    messages.disableCode.show("ok", `Code sent to ${user.mobilePhone ?? "the phone"}.`);
+    messages.disableCode.show("ok", email ? `We emailed a code to ${destination(email)}.` : `Code sent to ${user.mobilePhone ?? "the phone"}.`);
     input("disable-code").focus();
+    if (email?.email) await showOutbox(byId("disable-code-field"), email.email, state.apiKey);
   },
   failed(messages.disableCode),
 );
@@ -917,18 +1031,21 @@ function twoFactorOff(): void {
   user.twoFactorDelivery = "None";
   state.trustId = null; // turning 2FA off revokes the user's trusted computers
   for (const id of ["disable-panel", "devices", "methods"]) byId(id).hidden = true;
+  hideOutbox();
   messages.done.show("ok", `Two-factor is off for ${user.email}. Signing in now takes only the password.`);
   button("log-in-again").focus();
 }
 
-// The user's methods (FusionAuth 1.26+): listed, one removed at a time, a phone added.
+// The user's methods (FusionAuth 1.26+): listed, one removed at a time, a phone or an address added.
 function methodName(method: TwoFactorMethod): string {
   const kind =
     method.method === "sms"
       ? `Text messages to ${method.mobilePhone ?? "a phone"}`
-      : textedByLogin()
-        ? `Codes texted to ${currentUser().mobilePhone ?? "the phone"}`
-        : "Authenticator app";
+      : method.method === "email"
+        ? `Email to ${method.email ?? "an address"}`
+        : textedByLogin()
+          ? `Codes texted to ${currentUser().mobilePhone ?? "the phone"}`
+          : "Authenticator app";
   return method.name ? `${kind} · ${method.name}` : kind;
 }
 
@@ -943,10 +1060,10 @@ function showMethods(methods: TwoFactorMethod[]): void {
   button("add-app").hidden = !textedByLogin() && methods.some((method) => method.method === "authenticator");
   input("add-phone-code").value = "";
   form("add-phone-code-form").hidden = true;
-  release(button("add-phone-send"));
-  button("add-phone-send").className = "primary";
-  button("add-phone-send").textContent = "Text me a code";
+  resetSend(button("add-phone-send"), "Text me a code");
   for (const message of [messages.addPhone, messages.addPhoneCode]) message.clear();
+  byId<HTMLDetailsElement>("add-email-panel").open = false;
+  resetAddEmail(methods.some((method) => method.method === "email") ? "" : currentUser().email);
 }
 
 function methodItem(method: TwoFactorMethod): HTMLLIElement {
@@ -969,30 +1086,40 @@ function methodItem(method: TwoFactorMethod): HTMLLIElement {
   return item;
 }
 
-/** The code that removes `method`: its app's code, or one texted for it (DELETE …?methodId=&code=). */
+/** Whether `method`'s codes are sent: a phone or email method, or a legacy TextMessage enrolment. */
+const sentFor = (method: TwoFactorMethod) => sendsCodes(method) || textedByLogin();
+
+/** The code that removes `method`: its app's code, or one sent for it (DELETE …?methodId=&code=). */
 async function openRemove(method: TwoFactorMethod): Promise<void> {
   const user = currentUser();
   state.removing = method;
   messages.methods.clear();
   messages.removeCode.clear();
+  hideOutbox();
   input("remove-code").value = "";
-  const texted = method.method === "sms" || textedByLogin();
-  text("remove-label", texted ? `Code texted to ${method.mobilePhone ?? user.mobilePhone ?? "the phone"}` : "Code your authenticator app shows now");
+  const to = sendsCodes(method) ? destination(method) : (user.mobilePhone ?? "the phone");
+  const verb = sentBy(method.method === "email" ? "email" : "sms");
+  text("remove-label", sentFor(method) ? `Code ${verb} to ${to}` : "Code your authenticator app shows now");
   form("remove-form").hidden = false;
   input("remove-code").focus();
-  if (!texted) return;
-  // A phone method's disable code by its id; a legacy TextMessage enrolment's code by the legacy send.
-  const body = method.method === "sms" ? { userId: user.id, methodId: method.id } : { userId: user.id };
+  if (!sentFor(method)) return;
+  // A phone or email method's disable code by its id; a legacy TextMessage enrolment's code by the legacy send.
+  const body = sendsCodes(method) ? { userId: user.id, methodId: method.id } : { userId: user.id };
   const answer = await call("POST", "/api/two-factor/send", { body, apiKey: state.apiKey });
-  if (answer.status === 200) return messages.removeCode.show("ok", `Code sent to ${method.mobilePhone ?? user.mobilePhone ?? "the phone"}.`);
-  const problem = problemOf(answer);
-  messages.removeCode.show(problem.tone, problem.waitSeconds ? `${problem.text} Try again in ${problem.waitSeconds} s.` : problem.text);
+  if (answer.status !== 200) {
+    const problem = problemOf(answer);
+    return messages.removeCode.show(problem.tone, problem.waitSeconds ? `${problem.text} Try again in ${problem.waitSeconds} s.` : problem.text);
+  }
+  if (method.method !== "email" || !method.email) return messages.removeCode.show("ok", `Code sent to ${to}.`);
+  messages.removeCode.show("ok", `We emailed a code to ${to}.`);
+  await showOutbox(form("remove-form"), method.email, state.apiKey);
 }
 
 function closeRemove(): void {
   state.removing = null;
   form("remove-form").hidden = true;
   messages.removeCode.clear();
+  hideOutbox();
 }
 
 codeField(input("remove-code"));
@@ -1008,8 +1135,7 @@ onSubmit(
     if (!sixDigits(code)) return messages.removeCode.show("error", "Enter the 6-digit code.");
     const query = `methodId=${encodeURIComponent(method.id)}&code=${encodeURIComponent(code)}`;
     const answer = await call("DELETE", `/api/user/two-factor/${encodeURIComponent(user.id)}?${query}`, { apiKey: state.apiKey });
-    const texted = method.method === "sms" || textedByLogin();
-    if (answer.status !== 200) return showCodeProblem(answer, messages.removeCode, input("remove-code"), "This user no longer exists.", texted);
+    if (answer.status !== 200) return showCodeProblem(answer, messages.removeCode, input("remove-code"), "This user no longer exists.", sentFor(method));
     const removed = methodName(method);
     const left = await reloadMethods();
     if (left === 0) return twoFactorOff();
@@ -1067,7 +1193,7 @@ onSubmit(
     const user = currentUser();
     const mobilePhone = input("add-phone").value.trim();
     if (!mobilePhone) return messages.addPhone.show("error", "Enter the phone number to text.");
-    await sendEnrolmentCode({ userId: user.id, method: "sms", mobilePhone }, mobilePhone, {
+    await sendEnrolmentCode({ userId: user.id, method: "sms", mobilePhone }, `Code sent to ${mobilePhone}.`, {
       where: messages.addPhone,
       send: button("add-phone-send"),
       codeForm: form("add-phone-code-form"),
@@ -1095,6 +1221,15 @@ onSubmit(
   },
   failed(messages.addPhoneCode),
 );
+
+// An email address beside the user's other methods. A first method (two-factor was off) comes
+// with recovery codes, shown once as after any first enable.
+const resetAddEmail = emailEnrolment("add-email", async (email, recoveryCodes) => {
+  if (recoveryCodes.length) return showRecoveryCodes(recoveryCodes);
+  await reloadMethods();
+  messages.methods.show("ok", `${email} added. The next sign-in asks which method to use.`);
+  byId("methods-title").focus();
+});
 
 onClick(button("log-in-again"), showLogin, failed(messages.done));
 

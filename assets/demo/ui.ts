@@ -75,6 +75,10 @@ export class Message {
   }
 }
 
+/** A bug in this page, said where the user is looking. */
+export const failed = (where: Message) => (error: unknown) =>
+  where.show("error", `Something went wrong in this page: ${error instanceof Error ? error.message : String(error)}`);
+
 const holds = new WeakMap<HTMLButtonElement, { timer: number; label: string }>();
 
 /**

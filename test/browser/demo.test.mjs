@@ -5,8 +5,10 @@
 // (a code used twice in one 30 s step, a wrong code, a 429 countdown, a recovery code), the
 // signed-in view's claims and trusted devices (named, revoked), a user with several methods (a
 // phone added through the 1.26+ calls, the sign-in's choice of method, the methods listed, one
-// removed, an app added), layout boxes (the phone fields and their buttons inside the card, the choices, six
-// digits unclipped), API errors in sentences and a refused text. Every flow checks that the page
+// removed, an app added), email as a second factor (a first method with its recovery codes, an
+// address added beside the app, chosen at sign-in, removed, each code read from the page's panel of
+// the local outbox), layout boxes (the phone and address fields and their buttons inside the card,
+// the outbox panel, the choices, six digits unclipped), API errors in sentences and a refused text. Every flow checks that the page
 // had no script error, no CSP violation, no request off this origin, and that the server printed
 // no error line. Screenshots of each step go to test-results/screenshots/.
 import { spawn } from "node:child_process";
@@ -301,6 +303,32 @@ async function revokeTheOnlyDevice(page, email) {
   expect(summary).not.toMatch(/is (now )?trusted/);
 }
 
+/** "d…@example.com": an address as the page shows it at sign-in (a word joiner keeps it on one line). */
+const masked = (email) => `${email[0]}…\u2060${email.slice(email.indexOf("@"))}`;
+
+/**
+ * The code in the page's outbox panel, which shows the newest email to `email` as the server's
+ * outbox lists it, as text (no element of its HTML part), inside the card and wrapped.
+ */
+async function codeFromOutbox(page, email) {
+  await page.locator("#outbox:visible #outbox-text").filter({ hasText: /\d{6}/ }).waitFor();
+  const { status, data } = await api("GET", `/api/email/outbox?to=${encodeURIComponent(email)}`);
+  expect(status).toBe(200);
+  const newest = data.messages.at(-1);
+  expect(newest.to).toBe(email);
+  expect(await textOf(page, "outbox-subject")).toBe(newest.subject);
+  expect(await textOf(page, "outbox-text")).toBe(newest.text);
+  expect(await page.locator("#outbox-email *").count()).toBe(3);
+  const [card, panel, text] = await boxes(page, "#main", "#outbox", "#outbox-text");
+  for (const box of [panel, text]) {
+    expect(box.left).toBeGreaterThanOrEqual(card.left);
+    expect(box.right).toBeLessThanOrEqual(card.right);
+  }
+  expect(await page.locator("#outbox-text").evaluate((pre) => pre.scrollWidth <= pre.clientWidth)).toBe(true);
+  await expectFits(page);
+  return /\b(\d{6})\b/.exec(newest.text)[1];
+}
+
 /** The authenticator's code once it differs from `used` (the replay guard takes a step's code once). */
 async function codeOtherThan(base32, used) {
   while (authenticatorCode(base32) === used) await new Promise((resolve) => setTimeout(resolve, 250));
@@ -324,7 +352,7 @@ describe("the /demo switch", () => {
 
 describe("rebuilding the page under a running wrangler dev (npm test, npm run typecheck or build:assets next to npm start)", () => {
   it("keeps serving every file of /demo during the build and after it", async () => {
-    const paths = ["/demo", "/demo/app.js", "/demo/ui.js", "/demo/api.js", "/demo/style.css"];
+    const paths = ["/demo", "/demo/app.js", "/demo/ui.js", "/demo/api.js", "/demo/outbox.js", "/demo/style.css"];
     const statuses = async () => Promise.all(paths.map(async (path) => `${path} ${(await fetch(`${e2e.baseUrl}${path}`)).status}`));
     const ok = paths.map((path) => `${path} 200`);
     expect(await statuses()).toEqual(ok);
@@ -674,4 +702,131 @@ describe.each(WIDTHS)("the /demo page in Chromium at $options.viewport.width px"
     expect(serverErrorLines()).toEqual([]);
     await close();
   }, 180_000);
+
+  it("walks email as the first method: the address step, the code read from the page's outbox panel, recovery codes from the enable, a sign-in by email, the method removed", async () => {
+    const { page, problems, close } = await openDemo(options);
+    const email = uniqueEmail(`demo-email-first-${width}`);
+    await enterKeyAndCreateUser(page, { email, method: "Email" });
+    await stepShown(page, "email");
+    await expectStepper(page, "enrol");
+    expect(await here(page).getByLabel("Email address").inputValue()).toBe(email);
+    expect(await page.locator("#outbox").isHidden()).toBe(true);
+
+    // Not an address: refused in a sentence, next to the field.
+    await here(page).getByLabel("Email address").fill("not-an-address");
+    await here(page).getByRole("button", { name: "Email me a code" }).click();
+    await says(page, "enrol-email-msg", "This is not an email address.");
+    expect(await toneOf(page, "enrol-email-msg")).toBe("error");
+    await expectPhoneRowFits(page, "#enrol-email", "#enrol-email-send");
+
+    await here(page).getByLabel("Email address").fill(email);
+    await here(page).getByRole("button", { name: "Email me a code" }).click();
+    await says(page, "enrol-email-msg", `We emailed a code to ${masked(email)}.`);
+    const enrolCode = await codeFromOutbox(page, email);
+    await expectPhoneRowFits(page, "#enrol-email", "#enrol-email-send");
+    await shot(page, `${width}-email-enrol`);
+    await here(page).getByLabel("Code from the email").fill(enrolCode);
+    await saveRecoveryCodes(page, { email, width: `${width}-email` });
+    expect((await apiUser(email)).twoFactor.methods).toMatchObject([{ method: "email", email }]);
+
+    // The only method: the page asks for its email at once, and shows it.
+    await signIn(page);
+    await stepShown(page, "code");
+    expect(await textOf(page, "code-lead")).toBe(`We emailed a 6-digit code to ${masked(email)}.`);
+    expect(await page.locator("#resend").isVisible()).toBe(true);
+    const loginCode = await codeFromOutbox(page, email);
+    await here(page)
+      .getByLabel("Verification code")
+      .fill(loginCode === "000000" ? "111111" : "000000");
+    await says(page, "login-code-msg", "That code is not valid.");
+    await expectDigitsUnclipped(page, "login-code");
+    await shot(page, `${width}-email-code`);
+    await here(page).getByLabel("Verification code").fill(loginCode);
+    await stepShown(page, "done");
+    expect(await shownMethods(page)).toEqual([[`Email to ${email}`, "Last used to sign in"]]);
+
+    // Removed with a code emailed for it: the last method, so two-factor is off.
+    await here(page)
+      .getByRole("button", { name: `Remove Email to ${email}` })
+      .click();
+    expect(await textOf(page, "remove-label")).toBe(`Code emailed to ${masked(email)}`);
+    await says(page, "remove-code-msg", `We emailed a code to ${masked(email)}.`);
+    await here(page)
+      .getByLabel(`Code emailed to ${masked(email)}`)
+      .fill(await codeFromOutbox(page, email));
+    await says(page, "disable-msg", `Two-factor is off for ${email}.`);
+    expect(await page.locator("#outbox").isHidden()).toBe(true);
+    expect(await apiUser(email)).toMatchObject({ twoFactorEnabled: false });
+
+    expect(problems).toEqual([]);
+    expect(serverErrorLines()).toEqual([]);
+    await close();
+  });
+
+  it("walks an email address added beside the authenticator: the code read from the page's outbox panel, the sign-in's choice of email, the address removed", async () => {
+    const { page, problems, close } = await openDemo(options);
+    const email = uniqueEmail(`demo-email-${width}`);
+    await enterKeyAndCreateUser(page, { email, method: "Authenticator app" });
+    await stepShown(page, "authenticator");
+    const base32 = await page.locator("#secret-base32").getAttribute("data-key");
+    await here(page).getByLabel("Enter the 6-digit code the app shows").fill(authenticatorCode(base32));
+    const recoveryCodes = await saveRecoveryCodes(page, { email, width: `${width}-email-added` });
+    await signIn(page);
+    await stepShown(page, "code");
+    await here(page).getByRole("button", { name: "Use a recovery code" }).click();
+    await page.keyboard.type(recoveryCodes[0]);
+    await page.keyboard.press("Enter");
+    await stepShown(page, "done");
+
+    // "Add an email address": the user's own, prefilled; the code from the outbox panel.
+    await page.locator("#add-email-panel > summary").click();
+    expect(await here(page).getByLabel("Email address").inputValue()).toBe(email);
+    await expectPhoneRowFits(page, "#add-email", "#add-email-send");
+    await here(page).getByRole("button", { name: "Email me a code" }).click();
+    await says(page, "add-email-msg", `We emailed a code to ${masked(email)}.`);
+    const addCode = await codeFromOutbox(page, email);
+    await expectPhoneRowFits(page, "#add-email", "#add-email-send");
+    await shot(page, `${width}-email-added-outbox`);
+    await here(page).getByLabel("Code from the email").fill(addCode);
+    await says(page, "methods-msg", `${email} added.`);
+    expect((await shownMethods(page)).map(([name]) => name)).toEqual(["Authenticator app", `Email to ${email}`]);
+    expect((await apiUser(email)).twoFactor.methods.map((method) => method.method)).toEqual(["authenticator", "email"]);
+    expect(await page.locator("#outbox").isHidden()).toBe(true);
+
+    // The sign-in offers the email beside the app, the address cut short.
+    await here(page).getByRole("button", { name: "Sign in again" }).click();
+    await signIn(page);
+    await stepShown(page, "choose");
+    await expectChoicesFit(page, 2);
+    await expectFits(page);
+    await shot(page, `${width}-email-choose`);
+    await here(page)
+      .getByRole("button", { name: `Email a code to ${masked(email)}` })
+      .click();
+    await stepShown(page, "code");
+    expect(await textOf(page, "code-lead")).toBe(`We emailed a 6-digit code to ${masked(email)}.`);
+    await here(page)
+      .getByLabel("Verification code")
+      .fill(await codeFromOutbox(page, email));
+    await stepShown(page, "done");
+    expect(await shownMethods(page)).toEqual([
+      ["Authenticator app", "Not used for the last sign-in"],
+      [`Email to ${email}`, "Last used to sign in"],
+    ]);
+
+    // Removed with a code emailed for it; the app stays.
+    await here(page)
+      .getByRole("button", { name: `Remove Email to ${email}` })
+      .click();
+    await says(page, "remove-code-msg", `We emailed a code to ${masked(email)}.`);
+    await page.keyboard.type(await codeFromOutbox(page, email));
+    await says(page, "methods-msg", `Removed: Email to ${email}.`);
+    expect((await shownMethods(page)).map(([name]) => name)).toEqual(["Authenticator app"]);
+    expect((await apiUser(email)).twoFactor.methods.map((method) => method.method)).toEqual(["authenticator"]);
+    expect(await page.locator("#outbox").isHidden()).toBe(true);
+
+    expect(problems).toEqual([]);
+    expect(serverErrorLines()).toEqual([]);
+    await close();
+  });
 });

@@ -11,5 +11,9 @@ import { startServers } from "../e2e/global-setup.ts";
 export default function setup(project) {
   const built = spawnSync(process.execPath, [join(project.config.root, "scripts", "build-assets.mjs")], { stdio: "inherit" });
   if (built.status !== 0) throw new Error("scripts/build-assets.mjs failed: the /demo page was not built");
-  return startServers(project, { name: "browser", vars: { DEMO_ENABLED: "true" }, startScript: true });
+  return startServers(project, {
+    name: "browser",
+    vars: { DEMO_ENABLED: "true", EMAIL_FROM: "two-factor@example.com", EMAIL_LOCAL_OUTBOX: "true" },
+    startScript: true,
+  });
 }
