@@ -4,6 +4,7 @@
 // the operator's SMTP server (smtp-server on 127.0.0.1, codes read from what it received), with the
 // servers that refuse the login, are down, or are slower than the transport's bound.
 import { afterAll, describe, expect, it } from "vitest";
+import { receivedBy, smtpIntegration } from "../email/smtp-integration";
 import {
   createTestUser,
   currentClient,
@@ -36,7 +37,7 @@ async function codeFromOutbox(to: string, count: number): Promise<string> {
 
 /** The code in the newest email the accepting SMTP server received for `to`, once there are `count`. */
 async function codeFromSmtp(to: string, count: number): Promise<string> {
-  const received = (await (await fetch(`${e2e.smtp.inbox}/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string }>;
+  const received = await receivedBy(e2e.smtp, to);
   expect(received).toHaveLength(count);
   return CODE.exec(received.at(-1)!.text)![1]!;
 }
@@ -91,17 +92,7 @@ describe("email codes through the operator's SMTP server, with the 1.69.0 client
   const client = currentClient();
 
   const useSmtp = async (port: number) => {
-    const email = {
-      enabled: true,
-      transport: "smtp",
-      host: "127.0.0.1",
-      port,
-      security: "NONE",
-      username: smtp.username,
-      password: smtp.password,
-      defaultFromEmail: "two-factor@example.com",
-      defaultFromName: "Example Sign-in",
-    };
+    const email = smtpIntegration(smtp, port);
     const saved = await raw("PATCH", "/api/integration", { headers: { Authorization: e2e.apiKey }, body: { integrations: { email } } });
     expect(saved.status).toBe(200);
     expect(saved.body).not.toContain(smtp.password);

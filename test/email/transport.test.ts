@@ -9,7 +9,7 @@ import { codeEmail } from "../../src/email/message";
 import { sendEmail, type OutgoingEmail } from "../../src/email/send";
 import { readOutbox } from "../../src/kv/email-outbox";
 import { uniqueEmail } from "../helpers";
-import type { ReceivedEmail } from "./smtp-servers";
+import { receivedBy } from "./smtp-integration";
 
 const smtp = inject("smtp");
 const { username: SMTP_USER, password: SMTP_PASSWORD } = smtp;
@@ -30,10 +30,7 @@ const smtpSettings = (port: number, login: { username?: string; password?: strin
   ...login,
 });
 
-async function receivedBy(to: string): Promise<ReceivedEmail[]> {
-  const response = await fetch(`${smtp.inbox}/messages?to=${encodeURIComponent(to)}`);
-  return response.json();
-}
+const received = (to: string) => receivedBy(smtp, to);
 
 /** A failure's detail names neither the recipient, nor the password, nor the code. */
 function expectScrubbed(detail: string, to: string): void {
@@ -46,7 +43,7 @@ describe("SMTP", () => {
     const result = await sendEmail(env, smtpSettings(smtp.accepting), email);
     expect(result).toEqual({ ok: true, messageId: expect.stringMatching(/^<[0-9a-f-]{36}@example\.com>$/) });
 
-    const [got, ...more] = await receivedBy(email.to);
+    const [got, ...more] = await received(email.to);
     expect(more).toHaveLength(0);
     expect(got!.from).toBe(FROM.email);
     expect(got!.to).toEqual([email.to]);
@@ -72,7 +69,7 @@ describe("SMTP", () => {
     expect(result).toMatchObject({ ok: false, failure: "refused-login" });
     if (!result.ok) expectScrubbed(result.detail, email.to);
     if (!result.ok && login.password) expect(result.detail).not.toContain(login.password);
-    expect(await receivedBy(email.to)).toHaveLength(0);
+    expect(await received(email.to)).toHaveLength(0);
   });
 
   it("answers unreachable when nothing listens on the port", async () => {

@@ -8,6 +8,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import type { PublicMethod } from "../../src/domain/methods";
+import { receivedBy, smtpIntegration } from "../email/smtp-integration";
 import { accessToken, advanceClock, call, captureConsole, createUser, emptyResponse, jsonBody, login, twoFactorLogin } from "../helpers";
 
 const EMPTY_200 = { status: 200, contentType: null, body: "" };
@@ -255,24 +256,8 @@ describe("the email limits", () => {
 
 describe("through the operator's SMTP server", () => {
   const smtp = inject("smtp");
-  const useSmtp = (port: number) =>
-    call("PUT", "/api/integration", {
-      body: {
-        integrations: {
-          email: {
-            enabled: true,
-            transport: "smtp",
-            host: "127.0.0.1",
-            port,
-            security: "NONE",
-            username: smtp.username,
-            password: smtp.password,
-            defaultFromEmail: "two-factor@example.com",
-          },
-        },
-      },
-    });
-  const received = async (to: string) => (await (await fetch(`${smtp.inbox}/messages?to=${encodeURIComponent(to)}`)).json()) as Array<{ text: string }>;
+  const useSmtp = (port: number) => call("PUT", "/api/integration", { body: { integrations: { email: smtpIntegration(smtp, port) } } });
+  const received = (to: string) => receivedBy(smtp, to);
 
   it("enrols an address with the code the SMTP server received; each failure is a clear error that names no address", async () => {
     try {

@@ -10,6 +10,7 @@ import { sendEmail } from "../../src/email/send";
 import { parseConfig } from "../../src/domain/config";
 import { emailConfig, INTEGRATIONS_CACHE_MS } from "../../src/kv/integrations";
 import { call, jsonBody, uniqueEmail } from "../helpers";
+import { smtpIntegration } from "../email/smtp-integration";
 import { kvKeys } from "../storage";
 import { configureTwilio } from "../twilio-fake";
 
@@ -27,18 +28,7 @@ const integration = (method: "PUT" | "PATCH", integrations: Record<string, unkno
 const putEmail = (email: Record<string, unknown>) => integration("PUT", { email });
 const patchEmail = (email: Record<string, unknown>) => integration("PATCH", { email });
 
-const smtpConfig = (overrides: Record<string, unknown> = {}) => ({
-  enabled: true,
-  transport: "smtp",
-  host: "127.0.0.1",
-  port: smtp.accepting,
-  security: "NONE",
-  username: smtp.username,
-  password: smtp.password,
-  defaultFromEmail: "two-factor@example.com",
-  defaultFromName: "Example Sign-in",
-  ...overrides,
-});
+const smtpConfig = (overrides: Record<string, unknown> = {}) => smtpIntegration(smtp, smtp.accepting, overrides);
 const { password: _password, ...publicSmtp } = smtpConfig();
 
 async function view(): Promise<View> {
