@@ -109,8 +109,8 @@ async function textLoginCode(scope: Scope, guard: UserGuardStub, userId: string,
 }
 
 /**
- * `POST /api/two-factor/send/{twoFactorId}`, asked for by `client`: a code for a pending login texted
- * to the phone method `methodId` (1.26+), or, without one, another text of the legacy code. A
+ * `POST /api/two-factor/send/{twoFactorId}`, asked for by `client`: a code for a pending login sent
+ * to the phone or email method `methodId` (1.26+), or, without one, another text of the legacy code. A
  * `twoFactorId` that names no pending login is 400 with a method (FusionAuth 1.26+), 404 without.
  */
 export async function sendLoginCode(scope: Scope, twoFactorId: string, methodId: string | undefined, client: TextClient): Promise<void> {
