@@ -6,7 +6,7 @@ import { newTotpSecret } from "../crypto/random";
 import { hotp } from "../crypto/totp";
 import { methodKind, twoFactorMethod } from "../domain/events";
 import { ONE_TIME_CODE_TTL_SECONDS, type OneTimeCodeTarget } from "../domain/method-enrolment";
-import type { SendingKind } from "../domain/methods";
+import type { Destination } from "../domain/methods";
 import type { TextClient } from "../domain/sms-guard";
 import { timeStep } from "../domain/totp";
 import type { TwoFactorDelivery } from "../domain/user";
@@ -86,21 +86,17 @@ export async function textUserCode(scope: Scope, target: Target, client: TextCli
  * Sends a one-time code (FusionAuth 1.26+ send), asked for by `client`: to `mobilePhone` or `email`
  * to enable a method there, or to the method `methodId` to disable it. Good for 60 seconds, once.
  */
-export async function sendOneTimeCode(
-  scope: Scope,
-  target: Target,
-  request: { method: SendingKind; address: string } | { methodId: string },
-  client: TextClient,
-): Promise<void> {
-  let purpose: OneTimeCodeTarget = request as { methodId: string };
-  if ("method" in request) {
-    await requireChannel(scope.env, request.method);
-    const address = request.method === "sms" ? phoneNumber(scope, request.address, "mobilePhone") : emailAddress(request.address, "email");
-    purpose = { enable: { method: request.method, address } };
-  }
+export async function sendOneTimeCode(scope: Scope, target: Target, request: Destination | { methodId: string }, client: TextClient): Promise<void> {
+  const purpose: OneTimeCodeTarget = "methodId" in request ? request : { enable: await destinationToEnable(scope, request) };
   const guard = userGuard(scope.env, target.userId);
   const { send } = unwrapFor(target, await guard.sendOneTimeCode(target, await newOneTimeCodeFor(scope.env, target.userId), purpose, scope.now));
   await deliverTo(scope, guard, "methodId" in request ? `user:${target.userId}` : `enable:${target.userId}`, send, client);
+}
+
+/** Where a code to enable a method at `address` goes, normalised; a clear 400 first when its channel is not configured. */
+async function destinationToEnable(scope: Scope, { method, address }: Destination): Promise<Destination> {
+  await requireChannel(scope.env, method);
+  return { method, address: method === "sms" ? phoneNumber(scope, address, "mobilePhone") : emailAddress(address, "email") };
 }
 
 /** Sends `send` for `purpose` (sends for one purpose to one address are spaced), giving its reservation back when it does not go out. */
