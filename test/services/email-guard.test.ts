@@ -110,9 +110,9 @@ describe("per domain", () => {
     const domain = newDomain();
     const vars = { EMAIL_MAX_PER_DOMAIN_PER_HOUR: "5" };
     // A walk through the company's addresses, each from an address of its own.
-    const walk = Array.from({ length: 8 }, (_, n) => admit(t0 + n * SECOND, `staff${n}@${domain}`, { client: endUser(`198.51.100.${n + 1}`), vars }));
+    // One after another: asked at once, they would reach the domain's shard in any order.
     const outcomes: Array<"sent" | number> = [];
-    for (const outcome of walk) outcomes.push(await outcome);
+    for (let n = 0; n < 8; n++) outcomes.push(await admit(t0 + n * SECOND, `staff${n}@${domain}`, { client: endUser(`198.51.100.${n + 1}`), vars }));
     expect(outcomes).toEqual(["sent", "sent", "sent", "sent", "sent", 3600 - 5, 3600 - 6, 3600 - 7]);
     expect(await admit(t0 + 10 * SECOND, `staff0@${newDomain()}`, { vars })).toBe("sent");
     expect(refusalLines(lines).map((line) => [line.reason, line.domain])).toEqual(Array(3).fill(["domain", domain]));
