@@ -91,7 +91,7 @@ function listedQueueCells() {
 }
 
 function ensureQueues() {
-  const { producers = [], consumers = [] } = config.queues;
+  const { producers = [], consumers = [] } = config.queues ?? {};
   const names = new Set([...producers.map((p) => p.queue), ...consumers.flatMap((c) => [c.queue, c.dead_letter_queue])].filter(Boolean));
   if (names.size === 0) return;
   const listed = listedQueueCells();
@@ -109,7 +109,10 @@ function secretsSet() {
   const run = wrangler(["secret", "list", ...target]);
   if (run.ok) return new Set(JSON.parse(run.stdout).map((secret) => secret.name));
   // A first deploy: `secret put` makes the Worker (an empty draft that the deploy replaces).
-  if (/Worker ".*" (\(env: .*\) )?not found/.test(run.stderr + run.stdout)) return new Set();
+  if (/Worker ".*" (\(env: .*\) )?not found/.test(run.stderr + run.stdout)) {
+    console.log("Secrets: the Worker is not deployed yet, so none is set");
+    return new Set();
+  }
   fail(`\`wrangler secret list\` failed:\n${run.stderr || run.stdout}`);
 }
 
