@@ -1,0 +1,173 @@
+// `npm run deploy`: creates what wrangler.toml binds and the account lacks (the KV namespace, the
+// queues), puts the secrets the Worker lacks, deploys, and checks GET /api/status on the deployed URL.
+// Safe to run again: what exists is left alone, a secret that is set is never overwritten. Each step
+// is printed; no secret value is (the generated API key goes to a file only the user can read).
+//   node scripts/deploy.mjs [--dry-run] [--env NAME] [--config wrangler.toml] [--url https://…]
+// --dry-run creates and puts nothing, leaves wrangler.toml as it is and runs `wrangler deploy --dry-run`.
+// WRANGLER_BIN names another wrangler CLI (the tests' double).
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { unstable_readConfig } from "wrangler";
+
+const PLACEHOLDER_ID = "0".repeat(32);
+const STATUS_TRIES = 6;
+const STATUS_PAUSE_MS = 2_000;
+
+const { values: options } = parseArgs({
+  options: {
+    "dry-run": { type: "boolean", default: false },
+    env: { type: "string" },
+    config: { type: "string", default: "wrangler.toml" },
+    url: { type: "string" },
+  },
+});
+const dryRun = options["dry-run"];
+const configPath = resolve(options.config);
+const bin = process.env.WRANGLER_BIN ?? fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+const target = ["--config", configPath, ...(options.env ? ["--env", options.env] : [])];
+// The name and bindings as wrangler itself reads them for this environment.
+const config = unstable_readConfig({ config: configPath, env: options.env });
+
+// Same formats as scripts/dev-vars.mjs; ENCRYPTION_KEY's key id is `k1` (prepend `k2:…` to rotate).
+const SECRETS = {
+  API_KEYS: () => randomBytes(24).toString("base64url"),
+  JWT_SIGNING_KEY: () => randomBytes(32).toString("base64url"),
+  ENCRYPTION_KEY: () => `k1:${randomBytes(32).toString("base64")}`,
+};
+
+function fail(message) {
+  console.error(`deploy: ${message}`);
+  process.exit(1);
+}
+
+/** Runs wrangler; `input` goes to its stdin (how `secret put` takes a value without a prompt). */
+function wrangler(args, input = "") {
+  const run = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", maxBuffer: 64 << 20 });
+  return { ok: run.status === 0, stdout: run.stdout ?? "", stderr: run.stderr ?? "" };
+}
+
+function mustRun(args, input) {
+  const run = wrangler(args, input);
+  if (!run.ok) fail(`\`wrangler ${args.join(" ")}\` failed:\n${run.stderr || run.stdout}`);
+  return run.stdout;
+}
+
+function ensureKvNamespace() {
+  const binding = config.kv_namespaces.find((namespace) => namespace.binding === "KV");
+  if (!binding) fail(`${configPath} binds no KV namespace as KV`);
+  if (binding.id !== PLACEHOLDER_ID) return console.log(`KV: bound to namespace ${binding.id}`);
+  const title = `${config.name}-KV`;
+  let id = JSON.parse(mustRun(["kv", "namespace", "list", ...target])).find((namespace) => namespace.title === title)?.id;
+  if (id) console.log(`KV: namespace "${title}" exists (${id})`);
+  else if (dryRun) return console.log(`KV: would create namespace "${title}"`);
+  else {
+    // No --env: wrangler would prefix the title with it, and config.name already carries it.
+    id = /^id = "([0-9a-f]{32})"$/m.exec(mustRun(["kv", "namespace", "create", title, "--config", configPath]))?.[1];
+    if (!id) fail(`no id in the output of \`wrangler kv namespace create ${title}\``);
+    console.log(`KV: created namespace "${title}" (${id})`);
+  }
+  if (dryRun) return console.log(`KV: would write its id into ${configPath}`);
+  const text = readFileSync(configPath, "utf8");
+  if (text.split(`"${PLACEHOLDER_ID}"`).length !== 2) fail(`${configPath} has the placeholder id more than once: put ${id} into KV's binding by hand`);
+  writeFileSync(configPath, text.replace(`"${PLACEHOLDER_ID}"`, `"${id}"`));
+  console.log(`KV: wrote its id into ${configPath}`);
+}
+
+/** `wrangler queues list` prints a table (no JSON option), one page at a time: every cell of every page. */
+function listedQueueCells() {
+  const cells = new Set();
+  for (let page = 1; ; page++) {
+    const rows = mustRun(["queues", "list", "--page", String(page), ...target])
+      .split("\n")
+      .filter((line) => line.includes("│"))
+      .slice(1); // the header
+    if (rows.length === 0) return cells;
+    for (const row of rows) for (const cell of row.split("│")) cells.add(cell.trim());
+  }
+}
+
+function ensureQueues() {
+  const { producers = [], consumers = [] } = config.queues ?? {};
+  const names = new Set([...producers.map((p) => p.queue), ...consumers.flatMap((c) => [c.queue, c.dead_letter_queue])].filter(Boolean));
+  if (names.size === 0) return;
+  const listed = listedQueueCells();
+  for (const name of names) {
+    if (listed.has(name)) console.log(`Queue "${name}": exists`);
+    else if (dryRun) console.log(`Queue "${name}": would create it`);
+    else {
+      mustRun(["queues", "create", name, ...target]);
+      console.log(`Queue "${name}": created`);
+    }
+  }
+}
+
+function secretsSet() {
+  const run = wrangler(["secret", "list", ...target]);
+  if (run.ok) return new Set(JSON.parse(run.stdout).map((secret) => secret.name));
+  // A first deploy: `secret put` makes the Worker (an empty draft that the deploy replaces).
+  if (/Worker ".*" (\(env: .*\) )?not found/.test(run.stderr + run.stdout)) {
+    console.log("Secrets: the Worker is not deployed yet, so none is set");
+    return new Set();
+  }
+  fail(`\`wrangler secret list\` failed:\n${run.stderr || run.stdout}`);
+}
+
+function ensureSecrets() {
+  const set = secretsSet();
+  for (const [name, generate] of Object.entries(SECRETS)) {
+    if (set.has(name)) console.log(`Secret ${name}: set, left as it is`);
+    else if (dryRun) console.log(`Secret ${name}: would generate and put it`);
+    else {
+      const value = generate();
+      // The API key is written before it is put: a key put but lost would lock the operator out.
+      const keyFile = name === "API_KEYS" ? join(dirname(configPath), `.api-key-${config.name}`) : undefined;
+      if (keyFile) {
+        writeFileSync(keyFile, `${value}\n`, { mode: 0o600 });
+        chmodSync(keyFile, 0o600); // when the file was there already
+      }
+      mustRun(["secret", "put", name, ...target], value);
+      console.log(
+        `Secret ${name}: generated and put${keyFile ? `; the API key is in ${keyFile} (only you can read it): keep it safe, then delete the file` : ""}`,
+      );
+    }
+  }
+}
+
+async function checkStatus(url) {
+  const statusUrl = new URL("/api/status", url).href;
+  let last = "";
+  for (let attempt = 1; attempt <= STATUS_TRIES; attempt++) {
+    try {
+      const response = await fetch(statusUrl, { signal: AbortSignal.timeout(5_000) });
+      const body = await response.text();
+      if (response.status === 200 && JSON.parse(body).status === "ok") return console.log(`Status: ${statusUrl} answers 200 {"status":"ok"}`);
+      last = `${response.status} ${body.slice(0, 200)}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    if (attempt < STATUS_TRIES) await new Promise((done) => setTimeout(done, STATUS_PAUSE_MS));
+  }
+  fail(`${statusUrl} did not answer 200 {"status":"ok"} in ${STATUS_TRIES} tries; last: ${last}`);
+}
+
+console.log(`Deploying Worker "${config.name}" with ${configPath}${dryRun ? " (dry run: nothing is created, put or deployed)" : ""}`);
+ensureKvNamespace();
+ensureQueues();
+if (!config.vars.EMAIL_FROM) {
+  console.log(
+    "Email: EMAIL_FROM is not set, so codes are emailed only through an SMTP integration stored with the API. For the Email Service binding, onboard the sending domain in the Cloudflare dashboard, then set EMAIL_FROM in [vars].",
+  );
+}
+ensureSecrets();
+const deployed = mustRun(["deploy", ...(dryRun ? ["--dry-run"] : []), ...target]);
+process.stdout.write(deployed);
+if (!dryRun) {
+  // wrangler prints each target on its own indented line, the workers.dev one with its scheme.
+  const url = options.url ?? /^\s+(https?:\/\/\S+)\s*$/m.exec(deployed)?.[1];
+  if (!url) fail("no URL in `wrangler deploy`'s output (no workers.dev route?): pass --url https://… to check");
+  await checkStatus(url);
+}
