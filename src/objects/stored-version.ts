@@ -36,7 +36,8 @@ export class StoredVersion {
       throw new Error(`${className}: stored state is at version ${stored}, newer than this code's ${this.current}; refusing to run on it`);
     }
     this.stamped = stored === this.current;
-    if (this.stamped || (stored === undefined && storage.kv.list({ limit: 1 })[Symbol.iterator]().next().done)) return;
+    const empty = stored === undefined && [...storage.kv.list({ limit: 1 })].length === 0;
+    if (this.stamped || empty) return;
     // One transaction: a step that throws leaves the storage as it was, to be upgraded by the next load.
     storage.transactionSync(() => {
       for (const step of steps) if (step.to > (stored ?? UNVERSIONED)) step.run(storage.kv);
