@@ -3,9 +3,10 @@
 // stored state (hot-path budgets, faults, races) come here, so a change of layout is one edit.
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { loginIdName } from "../src/crypto/login-id-name";
+import { loginIdClaimNames, loginIdName } from "../src/crypto/login-id-name";
 import { openTwoFactorId } from "../src/crypto/two-factor-id";
 import type { Account, Challenge } from "../src/domain/account";
+import { VERSION_KEY } from "../src/objects/stored-version";
 import { readWebhooks, type StoredWebhook } from "../src/kv/webhooks";
 
 /** The KV keys (src/kv/*.ts). */
@@ -17,8 +18,11 @@ export const kvKeys = {
   integrations: "v1:integrations",
 };
 
-/** The keys of a user's object: the record, the guard state (with its version), and login records. */
-export const objectKeys = { user: "user", guard: "guard", loginRecordPrefix: "login-record:" };
+/**
+ * The keys of a user's object: the record, the guard state (with the account's version), login
+ * records, decoy counters, and the layout's version (every object class keeps one, src/objects/stored-version.ts).
+ */
+export const objectKeys = { user: "user", guard: "guard", loginRecordPrefix: "login-record:", decoyPrefix: "decoy:", version: VERSION_KEY };
 
 export const userGuardOf = (userId: string) => env.USER_GUARD.get(env.USER_GUARD.idFromName(userId));
 
@@ -40,7 +44,9 @@ export function readAccount(userId: string): Promise<Account> {
 
 /**
  * Edits a user's stored account, then evicts the objects (as the runtime may at any time), so the
- * next call loads the edited state from storage.
+ * next call loads the edited state from storage. The edit may write an earlier layout's shapes, so
+ * the account is stored without a layout version, as before versions were stored: the next load runs
+ * every upgrade step, which leave today's shapes as they are.
  */
 export async function editAccount(userId: string, edit: (account: Account) => void): Promise<void> {
   await runInDurableObject(userGuardOf(userId), (_instance, state) => {
@@ -48,6 +54,32 @@ export async function editAccount(userId: string, edit: (account: Account) => vo
     edit(account);
     state.storage.kv.put(objectKeys.user, account.user);
     state.storage.kv.put(objectKeys.guard, { ...storedGuard(state), version: account.version, guard: account.guard } satisfies StoredGuard);
+    state.storage.kv.delete(objectKeys.version);
+  });
+  await abortAllDurableObjects();
+}
+
+/** The claim object of a login id (its own name, the indexed one). */
+export async function identifierClaimOf(loginId: string) {
+  const [own] = await loginIdClaimNames(loginId);
+  return env.IDENTIFIER_CLAIM.get(env.IDENTIFIER_CLAIM.idFromName(own!));
+}
+
+/** An object's stub, made anew for each use: a stub made before objects are evicted fails. */
+export type ObjectOf = () => DurableObjectStub | Promise<DurableObjectStub>;
+
+/** Everything an object stores, by key. */
+export const storedState = async (objectOf: ObjectOf): Promise<Record<string, unknown>> =>
+  runInDurableObject(await objectOf(), (_instance, state) => Object.fromEntries(state.storage.kv.list()));
+
+/**
+ * Replaces what an object stores with `state` (the layout's version among it, or not: as stored
+ * before versions were), then evicts the objects, so the next call loads it as a new instance.
+ */
+export async function replaceStoredState(objectOf: ObjectOf, state: Record<string, unknown>): Promise<void> {
+  await runInDurableObject(await objectOf(), (_instance, { storage }) => {
+    for (const [key] of storage.kv.list()) storage.kv.delete(key);
+    for (const [key, value] of Object.entries(state)) storage.kv.put(key, value);
   });
   await abortAllDurableObjects();
 }

@@ -6,9 +6,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { loginIndex } from "../kv/users";
 import { LatestWriter } from "./latest-writer";
+import { StoredVersion } from "./stored-version";
 
 export class IdentifierClaim extends DurableObject<Env> {
   private readonly index = new LatestWriter(() => this.writeIndex());
+  /** The layout is the one claims had before versions were stored: no steps yet. */
+  private readonly version = new StoredVersion(this.ctx.storage, "IdentifierClaim", []);
 
   /**
    * Claims the login id for `userId` if it is free or already theirs, `indexed` or not; returns the
@@ -19,6 +22,7 @@ export class IdentifierClaim extends DurableObject<Env> {
     const owner = kv.get<string>("owner");
     if (owner && owner !== userId) return owner;
     if (owner && indexed === !kv.get("unindexed")) return owner;
+    this.version.stamp();
     kv.put("owner", userId);
     kv.put("name", name);
     // Stored only when set: claims made before skeletons existed are all indexed.

@@ -38,6 +38,7 @@ import {
   type Limit,
   type RefusalReason,
 } from "../domain/sms-guard";
+import { StoredVersion, VERSION_KEY } from "./stored-version";
 
 /** Which sends an object counts: texts or emails (each has its own objects and names its refusals its own way). */
 export type Channel = "sms" | "email";
@@ -79,6 +80,8 @@ const FIGURES = "hour:";
 export class PhoneThrottle extends DurableObject<Env> {
   /** Whether this instance knows the clean-up alarm is set, so a send does not ask storage each time. */
   private alarmSet = false;
+  /** The layout is the one throttles had before versions were stored: no steps yet. */
+  private readonly version = new StoredVersion(this.ctx.storage, "PhoneThrottle", []);
 
   /** Group shard: takes a send slot for `send` when the recipient and its group have one. */
   async acquire(send: Send): Promise<SendPermit> {
@@ -101,8 +104,8 @@ export class PhoneThrottle extends DurableObject<Env> {
     ];
     const [limit, waitMs] = waits.reduce((longest, wait) => (wait[1] > longest[1] ? wait : longest));
     if (waitMs > 0) return this.refuse(nowMs, channel, bucket, limit, Math.ceil(waitMs / 1000));
-    storage.put(SENDS + recipient, [...recipientSends, { at: nowMs, purpose }]);
-    storage.put(GROUP + group, [...groupSends, nowMs]);
+    this.put(SENDS + recipient, [...recipientSends, { at: nowMs, purpose }]);
+    this.put(GROUP + group, [...groupSends, nowMs]);
     await this.keepTidy(nowMs);
     return { allowed: true };
   }
@@ -110,11 +113,11 @@ export class PhoneThrottle extends DurableObject<Env> {
   /** Group shard: gives back a slot `acquire` took for `send` (the budgets refused it), as if it had never been asked for. */
   async release({ recipient, group, purpose, nowMs }: Send): Promise<void> {
     const storage = this.ctx.storage.kv;
-    storage.put(
+    this.put(
       SENDS + recipient,
       withoutLast(storage.get<RecipientSend[]>(SENDS + recipient) ?? [], (sent) => sent.at === nowMs && sent.purpose === purpose),
     );
-    storage.put(
+    this.put(
       GROUP + group,
       withoutLast(storage.get<number[]>(GROUP + group) ?? [], (at) => at === nowMs),
     );
@@ -137,7 +140,7 @@ export class PhoneThrottle extends DurableObject<Env> {
             ? "client"
             : undefined;
     if (limit) return this.refuse(nowMs, channel, bucket, limit, secondsToNextHour(nowMs));
-    storage.put(clientKey, clientSent + 1);
+    this.put(clientKey, clientSent + 1);
     this.count(nowMs, figures, bucket, "sent");
     await this.keepTidy(nowMs);
     return { allowed: true };
@@ -160,7 +163,7 @@ export class PhoneThrottle extends DurableObject<Env> {
     return rows;
   }
 
-  /** Forgets sends older than an hour, client counts of past hours and figures older than 48 hours */
+  /** Forgets sends older than an hour, client counts of past hours and figures older than 48 hours; an object left empty forgets its version too (it is new again). */
   async alarm(): Promise<void> {
     const now = Date.now();
     const hour = hourOf(now);
@@ -172,12 +175,20 @@ export class PhoneThrottle extends DurableObject<Env> {
     };
     let left = false;
     for (const [key, value] of this.ctx.storage.kv.list()) {
+      if (key === VERSION_KEY) continue;
       const prefix = Object.keys(stale).find((candidate) => key.startsWith(candidate));
       if (prefix && stale[prefix]!(key, value)) this.ctx.storage.kv.delete(key);
       else left = true;
     }
     if (left) await this.ctx.storage.setAlarm(now + HOUR_MS);
+    else this.version.forget();
     this.alarmSet = left;
+  }
+
+  /** Every write: a new object's first one writes its version too. */
+  private put(key: string, value: unknown): void {
+    this.version.stamp();
+    this.ctx.storage.kv.put(key, value);
   }
 
   private figuresAt(nowMs: number): Figures {
@@ -192,7 +203,7 @@ export class PhoneThrottle extends DurableObject<Env> {
 
   private count(nowMs: number, figures: Figures, bucket: string, outcome: "sent" | Reason): void {
     const change: CountryFigures<Reason> = outcome === "sent" ? { sent: 1, refused: {} } : { sent: 0, refused: { [outcome]: 1 } };
-    this.ctx.storage.kv.put(FIGURES + hourOf(nowMs), { ...figures, [bucket]: addFigures(figures[bucket] ?? noFigures<Reason>(), change) });
+    this.put(FIGURES + hourOf(nowMs), { ...figures, [bucket]: addFigures(figures[bucket] ?? noFigures<Reason>(), change) });
   }
 
   private async keepTidy(nowMs: number): Promise<void> {

@@ -47,7 +47,8 @@ import type {
   OneTimeCodeDraft,
   Started,
 } from "./user/results";
-import { AccountStore, codeRefused, failed, refuse, unchanged } from "./user/store";
+import { StoredVersion } from "./stored-version";
+import { AccountStore, accountSteps, codeRefused, failed, refuse, unchanged } from "./user/store";
 import { Enrolment } from "./user/enrolment";
 import { Sends, type Text } from "./user/sends";
 
@@ -70,9 +71,10 @@ export class UserGuard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
-    this.store = new AccountStore(ctx.storage, env.KV, this.config);
+    const version = new StoredVersion(ctx.storage, "UserGuard", accountSteps(this.config));
+    this.store = new AccountStore(ctx.storage, env.KV, this.config, version);
     this.claims = new LoginIdClaims(env.IDENTIFIER_CLAIM);
-    this.decoys = new Decoys(ctx.storage.kv, this.config);
+    this.decoys = new Decoys(ctx.storage.kv, this.config, version);
     this.secrets = new SecretCache(env.ENCRYPTION_KEY);
     this.sends = new Sends(this.store, this.config, this.secrets);
     this.enrolment = new Enrolment(this.store, this.config, this.secrets, env.ENCRYPTION_KEY);

@@ -7,7 +7,6 @@ import { decoyShardOf } from "../../src/crypto/decoy-shard";
 import { loginIdName } from "../../src/crypto/login-id-name";
 import { DECOY_SHARDS } from "../../src/objects/user-guard";
 import { Decoys } from "../../src/objects/user/decoys";
-import { readConfig } from "../../src/kv/config";
 import { login, uniqueEmail } from "../helpers";
 import { userGuardOf } from "../storage";
 
@@ -38,8 +37,8 @@ describe("decoy shards", () => {
 
   it("delete expired counters when the alarm runs, and ask for the next run no sooner than a minute later", async () => {
     // Any object without an account is a decoy; a fresh one keeps the counters of this test alone.
-    await runInDurableObject(userGuardOf(crypto.randomUUID()), (_instance, state) => {
-      const decoys = new Decoys(state.storage.kv, readConfig(env));
+    await runInDurableObject(userGuardOf(crypto.randomUUID()), (instance) => {
+      const { decoys } = instance as unknown as { decoys: Decoys };
       const start = 1_000_000;
       decoys.fail("login:old", start);
       decoys.fail("login:recent", start + 50_000);

@@ -114,7 +114,13 @@ describe("LoginRecords storage", () => {
       expect(ownTables(state.storage.sql)).toEqual([]);
       const keys = Array.from(state.storage.kv.list(), ([key]) => key);
       expect(keys.sort()).toEqual(
-        [objectKeys.guard, `${objectKeys.loginRecordPrefix}000000000000`, `${objectKeys.loginRecordPrefix}000000000001`, objectKeys.user].sort(),
+        [
+          objectKeys.guard,
+          `${objectKeys.loginRecordPrefix}000000000000`,
+          `${objectKeys.loginRecordPrefix}000000000001`,
+          objectKeys.user,
+          objectKeys.version,
+        ].sort(),
       );
       expect(storedGuard(state)?.guard.loginRecords).toMatchObject({ first: 0, next: 2 });
     });

@@ -6,6 +6,7 @@ import type { PasswordFailures } from "../../domain/account";
 import type { Config } from "../../domain/config";
 import type { LoginPrevention } from "../../domain/failures";
 import { failuresExpiry, passwordPrevention, recordPasswordFailure } from "../../domain/lockout";
+import type { StoredVersion } from "../stored-version";
 
 const PREFIX = "decoy:";
 /** At most one prune a minute per object. */
@@ -15,6 +16,7 @@ export class Decoys {
   constructor(
     private readonly storage: SyncKvStorage,
     private readonly config: Config,
+    private readonly version: StoredVersion,
   ) {}
 
   /** Counts a wrong password for the unknown login id `name`: the lock in force, or when the counter expires. */
@@ -24,6 +26,7 @@ export class Decoys {
     const prevention = passwordPrevention(decoy, nowMs);
     if (prevention) return { prevention };
     const next = recordPasswordFailure(decoy, nowMs, this.config);
+    this.version.stamp();
     this.storage.put(key, next);
     return { expiresAt: failuresExpiry(next, this.config) };
   }

@@ -10,6 +10,7 @@ import { codeProblem, tooLargeToStore } from "../../domain/problems";
 import { upgradeUser, type UserRecord } from "../../domain/user";
 import { userReplicas } from "../../kv/users";
 import { LatestWriter } from "../latest-writer";
+import type { StoredVersion, UpgradeStep } from "../stored-version";
 import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-records";
 
 /**
@@ -18,6 +19,29 @@ import { LoginRecords, type LoginRecord, type LoginRecordQuery } from "./login-r
  * the alarm that writes the replica then runs in a new one).
  */
 type StoredGuard = { version: number; guard: Guard; replicaDueAt?: number };
+
+/** Rewrites the value stored under `key`, if any, with `upgrade`. */
+function rewrite<T>(storage: SyncKvStorage, key: string, upgrade: (stored: T) => T): void {
+  const stored = storage.get<T>(key);
+  if (stored !== undefined) storage.put(key, upgrade(stored));
+}
+
+/**
+ * The upgrade steps of the user's object (see ../stored-version.ts), oldest first; a new layout adds
+ * a step at the end. The first two are the shapes written before versions were stored.
+ */
+export const accountSteps = (config: Config): UpgradeStep[] => [
+  {
+    to: 2,
+    why: "a record stored before methods keeps its one enrolment in the legacy twoFactorEnabled/twoFactorSecret/twoFactorDelivery fields",
+    run: (storage) => rewrite(storage, "user", upgradeUser),
+  },
+  {
+    to: 3,
+    why: "a guard state stored before trusted devices, recovery codes and token stamps: trust ids as bare expiries, no recoveryCodes or tokenStamp",
+    run: (storage) => rewrite<StoredGuard>(storage, "guard", (stored) => ({ ...stored, guard: upgradeGuard(stored.guard, config) })),
+  },
+];
 
 /**
  * How the KV replica follows a write: `now` waits for it (the User API's read-your-writes), `later`
@@ -72,10 +96,12 @@ export class AccountStore {
     private readonly storage: DurableObjectStorage,
     private readonly kv: KVNamespace,
     config: Config,
+    /** The object's layout version, already brought to today's by accountSteps. */
+    private readonly version: StoredVersion,
   ) {
     const user = storage.kv.get<UserRecord>("user");
     const guard = storage.kv.get<StoredGuard>("guard");
-    this.current = user && guard ? { version: guard.version, user: upgradeUser(user), guard: upgradeGuard(guard.guard, config) } : null;
+    this.current = user && guard ? { version: guard.version, user, guard: guard.guard } : null;
     this.userId = this.current?.user.id ?? null;
     this.replicaDueAt = guard?.replicaDueAt ?? null;
     this.logins = new LoginRecords(storage, config.loginRecords);
@@ -124,6 +150,7 @@ export class AccountStore {
     await this.storage.deleteAlarm();
     this.alarmAt = null;
     await this.storage.deleteAll();
+    this.version.forget();
     if (this.userId) await this.replicateNow(this.userId);
   }
 
@@ -149,6 +176,7 @@ export class AccountStore {
 
   /** Saves `next` (one write: the record only when it changed, since it carries up to 64 KiB of `data`). */
   private commit(next: Account, replicate: Replicate): Promise<void> {
+    this.version.stamp();
     if (next.user !== this.current?.user) this.storage.kv.put("user", next.user);
     this.current = next;
     this.userId = next.user.id;
