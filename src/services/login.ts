@@ -16,6 +16,7 @@ import { decoyGuard, userGuard, type UserGuardStub } from "../objects/user-guard
 import type { CodeToSend } from "../objects/user/results";
 import { newOneTimeCodeFor } from "./shared/one-time-codes";
 import { emit } from "./shared/events";
+import { record } from "./shared/metrics";
 import type { Scope } from "./shared/scope";
 import { deliverCode } from "./shared/deliver";
 
@@ -71,6 +72,7 @@ export async function passwordLogin(scope: Scope, request: LoginRequest): Promis
     nowMs: scope.now,
   });
   const subject = userId ? { userId, applicationId: request.applicationId, ipAddress: request.ipAddress } : null;
+  record(scope, { event: "login", outcome: result.outcome, applicationId: request.applicationId });
   switch (result.outcome) {
     case "wrong-password":
       if (subject) loginFailed(scope, subject, "password", result.locked);
@@ -152,6 +154,11 @@ export async function twoFactorLogin(
   const { userId, challengeKey } = await pendingLogin(scope.env, request.twoFactorId);
   const result = await userGuard(scope.env, userId).completeLogin(challengeKey, request.code, request.trustComputer, scope.now);
   const subject = { userId, ipAddress: request.ipAddress };
+  record(scope, {
+    event: "code",
+    outcome: result.outcome,
+    ...(result.outcome === "accepted" && { method: usedMethod(result), applicationId: result.applicationId }),
+  });
   switch (result.outcome) {
     case "accepted": {
       const { user, applicationId, trustId } = result;
@@ -188,6 +195,12 @@ export async function twoFactorLogin(
     default:
       throw fail({ kind: result.outcome });
   }
+}
+
+/** The kind of method that completed a login: a recovery code, or the method now `lastUsed`. */
+function usedMethod(accepted: { recoveryCode: boolean; user: PublicUser }): string {
+  if (accepted.recoveryCode) return "recovery-code";
+  return accepted.user.twoFactor?.methods?.find((method) => method.lastUsed)?.method ?? "";
 }
 
 /** What Start answers: the code to deliver (the caller's, or one made), the pending login, and the user's methods. */

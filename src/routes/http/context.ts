@@ -20,7 +20,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   // The request's waitUntil. `app.request` without an execution context (the workerd tests) has none:
   // there the work is awaited before the response is returned, so a test sees its outcome.
   const inline: Promise<unknown>[] = [];
-  c.set("scope", newScope(c.env, executionContextOf(c) ?? { waitUntil: (promise) => void inline.push(promise) }));
+  const country = (c.req.raw.cf as { country?: string } | undefined)?.country;
+  c.set("scope", newScope(c.env, executionContextOf(c) ?? { waitUntil: (promise) => void inline.push(promise) }, Date.now(), country));
   await next();
   if (inline.length) await Promise.all(inline);
 });

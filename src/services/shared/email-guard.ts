@@ -9,6 +9,7 @@ import { EMAIL_BUCKET, EMAIL_LIMIT_REASONS, emailRecipient, maskedAddress, purpo
 import { clientAllowance, type TextClient } from "../../domain/sms-guard";
 import { countSend, giveBackSend, type Send } from "../../objects/phone-throttle";
 import { emit } from "./events";
+import { record } from "./metrics";
 import type { Scope } from "./scope";
 
 /** An email as the limits see it. */
@@ -56,6 +57,7 @@ export async function admitEmail(scope: Scope, request: EmailRequest): Promise<(
 function refused(scope: Scope, purpose: string, reason: EmailRefusalReason, address: string, retryAfterSeconds: number): Failure {
   const info = { reason, domain: address.slice(address.lastIndexOf("@") + 1), address: maskedAddress(address), purpose: purposeKind(purpose) };
   console.warn(JSON.stringify({ event: "email.refused", ...info }));
+  record(scope, { event: "refusal", outcome: reason, method: "email" });
   emit(scope, { type: "email.refused", info });
   return tooManySends(retryAfterSeconds);
 }

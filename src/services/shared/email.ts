@@ -8,6 +8,7 @@ import { codeEmail } from "../../email/message";
 import { sendEmail } from "../../email/send";
 import { emailConfig } from "../../kv/integrations";
 import { admitEmail } from "./email-guard";
+import { record } from "./metrics";
 import type { Scope } from "./scope";
 
 /** The email settings, or a clear 400 before any code is made. */
@@ -34,6 +35,7 @@ export async function mailCode(scope: Scope, settings: EmailSettings, mail: Mail
   });
   const message = codeEmail(scope.config.email.message, { code: mail.code, lifetimeSeconds: mail.lifetimeSeconds });
   const result = await sendEmail(scope.env, settings, { to: mail.email, ...message });
+  record(scope, { event: "send", outcome: result.ok ? "sent" : result.failure, method: "email" });
   if (!result.ok) {
     // After a timeout the server may still deliver it: the code and the slot stay spent.
     const neverSent = result.failure !== "timeout";

@@ -7,6 +7,13 @@ import { readConfig } from "../../kv/config";
 /** Where work that must not delay the response runs: the request's ExecutionContext. */
 export type Background = Pick<ExecutionContext, "waitUntil">;
 
-export type Scope = { readonly env: Env; readonly config: Config; readonly now: number; readonly background: Background };
+/** `country`: the client's, as Cloudflare saw it (`request.cf.country`), for the figures only. */
+export type Scope = { readonly env: Env; readonly config: Config; readonly now: number; readonly background: Background; readonly country?: string };
 
-export const newScope = (env: Env, background: Background, now = Date.now()): Scope => ({ env, config: readConfig(env), now, background });
+export const newScope = (env: Env, background: Background, now = Date.now(), country?: string): Scope => ({
+  env,
+  config: readConfig(env),
+  now,
+  background,
+  ...(country && { country }),
+});

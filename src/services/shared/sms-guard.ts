@@ -17,6 +17,7 @@ import {
 import { countSend, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../sms/phone";
 import { emit } from "./events";
+import { record } from "./metrics";
 import type { Scope } from "./scope";
 
 /** A text as the guard sees it. */
@@ -33,8 +34,8 @@ export type TextRequest = {
 /** A refused text, as it is logged and counted: the range, never the number. */
 export type Refusal = { reason: RefusalReason; country: string; range?: string; numberClass?: NumberClass };
 
-/** Lets a text go to `request.phone` and answers its E.164 form; throws the refusal's Failure otherwise. */
-export async function admitText(scope: Scope, request: TextRequest): Promise<string> {
+/** Lets a text go to `request.phone` and answers its E.164 form and country; throws the refusal's Failure otherwise. */
+export async function admitText(scope: Scope, request: TextRequest): Promise<{ e164: string; country: string }> {
   const { env, config, now: nowMs } = scope;
   const { guard } = config.sms;
   const destination = checkDestination(readPhone(request.phone, config.defaultPhoneRegion), guard);
@@ -65,7 +66,7 @@ export async function admitText(scope: Scope, request: TextRequest): Promise<str
     maxPerHour: guard.maxPerHour,
   });
   if (!permit.allowed) throw refused(scope, request, { reason: SMS_LIMIT_REASONS[permit.limit], country, range }, permit.retryAfterSeconds);
-  return e164;
+  return { e164, country };
 }
 
 /**
@@ -77,6 +78,7 @@ function refused(scope: Scope, request: TextRequest, refusal: Refusal, retryAfte
   const purpose = request.purpose.split(":", 1)[0];
   const masked = range && maskedRange(range);
   console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: masked, numberClass, purpose }));
+  record(scope, { event: "refusal", outcome: reason, method: "sms", country });
   // The same facts as the line for webhooks (never the number).
   emit(scope, { type: "sms.refused", info: { reason, country, purpose: purpose!, ...(masked && { range: masked }), ...(numberClass && { numberClass }) } });
   switch (reason) {

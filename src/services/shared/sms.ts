@@ -4,6 +4,7 @@ import { generalFailure } from "../../domain/failures";
 import type { TwilioSettings } from "../../domain/integrations";
 import { twilioConfig } from "../../kv/integrations";
 import { sendSms } from "../../sms/twilio";
+import { record } from "./metrics";
 import { admitText, type TextRequest } from "./sms-guard";
 import type { Scope } from "./scope";
 
@@ -23,7 +24,7 @@ export type Text = TextRequest & { code: string };
  */
 export async function textCode(scope: Scope, twilio: TwilioSettings, text: Text, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
   const { config } = scope;
-  const to = await admitText(scope, text).catch(async (error: unknown) => {
+  const { e164: to, country } = await admitText(scope, text).catch(async (error: unknown) => {
     await release(true);
     throw error;
   });
@@ -32,6 +33,7 @@ export async function textCode(scope: Scope, twilio: TwilioSettings, text: Text,
     body: config.sms.bodyTemplate.replaceAll("{code}", text.code),
     validityPeriodSeconds: config.sms.codeTtlSeconds,
   });
+  record(scope, { event: "send", outcome: result.ok ? "sent" : "failed", method: "sms", country });
   if (!result.ok) {
     // A 4xx is Twilio's final no.
     await release(result.status >= 400 && result.status < 500);
