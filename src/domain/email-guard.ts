@@ -62,6 +62,3 @@ export function maskedAddress(email: string): string {
   const local = Array.from(email.slice(0, at));
   return `${local.length > 1 ? local[0] : ""}•••@${email.slice(at + 1)}`;
 }
-
-/** The kind of an email's purpose (`enable`, `user`, `login`), without the user or login it names. */
-export const purposeKind = (purpose: string) => purpose.split(":", 1)[0]!;

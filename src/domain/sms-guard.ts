@@ -197,3 +197,6 @@ export function addFigures<Reason extends string>(figures: CountryFigures<Reason
 }
 
 export const noFigures = <Reason extends string = RefusalReason>(): CountryFigures<Reason> => ({ sent: 0, refused: {} });
+
+/** The kind of a send's purpose (`enrolment`, `enable`, `user`, `login`), without the user or login it names: what logs and events show. */
+export const purposeKind = (purpose: string) => purpose.split(":", 1)[0]!;

@@ -1,7 +1,8 @@
 // The email limits' pure parts: the one spelling an address and its domain are counted under, and the
 // masked address logs and events show instead of the address.
 import { describe, expect, it } from "vitest";
-import { EMAIL_LIMIT_REASONS, emailRecipient, maskedAddress, purposeKind } from "../../src/domain/email-guard";
+import { EMAIL_LIMIT_REASONS, emailRecipient, maskedAddress } from "../../src/domain/email-guard";
+import { purposeKind } from "../../src/domain/sms-guard";
 
 describe("emailRecipient", () => {
   it("counts every spelling of one mailbox as one address, in its domain", () => {

@@ -5,8 +5,8 @@
 // gives back what was taken and is logged as one JSON line and sent as an `email.refused` event,
 // with the domain and the address masked, never the address.
 import { tooManySends, type Failure } from "../../domain/failures";
-import { EMAIL_BUCKET, EMAIL_LIMIT_REASONS, emailRecipient, maskedAddress, purposeKind, type EmailRefusalReason } from "../../domain/email-guard";
-import { clientAllowance, type TextClient } from "../../domain/sms-guard";
+import { EMAIL_BUCKET, EMAIL_LIMIT_REASONS, emailRecipient, maskedAddress, type EmailRecipient, type EmailRefusalReason } from "../../domain/email-guard";
+import { clientAllowance, purposeKind, type TextClient } from "../../domain/sms-guard";
 import { countSend, giveBackSend, type Send } from "../../objects/phone-throttle";
 import { emit } from "./events";
 import { record } from "./metrics";
@@ -30,7 +30,8 @@ export type EmailRequest = {
 export async function admitEmail(scope: Scope, request: EmailRequest): Promise<() => Promise<void>> {
   const { env, config, now: nowMs } = scope;
   const { guard } = config.email;
-  const { address, domain } = emailRecipient(request.email);
+  const recipient = emailRecipient(request.email);
+  const { address, domain } = recipient;
   const send: Send = {
     channel: "email",
     recipient: address,
@@ -46,7 +47,7 @@ export async function admitEmail(scope: Scope, request: EmailRequest): Promise<(
     maxPerBucketPerHour: guard.maxPerHour,
     maxPerHour: guard.maxPerHour,
   });
-  if (!permit.allowed) throw refused(scope, request.purpose, EMAIL_LIMIT_REASONS[permit.limit], address, permit.retryAfterSeconds);
+  if (!permit.allowed) throw refused(scope, request.purpose, EMAIL_LIMIT_REASONS[permit.limit], recipient, permit.retryAfterSeconds);
   return () => giveBackSend(env, send);
 }
 
@@ -54,8 +55,8 @@ export async function admitEmail(scope: Scope, request: EmailRequest): Promise<(
  * The one place a refusal is reported: one `email.refused` line and event (the purpose's kind, not
  * the user; the counted address masked, and its domain), and the Failure the caller answers with.
  */
-function refused(scope: Scope, purpose: string, reason: EmailRefusalReason, address: string, retryAfterSeconds: number): Failure {
-  const info = { reason, domain: address.slice(address.lastIndexOf("@") + 1), address: maskedAddress(address), purpose: purposeKind(purpose) };
+function refused(scope: Scope, purpose: string, reason: EmailRefusalReason, recipient: EmailRecipient, retryAfterSeconds: number): Failure {
+  const info = { reason, domain: recipient.domain, address: maskedAddress(recipient.address), purpose: purposeKind(purpose) };
   console.warn(JSON.stringify({ event: "email.refused", ...info }));
   record(scope, { event: "refusal", outcome: reason, method: "email" });
   emit(scope, { type: "email.refused", info });

@@ -9,6 +9,7 @@ import {
   checkDestination,
   clientAllowance,
   maskedRange,
+  purposeKind,
   SMS_LIMIT_REASONS,
   type NumberClass,
   type RefusalReason,
@@ -75,7 +76,7 @@ export async function admitText(scope: Scope, request: TextRequest): Promise<{ e
  */
 function refused(scope: Scope, request: TextRequest, refusal: Refusal, retryAfterSeconds?: number): Failure {
   const { reason, country, range, numberClass } = refusal;
-  const purpose = request.purpose.split(":", 1)[0];
+  const purpose = purposeKind(request.purpose);
   const masked = range && maskedRange(range);
   console.warn(JSON.stringify({ event: "sms.refused", reason, country, range: masked, numberClass, purpose }));
   record(scope, { event: "refusal", outcome: reason, method: "sms", country });
