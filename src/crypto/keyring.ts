@@ -9,7 +9,8 @@ import { withMethod, type NewMethod, type TwoFactorMethod } from "../domain/meth
 import type { MethodDraft } from "../domain/user-input";
 import { newMethodId, randomBytes } from "./random";
 
-type Keyring = { current: string; keys: Map<string, CryptoKey>; derivation: CryptoKey };
+/** `derivations` holds each entry's HKDF key in the setting's order, the current key's first. */
+type Keyring = { current: string; keys: Map<string, CryptoKey>; derivations: CryptoKey[] };
 
 const FORMAT = "v1";
 const keyrings = new Map<string, Promise<Keyring>>();
@@ -36,8 +37,8 @@ async function importKeyring(setting: string): Promise<Keyring> {
   for (const [id, raw] of entries) {
     keys.set(id, await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
   }
-  const derivation = await crypto.subtle.importKey("raw", entries[0]![1], "HKDF", false, ["deriveKey"]);
-  return { current: entries[0]![0], keys, derivation };
+  const derivations = await Promise.all(entries.map(([, raw]) => crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"])));
+  return { current: entries[0]![0], keys, derivations };
 }
 
 export async function encrypt(setting: string | undefined, plaintext: Uint8Array, context: string): Promise<string> {
@@ -60,18 +61,29 @@ export async function decrypt(setting: string | undefined, token: string, contex
   return new Uint8Array(opened);
 }
 
+/** The id of the key that sealed `token` (`encrypt`'s output), or null when it is not one. */
+export function keyIdOf(token: string): string | null {
+  const [format, keyId] = token.split(".", 2);
+  return format === FORMAT && keyId ? keyId : null;
+}
+
+/** The id of the key that encrypts now: the setting's first. */
+export const currentKeyId = async (setting: string | undefined): Promise<string> => (await loadKeyring(setting)).current;
+
 /**
- * A key for another purpose derived from the current key with HKDF-SHA256 (RFC 5869), `info`
- * naming the purpose, so one secret serves several algorithms without reusing key material.
+ * Keys for another purpose derived from each key of the setting with HKDF-SHA256 (RFC 5869), the
+ * current key's first; `info` names the purpose, so one secret serves several algorithms without
+ * reusing key material. What the current key's makes, the others' still check while a rotation runs.
  */
-export async function deriveKey(
+async function deriveKeys(
   setting: string | undefined,
   info: string,
   algorithm: Parameters<SubtleCrypto["deriveKey"]>[2],
   usages: string[],
-): Promise<CryptoKey> {
-  const { derivation } = await loadKeyring(setting);
-  return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(info) }, derivation, algorithm, false, usages);
+): Promise<CryptoKey[]> {
+  const { derivations } = await loadKeyring(setting);
+  const params = { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(info) };
+  return Promise.all(derivations.map((derivation) => crypto.subtle.deriveKey(params, derivation, algorithm, false, usages)));
 }
 
 /** A TOTP key encrypted for user `userId`'s record (`twoFactorSecret`), bound to that user. */
@@ -100,22 +112,34 @@ export async function openText(setting: string | undefined, context: string, sea
   return text;
 }
 
-const derived = new Map<string, Promise<CryptoKey>>();
+const derived = new Map<string, Promise<CryptoKey[]>>();
 
-/** `deriveKey`, once per setting and purpose (`info` names one algorithm and one set of usages). */
-export function derivedKey(setting: string | undefined, info: string, algorithm: Parameters<typeof deriveKey>[2], usages: string[]): Promise<CryptoKey> {
+/** `deriveKeys`, once per setting and purpose (`info` names one algorithm and one set of usages). */
+export function derivedKeys(setting: string | undefined, info: string, algorithm: Parameters<typeof deriveKeys>[2], usages: string[]): Promise<CryptoKey[]> {
   const cacheKey = `${info}\n${setting ?? ""}`;
-  let key = derived.get(cacheKey);
-  if (!key) {
-    key = deriveKey(setting, info, algorithm, usages);
-    derived.set(cacheKey, key);
+  let keys = derived.get(cacheKey);
+  if (!keys) {
+    keys = deriveKeys(setting, info, algorithm, usages);
+    derived.set(cacheKey, keys);
   }
-  return key;
+  return keys;
 }
 
-/** An HMAC-SHA256 signing key for `info`'s purpose, derived once per setting. */
-export const macKey = (setting: string | undefined, info: string): Promise<CryptoKey> =>
-  derivedKey(setting, info, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+/** The current key's `derivedKeys`: what new values are made with. */
+export const derivedKey = async (
+  setting: string | undefined,
+  info: string,
+  algorithm: Parameters<typeof deriveKeys>[2],
+  usages: string[],
+): Promise<CryptoKey> => (await derivedKeys(setting, info, algorithm, usages))[0]!;
+
+const MAC = { name: "HMAC", hash: "SHA-256", length: 256 } as const;
+
+/** HMAC-SHA256 signing keys for `info`'s purpose, one per key of the setting, the current key's first. */
+export const macKeys = (setting: string | undefined, info: string): Promise<CryptoKey[]> => derivedKeys(setting, info, MAC, ["sign"]);
+
+/** The current key's HMAC-SHA256 signing key for `info`'s purpose. */
+export const macKey = (setting: string | undefined, info: string): Promise<CryptoKey> => derivedKey(setting, info, MAC, ["sign"]);
 
 /** An authenticator method of user `userId` holding `key`, encrypted; `texted` for a legacy TextMessage enrolment. */
 export async function sealAuthenticator(

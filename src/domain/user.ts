@@ -68,6 +68,8 @@ export function upgradeUser(stored: UserRecord & { twoFactorEnabled?: boolean; t
 
 /** Associated data that binds a user's encrypted secret to that user. */
 export const secretContext = (userId: string) => `two-factor-secret:${userId}`;
+/** The associated data sealing user `userId`'s recovery-code hashes. */
+export const recoveryCodeContext = (userId: string) => `recovery-code:${userId}`;
 
 export const isExpired = (user: Pick<UserRecord, "expiry">, nowMs: number) => user.expiry !== undefined && user.expiry <= nowMs;
 

@@ -16,6 +16,11 @@ export function userReplicas(kv: KVNamespace) {
     get: (userId: string) => kv.get<UserReplica>(replicaKey(userId), "json"),
     put: (replica: UserReplica) => kv.put(replicaKey(replica.user.id), JSON.stringify(replica)),
     delete: (userId: string) => kv.delete(replicaKey(userId)),
+    /** One page of user ids in key order, and the cursor of the next page (null after the last). */
+    ids: async (cursor: string | null, limit: number): Promise<{ ids: string[]; cursor: string | null }> => {
+      const page = await kv.list({ prefix: replicaKey(""), limit, ...(cursor && { cursor }) });
+      return { ids: page.keys.map((key) => key.name.slice(replicaKey("").length)), cursor: page.list_complete ? null : page.cursor };
+    },
   };
 }
 

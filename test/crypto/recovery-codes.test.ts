@@ -1,7 +1,7 @@
 // Recovery codes made and kept (src/crypto/recovery-codes.ts): ten codes from the CSPRNG, kept only
 // as keyed hashes bound to the user; codes issued in RFC 4648's alphabet before still match.
 import { describe, expect, it } from "vitest";
-import { deriveKey } from "../../src/crypto/keyring";
+import { derivedKey } from "../../src/crypto/keyring";
 import { hashRecoveryCodes, newRecoveryCodes, recoveryCodeHashes } from "../../src/crypto/recovery-codes";
 import { encodeBase64Url } from "../../src/domain/encoding";
 import { RECOVERY_CODE_COUNT } from "../../src/domain/recovery-codes";
@@ -12,7 +12,7 @@ const USER = "7c0d6a8e-5d2f-4a8b-9a51-0c6f1f1f0001";
 
 /** The stored form of a code issued before the folding: the HMAC of its RFC 4648 spelling. */
 async function earlierHash(key: string, userId: string, code: string): Promise<string> {
-  const mac = await deriveKey(key, "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+  const mac = await derivedKey(key, "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
   return encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", mac, new TextEncoder().encode(`${userId}:${code}`))));
 }
 

@@ -20,7 +20,7 @@ import {
 import { editAccount, readAccount } from "../storage";
 import { configureTwilio, installFakeTwilio, lastCodeTo } from "../twilio-fake";
 import { env } from "cloudflare:workers";
-import { deriveKey } from "../../src/crypto/keyring";
+import { derivedKey } from "../../src/crypto/keyring";
 import { encodeBase64Url } from "../../src/domain/encoding";
 
 afterEach(() => {
@@ -151,7 +151,7 @@ describe("logging in with a recovery code", () => {
   it("still accepts a code issued in RFC 4648's Base32 before, typed with lookalikes (Q1ZX0-F7VAC for QLZXO-F7VAC)", async () => {
     const user = await createTwoFactorUserWithoutCode();
     await generate(user.id);
-    const key = await deriveKey(env.ENCRYPTION_KEY, "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
+    const key = await derivedKey(env.ENCRYPTION_KEY, "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
     const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${user.id}:QLZXOF7VAC`));
     await editAccount(user.id, (account) => {
       account.guard.recoveryCodes = [encodeBase64Url(new Uint8Array(mac))];
