@@ -23,7 +23,8 @@ export default defineConfig({
               bindings: {
                 API_KEYS: "test-api-key,second-test-key",
                 JWT_SIGNING_KEY: "test-jwt-signing-key-0123456789abcdef",
-                ENCRYPTION_KEY: "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                // Two keys, as after a rotation: k2 seals, k1 still opens (test/services/key-rotation.test.ts).
+                ENCRYPTION_KEY: "k2:QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=,k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 PASSWORD_FACTOR: "1000",
                 // The suites text FusionAuth's example numbers (555-555-xxxx), which are in no assigned
                 // range: the SMS guard refuses them by default (see "SMS fraud defence" in README.md).

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { EventMessage } from "./domain/events";
+import { keyRotationRoutes } from "./routes/key-rotation";
+import { checkSweep, consumeSweep, KEY_ROTATION_QUEUE, type SweepMessage } from "./services/key-rotation";
 import { fail } from "./domain/failures";
 import type { AppEnv } from "./routes/http/context";
 import { requestContext } from "./routes/http/context";
@@ -51,6 +53,7 @@ const app = new Hono<AppEnv>()
   .route("/api", integrationRoutes)
   .route("/api", loginRecordRoutes)
   .route("/api", smsReportRoutes)
+  .route("/api", keyRotationRoutes)
   .route("/api", emailOutboxRoutes)
   .route("/api", webhookRoutes)
   .route("/api", openApiRoutes)
@@ -59,5 +62,10 @@ const app = new Hono<AppEnv>()
 app.onError(errorResponse);
 app.notFound(() => empty(404));
 
-// HTTP through Hono; `queue` consumes the webhook events and their dead letters (src/services/webhook-delivery.ts).
-export default Object.assign(app, { queue: consumeEvents }) satisfies ExportedHandler<Env, EventMessage>;
+// HTTP through Hono; `queue` consumes the webhook events and their dead letters (src/services/webhook-delivery.ts)
+// and the key-rotation sweep's pages; `scheduled` starts or resumes that sweep (src/services/key-rotation.ts).
+export default Object.assign(app, {
+  queue: (batch: MessageBatch<EventMessage | SweepMessage>, env: Env) =>
+    batch.queue === KEY_ROTATION_QUEUE ? consumeSweep(batch as MessageBatch<SweepMessage>, env) : consumeEvents(batch as MessageBatch<EventMessage>, env),
+  scheduled: (_controller: ScheduledController, env: Env, ctx: ExecutionContext) => ctx.waitUntil(checkSweep(env, Date.now())),
+}) satisfies ExportedHandler<Env, EventMessage | SweepMessage>;

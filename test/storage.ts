@@ -16,6 +16,7 @@ export const kvKeys = {
   loginIndex: async (loginId: string) => `v1:${await loginIdName(loginId)}`,
   webhooks: "v1:webhooks",
   integrations: "v1:integrations",
+  keyRotation: "v1:key-rotation",
 };
 
 /**

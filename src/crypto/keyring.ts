@@ -4,6 +4,7 @@
 // key id travels with each ciphertext, and `context` (e.g. the user id) is bound as associated data
 // so a ciphertext cannot be replayed under another record.
 import { decodeBase64, decodeBase64Url, encodeBase64Url } from "../domain/encoding";
+import { SEALED_FORMAT, sealedKeyId } from "../domain/key-rotation";
 import { secretContext } from "../domain/user";
 import { withMethod, type NewMethod, type TwoFactorMethod } from "../domain/methods";
 import type { MethodDraft } from "../domain/user-input";
@@ -12,7 +13,6 @@ import { newMethodId, randomBytes } from "./random";
 /** `derivations` holds each entry's HKDF key in the setting's order, the current key's first. */
 type Keyring = { current: string; keys: Map<string, CryptoKey>; derivations: CryptoKey[] };
 
-const FORMAT = "v1";
 const keyrings = new Map<string, Promise<Keyring>>();
 const encoder = new TextEncoder();
 
@@ -26,12 +26,24 @@ function loadKeyring(setting: string | undefined): Promise<Keyring> {
   return keyring;
 }
 
-async function importKeyring(setting: string): Promise<Keyring> {
-  const entries = setting.split(",").map((entry, index) => {
+/** The setting's entries as key id and Base64 material, in order. */
+const entriesOf = (setting: string) =>
+  setting.split(",").map((entry, index) => {
     const [id, material] = entry.includes(":") ? entry.split(":", 2) : [`k${index}`, entry];
-    const raw = decodeBase64(material!.trim());
+    return { id: id!.trim(), material: material!.trim() };
+  });
+
+/** The ids of the setting's keys, the current (first) one first. */
+export function keyIdsOf(setting: string | undefined): string[] {
+  if (!setting) throw new Error("ENCRYPTION_KEY is not configured");
+  return entriesOf(setting).map(({ id }) => id);
+}
+
+async function importKeyring(setting: string): Promise<Keyring> {
+  const entries = entriesOf(setting).map(({ id, material }, index) => {
+    const raw = decodeBase64(material);
     if (!raw || raw.length !== 32) throw new Error(`ENCRYPTION_KEY entry ${index} is not a base64 256-bit key`);
-    return [id!.trim(), raw] as const;
+    return [id, raw] as const;
   });
   const keys = new Map<string, CryptoKey>();
   for (const [id, raw] of entries) {
@@ -45,14 +57,14 @@ export async function encrypt(setting: string | undefined, plaintext: Uint8Array
   const { current, keys } = await loadKeyring(setting);
   const iv = randomBytes(12);
   const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, keys.get(current)!, plaintext);
-  return [FORMAT, current, encodeBase64Url(iv), encodeBase64Url(new Uint8Array(sealed))].join(".");
+  return [SEALED_FORMAT, current, encodeBase64Url(iv), encodeBase64Url(new Uint8Array(sealed))].join(".");
 }
 
 export async function decrypt(setting: string | undefined, token: string, context: string): Promise<Uint8Array> {
   const { keys } = await loadKeyring(setting);
   const [format, keyId, iv, sealed] = token.split(".");
   const key = keyId ? keys.get(keyId) : undefined;
-  if (format !== FORMAT || !key || !iv || !sealed) throw new Error(`ciphertext uses an unknown format or key id "${keyId}"`);
+  if (format !== SEALED_FORMAT || !key || !iv || !sealed) throw new Error(`ciphertext uses an unknown format or key id "${keyId}"`);
   const opened = await crypto.subtle.decrypt(
     { name: "AES-GCM", iv: decodeBase64Url(iv) ?? new Uint8Array(), additionalData: encoder.encode(context) },
     key,
@@ -61,14 +73,13 @@ export async function decrypt(setting: string | undefined, token: string, contex
   return new Uint8Array(opened);
 }
 
-/** The id of the key that sealed `token` (`encrypt`'s output), or null when it is not one. */
-export function keyIdOf(token: string): string | null {
-  const [format, keyId] = token.split(".", 2);
-  return format === FORMAT && keyId ? keyId : null;
+/**
+ * `token` sealed under the current key: itself when it already is, else opened and sealed again
+ * (same context). Throws when its key is not in the setting.
+ */
+export async function resealed(setting: string | undefined, token: string, context: string): Promise<string> {
+  return sealedKeyId(token) === keyIdsOf(setting)[0] ? token : encrypt(setting, await decrypt(setting, token, context), context);
 }
-
-/** The id of the key that encrypts now: the setting's first. */
-export const currentKeyId = async (setting: string | undefined): Promise<string> => (await loadKeyring(setting)).current;
 
 /**
  * Keys for another purpose derived from each key of the setting with HKDF-SHA256 (RFC 5869), the

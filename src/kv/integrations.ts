@@ -3,7 +3,7 @@
 // integration is stored, Worker vars are the fallback (TWILIO_*; EMAIL_FROM for the binding). Texts
 // and emails use the settings this isolate read at most INTEGRATIONS_CACHE_MS ago, so that a send
 // costs no KV read; the Integrations API always reads and writes KV itself.
-import { openText, sealText } from "../crypto/keyring";
+import { keyIdsOf, openText, sealText } from "../crypto/keyring";
 import {
   DEFAULT_TWILIO_URL,
   emailTransportOf,
@@ -14,6 +14,7 @@ import {
   type TwilioIntegration,
   type TwilioSettings,
 } from "../domain/integrations";
+import { countKeys, oldKeys, type KeyCounts } from "../domain/key-rotation";
 import { IsolateCopy } from "./isolate-copy";
 
 /** Both integrations, secrets in the clear: what the Integrations API and the senders work with. */
@@ -107,4 +108,20 @@ export async function emailConfig(env: Env): Promise<EmailSettings | null> {
     username: email.username || undefined,
     password: email.password || undefined,
   };
+}
+
+/** How many of the stored secrets (the Twilio auth token, the SMTP password) use each key id. */
+export async function integrationKeyCounts(env: Env): Promise<KeyCounts> {
+  const stored = await env.KV.get<StoredIntegrations>(KEY, "json");
+  return countKeys([stored?.twilio.authToken, stored?.email?.password].filter((value): value is string => value !== undefined));
+}
+
+/** Writes the integrations again when a secret is sealed under an old key (writing seals under the current one); answers the secrets per key id after. */
+export async function resealIntegrations(env: Env): Promise<KeyCounts> {
+  const before = await integrationKeyCounts(env);
+  if (Object.keys(oldKeys(before, keyIdsOf(env.ENCRYPTION_KEY)[0]!)).length === 0) return before;
+  const opened = await readStored(env).catch(() => null); // a secret whose key is missing from the setting stays as it is
+  if (!opened) return before;
+  await writeIntegrations(env, opened);
+  return integrationKeyCounts(env);
 }

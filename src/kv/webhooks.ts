@@ -5,8 +5,9 @@
 // Emitting an event reads the list at most once per isolate every few seconds; a change made through
 // the API reaches this isolate at once, and others within seconds plus KV's propagation (up to a minute,
 // https://developers.cloudflare.com/kv/concepts/how-kv-works/).
-import { openText, sealText } from "../crypto/keyring";
+import { openText, resealed, sealText } from "../crypto/keyring";
 import type { EventType } from "../domain/events";
+import { addCounts, countKeys, type KeyCounts } from "../domain/key-rotation";
 import { IsolateCopy } from "./isolate-copy";
 
 /** What an operator sets (FusionAuth's field names); the signing key is separate and write-only, and so are the headers' values. */
@@ -91,4 +92,40 @@ export async function withSealedHeaders(encryptionKey: string | undefined, webho
   if (!webhook.headers) return webhook;
   const { headers, ...rest } = webhook;
   return { ...rest, sealedHeaders: await sealHeaders(encryptionKey, webhook.id, headers) };
+}
+
+/** Each webhook's sealed values with their contexts: the signing key, then the headers' values. */
+function sealedValuesOf(webhook: StoredWebhook): { value: string; context: string }[] {
+  const headers = Object.entries(webhook.sealedHeaders ?? {}).map(([name, value]) => ({ value, context: headerContext(webhook.id, name) }));
+  return [{ value: webhook.sealedSigningKey, context: keyContext(webhook.id) }, ...headers];
+}
+
+/** How many webhooks use each key id. */
+export const webhookKeyCounts = (webhooks: StoredWebhook[]): KeyCounts =>
+  webhooks.reduce(
+    (sum, webhook) => addCounts(sum, Object.fromEntries(Object.keys(countKeys(sealedValuesOf(webhook).map(({ value }) => value))).map((keyId) => [keyId, 1]))),
+    {},
+  );
+
+/**
+ * The webhooks with every value sealed under the current key, written back when one was not (a value
+ * whose key is missing from the setting stays as it is); answers the webhooks per key id after.
+ */
+export async function resealWebhooks(kv: KVNamespace, encryptionKey: string | undefined): Promise<KeyCounts> {
+  const webhooks = await readWebhooks(kv);
+  const reseal = (value: string, context: string) => resealed(encryptionKey, value, context).catch(() => value);
+  const after = await Promise.all(
+    webhooks.map(async (webhook) => {
+      const sealedHeaders =
+        webhook.sealedHeaders &&
+        Object.fromEntries(
+          await Promise.all(
+            Object.entries(webhook.sealedHeaders).map(async ([name, value]) => [name, await reseal(value, headerContext(webhook.id, name))] as const),
+          ),
+        );
+      return { ...webhook, sealedSigningKey: await reseal(webhook.sealedSigningKey, keyContext(webhook.id)), ...(sealedHeaders && { sealedHeaders }) };
+    }),
+  );
+  if (JSON.stringify(after) !== JSON.stringify(webhooks)) await writeWebhooks(kv, after);
+  return webhookKeyCounts(after);
 }

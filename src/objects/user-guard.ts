@@ -50,6 +50,8 @@ import type {
 import { StoredVersion } from "./stored-version";
 import { AccountStore, accountSteps, codeRefused, failed, refuse, unchanged } from "./user/store";
 import { Enrolment } from "./user/enrolment";
+import { KeyRotation } from "./user/key-rotation";
+import type { UserKeyUsage } from "../domain/key-rotation";
 import { Sends, type Text } from "./user/sends";
 
 /** The user after a change and before it (`original`), and how many valid trusted devices it revoked. */
@@ -66,6 +68,7 @@ export class UserGuard extends DurableObject<Env> {
   private readonly secrets: SecretCache;
   private readonly sends: Sends;
   private readonly enrolment: Enrolment;
+  private readonly keys: KeyRotation;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -78,6 +81,9 @@ export class UserGuard extends DurableObject<Env> {
     this.secrets = new SecretCache(env.ENCRYPTION_KEY);
     this.sends = new Sends(this.store, this.config, this.secrets);
     this.enrolment = new Enrolment(this.store, this.config, this.secrets, env.ENCRYPTION_KEY);
+    this.keys = new KeyRotation(this.store, env.ENCRYPTION_KEY);
+    // A key was prepended to ENCRYPTION_KEY since this account was sealed: re-seal before the first request.
+    if (this.keys.stale()) void ctx.blockConcurrencyWhile(() => this.keys.rotate());
   }
 
   // ---- Login ----
@@ -130,7 +136,7 @@ export class UserGuard extends DurableObject<Env> {
       return this.store.transact((account) => ({ next: account && pruneChallenges(account, nowMs), outcome: { outcome: "not-found" } as const }));
     }
     const submitted = await this.secrets.submittedCode(before, code, nowMs);
-    if (challenge.otp) submitted.otpHash = await oneTimeCodeHash(this.env.ENCRYPTION_KEY, before.user.id, code);
+    if (challenge.otp) submitted.otpHash = await oneTimeCodeHash(this.env.ENCRYPTION_KEY, before.user.id, code, challenge.otp.hash);
     const trustId = trustComputer ? randomToken(32) : undefined;
     const trustHash = trustId ? await sha256Hex(trustId) : undefined;
     return this.store.transact<CompletionResult>((account) => {
@@ -351,6 +357,11 @@ export class UserGuard extends DurableObject<Env> {
         ? { next: { ...draft(account), user: { ...account.user } }, outcome: { ok: true, user: publicAccount(account) }, replicate: "now" }
         : refuse(notFound),
     );
+  }
+
+  /** Re-seals the account's secrets under ENCRYPTION_KEY's current key (the key-rotation sweep); null: no account. */
+  rotateKeys(): Promise<UserKeyUsage | null> {
+    return this.keys.rotate();
   }
 
   /** Lifts every password and code lock (the admin unlock). */

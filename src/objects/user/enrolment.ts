@@ -54,7 +54,7 @@ export class Enrolment {
     const submitted =
       method.method === "authenticator"
         ? { code, step: await findMatchingStepIn(method.key, code, acceptableSteps(nowMs, [])) }
-        : { code, step: null, otpHash: await oneTimeCodeHash(this.encryptionKey, userId, code) };
+        : { code, step: null, otpHash: await oneTimeCodeHash(this.encryptionKey, userId, code, before.guard.oneTimeCode?.hash) };
     const adding = method.method === "authenticator" ? await sealAuthenticator(this.encryptionKey, userId, method) : method;
     return this.store.transact<Outcome<Added>>((account) => {
       if (!account) return refuse(notFound);
@@ -78,7 +78,7 @@ export class Enrolment {
     if (!before) return failed(notFound);
     if (!twoFactorEnabled(before.user)) return failed(twoFactorNotEnabled);
     const submitted = await this.secrets.submittedCode(before, code, nowMs, methodId);
-    if (before.guard.oneTimeCode) submitted.otpHash = await oneTimeCodeHash(this.encryptionKey, before.user.id, code);
+    if (before.guard.oneTimeCode) submitted.otpHash = await oneTimeCodeHash(this.encryptionKey, before.user.id, code, before.guard.oneTimeCode.hash);
     const admin = caller.tokenStamp === undefined;
     return this.store.transact<CodeChecked<Disabled>>((account) => {
       if (!account) return refuse(notFound);

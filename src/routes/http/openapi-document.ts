@@ -172,6 +172,42 @@ function schemas() {
       total: z.object(smsFigures),
     })
     .meta({ id: "SmsReportResponse" });
+  const keyRotationResponse = z
+    .object({
+      currentKeyId: z.string().describe("ENCRYPTION_KEY's first key: everything is sealed under it from now on."),
+      keyIds: z.array(z.string()).describe("Every key id of ENCRYPTION_KEY, in order."),
+      sweep: z
+        .object({
+          state: z.enum(["running", "finished"]),
+          keyId: z.string(),
+          startedAt: instant,
+          updatedAt: instant,
+          finishedAt: instant.optional(),
+          swept: z.number().int().describe("Users swept so far."),
+          hmacRecoveryCodeUsers: z.number().int(),
+        })
+        .nullable()
+        .describe("The sweep under the current key; null before one started."),
+      oldKeys: z.record(
+        z.string(),
+        z.object({
+          inSetting: z.boolean().describe("False: a value still names a key that ENCRYPTION_KEY no longer holds, and cannot be opened."),
+          users: z
+            .number()
+            .int()
+            .nullable()
+            .describe("Users the sweep found still holding a value sealed under this key; null until a sweep under the current key runs."),
+          webhooks: z.number().int(),
+          integrationSecrets: z.number().int().describe("The Twilio auth token and the SMTP password, when sealed under this key."),
+        }),
+      ),
+      hmacRecoveryCodeUsers: z
+        .number()
+        .int()
+        .nullable()
+        .describe("Users whose recovery codes were hashed before codes were sealed: they need the key that was first when they were made."),
+    })
+    .meta({ id: "KeyRotationResponse" });
   const outboxResponse = z
     .object({
       messages: z.array(z.object({ to: z.string(), subject: z.string(), text: z.string(), html: z.string(), sentAt: instant })),
@@ -281,6 +317,7 @@ function schemas() {
     loginRecords: json(loginRecords, "The page asked for, and the number of matches."),
     smsReport: json(smsReportResponse, "Oldest hour first, and the total."),
     outbox: json(outboxResponse, "The kept messages, oldest first."),
+    keyRotation: json(keyRotationResponse, "What still uses each old key, and the sweep's progress."),
     user: json(z.object({ user }).meta({ id: "UserResponse" }), "The user."),
     integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the Twilio auth token and the SMTP password are never returned)."),
     webhook: json(z.object({ webhook }).meta({ id: "WebhookResponse" }), "The webhook."),
