@@ -31,7 +31,7 @@ export type TokenSubject = { id: string; email?: string; username?: string };
 const ENTRY_WITH_ID = /^([A-Za-z0-9_-]{1,64}):(.+)$/s;
 
 /** The keys of a JWT_SIGNING_KEY setting, the signing one first; entries are trimmed, empty ones skipped. */
-export function signingKeys(setting: string): SigningKey[] {
+function signingKeys(setting: string): SigningKey[] {
   return setting
     .split(",")
     .map((entry) => entry.trim())
