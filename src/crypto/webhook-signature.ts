@@ -15,5 +15,5 @@ export async function requestBodySha256(body: Uint8Array): Promise<string> {
 
 /** The signature JWT for `body`, issued at `nowMs`. */
 export async function signBody(body: Uint8Array, signingKey: string, nowMs: number): Promise<string> {
-  return signHs256({ iat: Math.floor(nowMs / 1000), request_body_sha256: await requestBodySha256(body) }, signingKey);
+  return signHs256({ iat: Math.floor(nowMs / 1000), request_body_sha256: await requestBodySha256(body) }, { secret: signingKey });
 }

@@ -1,9 +1,9 @@
 // The figures (src/services/shared/metrics.ts): one Workers Analytics Engine data point per login
 // step, code send and refusal, with the event, outcome, method, country and application, and how
 // long the request had taken; never a user id, login id, address, phone number or code.
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, codeFor, createTwoFactorUserWithoutCode, createUser, login, twoFactorLogin, wrongCode } from "../helpers";
+import { API_KEY, call, codeFor, createTwoFactorUserWithoutCode, createUser, login, twoFactorLogin, wrongCode } from "../helpers";
 
 type Point = { indexes: string[]; blobs: string[]; doubles: number[] };
 let points: Point[] = [];
@@ -56,5 +56,28 @@ describe("data points", () => {
     const written = JSON.stringify(points);
     expect(written).not.toContain(address.split("@")[0]);
     expect(written).not.toContain(user.id);
+  });
+
+  it("carry the client's country from the request's cf object through the Worker's fetch, and an empty one without it", async () => {
+    const user = await createUser();
+    // Through the Worker's own fetch handler, as Cloudflare calls it: `cf` is what the edge attaches.
+    const post = (path: string, body: unknown, cf?: { country: string }) =>
+      exports.default.fetch(`http://localhost${path}`, {
+        method: "POST",
+        headers: { Authorization: API_KEY, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        ...(cf && { cf }),
+      });
+    const email = () => ({ userId: user.id, method: "email", email: `metrics-${crypto.randomUUID()}@example.com` });
+    expect((await post("/api/login", { loginId: user.email, password: user.password }, { country: "DE" })).status).toBe(200);
+    expect((await post("/api/two-factor/send", email(), { country: "DE" })).status).toBe(200);
+    expect((await post("/api/login", { loginId: user.email, password: user.password })).status).toBe(200);
+    expect((await post("/api/two-factor/send", email())).status).toBe(200);
+    expect(dimensions()).toEqual([
+      ["login", "authenticated", "", "DE", ""],
+      ["send", "sent", "email", "DE", ""],
+      ["login", "authenticated", "", "", ""],
+      ["send", "sent", "email", "", ""],
+    ]);
   });
 });
