@@ -3,7 +3,7 @@
 // duplicate or invalid user fails the whole request and nothing is kept.
 import { loginIdClaimNames } from "../crypto/login-id-name";
 import { randomId } from "../crypto/random";
-import { hashRecoveryCodes } from "../crypto/recovery-codes";
+import { sealRecoveryCodes } from "../crypto/recovery-codes";
 import { decodeBase64 } from "../domain/encoding";
 import { fail, Failure, type FieldProblem } from "../domain/failures";
 import { loginIdSkeleton } from "../domain/login-id";
@@ -95,7 +95,7 @@ async function recoveryCodes(scope: Scope, user: UserRecord, codes: string[], in
   if (!codes.length) return [];
   const field = `users.${index}.twoFactorRecoveryCodes`;
   if (!twoFactorEnabled(user)) errors.add(field, "invalid", "Recovery codes need [twoFactorEnabled] and a [twoFactorSecret].");
-  const hashes = await hashRecoveryCodes(scope.env.ENCRYPTION_KEY, user.id, codes);
+  const hashes = await sealRecoveryCodes(scope.env.ENCRYPTION_KEY, user.id, codes);
   if (!hashes) errors.add(field, "invalid", "Each recovery code must be 10 Base32 characters (Crockford's or RFC 4648's), grouped or not.");
   return hashes ?? [];
 }
