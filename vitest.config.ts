@@ -22,6 +22,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 API_KEYS: "test-api-key,second-test-key",
+                EXPORT_KEYS: "test-export-key",
                 JWT_SIGNING_KEY: "test-jwt-signing-key-0123456789abcdef",
                 ENCRYPTION_KEY: "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 PASSWORD_FACTOR: "1000",

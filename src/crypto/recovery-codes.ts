@@ -4,9 +4,10 @@
 // codes offline, a key rotation re-seals them, and an export can carry the hash without the key.
 // Codes stored before were an HMAC-SHA256 under a key derived from ENCRYPTION_KEY; they still match
 // under each key of the setting.
-import { encodeBase64Url } from "../domain/encoding";
+import { decodeBase64Url, encodeBase64, encodeBase64Url } from "../domain/encoding";
 import { foldRecoveryCode, formatRecoveryCode, RECOVERY_CODE_COUNT, RECOVERY_CODE_RANDOM_BYTES, storedFormsOf } from "../domain/recovery-codes";
 import { recoveryCodeContext } from "../domain/user";
+import type { RecoveryCodeScheme } from "../domain/user-export";
 import { sha256 } from "./compare";
 import { decrypt, encrypt, keyIdOf, macKeys } from "./keyring";
 import { randomBytes } from "./random";
@@ -62,3 +63,26 @@ export async function recoveryCodeCandidates(
   );
   return { hashes, macs };
 }
+
+/**
+ * A user's stored entries as an export carries them (src/domain/user-export.ts): the sealed ones as
+ * their inner hashes, else the HMACs of codes stored before; Base64 either way. Null when there are none.
+ */
+export async function exportedRecoveryCodes(
+  setting: string | undefined,
+  userId: string,
+  entries: string[],
+): Promise<{ scheme: RecoveryCodeScheme; codes: string[] } | null> {
+  const sealed = entries.filter(isSealedRecoveryHash);
+  if (sealed.length) {
+    return {
+      scheme: "recovery-code-sha256",
+      codes: await Promise.all(sealed.map(async (entry) => encodeBase64(await openRecoveryHash(setting, userId, entry)))),
+    };
+  }
+  return entries.length ? { scheme: "recovery-code-hmac-sha256", codes: entries.map((entry) => encodeBase64(decodeBase64Url(entry)!)) } : null;
+}
+
+/** The stored entries of hashes an import brings under `scheme` (32 bytes each): SHA-256 ones sealed, HMACs kept as they are. */
+export const importedRecoveryCodes = (setting: string | undefined, userId: string, scheme: RecoveryCodeScheme, hashes: Uint8Array[]): Promise<string[]> =>
+  Promise.all(hashes.map((hash) => (scheme === "recovery-code-sha256" ? sealRecoveryHash(setting, userId, hash) : encodeBase64Url(hash))));
