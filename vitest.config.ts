@@ -22,6 +22,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 API_KEYS: "test-api-key,second-test-key",
+                EXPORT_KEYS: "test-export-key",
                 JWT_SIGNING_KEY: "test-jwt-signing-key-0123456789abcdef",
                 // Two keys, as after a rotation: k2 seals, k1 still opens (test/services/key-rotation.test.ts).
                 ENCRYPTION_KEY: "k2:QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=,k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",

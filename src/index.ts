@@ -18,6 +18,7 @@ import { smsReportRoutes } from "./routes/sms-report";
 import { statusRoutes } from "./routes/status";
 import { trustRoutes } from "./routes/trust";
 import { twoFactorRoutes } from "./routes/two-factor";
+import { userExportRoutes } from "./routes/user-export";
 import { userImportRoutes } from "./routes/user-import";
 import { userRoutes } from "./routes/users";
 import { webhookRoutes } from "./routes/webhooks";
@@ -54,6 +55,7 @@ const app = new Hono<AppEnv>()
   .route("/api", loginRecordRoutes)
   .route("/api", smsReportRoutes)
   .route("/api", keyRotationRoutes)
+  .route("/api", userExportRoutes)
   .route("/api", emailOutboxRoutes)
   .route("/api", webhookRoutes)
   .route("/api", openApiRoutes)

@@ -3,6 +3,7 @@
 declare namespace Cloudflare {
   interface Env {
     API_KEYS?: string;
+    EXPORT_KEYS?: string;
     JWT_SIGNING_KEY?: string;
     ENCRYPTION_KEY?: string;
     JWT_ISSUER?: string;

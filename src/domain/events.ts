@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   "user.create",
   "user.update",
   "user.delete",
+  "user.export",
   "user.login.success",
   "user.login.failed",
   "user.two-factor.method.add",
@@ -48,6 +49,8 @@ export type EventInfo = {
   /** `original`: the user before the change (FusionAuth's user.update has it too). */
   "user.update": { original: EventUser };
   "user.delete": Record<string, never>;
+  /** The user was written out by the export (`GET /api/system/export`), secrets and all. */
+  "user.export": Record<string, never>;
   /** How the second factor was satisfied: a code, a trusted device, a recovery code, or 2FA is off. */
   "user.login.success": { authenticationType: "PASSWORD"; twoFactor: "code" | "trusted" | "recovery-code" | "not-enabled" };
   /**

@@ -34,8 +34,13 @@ export type UserInput = {
   twoFactorEnabled?: boolean | null;
   twoFactorDelivery?: TwoFactorDelivery | null;
   twoFactorSecret?: string | null;
-  /** FusionAuth 1.26+: the user's methods (`recoveryCodes`: Import only). */
-  twoFactor?: { methods?: MethodInput[] | null; recoveryCodes?: string[] | null } | null;
+  /** FusionAuth 1.26+: the user's methods (`recoveryCodes` and their scheme: Import only). */
+  twoFactor?: {
+    methods?: MethodInput[] | null;
+    recoveryCodes?: string[] | null;
+    recoveryCodeEncryptionScheme?: string | null;
+    recoveryCodeWorkFactor?: number | null;
+  } | null;
 };
 
 /** A method as the User and Import APIs take it: `id` only names an existing method, which then stays as it is (FusionAuth). */

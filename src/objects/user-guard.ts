@@ -350,6 +350,13 @@ export class UserGuard extends DurableObject<Env> {
     return { ok: true, ...this.store.searchLogins(query, nowMs) };
   }
 
+  /** The whole record with its sealed secrets and stored recovery codes, and the user as the API shows it (the export). */
+  async exportRecord(): Promise<Outcome<{ record: UserRecord; recoveryCodes: string[]; user: PublicUser }>> {
+    const account = this.store.account;
+    if (!account) return failed(notFound);
+    return { ok: true, record: account.user, recoveryCodes: account.guard.recoveryCodes, user: publicAccount(account) };
+  }
+
   /** The user as the API shows it, replicated again (for a replica written by an earlier version). */
   refreshReplica(): Promise<Outcome<{ user: PublicUser }>> {
     return this.store.transact<Outcome<{ user: PublicUser }>>((account) =>

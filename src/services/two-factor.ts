@@ -1,7 +1,7 @@
 // The two-factor API's operations on a user, in both eras: the legacy enable, disable and send
 // (FusionAuth before 1.26) and the 1.26+ methods (add one, remove one, send a code to enable or
 // disable one, name one). Each change is one call to the user's object.
-import { hashRecoveryCodes, newRecoveryCodes } from "../crypto/recovery-codes";
+import { newRecoveryCodes, sealRecoveryCodes } from "../crypto/recovery-codes";
 import { newTotpSecret } from "../crypto/random";
 import { hotp } from "../crypto/totp";
 import { methodKind, twoFactorMethod } from "../domain/events";
@@ -49,7 +49,7 @@ export async function addMethod(scope: Scope, target: Target, method: MethodRequ
         ? { ...method, email: emailAddress(method.email, "email") }
         : method;
   const codes = newRecoveryCodes();
-  const hashes = (await hashRecoveryCodes(env.ENCRYPTION_KEY, target.userId, codes))!;
+  const hashes = (await sealRecoveryCodes(env.ENCRYPTION_KEY, target.userId, codes))!;
   const added = unwrapFor<Added>(target, await userGuard(env, target.userId).addMethod(target, adding, code, hashes, now));
   emit(scope, { type: "user.two-factor.method.add", userId: target.userId, info: { method: method.method, source: "enable" } });
   return added.recoveryCodes ? { recoveryCodes: codes } : {};

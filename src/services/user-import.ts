@@ -3,19 +3,23 @@
 // duplicate or invalid user fails the whole request and nothing is kept.
 import { loginIdClaimNames } from "../crypto/login-id-name";
 import { randomId } from "../crypto/random";
-import { hashRecoveryCodes } from "../crypto/recovery-codes";
+import { importedRecoveryCodes, sealRecoveryCodes } from "../crypto/recovery-codes";
 import { decodeBase64 } from "../domain/encoding";
 import { fail, Failure, type FieldProblem } from "../domain/failures";
 import { loginIdSkeleton } from "../domain/login-id";
 import { PBKDF2_SCHEME } from "../domain/password";
 import { normalizeLoginId, twoFactorEnabled, type UserRecord } from "../domain/user";
-import { DEFAULT_TENANT_ID, type ImportInput } from "../domain/user-input";
+import { RECOVERY_CODE_SCHEMES, RECOVERY_CODE_WORK_FACTOR, takeTextedMark, withTextedMethod, type RecoveryCodeScheme } from "../domain/user-export";
+import { DEFAULT_TENANT_ID, type ImportedUserInput, type ImportInput } from "../domain/user-input";
 import { loginIndex, userReplicas } from "../kv/users";
 import { createAccount, deleteAccount, newUserRecord } from "./shared/accounts";
 import type { Scope } from "./shared/scope";
 
 /** FusionAuth's default PBKDF2 factor, for imports that name none. */
 const DEFAULT_FACTOR = 24_000;
+
+/** A recovery-code hash of either scheme: SHA-256 or HMAC-SHA256. */
+const HASH_BYTES = 32;
 
 /** Each created user costs a few Durable Object calls; batches keep a request within Workers' limits. */
 const PARALLEL_CREATES = 8;
@@ -73,16 +77,19 @@ async function toImport(scope: Scope, request: ImportInput, index: number, error
   if (scheme !== PBKDF2_SCHEME) errors.add(`users.${index}.encryptionScheme`, "invalid", `Only [${PBKDF2_SCHEME}] password hashes can be imported.`);
   if (!input.salt || !decodeBase64(input.salt)) errors.add(`users.${index}.salt`, "invalid", "The salt must be Base64.");
   if (!decodeBase64(input.password)) errors.add(`users.${index}.password`, "invalid", "The password must be the Base64 hash.");
-  const { password: _hash, ...profile } = input;
+  // A legacy TextMessage enrolment, as this service's export marks it in `data`.
+  const { data, textedMethod } = takeTextedMark(input.data);
+  const { password: _hash, ...profile } = { ...input, data };
   try {
-    const user = await newUserRecord(scope, profile, {
+    const created = await newUserRecord(scope, profile, {
       id: input.id ?? randomId(),
       tenantId: input.tenantId ?? DEFAULT_TENANT_ID,
       password: { encryptionScheme: PBKDF2_SCHEME, factor, salt: input.salt ?? "", hash: input.password },
       insertInstant: input.insertInstant ?? scope.now,
       passwordLastUpdateInstant: input.passwordLastUpdateInstant ?? scope.now,
     });
-    return { user, recoveryCodes: await recoveryCodes(scope, user, input.twoFactorRecoveryCodes ?? input.twoFactor?.recoveryCodes ?? [], index, errors) };
+    const user = textedMethod === null ? created : withTextedMethod(created, textedMethod);
+    return { user, recoveryCodes: await recoveryCodes(scope, user, input, index, errors) };
   } catch (error) {
     if (!(error instanceof Failure) || error.problem.kind !== "invalid") throw error;
     errors.addFrom(index, error.problem.errors);
@@ -90,13 +97,33 @@ async function toImport(scope: Scope, request: ImportInput, index: number, error
   }
 }
 
-/** The stored forms of a user's recovery codes; they need 2FA enabled and must each be a recovery code. */
-async function recoveryCodes(scope: Scope, user: UserRecord, codes: string[], index: number, errors: ImportErrors): Promise<string[]> {
+/**
+ * The stored forms of a user's recovery codes; they need 2FA enabled and must each be a recovery
+ * code, or with `twoFactor.recoveryCodeEncryptionScheme` the Base64 hash of one (see src/domain/user-export.ts).
+ */
+async function recoveryCodes(scope: Scope, user: UserRecord, input: ImportedUserInput, index: number, errors: ImportErrors): Promise<string[]> {
+  const codes = input.twoFactorRecoveryCodes ?? input.twoFactor?.recoveryCodes ?? [];
+  const scheme = input.twoFactor?.recoveryCodeEncryptionScheme;
+  const field = `users.${index}.twoFactor.recoveryCodeEncryptionScheme`;
+  if (scheme != null && !RECOVERY_CODE_SCHEMES.includes(scheme as RecoveryCodeScheme)) {
+    errors.add(field, "invalid", `Recovery codes can be imported as typed or hashed under ${RECOVERY_CODE_SCHEMES.join(" or ")}.`);
+  }
+  const workFactor = input.twoFactor?.recoveryCodeWorkFactor;
+  if (workFactor != null && workFactor !== RECOVERY_CODE_WORK_FACTOR) {
+    errors.add(`users.${index}.twoFactor.recoveryCodeWorkFactor`, "invalid", `The recovery-code schemes have a work factor of ${RECOVERY_CODE_WORK_FACTOR}.`);
+  }
   if (!codes.length) return [];
-  const field = `users.${index}.twoFactorRecoveryCodes`;
-  if (!twoFactorEnabled(user)) errors.add(field, "invalid", "Recovery codes need [twoFactorEnabled] and a [twoFactorSecret].");
-  const hashes = await hashRecoveryCodes(scope.env.ENCRYPTION_KEY, user.id, codes);
-  if (!hashes) errors.add(field, "invalid", "Each recovery code must be 10 Base32 characters (Crockford's or RFC 4648's), grouped or not.");
+  const codesField = `users.${index}.twoFactorRecoveryCodes`;
+  if (!twoFactorEnabled(user)) errors.add(codesField, "invalid", "Recovery codes need [twoFactorEnabled] and a [twoFactorSecret].");
+  if (scheme != null) {
+    const hashes = codes.map(decodeBase64);
+    if (hashes.some((hash) => hash?.length !== HASH_BYTES))
+      errors.add(`users.${index}.twoFactor.recoveryCodes`, "invalid", "Each hashed recovery code must be 32 bytes in Base64.");
+    const known = RECOVERY_CODE_SCHEMES.includes(scheme as RecoveryCodeScheme) && hashes.every((hash) => hash?.length === HASH_BYTES);
+    return known ? importedRecoveryCodes(scope.env.ENCRYPTION_KEY, user.id, scheme as RecoveryCodeScheme, hashes as Uint8Array[]) : [];
+  }
+  const hashes = await sealRecoveryCodes(scope.env.ENCRYPTION_KEY, user.id, codes);
+  if (!hashes) errors.add(codesField, "invalid", "Each recovery code must be 10 Base32 characters (Crockford's or RFC 4648's), grouped or not.");
   return hashes ?? [];
 }
 

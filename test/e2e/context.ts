@@ -6,6 +6,8 @@ export type E2eContext = {
   baseUrl: string;
   /** The only key in the server's API_KEYS. */
   apiKey: string;
+  /** The only key in the server's EXPORT_KEYS. */
+  exportKey: string;
   /** The server's JWT_SIGNING_KEY, so tests can check that tokens are signed with it. */
   jwtSigningKey: string;
   /** The fake Twilio server (GET /_fake/messages lists what it received). */

@@ -87,6 +87,7 @@ export async function startServers(
     const context: E2eContext = {
       baseUrl: "",
       apiKey: `e2e-${randomBytes(24).toString("hex")}`,
+      exportKey: `e2e-export-${randomBytes(24).toString("hex")}`,
       jwtSigningKey: randomBytes(32).toString("base64"), // 32 bytes: ends in '=' on purpose
       fakeTwilioUrl,
       smtp: smtpFixture,
@@ -119,6 +120,8 @@ export async function startServers(
         envFile,
         "--var",
         `API_KEYS:${context.apiKey}`,
+        "--var",
+        `EXPORT_KEYS:${context.exportKey}`,
         "--var",
         `JWT_SIGNING_KEY:${context.jwtSigningKey}`,
         "--var",

@@ -21,6 +21,7 @@ import { editAccount, readAccount } from "../storage";
 import { configureTwilio, installFakeTwilio, lastCodeTo } from "../twilio-fake";
 import { env } from "cloudflare:workers";
 import { derivedKey } from "../../src/crypto/keyring";
+import { sealedKeyId } from "../../src/domain/key-rotation";
 import { encodeBase64Url } from "../../src/domain/encoding";
 
 afterEach(() => {
@@ -36,10 +37,21 @@ async function generate(userId: string): Promise<string[]> {
   return (await jsonBody<{ recoveryCodes: string[] }>(response)).recoveryCodes;
 }
 
+/**
+ * A code's stored form before codes were sealed: HMAC-SHA256 under a key derived from what was then
+ * ENCRYPTION_KEY's first key, here the suites' second (`k1`), as if `k2` was prepended since.
+ */
+async function legacyEntry(userId: string, folded: string): Promise<string> {
+  const key = await derivedKey(env.ENCRYPTION_KEY!.split(",")[1], "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, [
+    "sign",
+  ]);
+  return encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${userId}:${folded}`))));
+}
+
 const remaining = async (userId: string) => (await jsonBody(await call("GET", `/api/user/${userId}`))).user.twoFactorRecoveryCodesRemaining;
 
 describe("generating recovery codes", () => {
-  it("answers ten distinct 50-bit codes, shown once, stored only as keyed hashes", async () => {
+  it("answers ten distinct 50-bit codes, shown once, stored only as hashes sealed under the current key", async () => {
     const user = await createTwoFactorUserWithoutCode();
     expect(await remaining(user.id)).toBe(0);
     const codes = await generate(user.id);
@@ -47,6 +59,8 @@ describe("generating recovery codes", () => {
     for (const code of codes) expect(code).toMatch(RECOVERY_CODE);
     expect(new Set(codes).size).toBe(10);
     expect(await remaining(user.id)).toBe(10);
+    const entries = (await readAccount(user.id)).guard.recoveryCodes;
+    expect(entries.map(sealedKeyId)).toEqual(Array(10).fill("k2"));
     const stored = JSON.stringify(await readAccount(user.id));
     for (const code of codes) {
       expect(stored).not.toContain(code);
@@ -151,13 +165,28 @@ describe("logging in with a recovery code", () => {
   it("still accepts a code issued in RFC 4648's Base32 before, typed with lookalikes (Q1ZX0-F7VAC for QLZXO-F7VAC)", async () => {
     const user = await createTwoFactorUserWithoutCode();
     await generate(user.id);
-    const key = await derivedKey(env.ENCRYPTION_KEY, "legacy-two-factor: recovery codes", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
-    const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${user.id}:QLZXOF7VAC`));
+    const entry = await legacyEntry(user.id, "QLZXOF7VAC");
     await editAccount(user.id, (account) => {
-      account.guard.recoveryCodes = [encodeBase64Url(new Uint8Array(mac))];
+      account.guard.recoveryCodes = [entry];
     });
     expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: "Q1ZX0-F7VAC" })).status).toBe(200);
     expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: "QLZXO-F7VAC" })).status).toBe(421);
+  });
+
+  it("accepts a code stored as an HMAC before beside sealed ones, each once; a wrong code matches neither", async () => {
+    const user = await createTwoFactorUserWithoutCode();
+    const [sealed] = await generate(user.id);
+    const entry = await legacyEntry(user.id, "7K2QDM0XW9");
+    await editAccount(user.id, (account) => {
+      account.guard.recoveryCodes.push(entry);
+    });
+    expect((await readAccount(user.id)).guard.recoveryCodes).toHaveLength(11);
+    expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: "7K2QD-M0XW8" })).status).toBe(421);
+    expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: "7k2qd-moxw9" })).status).toBe(200);
+    expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: "7K2QD-M0XW9" })).status).toBe(421);
+    expect((await twoFactorLogin({ twoFactorId: await startTwoFactorLogin(user), code: sealed })).status).toBe(200);
+    expect(await remaining(user.id)).toBe(9);
+    expect((await readAccount(user.id)).guard.recoveryCodes).not.toContain(entry);
   });
 
   it("ignores case, width and separators", async () => {

@@ -1,8 +1,10 @@
-// The user's TOTP keys, decrypted and imported once per authenticator method while the object stays
-// in memory, and the slow inputs they give a decision: the step and method a submitted code
-// matches, the code to text.
+// The user's TOTP keys, decrypted and imported once per authenticator method, and the inner hashes
+// of their sealed recovery codes, opened once per entry, while the object stays in memory; and the
+// slow inputs they give a decision: the step and method a submitted code matches, the recovery codes
+// it matches, the code to text.
+import { timingSafeEqual } from "../../crypto/compare";
 import { openTwoFactorKey } from "../../crypto/keyring";
-import { recoveryCodeHashes } from "../../crypto/recovery-codes";
+import { isSealedRecoveryHash, openRecoveryHash, recoveryCodeCandidates } from "../../crypto/recovery-codes";
 import { findMatchingStepIn, hotp, importTotpKey } from "../../crypto/totp";
 import type { Account } from "../../domain/account";
 import { acceptableSteps, type SubmittedCode } from "../../domain/codes";
@@ -11,16 +13,18 @@ import { authenticators, legacySecret } from "../../domain/methods";
 export class SecretCache {
   /** Imported keys by the ciphertext they were sealed as; a changed secret is a new ciphertext. */
   private held = new Map<string, CryptoKey>();
+  /** Opened inner hashes by the sealed recovery-code entry that holds them. */
+  private openedCodes = new Map<string, Uint8Array>();
 
   constructor(private readonly encryptionKey: string | undefined) {}
 
   /**
-   * A submitted code: its stored forms if it is shaped like a recovery code, else the TOTP step it
-   * matches and the authenticator it matches (only `methodId`'s, when given). Steps texted recently
-   * count for the authenticator the legacy API texts only.
+   * A submitted code: the stored recovery codes it matches if it is shaped like a recovery code, else
+   * the TOTP step it matches and the authenticator it matches (only `methodId`'s, when given). Steps
+   * texted recently count for the authenticator the legacy API texts only.
    */
   async submittedCode(account: Account, code: string, nowMs: number, methodId?: string): Promise<SubmittedCode> {
-    const recoveryHashes = await recoveryCodeHashes(this.encryptionKey, account.user.id, code);
+    const recoveryHashes = await this.matchingRecoveryCodes(account, code);
     if (recoveryHashes) return { code, step: null, recoveryHashes };
     const methods = account.user.twoFactor.methods;
     const texted = legacySecret(methods);
@@ -40,6 +44,34 @@ export class SecretCache {
 
   clear(): void {
     this.held.clear();
+    this.openedCodes.clear();
+  }
+
+  /** The stored entries (account.guard.recoveryCodes) a code typed as `code` matches; null when it cannot be a recovery code. */
+  private async matchingRecoveryCodes(account: Account, code: string): Promise<string[] | null> {
+    const { id } = account.user;
+    const stored = account.guard.recoveryCodes;
+    const candidates = await recoveryCodeCandidates(this.encryptionKey, id, code, !stored.every(isSealedRecoveryHash));
+    if (!candidates) return null;
+    const matching: string[] = [];
+    for (const entry of stored) {
+      if (!isSealedRecoveryHash(entry)) {
+        if (candidates.macs.some((mac) => timingSafeEqual(mac, entry))) matching.push(entry);
+        continue;
+      }
+      const opened = await this.openedCode(id, entry);
+      if (candidates.hashes.some((hash) => timingSafeEqual(hash, opened))) matching.push(entry);
+    }
+    return matching;
+  }
+
+  private async openedCode(userId: string, entry: string): Promise<Uint8Array> {
+    let hash = this.openedCodes.get(entry);
+    if (!hash) {
+      hash = await openRecoveryHash(this.encryptionKey, userId, entry);
+      this.openedCodes.set(entry, hash);
+    }
+    return hash;
   }
 
   private async key(userId: string, ciphertext: string): Promise<CryptoKey> {

@@ -1,4 +1,4 @@
-// API keys (`Authorization: <key>`) and JWTs (`Authorization: Bearer|JWT <token>` or the
+// API keys (`Authorization: <key>`), export keys (the export only) and JWTs (`Authorization: Bearer|JWT <token>` or the
 // `access_token` cookie). An API key wins over a cookie, as in FusionAuth. A JWT must be signed by
 // us and still carry its account's token stamp. Failures are an empty 401.
 import type { Context } from "hono";
@@ -14,8 +14,9 @@ import { fromAnotherSite, hasNonJsonBody } from "./origin";
 const MAX_AUTHORIZATION_LENGTH = 8192;
 const JWT_SCHEME = /^(?:Bearer|JWT)\s+(\S+)$/i;
 
-async function isApiKey(env: Env, presented: string): Promise<boolean> {
-  const keys = (env.API_KEYS ?? "")
+/** Whether `presented` is one of the comma-separated keys of `setting` (API_KEYS, EXPORT_KEYS). */
+async function isKeyOf(setting: string | undefined, presented: string): Promise<boolean> {
+  const keys = (setting ?? "")
     .split(",")
     .map((key) => key.trim())
     .filter(Boolean);
@@ -31,7 +32,7 @@ async function isApiKey(env: Env, presented: string): Promise<boolean> {
 async function authenticate(c: Context<AppEnv>, allowJwt: boolean, stampCheckedLater = false): Promise<Auth | null> {
   const header = c.req.header("Authorization")?.trim();
   if (header && header.length > MAX_AUTHORIZATION_LENGTH) return null;
-  if (header && (await isApiKey(c.env, header))) return { kind: "apiKey" };
+  if (header && (await isKeyOf(c.env.API_KEYS, header))) return { kind: "apiKey" };
   if (!allowJwt) return null;
   const token = header ? JWT_SCHEME.exec(header)?.[1] : cookieToken(c);
   if (!token || !c.env.JWT_SIGNING_KEY) return null;
@@ -73,3 +74,14 @@ export const optionalApiKey = createMiddleware<AppEnv>((c, next) => (c.req.heade
 
 /** `POST /api/login`: an API key, unless LOGIN_REQUIRES_API_KEY is false (then optional). */
 export const loginAuth = createMiddleware<AppEnv>((c, next) => (c.var.scope.config.loginRequiresApiKey ? requireApiKey : optionalApiKey)(c, next));
+
+/**
+ * The export (every user's secrets): only a key of EXPORT_KEYS, which opens nothing else; none is
+ * accepted while EXPORT_KEYS is unset, and an API key is refused like a wrong key (401).
+ */
+export const requireExportKey = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("Authorization")?.trim();
+  if (!header || header.length > MAX_AUTHORIZATION_LENGTH || !(await isKeyOf(c.env.EXPORT_KEYS, header))) throw fail({ kind: "unauthorized" });
+  c.set("auth", { kind: "exportKey" });
+  await next();
+});

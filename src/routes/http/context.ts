@@ -6,7 +6,7 @@ import { newScope, type Scope } from "../../services/shared/scope";
 import { idParam } from "./validate";
 
 /** `tokenStamp`: the access token's, still the account's when the request was authenticated (./auth.ts). */
-export type Auth = { kind: "apiKey" } | { kind: "jwt"; userId: string; tokenStamp: string };
+export type Auth = { kind: "apiKey" } | { kind: "exportKey" } | { kind: "jwt"; userId: string; tokenStamp: string };
 
 export type AppEnv = {
   Bindings: Env;

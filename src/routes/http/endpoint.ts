@@ -5,7 +5,7 @@
 // built from the records on the first GET /api/openapi.json; nothing here runs per request.
 import type { Handler, Hono, MiddlewareHandler } from "hono";
 import type { ZodObject, ZodType } from "zod";
-import { loginAuth, optionalApiKey, requireApiKey, requireApiKeyOrJwt, requireApiKeyOrJwtCheckedByObject } from "./auth";
+import { loginAuth, optionalApiKey, requireApiKey, requireApiKeyOrJwt, requireApiKeyOrJwtCheckedByObject, requireExportKey } from "./auth";
 import type { AppEnv } from "./context";
 import type { ResponseName } from "./openapi-document";
 
@@ -13,9 +13,10 @@ export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /**
  * `optionalApiKey`: none needed, but an `Authorization` header must hold a valid API key. `login`: an
- * API key, optional when LOGIN_REQUIRES_API_KEY is false (documented as required).
+ * API key, optional when LOGIN_REQUIRES_API_KEY is false (documented as required). `exportKey`: a key
+ * of EXPORT_KEYS, and nothing else.
  */
-export type Security = "none" | "optionalApiKey" | "apiKey" | "apiKeyOrJwt" | "login";
+export type Security = "none" | "optionalApiKey" | "apiKey" | "apiKeyOrJwt" | "login" | "exportKey";
 
 export type Endpoint<P extends string = string> = {
   method: Method | Method[];
@@ -45,6 +46,7 @@ const guards: Record<Security, MiddlewareHandler<AppEnv> | undefined> = {
   apiKey: requireApiKey,
   apiKeyOrJwt: requireApiKeyOrJwt,
   login: loginAuth,
+  exportKey: requireExportKey,
 };
 
 /** Every declared endpoint, in the order the sub-apps declared them. */

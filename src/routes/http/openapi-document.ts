@@ -318,6 +318,15 @@ function schemas() {
     smsReport: json(smsReportResponse, "Oldest hour first, and the total."),
     outbox: json(outboxResponse, "The kept messages, oldest first."),
     keyRotation: json(keyRotationResponse, "What still uses each old key, and the sweep's progress."),
+    exportPage: json(
+      z
+        .object({
+          users: z.array(importRequest.shape.users.element).describe("Import API entries: password hashes, 2FA secrets and recovery-code hashes."),
+          nextCursor: z.string().nullable().describe("The cursor of the next page; null after the last."),
+        })
+        .meta({ id: "ExportPage" }),
+      "One page of users; answered with `Cache-Control: no-store`.",
+    ),
     user: json(z.object({ user }).meta({ id: "UserResponse" }), "The user."),
     integrations: json(requestBodies.get(integrationRequest)!, "The integrations (the Twilio auth token and the SMTP password are never returned)."),
     webhook: json(z.object({ webhook }).meta({ id: "WebhookResponse" }), "The webhook."),
@@ -335,6 +344,7 @@ const securities: Record<Security, RouteConfig["security"]> = {
   apiKey: [{ ApiKey: [] }],
   apiKeyOrJwt: [{ ApiKey: [] }, { JWT: [] }, { AccessTokenCookie: [] }],
   login: [{ ApiKey: [] }],
+  exportKey: [{ ExportKey: [] }],
 };
 
 /** One operation per method and path of the declaration (`:name?` is two paths). */
@@ -386,6 +396,12 @@ function describe() {
   registry.registerComponent("securitySchemes", "ApiKey", { type: "apiKey", in: "header", name: "Authorization" });
   registry.registerComponent("securitySchemes", "JWT", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   registry.registerComponent("securitySchemes", "AccessTokenCookie", { type: "apiKey", in: "cookie", name: "access_token" });
+  registry.registerComponent("securitySchemes", "ExportKey", {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description: "A key of EXPORT_KEYS: it opens the export only, and API keys do not open the export.",
+  });
   const built = schemas();
   for (const operation of endpoints.flatMap((endpoint) => operations(built, endpoint))) registry.registerPath(operation);
   return generator.getOpenAPI31Document({

@@ -8,6 +8,7 @@ import { MAX_METHOD_NAME, MAX_METHODS, METHOD_KINDS } from "../../domain/methods
 import { isEmailAddress } from "../../domain/login-id";
 import { MAX_PBKDF2_FACTOR } from "../../domain/password";
 import { RECOVERY_CODE_COUNT } from "../../domain/recovery-codes";
+import { RECOVERY_CODE_SCHEMES, RECOVERY_CODE_WORK_FACTOR } from "../../domain/user-export";
 import { TWO_FACTOR_DELIVERIES, type UserInput } from "../../domain/user-input";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../domain/password";
 import type { TwoFactorDelivery } from "../../domain/user";
@@ -84,7 +85,19 @@ const userFields = z.object({
         .max(MAX_METHODS)
         .nullish()
         .describe("FusionAuth 1.26+: the user's methods, added without a code. A PUT keeps the methods it names by id and drops the others; a PATCH appends."),
-      recoveryCodes: z.array(z.string().max(64)).max(RECOVERY_CODE_COUNT).nullish().describe("Import only: the user's recovery codes, hashed on the way in."),
+      recoveryCodes: z
+        .array(z.string().max(64))
+        .max(RECOVERY_CODE_COUNT)
+        .nullish()
+        .describe("Import only: the user's recovery codes, as typed (hashed on the way in) or as hashes under `recoveryCodeEncryptionScheme`."),
+      recoveryCodeEncryptionScheme: z
+        .string()
+        .max(64)
+        .nullish()
+        .describe(
+          `Import only (FusionAuth 1.68): the codes are Base64 hashes under this scheme, one of ${RECOVERY_CODE_SCHEMES.join(", ")} (see README, Export).`,
+        ),
+      recoveryCodeWorkFactor: z.number().int().nullish().describe(`Import only, with the scheme: ${RECOVERY_CODE_WORK_FACTOR}.`),
     })
     .nullish(),
 });
@@ -318,6 +331,12 @@ export const loginRecordSearchQuery = z.object({
 export const smsReportQuery = z.object({
   start: queryInteger.optional().describe("Earliest instant (ms); default: 24 hours before `end`. Figures are kept 48 hours."),
   end: queryInteger.optional().describe("Latest instant (ms); default: now."),
+});
+
+/** The export (`GET /api/system/export`): one page of users. */
+export const exportQuery = z.object({
+  cursor: z.string().min(1).max(1024).optional().describe("The `nextCursor` of the page before; none for the first page."),
+  limit: queryInteger.pipe(z.number().int().min(1).max(500)).optional().default(100).describe("Users per page, 1 to 500 (default 100)."),
 });
 
 /** The local outbox (`GET /api/email/outbox`). */
