@@ -21,6 +21,9 @@ afterEach(() => {
 });
 
 const [CURRENT_ONLY, OLD_ONLY] = env.ENCRYPTION_KEY!.split(",") as [string, string];
+const SMTP_PASSWORD = "smtp-password-0123";
+/** The sealed secrets of the integrations document. */
+type StoredIntegrations = { twilio: { authToken: string }; email: { password: string } };
 /** A key the setting does not hold (removed too early). */
 const MISSING = "k0:YGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn8=";
 
@@ -138,6 +141,17 @@ describe("the sweep and the report", () => {
     });
     expect(created.status).toBe(200);
     expect((await configureTwilio()).status).toBe(200);
+    const smtp = {
+      enabled: true,
+      transport: "smtp",
+      host: "127.0.0.1",
+      port: 2525,
+      security: "NONE",
+      username: "mailer",
+      password: SMTP_PASSWORD,
+      defaultFromEmail: "two-factor@example.com",
+    };
+    expect((await call("PATCH", "/api/integration", { body: { integrations: { email: smtp } } })).status).toBe(200);
 
     for (const user of users) await sealUserUnder(user.id, OLD_ONLY);
     const webhooks = await storedWebhooks();
@@ -155,19 +169,21 @@ describe("the sweep and the report", () => {
       })),
     );
     await editStoredWebhooks((list) => list.forEach((webhook, index) => Object.assign(webhook, aged[index])));
-    const integrations = (await env.KV.get<{ twilio: { authToken: string } }>(kvKeys.integrations, "json"))!;
+    const integrations = (await env.KV.get<StoredIntegrations>(kvKeys.integrations, "json"))!;
     integrations.twilio.authToken = await sealAgain(integrations.twilio.authToken, "integrations.twilio.authToken", OLD_ONLY);
+    integrations.email.password = await sealAgain(integrations.email.password, "integrations.email.password", OLD_ONLY);
     await env.KV.put(kvKeys.integrations, JSON.stringify(integrations));
 
     const before = await report();
     expect(before).toMatchObject({ currentKeyId: "k2", keyIds: ["k2", "k1"], sweep: null, hmacRecoveryCodeUsers: null });
-    expect(before.oldKeys.k1).toEqual({ inSetting: true, users: null, webhooks: 1, integrationSecrets: 1 });
+    expect(before.oldKeys.k1).toEqual({ inSetting: true, users: null, webhooks: 1, integrationSecrets: 2 });
 
     const after = await sweep();
-    const stored = await env.KV.list({ prefix: kvKeys.userPrefix });
-    expect(after.sweep).toMatchObject({ keyId: "k2", swept: stored.keys.length });
-    expect(stored.keys.length).toBeGreaterThanOrEqual(users.length);
+    const replicas = await env.KV.list({ prefix: kvKeys.userPrefix });
+    expect(after.sweep).toMatchObject({ keyId: "k2", swept: replicas.keys.length });
+    expect(replicas.keys.length).toBeGreaterThanOrEqual(users.length);
     expect(after.oldKeys.k1).toEqual({ inSetting: true, users: 0, webhooks: 0, integrationSecrets: 0 });
+    expect(after.hmacRecoveryCodeUsers).toBe(0);
 
     // With k1 removed, everything opens.
     for (const user of users) expect(new Set(await keyIdsOfUser(user.id))).toEqual(new Set(["k2"]));
@@ -176,8 +192,9 @@ describe("the sweep and the report", () => {
     await expect(decrypt(CURRENT_ONLY, webhook!.sealedHeaders!.Authorization!, `webhooks.${webhook!.id}.headers.Authorization`)).resolves.toBeInstanceOf(
       Uint8Array,
     );
-    const token = (await env.KV.get<{ twilio: { authToken: string } }>(kvKeys.integrations, "json"))!.twilio.authToken;
-    expect(new TextDecoder().decode(await decrypt(CURRENT_ONLY, token, "integrations.twilio.authToken"))).toBe(DEFAULT_AUTH_TOKEN);
+    const stored = (await env.KV.get<StoredIntegrations>(kvKeys.integrations, "json"))!;
+    expect(new TextDecoder().decode(await decrypt(CURRENT_ONLY, stored.twilio.authToken, "integrations.twilio.authToken"))).toBe(DEFAULT_AUTH_TOKEN);
+    expect(new TextDecoder().decode(await decrypt(CURRENT_ONLY, stored.email.password, "integrations.email.password"))).toBe(SMTP_PASSWORD);
     await abortAllDurableObjects();
     for (const user of users) expect((await twoFactorLogin({ twoFactorId: await passwordStep(user), code: await codeFor(user.secret, 1) })).status).toBe(200);
   });
@@ -188,6 +205,17 @@ describe("the sweep and the report", () => {
     const after = await sweep();
     expect(after.oldKeys.k0).toEqual({ inSetting: false, users: 1, webhooks: 0, integrationSecrets: 0 });
     expect(await keyIdsOfUser(user.id)).toEqual(["k0"]);
+  });
+
+  it("counts apart the users whose recovery codes are kept as HMACs, which cannot be re-sealed", async () => {
+    const user = await createTwoFactorUser();
+    const hmac = "dGhpcyBzdGFuZHMgZm9yIGFuIEhNQUMtU0hBMjU2IG9mIGEgY29kZQ"; // a code's stored form before codes were sealed
+    await editAccount(user.id, (account) => {
+      account.guard.recoveryCodes = [hmac];
+    });
+    const after = await sweep();
+    expect(after.hmacRecoveryCodeUsers).toBe(1);
+    expect((await readAccount(user.id)).guard.recoveryCodes).toEqual([hmac]);
   });
 
   it("needs an API key", async () => {
