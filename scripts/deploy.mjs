@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseArgs, stripVTControlCharacters } from "node:util";
 import { unstable_readConfig } from "wrangler";
 
 const PLACEHOLDER_ID = "0".repeat(32);
@@ -49,7 +49,8 @@ function fail(message) {
 /** Runs wrangler; `input` goes to its stdin (how `secret put` takes a value without a prompt). */
 function wrangler(args, input = "") {
   const run = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", maxBuffer: 64 << 20 });
-  return { ok: run.status === 0, stdout: run.stdout ?? "", stderr: run.stderr ?? "" };
+  // wrangler colours its output in CI too (supports-color): the parsing below reads plain text.
+  return { ok: run.status === 0, stdout: stripVTControlCharacters(run.stdout ?? ""), stderr: stripVTControlCharacters(run.stderr ?? "") };
 }
 
 function mustRun(args, input) {
@@ -139,12 +140,11 @@ function ensureSecrets() {
   }
 }
 
-/** wrangler's message without the stack frames an unexpected error may carry. */
+/** wrangler's message (stderr, else stdout) without its warnings (an open-beta notice) or the stack frames an unexpected error may carry. */
 function reason(run) {
-  return (run.stderr || run.stdout)
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !/^\s+at /.test(line))
-    .join("\n");
+  const lines = (text) => text.split("\n").filter((line) => line.trim() !== "" && !line.includes("[WARNING]") && !/^\s+at /.test(line));
+  const errors = lines(run.stderr);
+  return (errors.length > 0 ? errors : lines(run.stdout)).join("\n");
 }
 
 /**
@@ -197,7 +197,7 @@ function ensureEmailSending() {
   if (!enabled.ok) {
     fail(
       `Email Sending could not be enabled for ${domain}:\n${reason(enabled)}\n` +
-        `Onboard ${domain} in the Cloudflare dashboard (Compute → Email Service → Email Sending → Onboard Domain; it must be a zone on this account or a subdomain of one), ` +
+        `If ${domain} is not a zone on this account nor a subdomain of one, onboard it in the Cloudflare dashboard (Compute → Email Service → Email Sending → Onboard Domain) ` +
         `or send from a domain that is (EMAIL_FROM, --email-domain); then run the deploy again.`,
     );
   }

@@ -230,9 +230,10 @@ it("a domain that cannot be enabled stops the deploy with what to do, no stack t
   expect(run.code).toBe(1);
   expect(emailCommands(run.commands)).toEqual(["email sending settings example.org", "email sending enable example.org"]);
   expect(run.commands).not.toContain("deploy");
-  expect(run.output).toContain("deploy: Email Sending could not be enabled for example.org:");
+  expect(run.output).toContain("Email: Email Sending is not enabled for example.org (✘ [ERROR] Could not find a zone for `example.org`.");
+  expect(run.output).toContain("deploy: Email Sending could not be enabled for example.org:\n✘ [ERROR] Could not find a zone");
   expect(run.output).toContain("Could not find a zone for `example.org`");
-  expect(run.output).toContain("Onboard example.org in the Cloudflare dashboard");
+  expect(run.output).toContain("onboard it in the Cloudflare dashboard");
   expect(run.output).not.toMatch(/^\s+at /m);
 });
 

@@ -26,14 +26,14 @@ function answer(text) {
 
 function refuse(message) {
   writeFileSync(statePath, JSON.stringify(state, null, 2));
-  process.stderr.write(`✘ [ERROR] ${message}\n`);
+  process.stderr.write(`\x1b[31m✘ \x1b[41;31m[\x1b[41;97mERROR\x1b[41;31m]\x1b[0m \x1b[1m${message}\x1b[0m\n`); // coloured, as wrangler prints in CI
   process.exit(1);
 }
 
 /** What an `email sending` command prints first: the banner on stdout, the open-beta warning on stderr. */
 function emailSendingBanner() {
   process.stderr.write(
-    `▲ [WARNING] 🚧 \`wrangler ${command}\` is an open beta command. Please report any issues to https://github.com/cloudflare/workers-sdk/issues/new/choose\n\n`,
+    `\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1m🚧 \`wrangler ${command}\` is an open beta command. Please report any issues to https://github.com/cloudflare/workers-sdk/issues/new/choose\x1b[0m\n\n`,
   );
   process.stdout.write(`\n ⛅️ wrangler 4.86.0\n${"─".repeat(20)}\n`);
 }
