@@ -1,16 +1,17 @@
 // `npm run deploy`: creates what wrangler.toml binds and the account lacks (the KV namespace, the
-// queues), puts the secrets the Worker lacks, deploys, and checks GET /api/status on the deployed URL.
+// queues, Email Sending on the sending domain), puts the secrets the Worker lacks, deploys, and checks
+// GET /api/status on the deployed URL.
 // Safe to run again: what exists is left alone, a secret that is set is never overwritten. Each step
 // is printed; no secret value is (the generated API key goes to a file only the user can read).
-//   node scripts/deploy.mjs [--dry-run] [--env NAME] [--config wrangler.toml] [--url https://…]
-// --dry-run creates and puts nothing, leaves wrangler.toml as it is and runs `wrangler deploy --dry-run`.
+//   node scripts/deploy.mjs [--dry-run] [--env NAME] [--config wrangler.toml] [--url https://…] [--email-domain DOMAIN]
+// --dry-run creates, enables and puts nothing, leaves wrangler.toml as it is and runs `wrangler deploy --dry-run`.
 // WRANGLER_BIN names another wrangler CLI (the tests' double).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseArgs, stripVTControlCharacters } from "node:util";
 import { unstable_readConfig } from "wrangler";
 
 const PLACEHOLDER_ID = "0".repeat(32);
@@ -23,6 +24,7 @@ const { values: options } = parseArgs({
     env: { type: "string" },
     config: { type: "string", default: "wrangler.toml" },
     url: { type: "string" },
+    "email-domain": { type: "string" },
   },
 });
 const dryRun = options["dry-run"];
@@ -47,7 +49,8 @@ function fail(message) {
 /** Runs wrangler; `input` goes to its stdin (how `secret put` takes a value without a prompt). */
 function wrangler(args, input = "") {
   const run = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", maxBuffer: 64 << 20 });
-  return { ok: run.status === 0, stdout: run.stdout ?? "", stderr: run.stderr ?? "" };
+  // wrangler colours its output in CI too (supports-color): the parsing below reads plain text.
+  return { ok: run.status === 0, stdout: stripVTControlCharacters(run.stdout ?? ""), stderr: stripVTControlCharacters(run.stderr ?? "") };
 }
 
 function mustRun(args, input) {
@@ -137,6 +140,77 @@ function ensureSecrets() {
   }
 }
 
+/** wrangler's message (stderr, else stdout) without its warnings (an open-beta notice) or the stack frames an unexpected error may carry. */
+function reason(run) {
+  const lines = (text) => text.split("\n").filter((line) => line.trim() !== "" && !line.includes("[WARNING]") && !/^\s+at /.test(line));
+  const errors = lines(run.stderr);
+  return (errors.length > 0 ? errors : lines(run.stdout)).join("\n");
+}
+
+/**
+ * Whether `wrangler email sending settings <domain>` says Email Sending is on for `domain` exactly: the
+ * zone's `Enabled:` line, or the domain's line under `Subdomains:` (wrangler 4.86 has no --json here).
+ */
+function sendingEnabled(domain, output) {
+  const zone = /^Email Sending for (\S+):$/m.exec(output)?.[1]?.toLowerCase();
+  if (!zone) fail(`no "Email Sending for <zone>:" line in the output of \`wrangler email sending settings ${domain}\`:\n${output}`);
+  if (zone === domain) return /^\s+Enabled:\s+true\s*$/m.test(output);
+  const line = output.split("\n").find((row) => row.trim().toLowerCase().startsWith(`- ${domain} (`));
+  return line !== undefined && /\(enabled: true\b/.test(line);
+}
+
+/** The binding refuses a sender outside allowed_sender_addresses when that list is set. */
+function checkSender(from) {
+  const binding = config.send_email.find((email) => email.name === "EMAIL");
+  if (!binding)
+    return console.log(
+      `Email: warning: ${configPath} has no [[send_email]] binding named EMAIL for this target, so the Worker cannot send through Email Service`,
+    );
+  const allowed = binding.allowed_sender_addresses ?? [];
+  if (from && allowed.length > 0 && !allowed.some((address) => address.toLowerCase() === from.toLowerCase())) {
+    console.log(
+      `Email: warning: EMAIL_FROM ${from} is not in [[send_email]] allowed_sender_addresses (${allowed.join(", ")}): the binding will refuse to send from it`,
+    );
+  }
+}
+
+/**
+ * Email is on when there is a sending domain: --email-domain, else EMAIL_FROM's domain (this target's
+ * [vars]). Email Sending is enabled on it unless it is already; DNS records are listed, never changed.
+ */
+function ensureEmailSending() {
+  const from = config.vars.EMAIL_FROM?.trim();
+  const domain = (options["email-domain"] ?? from?.slice(from.lastIndexOf("@") + 1))?.toLowerCase();
+  if (!domain) {
+    return console.log(
+      "Email: off (EMAIL_FROM is not set and no --email-domain given), so nothing email-related runs: codes are emailed only through an SMTP integration stored with the API. For the Email Service binding, set EMAIL_FROM in [vars] to an address of the sending domain.",
+    );
+  }
+  if (from !== undefined && !/^[^@\s]+@[^@\s]+$/.test(from)) fail(`EMAIL_FROM "${from}" in [vars] is not an email address`);
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(domain)) fail(`"${domain}" is not a domain name`);
+  checkSender(from);
+  const settings = wrangler(["email", "sending", "settings", domain, ...target]);
+  if (settings.ok && sendingEnabled(domain, settings.stdout)) return console.log(`Email: Email Sending is enabled for ${domain}`);
+  console.log(`Email: Email Sending is not enabled for ${domain}${settings.ok ? "" : ` (${reason(settings).split("\n")[0]})`}`);
+  if (dryRun) return console.log(`Email: would enable Email Sending for ${domain} (\`wrangler email sending enable ${domain}\`)`);
+  const enabled = wrangler(["email", "sending", "enable", domain, ...target]);
+  if (!enabled.ok) {
+    fail(
+      `Email Sending could not be enabled for ${domain}:\n${reason(enabled)}\n` +
+        `If ${domain} is not a zone on this account nor a subdomain of one, onboard it in the Cloudflare dashboard (Compute → Email Service → Email Sending → Onboard Domain) ` +
+        `or send from a domain that is (EMAIL_FROM, --email-domain); then run the deploy again.`,
+    );
+  }
+  console.log(`Email: enabled Email Sending for ${domain}`);
+  const dns = wrangler(["email", "sending", "dns", "get", domain, ...target]);
+  // Read-only: what `dns get` prints from the first record on (before it: wrangler's banner).
+  const records = dns.stdout.slice(Math.max(0, dns.stdout.search(/^\S+ record:$/m))).trim();
+  if (!dns.ok || !records.includes(" record:")) return console.log(`Email: no DNS records listed for ${domain}: ${reason(dns)}`);
+  console.log(
+    `Email: the DNS records ${domain} needs (Cloudflare adds them on a zone that uses its DNS; sending starts once they verify, \`wrangler email sending settings ${domain}\` shows when):\n${records}`,
+  );
+}
+
 async function checkStatus(url) {
   const statusUrl = new URL("/api/status", url).href;
   let last = "";
@@ -157,11 +231,7 @@ async function checkStatus(url) {
 console.log(`Deploying Worker "${config.name}" with ${configPath}${dryRun ? " (dry run: nothing is created, put or deployed)" : ""}`);
 ensureKvNamespace();
 ensureQueues();
-if (!config.vars.EMAIL_FROM) {
-  console.log(
-    "Email: EMAIL_FROM is not set, so codes are emailed only through an SMTP integration stored with the API. For the Email Service binding, onboard the sending domain in the Cloudflare dashboard, then set EMAIL_FROM in [vars].",
-  );
-}
+ensureEmailSending();
 ensureSecrets();
 const deployed = mustRun(["deploy", ...(dryRun ? ["--dry-run"] : []), ...target]);
 process.stdout.write(deployed);
