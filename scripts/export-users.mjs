@@ -60,9 +60,8 @@ do {
   cursor = page.nextCursor;
 } while (cursor);
 if (chunk.length) flush();
-console.log(
-  `Exported ${total} user${total === 1 ? "" : "s"} into ${files.length} file${files.length === 1 ? "" : "s"}${files.length ? `: ${files[0]} … ${files.at(-1)}` : ""}.`,
-);
+const named = files.length > 1 ? `${files[0]} … ${files.at(-1)}` : files[0];
+console.log(`Exported ${total} user${total === 1 ? "" : "s"} into ${files.length} file${files.length === 1 ? "" : "s"}${named ? `: ${named}` : ""}.`);
 
 function flush() {
   const file = `${base}-${String(files.length + 1).padStart(4, "0")}.json`;
