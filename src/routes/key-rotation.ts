@@ -1,7 +1,7 @@
 // Key rotation for operators (API key): what still uses each old key of ENCRYPTION_KEY, and a sweep
 // started now rather than at the next scheduled check. See "Rotating ENCRYPTION_KEY" in docs/operations.md.
 import { Hono } from "hono";
-import { keyRotationReport, startSweep } from "../services/key-rotation";
+import { keyRotationReport, sweepNow } from "../services/key-rotation";
 import type { AppEnv } from "./http/context";
 import { endpoint } from "./http/endpoint";
 
@@ -30,8 +30,5 @@ endpoint(
     security: "apiKey",
     responses: { 200: "keyRotation" },
   },
-  async (c) => {
-    await startSweep(c.var.scope.env, c.var.scope.now);
-    return c.json(await keyRotationReport(c.var.scope.env));
-  },
+  async (c) => c.json(await sweepNow(c.var.scope.env, c.var.scope.now)),
 );

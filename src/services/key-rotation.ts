@@ -26,12 +26,18 @@ export type SweepMessage = { sweep: Sweep };
 const currentKeyId = (env: Env) => keyIdsOf(env.ENCRYPTION_KEY)[0]!;
 
 /** Starts a sweep under the current key (one that runs is replaced): re-seals the webhooks' and integrations' secrets, then queues the first page. */
-export async function startSweep(env: Env, nowMs: number): Promise<Sweep> {
+async function startSweep(env: Env, nowMs: number): Promise<Sweep> {
   await Promise.all([resealWebhooks(env.KV, env.ENCRYPTION_KEY), resealIntegrations(env)]);
   const sweep = newSweep(randomId(), currentKeyId(env), nowMs);
   await writeSweep(env.KV, sweep);
   await env.KEY_ROTATION.send({ sweep } satisfies SweepMessage, { contentType: "json" });
   return sweep;
+}
+
+/** A sweep started at the operator's request (replacing one that runs), and the report as it starts. */
+export async function sweepNow(env: Env, nowMs: number): Promise<KeyRotationReport> {
+  await startSweep(env, nowMs);
+  return keyRotationReport(env);
 }
 
 /** The scheduled check: starts a sweep when the current key has none, resumes one that stalled. */
@@ -68,10 +74,12 @@ export async function consumeSweep(batch: MessageBatch<SweepMessage>, env: Env):
 /** What still uses one old key: users (as the sweep under the current key found them; null before one ran), webhooks, stored integration secrets. */
 export type OldKeyUse = { inSetting: boolean; users: number | null; webhooks: number; integrationSecrets: number };
 
+export type SweepProgress = Pick<Sweep, "keyId" | "startedAt" | "updatedAt" | "finishedAt" | "swept"> & { state: "running" | "finished" };
+
 export type KeyRotationReport = {
   currentKeyId: string;
   keyIds: string[];
-  sweep: (Omit<Sweep, "cursor" | "users" | "id"> & { state: "running" | "finished" }) | null;
+  sweep: SweepProgress | null;
   oldKeys: Record<string, OldKeyUse>;
   /** Users whose recovery codes were kept as HMACs before codes were sealed: see docs/operations.md. */
   hmacRecoveryCodeUsers: number | null;
@@ -96,7 +104,13 @@ export async function keyRotationReport(env: Env): Promise<KeyRotationReport> {
       },
     ]),
   );
-  const progress =
-    sweep && (({ cursor, users: _users, id: _id, ...rest }) => ({ ...rest, state: cursor === null ? ("finished" as const) : ("running" as const) }))(sweep);
+  const progress: SweepProgress | null = sweep && {
+    state: sweep.cursor === null ? "finished" : "running",
+    keyId: sweep.keyId,
+    startedAt: sweep.startedAt,
+    updatedAt: sweep.updatedAt,
+    ...(sweep.finishedAt !== undefined && { finishedAt: sweep.finishedAt }),
+    swept: sweep.swept,
+  };
   return { currentKeyId: current, keyIds, sweep: progress, oldKeys, hmacRecoveryCodeUsers: sweep ? sweep.hmacRecoveryCodeUsers : null };
 }

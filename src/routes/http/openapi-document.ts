@@ -184,7 +184,6 @@ function schemas() {
           updatedAt: instant,
           finishedAt: instant.optional(),
           swept: z.number().int().describe("Users swept so far."),
-          hmacRecoveryCodeUsers: z.number().int(),
         })
         .nullable()
         .describe("The sweep under the current key; null before one started."),
