@@ -6,6 +6,7 @@ import app from "../src/index";
 import { keyFromSecret } from "../src/domain/secret";
 import { totpCode } from "../src/crypto/totp";
 import type { StoredWebhook } from "../src/kv/webhooks";
+import type { EventMessage } from "../src/domain/events";
 
 export const API_KEY = "test-api-key";
 export const JWT_SIGNING_KEY = "test-jwt-signing-key-0123456789abcdef";
@@ -236,3 +237,13 @@ export const subscribedTo = (type: string): StoredWebhook => ({
   lastUpdateInstant: 0,
   sealedSigningKey: "",
 });
+
+/** Holds what `emit` enqueues from now on (the queue itself gets nothing): the messages, in order, in the array answered. */
+export function recordEvents(): EventMessage[] {
+  const sent: EventMessage[] = [];
+  vi.spyOn(env.EVENTS, "sendBatch").mockImplementation(async (messages) => {
+    for (const message of messages) sent.push(message.body as EventMessage);
+    return { metadata: {} } as QueueSendBatchResponse;
+  });
+  return sent;
+}

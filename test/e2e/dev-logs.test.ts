@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePorts, start, stop, waitForHttp, type Server } from "./global-setup";
+import { devServerFlags, freePorts, start, stop, waitForHttp, type Server } from "./global-setup";
 import { authenticatorCode } from "./support";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -45,15 +45,7 @@ beforeAll(async () => {
   // No JWT_SIGNING_KEY on purpose: a login that asks for a token then fails with a logged 500.
   const secrets = ["--var", `API_KEYS:${API_KEY}`, "--var", `ENCRYPTION_KEY:devlogs:${randomBytes(32).toString("base64")}`];
   const wrangler = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-  const extra = [
-    "--inspector-port",
-    String(inspectorPort),
-    "--persist-to",
-    join(tempDir, "state"),
-    "--env-file",
-    envFile,
-    "--show-interactive-dev-session=false",
-  ];
+  const extra = devServerFlags(inspectorPort, join(tempDir, "state"), envFile);
   server = start([], "wrangler dev (npm start flags)", process.execPath, [wrangler, "dev", ...args, ...extra, ...secrets], {
     cwd: ROOT,
     log: join(tempDir, "wrangler.log"),

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePorts, start, stop, waitForHttp, type Server } from "./global-setup";
+import { devServerFlags, freePorts, start, stop, waitForHttp, type Server } from "./global-setup";
 import { authenticatorCode, e2e, newPhone, uniqueEmail } from "./support";
 
 // PBKDF2-SHA256 of "migrated-password" with this salt and 24,000 iterations (as test/routes/user-import.test.ts).
@@ -59,14 +59,8 @@ beforeAll(async () => {
       "127.0.0.1",
       "--port",
       String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      join(tempDir, "state"),
-      "--env-file",
-      envFile,
+      ...devServerFlags(inspectorPort, join(tempDir, "state"), envFile),
       ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-      "--show-interactive-dev-session=false",
     ],
     { cwd: ROOT, log: join(logDir, "wrangler-export-fresh.log") },
   );

@@ -112,12 +112,7 @@ export async function startServers(
         LOOPBACK,
         "--port",
         String(port),
-        "--inspector-port",
-        String(inspectorPort),
-        "--persist-to",
-        join(tempDir, "state"),
-        "--env-file",
-        envFile,
+        ...devServerFlags(inspectorPort, join(tempDir, "state"), envFile),
         "--var",
         `API_KEYS:${context.apiKey}`,
         "--var",
@@ -144,7 +139,6 @@ export async function startServers(
         "--var",
         "EMAIL_LOCAL_OUTBOX:true",
         ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
-        "--show-interactive-dev-session=false",
       ],
       { cwd: root, log: join(logDir, "wrangler.log") },
     );
@@ -177,6 +171,17 @@ function printLogs(name: string, servers: Server[], root: string): void {
   out.push(`──── end of the ${name} servers' logs ────\n`);
   process.stderr.write(`${out.join("\n")}\n`);
 }
+
+/** What every local `wrangler dev` of the suites is started with besides its address and vars: its own inspector port, state and (empty) env file, and no interactive session. */
+export const devServerFlags = (inspectorPort: number, stateDir: string, envFile: string): string[] => [
+  "--inspector-port",
+  String(inspectorPort),
+  "--persist-to",
+  stateDir,
+  "--env-file",
+  envFile,
+  "--show-interactive-dev-session=false",
+];
 
 export function start(servers: Server[], name: string, command: string, args: string[], options: { cwd: string; log: string }): Server {
   const fd = openSync(options.log, "w");

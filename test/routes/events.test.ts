@@ -23,6 +23,7 @@ import {
   trustedLogin,
   twoFactorLogin,
   wrongCode,
+  recordEvents,
 } from "../helpers";
 import { readAccount } from "../storage";
 import { configureTwilio, installFakeTwilio } from "../twilio-fake";
@@ -38,11 +39,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  sent = [];
-  vi.spyOn(env.EVENTS, "sendBatch").mockImplementation(async (messages) => {
-    for (const message of messages) sent.push(message.body as EventMessage);
-    return { metadata: {} } as QueueSendBatchResponse;
-  });
+  sent = recordEvents();
 });
 
 afterEach(() => {

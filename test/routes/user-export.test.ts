@@ -17,6 +17,7 @@ import {
   startTwoFactorLogin,
   twoFactorLogin,
   uniqueEmail,
+  recordEvents,
 } from "../helpers";
 import { editAccount, readAccount, replaceStoredState, userGuardOf } from "../storage";
 
@@ -56,11 +57,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  sent = [];
-  vi.spyOn(env.EVENTS, "sendBatch").mockImplementation(async (messages) => {
-    for (const message of messages) sent.push(message.body as EventMessage);
-    return { metadata: {} } as QueueSendBatchResponse;
-  });
+  sent = recordEvents();
 });
 
 afterEach(() => {
