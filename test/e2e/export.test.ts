@@ -7,11 +7,11 @@
 // test/routes/user-export.test.ts: Node's fetch cannot read a 421, which it retries on a new connection).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devServerFlags, freePorts, start, stop, waitForHttp, type Server } from "./global-setup";
+import { startDevServer, stop, type Server } from "./global-setup";
 import { authenticatorCode, e2e, newPhone, uniqueEmail } from "./support";
 
 // PBKDF2-SHA256 of "migrated-password" with this salt and 24,000 iterations (as test/routes/user-import.test.ts).
@@ -35,36 +35,18 @@ let tempDir = "";
 
 beforeAll(async () => {
   tempDir = mkdtempSync(join(tmpdir(), "legacy-two-factor-export-"));
-  const envFile = join(tempDir, "empty.env");
-  writeFileSync(envFile, "# Empty: no .dev.vars for this server.\n");
-  const [port, inspectorPort] = await freePorts(2);
-  second.baseUrl = `http://127.0.0.1:${port}`;
-  const logDir = join(ROOT, "test-results", "e2e");
-  mkdirSync(logDir, { recursive: true });
-  const vars = {
-    API_KEYS: second.apiKey,
-    JWT_SIGNING_KEY: randomBytes(32).toString("base64"),
-    ENCRYPTION_KEY: `fresh1:${randomBytes(32).toString("base64")}`,
-    LOGIN_REQUIRES_API_KEY: "true",
-    SMS_REFUSED_NUMBER_TYPES: "premium-rate,shared-cost,satellite,non-geographic,toll-free",
-  };
-  const wrangler = start(
-    servers,
-    "wrangler dev (fresh instance for the export)",
-    process.execPath,
-    [
-      join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      ...devServerFlags(inspectorPort, join(tempDir, "state"), envFile),
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    { cwd: ROOT, log: join(logDir, "wrangler-export-fresh.log") },
-  );
-  await waitForHttp(wrangler, `${second.baseUrl}/api/status`, 60_000);
+  second.baseUrl = await startDevServer(servers, "wrangler dev (fresh instance for the export)", {
+    root: ROOT,
+    stateDir: join(tempDir, "state"),
+    log: join(ROOT, "test-results", "e2e", "wrangler-export-fresh.log"),
+    vars: {
+      API_KEYS: second.apiKey,
+      JWT_SIGNING_KEY: randomBytes(32).toString("base64"),
+      ENCRYPTION_KEY: `fresh1:${randomBytes(32).toString("base64")}`,
+      LOGIN_REQUIRES_API_KEY: "true",
+      SMS_REFUSED_NUMBER_TYPES: "premium-rate,shared-cost,satellite,non-geographic,toll-free",
+    },
+  });
 });
 
 afterAll(async () => {

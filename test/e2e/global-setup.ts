@@ -25,7 +25,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startSmtpServers, type SmtpServers } from "../email/smtp-servers";
 import type { E2eContext } from "./context";
@@ -182,6 +182,37 @@ export const devServerFlags = (inspectorPort: number, stateDir: string, envFile:
   envFile,
   "--show-interactive-dev-session=false",
 ];
+
+/**
+ * A `wrangler dev` of this Worker for one test file (beside the shared one): `vars` are its only
+ * settings (an empty env file stands in for .dev.vars), its state lives in `stateDir`, so a server
+ * started again on the same directory finds what the last one stored. Answers its base URL once
+ * `/api/status` answers.
+ */
+export async function startDevServer(
+  servers: Server[],
+  name: string,
+  options: { root: string; stateDir: string; vars: Record<string, string>; log: string },
+): Promise<string> {
+  const [port, inspectorPort] = await freePorts(2);
+  const envFile = `${options.stateDir}.env`;
+  writeFileSync(envFile, "# Empty on purpose: this server's settings are its --var flags.\n", { mode: 0o600 });
+  mkdirSync(dirname(options.log), { recursive: true });
+  const args = [
+    join(options.root, "node_modules", "wrangler", "bin", "wrangler.js"),
+    "dev",
+    "--ip",
+    LOOPBACK,
+    "--port",
+    String(port!),
+    ...devServerFlags(inspectorPort!, options.stateDir, envFile),
+    ...Object.entries(options.vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+  ];
+  const server = start(servers, name, process.execPath, args, { cwd: options.root, log: options.log });
+  const baseUrl = `http://${LOOPBACK}:${port}`;
+  await waitForHttp(server, `${baseUrl}/api/status`, STARTUP_TIMEOUT_MS);
+  return baseUrl;
+}
 
 export function start(servers: Server[], name: string, command: string, args: string[], options: { cwd: string; log: string }): Server {
   const fd = openSync(options.log, "w");
