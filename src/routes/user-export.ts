@@ -1,4 +1,4 @@
-// The export (issue: no lock-in): every user in FusionAuth's Import API format, a page at a time,
+// The export: every user in FusionAuth's Import API format, so nothing keeps an operator here, a page at a time,
 // for `npm run export` (scripts/export-users.mjs). Only an export key opens it (EXPORT_KEYS).
 import { Hono } from "hono";
 import { exportUsers } from "../services/user-export";

@@ -4,8 +4,9 @@
 import { openTwoFactorKey } from "../crypto/keyring";
 import { exportedRecoveryCodes } from "../crypto/recovery-codes";
 import { encodeBase64 } from "../domain/encoding";
-import { invalidField } from "../domain/failures";
+import { generalFailure, invalidField } from "../domain/failures";
 import { authenticators } from "../domain/methods";
+import type { UserRecord } from "../domain/user";
 import { importUserOf, type ImportUser } from "../domain/user-export";
 import { userReplicas } from "../kv/users";
 import { userGuard } from "../objects/user-guard";
@@ -38,12 +39,22 @@ async function exportUser(scope: Scope, userId: string): Promise<ImportUser | nu
   const read = await userGuard(scope.env, userId).exportRecord();
   if (!read.ok) return null;
   const { record, recoveryCodes, user } = read;
-  const setting = scope.env.ENCRYPTION_KEY;
+  const exported = await importEntry(scope.env.ENCRYPTION_KEY, record, recoveryCodes).catch(() => {
+    // Only a secret sealed under a key ENCRYPTION_KEY no longer holds fails to open: the export stops rather than leave it out.
+    throw generalFailure(
+      "KeyMissing",
+      `User [${record.id}] has a secret sealed under a key that ENCRYPTION_KEY no longer holds; put the key back (GET /api/system/key-rotation names it).`,
+    );
+  });
+  emit(scope, { type: "user.export", user, info: {} });
+  return exported;
+}
+
+/** `record` as an Import API entry, its authenticators' keys and its recovery-code hashes opened. */
+async function importEntry(setting: string | undefined, record: UserRecord, recoveryCodes: string[]): Promise<ImportUser> {
   const secrets = new Map<string, string>();
   for (const method of authenticators(record.twoFactor.methods)) {
     secrets.set(method.id, encodeBase64(await openTwoFactorKey(setting, record.id, method.secret)));
   }
-  const exported = importUserOf(record, secrets, await exportedRecoveryCodes(setting, record.id, recoveryCodes));
-  emit(scope, { type: "user.export", user, info: {} });
-  return exported;
+  return importUserOf(record, secrets, await exportedRecoveryCodes(setting, record.id, recoveryCodes));
 }

@@ -4,12 +4,16 @@
 // into a fresh instance with another ENCRYPTION_KEY is test/e2e/export.test.ts.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { decrypt, encrypt } from "../../src/crypto/keyring";
+import { encodeBase64 } from "../../src/domain/encoding";
 import type { EventMessage } from "../../src/domain/events";
+import { secretContext } from "../../src/domain/user";
 import type { ImportUser } from "../../src/domain/user-export";
 import {
   call,
   codeFor,
   createTextMessageUser,
+  createTwoFactorUser,
   createTwoFactorUserWithoutCode,
   createUser,
   jsonBody,
@@ -108,6 +112,23 @@ describe("paging", () => {
     const garbage = await exportPage("?cursor=not-a-cursor");
     expect(garbage.status).toBe(400);
     expect(Object.keys((await jsonBody(garbage)).fieldErrors)).toEqual(["cursor"]);
+  });
+
+  it("stops with [KeyMissing], naming the user, at a secret sealed under a key ENCRYPTION_KEY no longer holds", async () => {
+    const user = await createTwoFactorUser();
+    const { user: record } = await readAccount(user.id);
+    const method = record.twoFactor.methods[0]!;
+    const secret = await decrypt(env.ENCRYPTION_KEY, method.method === "authenticator" ? method.secret : "", secretContext(user.id));
+    const underRemovedKey = await encrypt(`k0:${encodeBase64(new Uint8Array(32).fill(7))}`, secret, secretContext(user.id));
+    await editAccount(user.id, (account) => {
+      Object.assign(account.user.twoFactor.methods[0]!, { secret: underRemovedKey });
+    });
+    const response = await exportPage("?limit=500");
+    expect(response.status).toBe(400);
+    const { generalErrors } = await jsonBody(response);
+    expect(generalErrors[0].code).toBe("[KeyMissing]");
+    expect(generalErrors[0].message).toContain(user.id);
+    expect((await call("DELETE", `/api/user/${user.id}`)).status).toBe(200); // the rest of the file exports everyone
   });
 
   it("leaves out a user deleted between the listing and the read", async () => {
