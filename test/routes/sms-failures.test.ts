@@ -67,6 +67,17 @@ describe("Twilio rejects the message", () => {
   });
 });
 
+describe("a text Twilio surely refused", () => {
+  it("gives back its place in the phone's limits: the same send works at once when Twilio is set right", async () => {
+    const secret = await newSecret();
+    expect((await configureTwilio({ authToken: "wrong-auth-token" })).status).toBe(200);
+    expect(await pushFailure(await sendToPhone("555-555-0303", secret))).toContain("20003");
+    expect((await configureTwilio()).status).toBe(200);
+    expect((await sendToPhone("555-555-0303", secret)).status).toBe(200);
+    expect(messagesTo(fake, "+15555550303")).toHaveLength(1);
+  });
+});
+
 describe("retries", () => {
   it("succeeds after the single retry when Twilio answers 429 once", async () => {
     const before = fake.requests;

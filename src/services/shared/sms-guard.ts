@@ -15,7 +15,7 @@ import {
   type RefusalReason,
   type TextClient,
 } from "../../domain/sms-guard";
-import { countSend, rangeThrottle, type Send } from "../../objects/phone-throttle";
+import { countSend, giveBackSend, rangeThrottle, type Send } from "../../objects/phone-throttle";
 import { readPhone } from "../../sms/phone";
 import { emit } from "./events";
 import { record } from "./metrics";
@@ -35,8 +35,12 @@ export type TextRequest = {
 /** A refused text, as it is logged and counted: the range, never the number. */
 export type Refusal = { reason: RefusalReason; country: string; range?: string; numberClass?: NumberClass };
 
-/** Lets a text go to `request.phone` and answers its E.164 form and country; throws the refusal's Failure otherwise. */
-export async function admitText(scope: Scope, request: TextRequest): Promise<{ e164: string; country: string }> {
+/**
+ * Lets a text go to `request.phone` and answers its E.164 form, its country, and how to give its
+ * place back if Twilio surely never sent it (the phone's and range's counts; the hour's budgets keep
+ * it); throws the refusal's Failure otherwise.
+ */
+export async function admitText(scope: Scope, request: TextRequest): Promise<{ e164: string; country: string; giveBack: () => Promise<void> }> {
   const { env, config, now: nowMs } = scope;
   const { guard } = config.sms;
   const destination = checkDestination(readPhone(request.phone, config.defaultPhoneRegion), guard);
@@ -67,7 +71,7 @@ export async function admitText(scope: Scope, request: TextRequest): Promise<{ e
     maxPerHour: guard.maxPerHour,
   });
   if (!permit.allowed) throw refused(scope, request, { reason: SMS_LIMIT_REASONS[permit.limit], country, range }, permit.retryAfterSeconds);
-  return { e164, country };
+  return { e164, country, giveBack: () => giveBackSend(env, send) };
 }
 
 /**

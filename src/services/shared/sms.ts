@@ -20,11 +20,17 @@ export type Text = TextRequest & { code: string };
 /**
  * Texts a code that was already made acceptable. When the text does not go out, `release` gives
  * back what was reserved for it; `withdrawCode` is true when the code surely never reached anyone
- * (after a timeout or a 5xx the text may still arrive, so the code stays acceptable).
+ * (after a timeout or a 5xx the text may still arrive, so the code stays acceptable). A text that
+ * surely never went out also gives back its place in the limits, so the user can ask again as soon
+ * as Twilio takes it.
  */
 export async function textCode(scope: Scope, twilio: TwilioSettings, text: Text, release: (withdrawCode: boolean) => Promise<void>): Promise<void> {
   const { config } = scope;
-  const { e164: to, country } = await admitText(scope, text).catch(async (error: unknown) => {
+  const {
+    e164: to,
+    country,
+    giveBack,
+  } = await admitText(scope, text).catch(async (error: unknown) => {
     await release(true);
     throw error;
   });
@@ -36,7 +42,9 @@ export async function textCode(scope: Scope, twilio: TwilioSettings, text: Text,
   record(scope, { event: "send", outcome: result.ok ? "sent" : "failed", method: "sms", country });
   if (!result.ok) {
     // A 4xx is Twilio's final no.
-    await release(result.status >= 400 && result.status < 500);
+    const neverSent = result.status >= 400 && result.status < 500;
+    await release(neverSent);
+    if (neverSent) await giveBack();
     console.warn(JSON.stringify({ event: "sms.failed", status: result.status, twilioCode: result.code }));
     const reason = result.code ? `Twilio error ${result.code}: ${result.message}` : result.message;
     throw generalFailure("PushTwoFactorFailed", `Failed to send a verification code using the configured push service. ${reason}`);
