@@ -50,6 +50,7 @@ export async function checkSweep(env: Env, nowMs: number): Promise<void> {
 
 /** One page: each user's object re-seals and answers its keys; the tallies go on in the next page's message. */
 async function sweepPage(env: Env, { sweep }: SweepMessage, nowMs: number): Promise<void> {
+  if (sweep.keyId !== currentKeyId(env)) return; // a key was prepended since: the scheduled check starts a sweep for it
   const stored = await readSweep(env.KV);
   if (stored && stored.id !== sweep.id && stored.startedAt >= sweep.startedAt) return; // a newer sweep replaced this one
   const page = await userReplicas(env.KV).ids(sweep.cursor || null, PAGE_SIZE);

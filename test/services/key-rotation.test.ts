@@ -2,15 +2,16 @@
 // values stored "before the rotation" are made here by sealing them again under `k1` alone. A user's
 // next touch re-seals their secrets; the sweep re-seals every user, the webhooks and the integration
 // secrets; the report counts what still needs `k1`; and afterwards `k2` alone opens everything.
-import { abortAllDurableObjects, createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { abortAllDurableObjects, createExecutionContext, createMessageBatch, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { decrypt, encrypt } from "../../src/crypto/keyring";
 import { oneTimeCodeHash } from "../../src/crypto/one-time-codes";
 import { sealTwoFactorId } from "../../src/crypto/two-factor-id";
-import { sealedKeyId, STALLED_SWEEP_MS, type Sweep } from "../../src/domain/key-rotation";
+import { newSweep, sealedKeyId, STALLED_SWEEP_MS, type Sweep } from "../../src/domain/key-rotation";
 import { recoveryCodeContext, secretContext } from "../../src/domain/user";
 import worker from "../../src/index";
+import { KEY_ROTATION_QUEUE, type SweepMessage } from "../../src/services/key-rotation";
 import { call, codeFor, createTwoFactorUser, jsonBody, login, twoFactorLogin } from "../helpers";
 import { challengeOf, editAccount, editStoredWebhooks, kvKeys, readAccount, storedWebhooks } from "../storage";
 import { DEFAULT_AUTH_TOKEN } from "../fake-twilio/handler";
@@ -221,6 +222,24 @@ describe("the sweep and the report", () => {
   it("needs an API key", async () => {
     expect((await call("GET", "/api/system/key-rotation", { apiKey: null })).status).toBe(401);
     expect((await call("POST", "/api/system/key-rotation", { apiKey: null })).status).toBe(401);
+  });
+});
+
+describe("a page of a sweep", () => {
+  const consume = async (sweep: Sweep) => {
+    const batch = createMessageBatch<SweepMessage>(KEY_ROTATION_QUEUE, [{ id: "page", timestamp: new Date(), attempts: 1, body: { sweep } }]);
+    await worker.queue(batch, env);
+  };
+
+  it("is dropped when a newer sweep replaced its own, or when its key is no longer the first", async () => {
+    const send = vi.spyOn(env.KEY_ROTATION, "send");
+    const listed = vi.spyOn(env.KV, "list");
+    const older = { ...newSweep("older", "k2", 1_000), cursor: "" };
+    await env.KV.put(kvKeys.keyRotation, JSON.stringify(newSweep("newer", "k2", 2_000)));
+    await consume(older);
+    await consume(newSweep("for-k1", "k1", 3_000));
+    expect(listed).not.toHaveBeenCalled(); // no page of users was read
+    expect(send).not.toHaveBeenCalled();
   });
 });
 
