@@ -1,11 +1,17 @@
 // The page's building blocks: the steps and the progress bar, messages next to a field (with live
 // countdowns), buttons held back while the server asks to wait, and the six-digit code inputs.
+import type { Problem } from "./api.js";
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
   if (!element) throw new Error(`The page has no #${id}.`);
   return element as T;
 }
+
+export const input = (id: string) => byId<HTMLInputElement>(id);
+export const button = (id: string) => byId<HTMLButtonElement>(id);
+export const form = (id: string) => byId<HTMLFormElement>(id);
+export const text = (id: string, value: string) => (byId(id).textContent = value);
 
 /** Says `text` to screen readers once: politely, or at once for errors. */
 export function announce(text: string, urgent = false): void {
@@ -79,6 +85,11 @@ export class Message {
 export const failed = (where: Message) => (error: unknown) =>
   where.show("error", `Something went wrong in this page: ${error instanceof Error ? error.message : String(error)}`);
 
+/** Shows a problem next to the field the server named (`fields` maps FusionAuth names to messages), else at `fallback`. */
+export function showProblem(problem: Problem, fallback: Message, fields: Record<string, Message> = {}): void {
+  (problem.field ? (fields[problem.field] ?? fallback) : fallback).show(problem.tone, problem.text);
+}
+
 const holds = new WeakMap<HTMLButtonElement, { timer: number; label: string }>();
 
 /**
@@ -108,6 +119,13 @@ export function release(button: HTMLButtonElement): void {
   holds.delete(button);
   button.textContent = hold.label;
   button.disabled = false;
+}
+
+/** A send button back to its first state (no hold, the main action). */
+export function resetSend(send: HTMLButtonElement, label: string): void {
+  release(send);
+  send.className = "primary";
+  send.textContent = label;
 }
 
 /**

@@ -44,7 +44,8 @@ describe("the /demo page", () => {
     expect(html).not.toMatch(/<script>|<style>|\sstyle="|\son[a-z]+="/); // nothing inline: the CSP would block it
 
     for (const [path, type, text] of [
-      ["/demo/app.js", "text/javascript; charset=utf-8", "/api/two-factor/login"],
+      ["/demo/app.js", "text/javascript; charset=utf-8", 'from "./sign-in.js"'],
+      ["/demo/second-factor.js", "text/javascript; charset=utf-8", "/api/two-factor/login"],
       ["/demo/api.js", "text/javascript; charset=utf-8", "X-Two-Factor-Reason"],
       ["/demo/style.css", "text/css; charset=utf-8", ".stepper"],
     ]) {

@@ -12,7 +12,7 @@
 // had no script error, no CSP violation, no request off this origin, and that the server printed
 // no error line. Screenshots of each step go to test-results/screenshots/.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -352,7 +352,9 @@ describe("the /demo switch", () => {
 
 describe("rebuilding the page under a running wrangler dev (npm test, npm run typecheck or build:assets next to npm start)", () => {
   it("keeps serving every file of /demo during the build and after it", async () => {
-    const paths = ["/demo", "/demo/app.js", "/demo/ui.js", "/demo/api.js", "/demo/outbox.js", "/demo/style.css"];
+    // Every module and stylesheet of assets/demo/, as the build names them.
+    const files = readdirSync(new URL("../../assets/demo/", import.meta.url)).filter((file) => /\.(?:ts|css)$/.test(file));
+    const paths = ["/demo", ...files.map((file) => `/demo/${file.replace(/\.ts$/, ".js")}`)];
     const statuses = async () => Promise.all(paths.map(async (path) => `${path} ${(await fetch(`${e2e.baseUrl}${path}`)).status}`));
     const ok = paths.map((path) => `${path} 200`);
     expect(await statuses()).toEqual(ok);
