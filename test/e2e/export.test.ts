@@ -1,4 +1,4 @@
-// The export's round trip (issue #27 item 3): users imported into the running server (an
+// The export's round trip: users imported into the running server (an
 // authenticator with plaintext recovery codes, an authenticator beside an SMS method, one beside an
 // email method, a legacy TextMessage enrolment) are written out by `npm run export`
 // (scripts/export-users.mjs), imported file by file into a FRESH server (its own empty state and

@@ -1,4 +1,4 @@
-// The export (`GET /api/system/export`, issue #27 item 3): every user as a FusionAuth Import API
+// The export (`GET /api/system/export`): every user as a FusionAuth Import API
 // entry, a page at a time, under an export key only; each user exported emits `user.export`; the
 // output imports back (the recovery-code schemes and the TextMessage mark included). The round trip
 // into a fresh instance with another ENCRYPTION_KEY is test/e2e/export.test.ts.
