@@ -8,8 +8,9 @@
 // The export key comes from EXPORT_KEY, else --key-file (a file holding it), else the first key of
 // .dev.vars' EXPORT_KEYS (written by scripts/dev-vars.mjs); it is never printed. The files hold
 // password hashes and 2FA secrets: they are written readable by their owner only.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { devVarsKey, stop } from "./local-cli.mjs";
 
 /** The Import API's limits on this service: 100 users (MAX_IMPORT_USERS) and a 1 MiB body, less room for the wrapper. */
 const MAX_USERS_PER_FILE = 100;
@@ -33,7 +34,7 @@ if (values.help) {
   process.exit(0);
 }
 if (!values.out) stop(HELP);
-const key = process.env.EXPORT_KEY || (values["key-file"] && readFileSync(values["key-file"], "utf8").trim()) || devExportKey();
+const key = process.env.EXPORT_KEY || (values["key-file"] && readFileSync(values["key-file"], "utf8").trim()) || devVarsKey("EXPORT_KEYS");
 if (!key) stop("No export key: set EXPORT_KEY, pass --key-file, or run `npm start` once so that it writes .dev.vars.");
 
 const base = values.out.replace(/\.json$/, "");
@@ -69,15 +70,4 @@ function flush() {
   files.push(file);
   chunk = [];
   chunkBytes = 0;
-}
-
-function devExportKey() {
-  const path = new URL("../.dev.vars", import.meta.url);
-  if (!existsSync(path)) return undefined;
-  return /^EXPORT_KEYS=([^,\n]*)/m.exec(readFileSync(path, "utf8"))?.[1]?.trim() || undefined;
-}
-
-function stop(message) {
-  console.error(message);
-  process.exit(1);
 }

@@ -8,7 +8,7 @@
 //
 // The server is http://127.0.0.1:8787 unless URL is set; the API key is KEY, else the first of
 // .dev.vars' API_KEYS (written by scripts/dev-vars.mjs).
-import { existsSync, readFileSync } from "node:fs";
+import { devVarsKey, stop } from "./local-cli.mjs";
 
 const HELP = `Usage: npm run outbox [-- --to <address>]
 Prints the newest email that a running \`npm start\` sent (its recipient, subject and text).
@@ -23,7 +23,7 @@ if (!(args.length === 0 || (args.length === 2 && args[0] === "--to" && args[1]))
 const to = args[1];
 
 const base = process.env.URL || "http://127.0.0.1:8787";
-const key = process.env.KEY || devApiKey();
+const key = process.env.KEY || devVarsKey("API_KEYS");
 if (!key) stop("No API key: set KEY, or run `npm start` once so that it writes .dev.vars.");
 
 const url = new URL("/api/email/outbox", base);
@@ -36,14 +36,3 @@ if (!response.ok) stop(`${url} answered ${response.status}: ${await response.tex
 const newest = (await response.json()).messages.at(-1);
 if (!newest) stop(to ? `No email to ${to} yet.` : "No email sent yet.");
 console.log(`To: ${newest.to}\nSubject: ${newest.subject}\nSent: ${new Date(newest.sentAt).toISOString()}\n\n${newest.text.trimEnd()}`);
-
-function devApiKey() {
-  const path = new URL("../.dev.vars", import.meta.url);
-  if (!existsSync(path)) return undefined;
-  return /^API_KEYS=([^,\n]*)/m.exec(readFileSync(path, "utf8"))?.[1]?.trim() || undefined;
-}
-
-function stop(message) {
-  console.error(message);
-  process.exit(1);
-}

@@ -149,6 +149,11 @@ const MAC = { name: "HMAC", hash: "SHA-256", length: 256 } as const;
 /** HMAC-SHA256 signing keys for `info`'s purpose, one per key of the setting, the current key's first. */
 export const macKeys = (setting: string | undefined, info: string): Promise<CryptoKey[]> => derivedKeys(setting, info, MAC, ["sign"]);
 
+/** Base64URL HMAC-SHA256 under `key` of UTF-8 `userId:text`: a code kept as a keyed hash bound to its user. */
+export async function userMac(key: CryptoKey, userId: string, text: string): Promise<string> {
+  return encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${userId}:${text}`))));
+}
+
 /** The current key's HMAC-SHA256 signing key for `info`'s purpose. */
 export const macKey = (setting: string | undefined, info: string): Promise<CryptoKey> => derivedKey(setting, info, MAC, ["sign"]);
 

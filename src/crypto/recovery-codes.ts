@@ -10,7 +10,7 @@ import { recoveryCodeContext } from "../domain/user";
 import type { RecoveryCodeScheme } from "../domain/user-export";
 import { sha256 } from "./compare";
 import { sealedKeyId } from "../domain/key-rotation";
-import { decrypt, encrypt, macKeys } from "./keyring";
+import { decrypt, encrypt, macKeys, userMac } from "./keyring";
 import { randomBytes } from "./random";
 
 /** The HKDF purpose of the HMAC keys of codes stored before they were sealed. */
@@ -56,12 +56,7 @@ export async function recoveryCodeCandidates(
   const forms = storedFormsOf(folded);
   const hashes = await Promise.all(forms.map((form) => innerHashOf(userId, form)));
   if (!legacy) return { hashes, macs: [] };
-  const encoder = new TextEncoder();
-  const macs = await Promise.all(
-    (await macKeys(setting, LEGACY_MAC_INFO)).flatMap((key) =>
-      forms.map(async (form) => encodeBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${userId}:${form}`))))),
-    ),
-  );
+  const macs = await Promise.all((await macKeys(setting, LEGACY_MAC_INFO)).flatMap((key) => forms.map((form) => userMac(key, userId, form))));
   return { hashes, macs };
 }
 

@@ -101,29 +101,28 @@ describe("a user's next touch", () => {
     expect((await twoFactorLogin({ twoFactorId: await passwordStep(user), code: user.recoveryCodes[0] })).status).toBe(200);
   });
 
-  it("a pending login, and the code sent for it, made under the old key still complete", async () => {
+  /** A pending login (Start) whose code is kept as made under `setting`'s key, and its twoFactorId made under it too. */
+  async function startedUnder(setting: string) {
     const user = await createTwoFactorUser();
     const started = await jsonBody(await call("POST", "/api/two-factor/start", { body: { userId: user.id } }));
     const { key } = await challengeOf(started.twoFactorId);
-    const oldHash = await oneTimeCodeHash(OLD_ONLY, user.id, started.code);
+    const hash = await oneTimeCodeHash(setting, user.id, started.code);
     await editAccount(user.id, (account) => {
-      account.guard.challenges[key]!.otp = { hash: oldHash };
+      account.guard.challenges[key]!.otp = { hash };
     });
-    const oldId = await sealTwoFactorId(OLD_ONLY, user.id, key);
-    expect(oldId).not.toBe(started.twoFactorId);
-    expect((await twoFactorLogin({ twoFactorId: oldId, code: started.code })).status).toBe(200);
+    return { twoFactorId: started.twoFactorId as string, idUnder: await sealTwoFactorId(setting, user.id, key), code: started.code as string };
+  }
+
+  it("a pending login, and the code sent for it, made under the old key still complete", async () => {
+    const { twoFactorId, idUnder, code } = await startedUnder(OLD_ONLY);
+    expect(idUnder).not.toBe(twoFactorId);
+    expect((await twoFactorLogin({ twoFactorId: idUnder, code })).status).toBe(200);
   });
 
   it("a code that matches under no key of the setting is still refused", async () => {
-    const user = await createTwoFactorUser();
-    const started = await jsonBody(await call("POST", "/api/two-factor/start", { body: { userId: user.id } }));
-    const { key } = await challengeOf(started.twoFactorId);
-    const missingHash = await oneTimeCodeHash(MISSING, user.id, started.code);
-    await editAccount(user.id, (account) => {
-      account.guard.challenges[key]!.otp = { hash: missingHash };
-    });
+    const started = await startedUnder(MISSING);
     expect((await twoFactorLogin({ twoFactorId: started.twoFactorId, code: started.code })).status).toBe(421);
-    expect((await twoFactorLogin({ twoFactorId: await sealTwoFactorId(MISSING, user.id, key), code: started.code })).status).toBe(404);
+    expect((await twoFactorLogin({ twoFactorId: started.idUnder, code: started.code })).status).toBe(404);
   });
 });
 

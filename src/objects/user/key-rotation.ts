@@ -3,7 +3,8 @@
 // sweep asks (src/services/key-rotation.ts); either way it answers which keys its values use after.
 import { keyIdsOf, resealed } from "../../crypto/keyring";
 import type { Account } from "../../domain/account";
-import { countKeys, sealedKeyId, type UserKeyUsage } from "../../domain/key-rotation";
+import { isSealedRecoveryHash } from "../../crypto/recovery-codes";
+import { countKeys, type UserKeyUsage } from "../../domain/key-rotation";
 import { recoveryCodeContext, secretContext } from "../../domain/user";
 import { unchanged, type AccountStore } from "./store";
 
@@ -15,7 +16,7 @@ export function keyUsageOf(account: Account): UserKeyUsage {
   const { recoveryCodes } = account.guard;
   return {
     keys: countKeys([...secretsOf(account), ...recoveryCodes]),
-    hmacRecoveryCodes: recoveryCodes.filter((code) => sealedKeyId(code) === null).length,
+    hmacRecoveryCodes: recoveryCodes.filter((code) => !isSealedRecoveryHash(code)).length,
   };
 }
 
@@ -44,7 +45,9 @@ export class KeyRotation {
     const userId = before.user.id;
     const reseal = (value: string, context: string) => resealed(this.encryptionKey, value, context).catch(() => value);
     const secrets = new Map(await Promise.all(secretsOf(before).map(async (secret) => [secret, await reseal(secret, secretContext(userId))] as const)));
-    const recoveryCodes = await Promise.all(before.guard.recoveryCodes.map((code) => (sealedKeyId(code) ? reseal(code, recoveryCodeContext(userId)) : code)));
+    const recoveryCodes = await Promise.all(
+      before.guard.recoveryCodes.map((code) => (isSealedRecoveryHash(code) ? reseal(code, recoveryCodeContext(userId)) : code)),
+    );
     const changed = [...secrets].some(([old, now]) => old !== now) || recoveryCodes.some((code, index) => code !== before.guard.recoveryCodes[index]);
     if (changed) {
       const methods = before.user.twoFactor.methods.map((method) =>
