@@ -31,6 +31,10 @@ export function addCounts(a: KeyCounts, b: KeyCounts): KeyCounts {
   return sum;
 }
 
+/** How many of `records` (each given by its values' counts) use each key id: a record counts once per key. */
+export const recordsPerKey = (records: KeyCounts[]): KeyCounts =>
+  records.reduce((sum, counts) => addCounts(sum, Object.fromEntries(Object.keys(counts).map((keyId) => [keyId, 1]))), {});
+
 /** `counts` without key `current`'s, and without zeros: what still needs an old key. */
 export function oldKeys(counts: KeyCounts, current: string): KeyCounts {
   return Object.fromEntries(Object.entries(counts).filter(([keyId, count]) => keyId !== current && count > 0));
@@ -75,10 +79,7 @@ export const newSweep = (id: string, keyId: string, nowMs: number): Sweep => ({
 /** `sweep` after a page of users (`usages`, null for a user gone meanwhile), with `cursor` the next page's (null: that was the last). */
 export function afterPage(sweep: Sweep, usages: (UserKeyUsage | null)[], cursor: string | null, nowMs: number): Sweep {
   const held = usages.filter((usage): usage is UserKeyUsage => usage !== null);
-  const users = held.reduce(
-    (sum, usage) => addCounts(sum, Object.fromEntries(Object.keys(oldKeys(usage.keys, sweep.keyId)).map((keyId) => [keyId, 1]))),
-    sweep.users,
-  );
+  const users = addCounts(sweep.users, recordsPerKey(held.map((usage) => oldKeys(usage.keys, sweep.keyId))));
   return {
     ...sweep,
     updatedAt: nowMs,

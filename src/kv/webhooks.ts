@@ -7,7 +7,7 @@
 // https://developers.cloudflare.com/kv/concepts/how-kv-works/).
 import { openText, resealed, sealText } from "../crypto/keyring";
 import type { EventType } from "../domain/events";
-import { addCounts, countKeys, type KeyCounts } from "../domain/key-rotation";
+import { countKeys, recordsPerKey, type KeyCounts } from "../domain/key-rotation";
 import { IsolateCopy } from "./isolate-copy";
 
 /** What an operator sets (FusionAuth's field names); the signing key is separate and write-only, and so are the headers' values. */
@@ -102,10 +102,7 @@ function sealedValuesOf(webhook: StoredWebhook): { value: string; context: strin
 
 /** How many webhooks use each key id. */
 export const webhookKeyCounts = (webhooks: StoredWebhook[]): KeyCounts =>
-  webhooks.reduce(
-    (sum, webhook) => addCounts(sum, Object.fromEntries(Object.keys(countKeys(sealedValuesOf(webhook).map(({ value }) => value))).map((keyId) => [keyId, 1]))),
-    {},
-  );
+  recordsPerKey(webhooks.map((webhook) => countKeys(sealedValuesOf(webhook).map(({ value }) => value))));
 
 /**
  * The webhooks with every value sealed under the current key, written back when one was not (a value
